@@ -1,0 +1,131 @@
+//! Fingerprints: what people compare out of band.
+//!
+//! A device fingerprint binds *both* of a device's public keys (signing and
+//! age), so an administrator who approves a fingerprint approves exactly that
+//! pair. A root fingerprint covers the admin root's signing key alone. The
+//! two are domain-separated so one can never be passed off as the other.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ring::digest::{Context, SHA256};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::keys::{RecipientKey, VerifyingKey};
+
+const DEVICE_DOMAIN: &[u8] = b"referral-broker device fingerprint v1\0";
+const ROOT_DOMAIN: &[u8] = b"referral-broker root fingerprint v1\0";
+
+/// A SHA-256 fingerprint. Text form: 64 lowercase hex digits. Parsing also
+/// accepts upper case and `:`, `-` or space separators, as people type them.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint([u8; 32]);
+
+/// The text was not a fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a fingerprint is 64 hex digits (separators ':', '-' and spaces allowed)")]
+pub struct FingerprintError;
+
+impl Fingerprint {
+    /// The fingerprint of a device: its signing key and its age recipient.
+    pub fn of_device(signing: &VerifyingKey, recipient: &RecipientKey) -> Self {
+        let mut ctx = Context::new(&SHA256);
+        ctx.update(DEVICE_DOMAIN);
+        ctx.update(signing.as_bytes());
+        ctx.update(recipient.as_str().as_bytes());
+        Self::from_digest(ctx)
+    }
+
+    /// The fingerprint of an admin root signing key.
+    pub fn of_root(signing: &VerifyingKey) -> Self {
+        let mut ctx = Context::new(&SHA256);
+        ctx.update(ROOT_DOMAIN);
+        ctx.update(signing.as_bytes());
+        Self::from_digest(ctx)
+    }
+
+    fn from_digest(ctx: Context) -> Self {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        Self(out)
+    }
+
+    /// The raw digest.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+impl FromStr for Fingerprint {
+    type Err = FingerprintError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits: String = s
+            .chars()
+            .filter(|c| !matches!(c, ':' | '-' | ' '))
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let bytes = hex::decode(digits).map_err(|_| FingerprintError)?;
+        Ok(Self(bytes.try_into().map_err(|_| FingerprintError)?))
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::SigningKey;
+
+    #[test]
+    fn device_and_root_fingerprints_differ_and_parse() {
+        let key = SigningKey::generate().unwrap().verifying_key();
+        let rcpt = RecipientKey::of(&age::x25519::Identity::generate());
+        let dev = Fingerprint::of_device(&key, &rcpt);
+        let root = Fingerprint::of_root(&key);
+        assert_ne!(dev, root);
+        let text = dev.to_string();
+        assert_eq!(text.len(), 64);
+        assert_eq!(text.parse::<Fingerprint>().unwrap(), dev);
+        let spaced: String = text
+            .to_uppercase()
+            .as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(":");
+        assert_eq!(spaced.parse::<Fingerprint>().unwrap(), dev);
+        assert!(text[..62].parse::<Fingerprint>().is_err());
+        assert!("zz".repeat(32).parse::<Fingerprint>().is_err());
+    }
+
+    #[test]
+    fn a_different_age_key_changes_the_device_fingerprint() {
+        let key = SigningKey::generate().unwrap().verifying_key();
+        let a = RecipientKey::of(&age::x25519::Identity::generate());
+        let b = RecipientKey::of(&age::x25519::Identity::generate());
+        assert_ne!(Fingerprint::of_device(&key, &a), Fingerprint::of_device(&key, &b));
+    }
+}

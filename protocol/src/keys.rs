@@ -1,0 +1,251 @@
+//! Device key material: the Ed25519 signing key (authentication to the broker
+//! and packet signatures) and the age X25519 recipient keys packets are
+//! encrypted to.
+//!
+//! Secret bytes live only in `secrecy` containers, which zeroize on drop.
+//! `ring` itself does not zeroize its key pairs (CRATE-NOTES), so a
+//! [`SigningKey`] keeps only the PKCS#8 document and builds the `ring` key pair
+//! for the few microseconds a signature takes.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ring::rand::SystemRandom;
+use ring::signature::{self, Ed25519KeyPair, KeyPair};
+use secrecy::{ExposeSecret, SecretSlice};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Why key material was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The PKCS#8 document is not an Ed25519 key `ring` accepts.
+    #[error("not a valid Ed25519 PKCS#8 key")]
+    BadSigningKey,
+    /// A public key was not 32 bytes of base64.
+    #[error("not a valid Ed25519 public key (expected 32 bytes, base64)")]
+    BadVerifyingKey,
+    /// Not a canonical `age1…` X25519 recipient.
+    #[error("not a canonical age X25519 recipient (age1…): {0:?}")]
+    BadRecipient(String),
+    /// The system random number generator failed.
+    #[error("the system random number generator failed")]
+    Rng,
+}
+
+/// An Ed25519 private key. `Debug` never shows the key.
+pub struct SigningKey {
+    pkcs8: SecretSlice<u8>,
+    public: VerifyingKey,
+}
+
+impl SigningKey {
+    /// A fresh key from the system RNG.
+    pub fn generate() -> Result<Self, KeyError> {
+        let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| KeyError::Rng)?;
+        Self::from_pkcs8(doc.as_ref())
+    }
+
+    /// Loads a PKCS#8 v2 document (as made by [`SigningKey::generate`]).
+    pub fn from_pkcs8(pkcs8: &[u8]) -> Result<Self, KeyError> {
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8).map_err(|_| KeyError::BadSigningKey)?;
+        let public = VerifyingKey(
+            pair.public_key()
+                .as_ref()
+                .try_into()
+                .map_err(|_| KeyError::BadSigningKey)?,
+        );
+        Ok(Self {
+            pkcs8: SecretSlice::from(pkcs8.to_vec()),
+            public,
+        })
+    }
+
+    /// The PKCS#8 document, for the keystore (and for JWT signing later).
+    pub fn pkcs8(&self) -> &SecretSlice<u8> {
+        &self.pkcs8
+    }
+
+    /// The public half.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.public
+    }
+
+    /// Signs `message` (callers add their own domain separation).
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        // The document was validated in `from_pkcs8`, so this cannot fail.
+        let pair = Ed25519KeyPair::from_pkcs8(self.pkcs8.expose_secret())
+            .expect("PKCS#8 document validated at construction");
+        let sig = pair.sign(message);
+        let mut out = [0u8; 64];
+        out.copy_from_slice(sig.as_ref());
+        out
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("public", &self.public)
+            .field("pkcs8", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// An Ed25519 public key (32 raw bytes). Text form: standard base64.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VerifyingKey(pub [u8; 32]);
+
+impl VerifyingKey {
+    /// Checks an Ed25519 signature over `message`.
+    pub fn verify(&self, message: &[u8], sig: &[u8; 64]) -> bool {
+        signature::UnparsedPublicKey::new(&signature::ED25519, &self.0)
+            .verify(message, sig)
+            .is_ok()
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use base64::Engine;
+        f.write_str(&base64::engine::general_purpose::STANDARD.encode(self.0))
+    }
+}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "VerifyingKey({self})")
+    }
+}
+
+impl FromStr for VerifyingKey {
+    type Err = KeyError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .map_err(|_| KeyError::BadVerifyingKey)?;
+        Ok(Self(bytes.try_into().map_err(|_| KeyError::BadVerifyingKey)?))
+    }
+}
+
+impl Serialize for VerifyingKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for VerifyingKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An age X25519 recipient (`age1…`), kept in its canonical text form so that
+/// recipient lists sort and compare the same way on every machine.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecipientKey(String);
+
+impl RecipientKey {
+    /// The recipient of an identity.
+    pub fn of(identity: &age::x25519::Identity) -> Self {
+        Self(identity.to_public().to_string())
+    }
+
+    /// The canonical `age1…` text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The `age` recipient, for encryption.
+    pub fn to_age(&self) -> age::x25519::Recipient {
+        self.0
+            .parse()
+            .expect("RecipientKey holds a recipient parsed at construction")
+    }
+}
+
+impl FromStr for RecipientKey {
+    type Err = KeyError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parsed: age::x25519::Recipient = s
+            .parse()
+            .map_err(|_| KeyError::BadRecipient(s.chars().take(80).collect()))?;
+        let canonical = parsed.to_string();
+        if canonical != s {
+            return Err(KeyError::BadRecipient(s.chars().take(80).collect()));
+        }
+        Ok(Self(canonical))
+    }
+}
+
+impl fmt::Display for RecipientKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for RecipientKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RecipientKey({})", self.0)
+    }
+}
+
+impl Serialize for RecipientKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RecipientKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_and_verify() {
+        let key = SigningKey::generate().unwrap();
+        let sig = key.sign(b"hello");
+        assert!(key.verifying_key().verify(b"hello", &sig));
+        assert!(!key.verifying_key().verify(b"hellp", &sig));
+        let other = SigningKey::generate().unwrap();
+        assert!(!other.verifying_key().verify(b"hello", &sig));
+    }
+
+    #[test]
+    fn debug_redacts_the_private_key() {
+        let key = SigningKey::generate().unwrap();
+        let shown = format!("{key:?}");
+        assert!(shown.contains("REDACTED"));
+        use base64::Engine;
+        let secret = base64::engine::general_purpose::STANDARD.encode(key.pkcs8().expose_secret());
+        assert!(!shown.contains(&secret));
+    }
+
+    #[test]
+    fn verifying_key_text_round_trip() {
+        let vk = SigningKey::generate().unwrap().verifying_key();
+        assert_eq!(vk.to_string().parse::<VerifyingKey>().unwrap(), vk);
+        assert!("AAAA".parse::<VerifyingKey>().is_err());
+    }
+
+    #[test]
+    fn recipient_keys_are_canonical() {
+        let id = age::x25519::Identity::generate();
+        let r = RecipientKey::of(&id);
+        assert_eq!(r.as_str().parse::<RecipientKey>().unwrap(), r);
+        assert!(r.as_str().to_uppercase().parse::<RecipientKey>().is_err());
+        assert!("age1notakey".parse::<RecipientKey>().is_err());
+    }
+}

@@ -1,0 +1,33 @@
+//! The wire format of the referral broker, and the one place that knows it.
+//!
+//! - [`ids`]: parsed ids (packet, thread, device, desk) and content types;
+//! - [`keys`], [`fingerprint`]: device key material and what people compare;
+//! - [`envelope`]: the signed plaintext envelope inside the age encryption;
+//! - [`padding`]: the published ciphertext size buckets;
+//! - [`seal()`] and [`open()`]: sign-then-encrypt, and decrypt-then-verify;
+//! - [`header_check`]: the broker's key-less check of an age header.
+//!
+//! The byte layout is documented in `docs/protocol.md`.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod envelope;
+pub mod fingerprint;
+pub mod header_check;
+pub mod ids;
+pub mod keys;
+mod open;
+pub mod padding;
+mod seal;
+
+pub use envelope::{AttachmentMeta, EnvelopeError, PacketHeader};
+pub use fingerprint::{Fingerprint, FingerprintError};
+pub use header_check::{HeaderError, HeaderLimits, HeaderSummary, check_header};
+pub use ids::{ContentType, DeskId, DeviceId, IdError, PacketId, ThreadId};
+pub use keys::{KeyError, RecipientKey, SigningKey, VerifyingKey};
+pub use open::{
+    AttachmentSink, DiscardAttachments, KnownSenders, MemoryAttachments, OpenError, Opened,
+    SenderDirectory, decrypt, open,
+};
+pub use seal::{Attachment, AttachmentSource, SealError, SealRequest, Sealed, Sender, seal, seal_with_progress};

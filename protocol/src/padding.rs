@@ -1,0 +1,155 @@
+//! Length hiding. Every sealed packet's *ciphertext* (the whole age file, not
+//! just the plaintext) is exactly one of a published set of sizes:
+//!
+//! - every power of two from 4 KiB to 1 MiB (4096, 8192, …, 1048576), and
+//! - above 1 MiB, every Padmé value: a number whose binary form, with `E` the
+//!   position of its top bit, ends in `E - (⌊log2 E⌋ + 1)` zero bits.
+//!   Padmé wastes at most about 3 % at these sizes and leaks O(log log n) bits
+//!   (Nikitin et al., "Reducing Metadata Leakage from Encrypted Files and
+//!   Communication with PURBs", PETS 2019).
+//!
+//! Powers of two below 1 MiB are deliberately coarser than Padmé: a referral
+//! is a few kilobytes of JSON, and its length should not betray how much free
+//! text a caseworker wrote.
+//!
+//! The sealer pads the plaintext so that `age header + payload` lands exactly
+//! on a bucket. age's payload is `16 (nonce) + p + 16 × chunks`, with 64 KiB
+//! chunks and at least one (possibly empty) chunk, so a few payload sizes just
+//! past a chunk boundary cannot be hit exactly; [`plaintext_len_for_payload`]
+//! says so, and the sealer then moves up to the next bucket.
+
+/// The smallest ciphertext size.
+pub const MIN_BUCKET: u64 = 4096;
+/// Up to here, buckets are powers of two; above it, Padmé values.
+pub const POWER_OF_TWO_LIMIT: u64 = 1 << 20;
+
+/// age's STREAM chunk size.
+pub const AGE_CHUNK: u64 = 64 * 1024;
+const AGE_NONCE: u64 = 16;
+const AGE_TAG: u64 = 16;
+
+/// The smallest bucket that holds `n` bytes.
+pub fn bucket_for(n: u64) -> u64 {
+    if n <= MIN_BUCKET {
+        MIN_BUCKET
+    } else if n <= POWER_OF_TWO_LIMIT {
+        n.next_power_of_two()
+    } else {
+        padme(n)
+    }
+}
+
+/// Whether `n` is one of the published ciphertext sizes.
+pub fn is_bucket(n: u64) -> bool {
+    n >= MIN_BUCKET && bucket_for(n) == n
+}
+
+/// The bucket after `bucket` (the smallest one strictly larger).
+pub fn next_bucket(bucket: u64) -> u64 {
+    bucket_for(bucket + 1)
+}
+
+/// Padmé rounding of `n` (n ≥ 2).
+fn padme(n: u64) -> u64 {
+    let e = 63 - u64::from(n.leading_zeros()); // ⌊log2 n⌋
+    let s = 64 - u64::from(e.leading_zeros()); // ⌊log2 e⌋ + 1
+    let low_bits = e - s;
+    let mask = (1u64 << low_bits) - 1;
+    (n + mask) & !mask
+}
+
+/// The size of age's payload (nonce, chunks and tags) for `p` plaintext bytes.
+pub fn age_payload_len(p: u64) -> u64 {
+    let chunks = p.div_ceil(AGE_CHUNK).max(1);
+    AGE_NONCE + p + AGE_TAG * chunks
+}
+
+/// The plaintext length whose age payload is exactly `payload` bytes, if any.
+pub fn plaintext_len_for_payload(payload: u64) -> Option<u64> {
+    if payload < AGE_NONCE + AGE_TAG {
+        return None;
+    }
+    let body = payload - AGE_NONCE; // plaintext plus tags
+    // Each chunk carries up to AGE_CHUNK bytes and one tag, so the chunk count
+    // is ⌈body / (AGE_CHUNK + AGE_TAG)⌉ (at least one). Check the neighbours
+    // too, then confirm by recomputing.
+    let guess = body.div_ceil(AGE_CHUNK + AGE_TAG).max(1);
+    [guess.saturating_sub(1), guess, guess + 1]
+        .into_iter()
+        .filter(|&chunks| chunks >= 1 && body >= AGE_TAG * chunks)
+        .map(|chunks| body - AGE_TAG * chunks)
+        .find(|&p| age_payload_len(p) == payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn published_buckets_below_one_mebibyte() {
+        let small: Vec<u64> = (0..=POWER_OF_TWO_LIMIT)
+            .step_by(512)
+            .map(bucket_for)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            small,
+            vec![4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576]
+        );
+    }
+
+    #[test]
+    fn padme_above_one_mebibyte() {
+        // 2^20 + 1: E = 20, S = 5, so multiples of 2^15.
+        assert_eq!(bucket_for((1 << 20) + 1), (1 << 20) + (1 << 15));
+        assert_eq!(bucket_for(64 << 20), 64 << 20);
+        assert!(is_bucket(64 << 20));
+        assert!(!is_bucket((64 << 20) + 1));
+        assert!(!is_bucket(4095));
+        assert!(!is_bucket(5000));
+    }
+
+    #[test]
+    fn payload_length_matches_age_chunking() {
+        assert_eq!(age_payload_len(0), 32);
+        assert_eq!(age_payload_len(1), 33);
+        assert_eq!(age_payload_len(AGE_CHUNK), 16 + AGE_CHUNK + 16);
+        assert_eq!(age_payload_len(AGE_CHUNK + 1), 16 + AGE_CHUNK + 1 + 32);
+        // The gap just past a chunk boundary cannot be reached.
+        for gap in 1..=16 {
+            assert_eq!(plaintext_len_for_payload(16 + AGE_CHUNK + 16 + gap), None);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn bucket_is_smallest_and_idempotent(n in 0u64..(1u64 << 34)) {
+            let b = bucket_for(n);
+            prop_assert!(b >= n);
+            prop_assert!(is_bucket(b));
+            prop_assert_eq!(bucket_for(b), b);
+            // Nothing published lies between n and b.
+            if b > MIN_BUCKET && n < b {
+                prop_assert!(bucket_for(b - 1) == b || b - 1 < n);
+            }
+            // Overhead: at most 2x below 1 MiB, under 12 % above.
+            if n > POWER_OF_TWO_LIMIT {
+                prop_assert!((b - n) * 100 < n * 12);
+            }
+        }
+
+        #[test]
+        fn pad_unpad_inverse(p in 0u64..(1u64 << 30)) {
+            prop_assert_eq!(plaintext_len_for_payload(age_payload_len(p)), Some(p));
+        }
+
+        #[test]
+        fn unpad_never_lies(payload in 0u64..(1u64 << 30)) {
+            if let Some(p) = plaintext_len_for_payload(payload) {
+                prop_assert_eq!(age_payload_len(p), payload);
+            }
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Sealing: sign, then encrypt to many age recipients, padded to a bucket.
+//!
+//! Attachments are read twice, in constant memory: once to hash them (the
+//! hashes are signed, and the signature precedes them in the envelope), and
+//! once to encrypt them. The second pass re-hashes and refuses a file that
+//! changed in between, so a packet never carries bytes its signature does not
+//! cover.
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use ring::digest::{Context, SHA256};
+
+use crate::envelope::{
+    self, AttachmentMeta, EnvelopeError, PacketHeader, check_attachment_name, check_media_type,
+    digest_bytes, sha256,
+};
+use crate::ids::{ContentType, DeskId, DeviceId, PacketId, ThreadId};
+use crate::keys::{RecipientKey, SigningKey};
+use crate::padding;
+
+const COPY_BUF: usize = 64 * 1024;
+
+/// Why a packet could not be sealed.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// No recipients, or more than the format allows.
+    #[error("a packet needs between 1 and {max} recipients, got {got}")]
+    RecipientCount {
+        /// How many were given.
+        got: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The content, an attachment name or a media type broke a format rule.
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+    /// An attachment's bytes differ between the hashing and encrypting passes.
+    #[error("attachment {name:?} changed while it was being sealed")]
+    AttachmentChanged {
+        /// The attachment's name.
+        name: String,
+    },
+    /// Reading an attachment or writing the output failed.
+    #[error("I/O error while sealing: {0}")]
+    Io(#[from] io::Error),
+    /// age refused to encrypt.
+    #[error("encryption failed: {0}")]
+    Encrypt(String),
+}
+
+/// Where an attachment's bytes come from.
+#[derive(Debug, Clone)]
+pub enum AttachmentSource {
+    /// A file, opened once per pass.
+    Path(PathBuf),
+    /// Bytes already in memory (tests, small generated files).
+    Bytes(Vec<u8>),
+}
+
+impl AttachmentSource {
+    fn open(&self) -> io::Result<Box<dyn Read + '_>> {
+        Ok(match self {
+            Self::Path(p) => Box::new(File::open(p)?),
+            Self::Bytes(b) => Box::new(b.as_slice()),
+        })
+    }
+}
+
+/// An attachment to seal.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// File name shown to the reader (no directories).
+    pub name: String,
+    /// Media type, e.g. `application/pdf`.
+    pub media_type: String,
+    /// Where the bytes are.
+    pub source: AttachmentSource,
+}
+
+/// The device that signs.
+#[derive(Debug)]
+pub struct Sender<'a> {
+    /// The device's id.
+    pub device: DeviceId,
+    /// The device's desk.
+    pub desk: DeskId,
+    /// The device's current signing key.
+    pub key: &'a SigningKey,
+}
+
+/// Everything that goes into one packet.
+#[derive(Debug)]
+pub struct SealRequest<'a> {
+    /// Random id, made by the client so that retries are idempotent.
+    pub packet_id: PacketId,
+    /// The thread this packet belongs to.
+    pub thread_id: ThreadId,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+    /// Who signs.
+    pub sender: Sender<'a>,
+    /// The desk addressed.
+    pub recipient_desk: DeskId,
+    /// Every key to encrypt to (order and repeats do not matter).
+    pub recipients: Vec<RecipientKey>,
+    /// What the content is.
+    pub content_type: ContentType,
+    /// The content (the referral JSON).
+    pub content: &'a [u8],
+    /// Attachments, in order.
+    pub attachments: &'a [Attachment],
+}
+
+/// What was sealed.
+#[derive(Debug, Clone)]
+pub struct Sealed {
+    /// The signed header, as a reader will see it.
+    pub header: PacketHeader,
+    /// Ciphertext length: always a published bucket.
+    pub bytes: u64,
+}
+
+/// Seals a packet into `out`. Memory use does not depend on attachment sizes.
+pub fn seal<W: Write>(req: &SealRequest<'_>, out: W) -> Result<Sealed, SealError> {
+    seal_with_progress(req, out, &mut |_| {})
+}
+
+/// As [`seal`], calling `progress` with the number of plaintext bytes written
+/// so far (for a progress bar).
+pub fn seal_with_progress<W: Write>(
+    req: &SealRequest<'_>,
+    out: W,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Sealed, SealError> {
+    let mut recipients = req.recipients.clone();
+    recipients.sort();
+    recipients.dedup();
+    if recipients.is_empty() || recipients.len() > envelope::MAX_RECIPIENTS {
+        return Err(SealError::RecipientCount {
+            got: recipients.len(),
+            max: envelope::MAX_RECIPIENTS,
+        });
+    }
+    let content_len = u32::try_from(req.content.len())
+        .ok()
+        .filter(|n| *n <= envelope::MAX_CONTENT_LEN)
+        .ok_or(EnvelopeError::Malformed("content too long"))?;
+
+    // Pass 1: hash every attachment.
+    let mut attachments = Vec::with_capacity(req.attachments.len());
+    for a in req.attachments {
+        check_attachment_name(&a.name)?;
+        check_media_type(&a.media_type)?;
+        let (bytes, sha256) = hash_stream(&mut a.source.open()?, &mut io::sink())?;
+        attachments.push(AttachmentMeta {
+            name: a.name.clone(),
+            media_type: a.media_type.clone(),
+            bytes,
+            sha256,
+        });
+    }
+
+    let header = PacketHeader {
+        packet_id: req.packet_id,
+        thread_id: req.thread_id,
+        created_at: req.created_at,
+        sender_device: req.sender.device,
+        sender_desk: req.sender.desk.clone(),
+        sender_key: req.sender.key.verifying_key(),
+        recipient_desk: req.recipient_desk.clone(),
+        content_type: req.content_type.clone(),
+        content_len,
+        content_sha256: sha256(req.content),
+        attachments,
+        recipients,
+    };
+    header.validate()?;
+    let encoded = header.encode();
+    if encoded.len() > envelope::MAX_HEADER_LEN {
+        return Err(EnvelopeError::Malformed("header too long").into());
+    }
+    let signature = envelope::sign_header(req.sender.key, &encoded);
+
+    let age_recipients: Vec<age::x25519::Recipient> =
+        header.recipients.iter().map(RecipientKey::to_age).collect();
+    let encryptor =
+        age::Encryptor::with_recipients(age_recipients.iter().map(|r| r as &dyn age::Recipient))
+            .map_err(|e| SealError::Encrypt(e.to_string()))?;
+    let count = Rc::new(Cell::new(0u64));
+    let counted = CountingWriter { inner: out, count: Rc::clone(&count) };
+    let mut stream = encryptor.wrap_output(counted)?;
+    // `wrap_output` has already written the age header and the 16-byte
+    // payload nonce; the nonce is counted in `age_payload_len`, so take it off.
+    let age_header_len = count.get() - 16;
+
+    let unpadded = header.unpadded_len(encoded.len());
+    let (bucket, plaintext_len) = choose_bucket(age_header_len, unpadded);
+
+    let mut written = 0u64;
+    let mut emit = |stream: &mut dyn Write, bytes: &[u8]| -> io::Result<()> {
+        stream.write_all(bytes)?;
+        written += bytes.len() as u64;
+        progress(written);
+        Ok(())
+    };
+    emit(&mut stream, &envelope::prelude(encoded.len()))?;
+    emit(&mut stream, &encoded)?;
+    emit(&mut stream, &signature)?;
+    emit(&mut stream, req.content)?;
+
+    // Pass 2: encrypt every attachment, checking it still hashes the same.
+    for (a, meta) in req.attachments.iter().zip(&header.attachments) {
+        let mut tee = ProgressWriter { inner: &mut stream, emit: &mut emit };
+        let (bytes, digest) = hash_stream(&mut a.source.open()?, &mut tee)?;
+        if bytes != meta.bytes || digest != meta.sha256 {
+            return Err(SealError::AttachmentChanged { name: a.name.clone() });
+        }
+    }
+
+    let zeros = [0u8; COPY_BUF];
+    let mut padding = plaintext_len - unpadded;
+    while padding > 0 {
+        let n = padding.min(COPY_BUF as u64) as usize;
+        emit(&mut stream, &zeros[..n])?;
+        padding -= n as u64;
+    }
+    let mut out = stream.finish()?;
+    out.flush()?;
+    if count.get() != bucket {
+        // Unreachable unless age changes its framing; refuse rather than
+        // publish a size outside the buckets.
+        return Err(SealError::Encrypt(format!(
+            "internal: sealed {} bytes, expected bucket {bucket}",
+            count.get()
+        )));
+    }
+    Ok(Sealed { header, bytes: bucket })
+}
+
+/// Picks the smallest bucket that fits, skipping any bucket whose payload
+/// size falls in one of age's unreachable gaps. Returns the bucket and the
+/// padded plaintext length.
+fn choose_bucket(age_header_len: u64, unpadded: u64) -> (u64, u64) {
+    let mut bucket = padding::bucket_for(age_header_len + padding::age_payload_len(unpadded));
+    loop {
+        if let Some(p) = padding::plaintext_len_for_payload(bucket - age_header_len) {
+            if p >= unpadded {
+                return (bucket, p);
+            }
+        }
+        bucket = padding::next_bucket(bucket);
+    }
+}
+
+/// Copies `r` into `w`, returning its length and SHA-256.
+fn hash_stream(r: &mut dyn Read, w: &mut dyn Write) -> io::Result<(u64, [u8; 32])> {
+    let mut ctx = Context::new(&SHA256);
+    let mut buf = vec![0u8; COPY_BUF];
+    let mut total = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        ctx.update(&buf[..n]);
+        w.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+    Ok((total, digest_bytes(ctx)))
+}
+
+/// Counts what reaches the output, shared so the count can be read while
+/// age's stream writer owns the writer.
+struct CountingWriter<W> {
+    inner: W,
+    count: Rc<Cell<u64>>,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+struct ProgressWriter<'a, 'b> {
+    inner: &'a mut dyn Write,
+    emit: &'b mut dyn FnMut(&mut dyn Write, &[u8]) -> io::Result<()>,
+}
+
+impl Write for ProgressWriter<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (self.emit)(self.inner, buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
