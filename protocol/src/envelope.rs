@@ -277,7 +277,9 @@ pub fn check_attachment_name(name: &str) -> Result<(), EnvelopeError> {
         && name.len() <= MAX_NAME_LEN
         && name != "."
         && name != ".."
-        && !name.chars().any(|c| c == '/' || c == '\\' || c.is_control());
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control());
     if ok {
         Ok(())
     } else {

@@ -90,7 +90,9 @@ impl Serialize for Fingerprint {
 
 impl<'de> Deserialize<'de> for Fingerprint {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -126,6 +128,9 @@ mod tests {
         let key = SigningKey::generate().unwrap().verifying_key();
         let a = RecipientKey::of(&age::x25519::Identity::generate());
         let b = RecipientKey::of(&age::x25519::Identity::generate());
-        assert_ne!(Fingerprint::of_device(&key, &a), Fingerprint::of_device(&key, &b));
+        assert_ne!(
+            Fingerprint::of_device(&key, &a),
+            Fingerprint::of_device(&key, &b)
+        );
     }
 }

@@ -74,7 +74,10 @@ pub struct HeaderLimits {
 
 impl Default for HeaderLimits {
     fn default() -> Self {
-        Self { max_header_bytes: 16 * 1024, max_stanzas: 256 }
+        Self {
+            max_header_bytes: 16 * 1024,
+            max_stanzas: 256,
+        }
     }
 }
 
@@ -166,7 +169,11 @@ pub fn check_header(
         }
         return Err(HeaderError::NotAge);
     }
-    let mut lines = Lines { buf: prefix, pos: 0, limit: limits.max_header_bytes };
+    let mut lines = Lines {
+        buf: prefix,
+        pos: 0,
+        limit: limits.max_header_bytes,
+    };
     let version = lines.next_line(total_len)?;
     if [version, b"\n"].concat() != VERSION_LINE {
         return Err(HeaderError::UnsupportedVersion);
@@ -178,7 +185,8 @@ pub fn check_header(
     loop {
         let line = lines.next_line(total_len)?;
         if let Some(mac) = line.strip_prefix(MAC_PREFIX) {
-            let mac = decode_canonical(mac).ok_or(HeaderError::Malformed("MAC is not canonical base64"))?;
+            let mac = decode_canonical(mac)
+                .ok_or(HeaderError::Malformed("MAC is not canonical base64"))?;
             if mac.len() != 32 {
                 return Err(HeaderError::Malformed("MAC is not 32 bytes"));
             }
@@ -189,11 +197,18 @@ pub fn check_header(
         };
         stanzas += 1;
         if stanzas > limits.max_stanzas {
-            return Err(HeaderError::TooManyStanzas { limit: limits.max_stanzas });
+            return Err(HeaderError::TooManyStanzas {
+                limit: limits.max_stanzas,
+            });
         }
         let args: Vec<&[u8]> = args.split(|b| *b == b' ').collect();
-        if args.iter().any(|a| a.is_empty() || !a.iter().all(|b| (33..=126).contains(b))) {
-            return Err(HeaderError::Malformed("stanza argument empty or not printable ASCII"));
+        if args
+            .iter()
+            .any(|a| a.is_empty() || !a.iter().all(|b| (33..=126).contains(b)))
+        {
+            return Err(HeaderError::Malformed(
+                "stanza argument empty or not printable ASCII",
+            ));
         }
         let body = read_body(&mut lines, total_len)?;
         let tag = args[0];
@@ -212,16 +227,25 @@ pub fn check_header(
     }
     let header_len = lines.pos;
     if total_len < (header_len as u64) + MIN_PAYLOAD {
-        return Err(HeaderError::Truncated("payload nonce or first chunk missing"));
+        return Err(HeaderError::Truncated(
+            "payload nonce or first chunk missing",
+        ));
     }
-    Ok(HeaderSummary { header_len, x25519_stanzas: x25519 })
+    Ok(HeaderSummary {
+        header_len,
+        x25519_stanzas: x25519,
+    })
 }
 
 fn check_x25519(args: &[&[u8]], body: &[u8]) -> Result<(), HeaderError> {
     let [share] = args else {
-        return Err(HeaderError::Malformed("X25519 stanza must have exactly one argument"));
+        return Err(HeaderError::Malformed(
+            "X25519 stanza must have exactly one argument",
+        ));
     };
-    let share = decode_canonical(share).ok_or(HeaderError::Malformed("X25519 share is not canonical base64"))?;
+    let share = decode_canonical(share).ok_or(HeaderError::Malformed(
+        "X25519 share is not canonical base64",
+    ))?;
     let mut share: [u8; 32] = share
         .try_into()
         .map_err(|_| HeaderError::Malformed("X25519 share is not 32 bytes"))?;
@@ -242,22 +266,30 @@ fn read_body(lines: &mut Lines<'_>, total_len: u64) -> Result<Vec<u8>, HeaderErr
     loop {
         let line = lines.next_line(total_len)?;
         if line.len() > BODY_COLUMNS {
-            return Err(HeaderError::Malformed("stanza body line longer than 64 columns"));
+            return Err(HeaderError::Malformed(
+                "stanza body line longer than 64 columns",
+            ));
         }
         if line.starts_with(STANZA_PREFIX) || line.starts_with(MAC_PREFIX) {
-            return Err(HeaderError::Malformed("stanza body missing its final short line"));
+            return Err(HeaderError::Malformed(
+                "stanza body missing its final short line",
+            ));
         }
         encoded.extend_from_slice(line);
         if line.len() < BODY_COLUMNS {
             break;
         }
     }
-    decode_canonical(&encoded).ok_or(HeaderError::Malformed("stanza body is not canonical base64"))
+    decode_canonical(&encoded).ok_or(HeaderError::Malformed(
+        "stanza body is not canonical base64",
+    ))
 }
 
 /// Strict base64: standard alphabet, no padding, no non-zero trailing bits.
 fn decode_canonical(s: &[u8]) -> Option<Vec<u8>> {
-    if s.iter().any(|b| !(b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')) {
+    if s.iter()
+        .any(|b| !(b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/'))
+    {
         return None;
     }
     let decoded = STANDARD_NO_PAD.decode(s).ok()?;
@@ -266,7 +298,10 @@ fn decode_canonical(s: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn trimmed_start(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
     &b[start..]
 }
 

@@ -264,8 +264,16 @@ mod tests {
     #[test]
     fn non_random_uuids_are_refused() {
         // Version 1 (time-based) and the nil UUID carry no randomness.
-        assert!("6ba7b810-9dad-11d1-80b4-00c04fd430c8".parse::<ThreadId>().is_err());
-        assert!("00000000-0000-0000-0000-000000000000".parse::<DeviceId>().is_err());
+        assert!(
+            "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+                .parse::<ThreadId>()
+                .is_err()
+        );
+        assert!(
+            "00000000-0000-0000-0000-000000000000"
+                .parse::<DeviceId>()
+                .is_err()
+        );
         assert!(DeviceId::from_bytes([0; 16]).is_err());
     }
 
@@ -275,7 +283,16 @@ mod tests {
             assert!(ok.parse::<DeskId>().is_ok(), "{ok}");
         }
         for bad in [
-            "", "a", "-ab", "ab-", "a--b", "Shinjuku", "1abc", "a b", "a_b", "ａｂ",
+            "",
+            "a",
+            "-ab",
+            "ab-",
+            "a--b",
+            "Shinjuku",
+            "1abc",
+            "a b",
+            "a_b",
+            "ａｂ",
             "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij",
         ] {
             assert!(bad.parse::<DeskId>().is_err(), "{bad}");

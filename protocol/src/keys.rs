@@ -41,7 +41,8 @@ pub struct SigningKey {
 impl SigningKey {
     /// A fresh key from the system RNG.
     pub fn generate() -> Result<Self, KeyError> {
-        let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| KeyError::Rng)?;
+        let doc =
+            Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| KeyError::Rng)?;
         Self::from_pkcs8(doc.as_ref())
     }
 
@@ -130,7 +131,9 @@ impl FromStr for VerifyingKey {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(s)
             .map_err(|_| KeyError::BadVerifyingKey)?;
-        Ok(Self(bytes.try_into().map_err(|_| KeyError::BadVerifyingKey)?))
+        Ok(Self(
+            bytes.try_into().map_err(|_| KeyError::BadVerifyingKey)?,
+        ))
     }
 }
 
@@ -142,7 +145,9 @@ impl Serialize for VerifyingKey {
 
 impl<'de> Deserialize<'de> for VerifyingKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -205,7 +210,9 @@ impl Serialize for RecipientKey {
 
 impl<'de> Deserialize<'de> for RecipientKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -30,4 +30,6 @@ pub use open::{
     AttachmentSink, DiscardAttachments, KnownSenders, MemoryAttachments, OpenError, Opened,
     SenderDirectory, decrypt, open,
 };
-pub use seal::{Attachment, AttachmentSource, SealError, SealRequest, Sealed, Sender, seal, seal_with_progress};
+pub use seal::{
+    Attachment, AttachmentSource, SealError, SealRequest, Sealed, Sender, seal, seal_with_progress,
+};

@@ -39,7 +39,9 @@ pub enum OpenError {
     #[error(transparent)]
     Envelope(#[from] EnvelopeError),
     /// The signing device or key is not in the verified directory.
-    #[error("packet signed by {device} of desk {desk}, which the verified directory does not list with that key")]
+    #[error(
+        "packet signed by {device} of desk {desk}, which the verified directory does not list with that key"
+    )]
     UnknownSender {
         /// The device the header names.
         device: DeviceId,
@@ -51,7 +53,9 @@ pub enum OpenError {
     BadSignature,
     /// The key that decrypted the packet is not among the signed recipients:
     /// someone re-encrypted a packet that was not addressed to this device.
-    #[error("this device is not among the packet's signed recipients (re-encrypted or forwarded packet)")]
+    #[error(
+        "this device is not among the packet's signed recipients (re-encrypted or forwarded packet)"
+    )]
     RecipientSetMismatch,
     /// The content does not match its signed hash.
     #[error("the packet content does not match its signed hash")]
@@ -190,7 +194,11 @@ pub fn decrypt<'a, R: BufRead + 'a>(
     let tracked: Vec<Tracked<'_>> = identities
         .iter()
         .enumerate()
-        .map(|(index, inner)| Tracked { inner: *inner, index, hit: &hit })
+        .map(|(index, inner)| Tracked {
+            inner: *inner,
+            index,
+            hit: &hit,
+        })
         .collect();
     let decryptor = age::Decryptor::new_buffered(input).map_err(map_age_error)?;
     let reader = decryptor
@@ -210,7 +218,10 @@ pub fn open<R: Read>(
     sink: &mut dyn AttachmentSink,
 ) -> Result<Opened, OpenError> {
     let count = Cell::new(0u64);
-    let counted = CountingReader { inner: input, count: &count };
+    let counted = CountingReader {
+        inner: input,
+        count: &count,
+    };
     let dyn_ids: Vec<&dyn age::Identity> =
         identities.iter().map(|i| i as &dyn age::Identity).collect();
     let (mut plain, identity_index) = decrypt(BufReader::new(counted), &dyn_ids)?;
@@ -224,7 +235,11 @@ pub fn open<R: Read>(
     read_exact(&mut plain, &mut signature)?;
     let header = PacketHeader::decode(&header_bytes)?;
 
-    if !senders.is_sender_key(&header.sender_device, &header.sender_desk, &header.sender_key) {
+    if !senders.is_sender_key(
+        &header.sender_device,
+        &header.sender_desk,
+        &header.sender_key,
+    ) {
         return Err(OpenError::UnknownSender {
             device: header.sender_device,
             desk: header.sender_desk.clone(),
@@ -282,7 +297,12 @@ pub fn open<R: Read>(
         )));
     }
     sink.commit().map_err(OpenError::Io)?;
-    Ok(Opened { header, content, identity_index, ciphertext_bytes })
+    Ok(Opened {
+        header,
+        content,
+        identity_index,
+        ciphertext_bytes,
+    })
 }
 
 fn map_age_error(e: age::DecryptError) -> OpenError {
@@ -306,9 +326,9 @@ fn classify_read_error(e: io::Error) -> OpenError {
 
 fn read_exact(r: &mut dyn Read, buf: &mut [u8]) -> Result<(), OpenError> {
     r.read_exact(buf).map_err(|e| match e.kind() {
-        io::ErrorKind::UnexpectedEof => {
-            OpenError::Envelope(EnvelopeError::Malformed("packet ends before its declared contents"))
-        }
+        io::ErrorKind::UnexpectedEof => OpenError::Envelope(EnvelopeError::Malformed(
+            "packet ends before its declared contents",
+        )),
         _ => classify_read_error(e),
     })
 }

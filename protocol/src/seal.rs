@@ -191,7 +191,10 @@ pub fn seal_with_progress<W: Write>(
         age::Encryptor::with_recipients(age_recipients.iter().map(|r| r as &dyn age::Recipient))
             .map_err(|e| SealError::Encrypt(e.to_string()))?;
     let count = Rc::new(Cell::new(0u64));
-    let counted = CountingWriter { inner: out, count: Rc::clone(&count) };
+    let counted = CountingWriter {
+        inner: out,
+        count: Rc::clone(&count),
+    };
     let mut stream = encryptor.wrap_output(counted)?;
     // `wrap_output` has already written the age header and the 16-byte
     // payload nonce; the nonce is counted in `age_payload_len`, so take it off.
@@ -214,10 +217,15 @@ pub fn seal_with_progress<W: Write>(
 
     // Pass 2: encrypt every attachment, checking it still hashes the same.
     for (a, meta) in req.attachments.iter().zip(&header.attachments) {
-        let mut tee = ProgressWriter { inner: &mut stream, emit: &mut emit };
+        let mut tee = ProgressWriter {
+            inner: &mut stream,
+            emit: &mut emit,
+        };
         let (bytes, digest) = hash_stream(&mut a.source.open()?, &mut tee)?;
         if bytes != meta.bytes || digest != meta.sha256 {
-            return Err(SealError::AttachmentChanged { name: a.name.clone() });
+            return Err(SealError::AttachmentChanged {
+                name: a.name.clone(),
+            });
         }
     }
 
@@ -238,7 +246,10 @@ pub fn seal_with_progress<W: Write>(
             count.get()
         )));
     }
-    Ok(Sealed { header, bytes: bucket })
+    Ok(Sealed {
+        header,
+        bytes: bucket,
+    })
 }
 
 /// Picks the smallest bucket that fits, skipping any bucket whose payload
@@ -247,10 +258,10 @@ pub fn seal_with_progress<W: Write>(
 fn choose_bucket(age_header_len: u64, unpadded: u64) -> (u64, u64) {
     let mut bucket = padding::bucket_for(age_header_len + padding::age_payload_len(unpadded));
     loop {
-        if let Some(p) = padding::plaintext_len_for_payload(bucket - age_header_len) {
-            if p >= unpadded {
-                return (bucket, p);
-            }
+        if let Some(p) = padding::plaintext_len_for_payload(bucket - age_header_len)
+            && p >= unpadded
+        {
+            return (bucket, p);
         }
         bucket = padding::next_bucket(bucket);
     }
@@ -294,9 +305,12 @@ impl<W: Write> Write for CountingWriter<W> {
     }
 }
 
+/// Writes bytes to the stream and reports progress.
+type Emit<'b> = dyn FnMut(&mut dyn Write, &[u8]) -> io::Result<()> + 'b;
+
 struct ProgressWriter<'a, 'b> {
     inner: &'a mut dyn Write,
-    emit: &'b mut dyn FnMut(&mut dyn Write, &[u8]) -> io::Result<()>,
+    emit: &'b mut Emit<'b>,
 }
 
 impl Write for ProgressWriter<'_, '_> {
