@@ -1,0 +1,56 @@
+//! `referral init --broker URL [--root-fingerprint FP]`: makes this device's
+//! keys and keystore (SPEC §4, devices).
+
+use anyhow::Context as _;
+
+use super::DeviceReport;
+use super::device_report::Occasion;
+use crate::broker_url::BrokerUrl;
+use crate::cli::InitArgs;
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::keystore::{Keystore, NewDevice, WorkFactor};
+use crate::output;
+use crate::passphrase::Purpose;
+
+/// Shown when no root fingerprint is pinned. Trust on first use is only as
+/// good as the out-of-band check that follows it, so the user is told what
+/// that check is and when to do it (SPEC §4, root).
+const TOFU_WARNING: &str = "\
+no --root-fingerprint given: this device will trust the first admin root key
+the broker presents (trust on first use). Whoever controls the broker at that
+moment could substitute their own root. When referral shows you the root
+fingerprint, compare it with your administrator over a separate channel
+(in person or by phone) before relying on this device, or run init again with
+--root-fingerprint FP in a fresh --home.";
+
+/// Runs `init`.
+pub fn run(ctx: &Context, args: &InitArgs) -> Result<DeviceReport, Failure> {
+    // Every check that can refuse runs before the passphrase is asked for,
+    // so that a refusal never costs the user a prompt or a slow scrypt run.
+    let broker: BrokerUrl = args
+        .broker
+        .parse()
+        .with_context(|| format!("cannot use --broker {:?}", args.broker))?;
+    Keystore::ensure_absent(&ctx.home)?;
+    let work_factor = WorkFactor::from_env()?;
+    let passphrase = ctx.passphrase(Purpose::Create)?;
+
+    let record = Keystore::create(
+        &ctx.home,
+        NewDevice {
+            broker,
+            root_fingerprint: args.root_fingerprint,
+        },
+        &passphrase,
+        work_factor,
+    )?;
+    if record.root_fingerprint.is_none() {
+        output::warn(TOFU_WARNING);
+    }
+    Ok(DeviceReport::new(
+        &record,
+        ctx.home.clone(),
+        Occasion::Created,
+    ))
+}

@@ -1,0 +1,61 @@
+//! The global options, resolved once for the command that runs.
+
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use directories::ProjectDirs;
+use secrecy::SecretString;
+
+use crate::cli::GlobalArgs;
+use crate::output::Format;
+use crate::passphrase::{self, Purpose};
+
+/// What every command needs to know about how it was invoked.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The home directory: `--home`, `REFERRAL_HOME`, or the OS data dir.
+    pub home: PathBuf,
+    /// Text or JSON on stdout.
+    pub format: Format,
+    /// `--passphrase-file`, if given.
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl Context {
+    /// Resolves the global options. Fails only if no home was given and the
+    /// OS data directory cannot be determined (no `$HOME`).
+    pub fn from_args(args: &GlobalArgs) -> anyhow::Result<Self> {
+        let home = match &args.home {
+            Some(home) => home.clone(),
+            None => default_home()?,
+        };
+        Ok(Self {
+            home,
+            format: if args.json {
+                Format::Json
+            } else {
+                Format::Human
+            },
+            passphrase_file: args.passphrase_file.clone(),
+        })
+    }
+
+    /// The keystore passphrase, from the first available source.
+    pub fn passphrase(&self, purpose: Purpose) -> anyhow::Result<SecretString> {
+        passphrase::obtain(self.passphrase_file.as_deref(), purpose, &self.home)
+    }
+}
+
+/// The per-user data directory, e.g. `~/.local/share/referral` on Linux:
+/// private keys belong with the user's data, not in config (which people
+/// sync and publish) or cache (which gets deleted).
+fn default_home() -> anyhow::Result<PathBuf> {
+    ProjectDirs::from("org", "referral", "referral")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .ok_or_else(|| {
+            anyhow!(
+                "cannot determine the default home directory (is $HOME set?): \
+                 pass --home DIR or set REFERRAL_HOME"
+            )
+        })
+}

@@ -1,0 +1,785 @@
+//! The device keystore: this device's keys, on disk and unlocked in memory.
+//!
+//! A home directory (mode 0700) holds two files, both mode 0600:
+//!
+//! - `device.json` ([`DeviceRecord`]): public. Device id, broker, pinned root,
+//!   desk and role, the current public keys and their fingerprint.
+//! - `keystore.age`: the private keys, current and retired, age-encrypted to
+//!   the user's passphrase with scrypt (SPEC §2.6).
+//!
+//! [`Keystore::unlock`] decrypts the second and checks it against the first:
+//! the keys the device *uses* must be the keys it has *published*
+//! (enrollment approved that fingerprint), or nothing is trusted.
+
+mod device;
+mod secret;
+
+use std::fmt;
+use std::fs;
+use std::io::{self, Read};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use referral_protocol::{DeviceId, Fingerprint, KeyError, RecipientKey, SigningKey};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use device::{DeviceRecord, PublicKeys, Role};
+
+use crate::atomic_file::{self, Existing};
+use crate::broker_url::BrokerUrl;
+
+/// The public device record, in the home directory.
+pub const DEVICE_FILE: &str = "device.json";
+/// The encrypted private keys, in the home directory.
+pub const KEYSTORE_FILE: &str = "keystore.age";
+
+/// Owner only: the home directory lists which files exist, and later holds
+/// the local case store.
+pub const HOME_DIR_MODE: u32 = 0o700;
+
+/// A keystore holds a handful of keys, a few hundred bytes each; a file far
+/// larger than that is refused unread.
+const MAX_KEYSTORE_LEN: u64 = 1024 * 1024;
+
+/// Why a keystore operation failed. Every message is written for the user,
+/// and none ever contains key material.
+#[derive(Debug, thiserror::Error)]
+pub enum KeystoreError {
+    /// `device.json` is absent: `referral init` has not run for this home.
+    #[error(
+        "no device keystore in {}: run `referral init --broker URL` first, or pass the right --home",
+        home.display()
+    )]
+    NotInitialized {
+        /// The home directory that was searched.
+        home: PathBuf,
+    },
+    /// `init` found an existing keystore (or part of one) and left it alone.
+    #[error(
+        "{} already exists; refusing to overwrite a device keystore. Use another --home, or move \
+         the old one away only if no packet will ever need its keys",
+        path.display()
+    )]
+    AlreadyExists {
+        /// The file that is already there.
+        path: PathBuf,
+    },
+    /// `device.json` exists but `keystore.age` does not, so the private
+    /// keys are gone from this home.
+    #[error(
+        "{} is missing although {DEVICE_FILE} is present; restore it from a backup",
+        path.display()
+    )]
+    MissingKeystore {
+        /// Where the keystore should be.
+        path: PathBuf,
+    },
+    /// The passphrase did not decrypt the keystore.
+    #[error("wrong passphrase (the keystore could not be unlocked)")]
+    WrongPassphrase,
+    /// `device.json` is damaged or was edited.
+    #[error("{DEVICE_FILE} is damaged or was modified: {reason}")]
+    CorruptDevice {
+        /// What is wrong, without quoting secrets (there are none here).
+        reason: String,
+    },
+    /// `keystore.age` is damaged or was modified, or is not ours.
+    #[error("{KEYSTORE_FILE} is damaged or was modified: {reason}")]
+    CorruptKeystore {
+        /// What is wrong. Never quotes the plaintext.
+        reason: String,
+    },
+    /// The keystore decrypted, but its keys are not the ones `device.json`
+    /// publishes, or it belongs to another device.
+    #[error(
+        "{KEYSTORE_FILE} and {DEVICE_FILE} disagree ({what}); refusing to use either. \
+         One of them was replaced or restored from a different backup"
+    )]
+    Mismatch {
+        /// Which part disagrees.
+        what: &'static str,
+    },
+    /// A file from a newer (or unknown) format version.
+    #[error(
+        "{file} has format version {version}, which this version of referral does not know; upgrade referral"
+    )]
+    UnsupportedVersion {
+        /// Which file.
+        file: &'static str,
+        /// The version found.
+        version: u32,
+    },
+    /// `REFERRAL_KDF_WORK_FACTOR` is out of range or not a number.
+    #[error(
+        "{} must be a whole number from {} to {}, got {got:?}",
+        WorkFactor::ENV,
+        WorkFactor::MIN,
+        WorkFactor::MAX
+    )]
+    WorkFactor {
+        /// The rejected value.
+        got: String,
+    },
+    /// Key generation failed (the system RNG).
+    #[error("could not generate device keys")]
+    KeyGeneration(#[source] KeyError),
+    /// age refused to encrypt.
+    #[error("could not encrypt the keystore: {0}")]
+    Encrypt(String),
+    /// Serialisation failed.
+    #[error("could not encode {what}: {reason}")]
+    Encode {
+        /// Which file.
+        what: &'static str,
+        /// What serde said.
+        reason: String,
+    },
+    /// A file system operation failed.
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        /// What was being done ("read", "write", "create directory").
+        action: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl KeystoreError {
+    /// Whether this is an integrity failure (exit status 4) rather than a
+    /// user error (exit status 1): the files exist but cannot be trusted.
+    pub fn is_integrity_failure(&self) -> bool {
+        matches!(
+            self,
+            KeystoreError::CorruptDevice { .. }
+                | KeystoreError::CorruptKeystore { .. }
+                | KeystoreError::Mismatch { .. }
+        )
+    }
+
+    fn write(home: &Path, file: &str, source: io::Error) -> Self {
+        let path = home.join(file);
+        if source.kind() == io::ErrorKind::AlreadyExists {
+            KeystoreError::AlreadyExists { path }
+        } else {
+            KeystoreError::Io {
+                action: "write",
+                path,
+                source,
+            }
+        }
+    }
+}
+
+/// The scrypt work factor (log2 of N) for new keystores.
+///
+/// The default, 16, costs 64 MiB and about 0.1 to 0.2 s per unlock on the
+/// 2-core reference machine (0.18 s whole-process for `export-identity`,
+/// release build): noticeable but cheap enough to pay on every command,
+/// and 2^16 times the cost of a plain hash for anyone guessing passphrases
+/// against a stolen file. It can be changed only through the environment,
+/// never a flag, because lowering it weakens the keystore and should not
+/// look like a routine option: the variable exists so that test suites
+/// (which create hundreds of keystores) can use 2^10, and so that operators
+/// can raise it on strong machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkFactor(u8);
+
+impl WorkFactor {
+    /// The environment variable that overrides the default.
+    pub const ENV: &str = "REFERRAL_KDF_WORK_FACTOR";
+    /// The lowest accepted factor: 1 MiB of scrypt memory, test suites only.
+    pub const MIN: u8 = 10;
+    /// The highest accepted factor, to write and to read (about 4 GiB of
+    /// memory). Reading caps at the same value so that a tampered file
+    /// cannot make an unlock run for hours.
+    pub const MAX: u8 = 22;
+    /// The factor used unless [`WorkFactor::ENV`] says otherwise.
+    pub const DEFAULT: WorkFactor = WorkFactor(16);
+
+    /// A factor in `MIN..=MAX`.
+    pub fn new(log_n: u8) -> Result<Self, KeystoreError> {
+        if (Self::MIN..=Self::MAX).contains(&log_n) {
+            Ok(Self(log_n))
+        } else {
+            Err(KeystoreError::WorkFactor {
+                got: log_n.to_string(),
+            })
+        }
+    }
+
+    /// The default, or the value of [`WorkFactor::ENV`] if it is set.
+    pub fn from_env() -> Result<Self, KeystoreError> {
+        match std::env::var_os(Self::ENV) {
+            None => Ok(Self::DEFAULT),
+            Some(value) => {
+                let text = value.to_string_lossy();
+                let invalid = || KeystoreError::WorkFactor {
+                    got: text.chars().take(20).collect(),
+                };
+                text.trim()
+                    .parse::<u8>()
+                    .map_err(|_| invalid())
+                    .and_then(Self::new)
+            }
+        }
+    }
+
+    /// The factor: N = 2^log_n.
+    pub fn log_n(self) -> u8 {
+        self.0
+    }
+}
+
+/// Whether a key is the one in use or kept only to open older packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStatus {
+    /// Used to sign, and published for encryption.
+    Current,
+    /// Replaced by a rotation; kept so that packets encrypted to it still open.
+    Retired,
+}
+
+impl fmt::Display for KeyStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyStatus::Current => "current",
+            KeyStatus::Retired => "retired",
+        })
+    }
+}
+
+/// What `init` needs to know besides the passphrase.
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    /// The broker to talk to.
+    pub broker: BrokerUrl,
+    /// The admin root to pin, or `None` for trust on first use.
+    pub root_fingerprint: Option<Fingerprint>,
+}
+
+/// Everything about a key except its age identity, which lives in its own
+/// list (see [`UnlockedKeys`]).
+struct KeyInfo {
+    signing: SigningKey,
+    status: KeyStatus,
+    created_at: OffsetDateTime,
+}
+
+/// The device's private keys, unlocked. The secrets wipe themselves when
+/// this is dropped: age identities and [`SigningKey`]s zeroize on drop.
+///
+/// Invariants, established by [`Keystore::unlock`] and
+/// [`Keystore::create`]: there is at least one key, the first is the only
+/// current one, the retired ones follow newest first, and the current public
+/// keys are the ones in `device.json`.
+pub struct UnlockedKeys {
+    device_id: DeviceId,
+    // Kept as their own contiguous list, because that is what
+    // `referral_protocol::open` takes; `keys[i]` describes `identities[i]`.
+    identities: Vec<age::x25519::Identity>,
+    keys: Vec<KeyInfo>,
+}
+
+/// One key of an [`UnlockedKeys`], borrowed.
+#[derive(Clone, Copy)]
+pub struct DeviceKey<'a> {
+    /// The age identity (private).
+    pub identity: &'a age::x25519::Identity,
+    /// The Ed25519 signing key (private).
+    pub signing: &'a SigningKey,
+    /// Current or retired.
+    pub status: KeyStatus,
+    /// When the key was made.
+    pub created_at: OffsetDateTime,
+}
+
+impl fmt::Debug for DeviceKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceKey")
+            .field("age_recipient", &RecipientKey::of(self.identity))
+            .field("identity", &"[REDACTED]")
+            .field("signing", self.signing)
+            .field("status", &self.status)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+impl UnlockedKeys {
+    /// Fresh keys for a new device.
+    fn generate(device_id: DeviceId, now: OffsetDateTime) -> Result<Self, KeystoreError> {
+        let signing = SigningKey::generate().map_err(KeystoreError::KeyGeneration)?;
+        Ok(Self {
+            device_id,
+            identities: vec![age::x25519::Identity::generate()],
+            keys: vec![KeyInfo {
+                signing,
+                status: KeyStatus::Current,
+                created_at: now,
+            }],
+        })
+    }
+
+    /// The device these keys belong to.
+    pub fn device_id(&self) -> DeviceId {
+        self.device_id
+    }
+
+    /// The current signing key: packet signatures and broker authentication.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.keys[0].signing
+    }
+
+    /// Every age identity, current first, then retired ones newest first:
+    /// what `referral_protocol::open` takes to decrypt a packet.
+    pub fn age_identities(&self) -> &[age::x25519::Identity] {
+        &self.identities
+    }
+
+    /// The public halves of the current keys.
+    pub fn current_public_keys(&self) -> PublicKeys {
+        PublicKeys {
+            signing_key: self.signing_key().verifying_key(),
+            age_recipient: RecipientKey::of(&self.identities[0]),
+        }
+    }
+
+    /// All keys, in the order of [`UnlockedKeys::age_identities`].
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = DeviceKey<'_>> {
+        self.identities
+            .iter()
+            .zip(&self.keys)
+            .map(|(identity, info)| DeviceKey {
+                identity,
+                signing: &info.signing,
+                status: info.status,
+                created_at: info.created_at,
+            })
+    }
+
+    /// Checks the invariants that the rest of the program relies on against
+    /// the public record.
+    fn check_against(&self, device: &DeviceRecord) -> Result<(), KeystoreError> {
+        if self.device_id != device.device_id {
+            return Err(KeystoreError::Mismatch { what: "device id" });
+        }
+        let public = self.current_public_keys();
+        if public.signing_key != device.current_keys.signing_key {
+            return Err(KeystoreError::Mismatch {
+                what: "current signing key",
+            });
+        }
+        if public.age_recipient != device.current_keys.age_recipient {
+            return Err(KeystoreError::Mismatch {
+                what: "current age recipient",
+            });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for UnlockedKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnlockedKeys")
+            .field("device_id", &self.device_id)
+            .field("current", &self.current_public_keys())
+            .field("keys", &self.keys.len())
+            .field("secrets", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// Operations on the keystore in a home directory.
+///
+/// An empty enum: it is a namespace and is never constructed.
+#[derive(Debug)]
+pub enum Keystore {}
+
+impl Keystore {
+    /// Fails with [`KeystoreError::AlreadyExists`] if `home` holds a
+    /// keystore, or any part of one. `init` calls this before asking for a
+    /// passphrase, so that a refusal costs the user nothing.
+    pub fn ensure_absent(home: &Path) -> Result<(), KeystoreError> {
+        for file in [DEVICE_FILE, KEYSTORE_FILE] {
+            let path = home.join(file);
+            // symlink_metadata: a dangling symlink still counts as "there".
+            match fs::symlink_metadata(&path) {
+                Ok(_) => return Err(KeystoreError::AlreadyExists { path }),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(KeystoreError::Io {
+                        action: "inspect",
+                        path,
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The public device record. Needs no passphrase.
+    pub fn device(home: &Path) -> Result<DeviceRecord, KeystoreError> {
+        DeviceRecord::load(home)
+    }
+
+    /// Creates a new device in `home`: fresh keys, `keystore.age` encrypted to
+    /// `passphrase`, and `device.json`. Refuses if either file exists; this
+    /// is checked atomically, so a concurrent `init` cannot overwrite ours.
+    pub fn create(
+        home: &Path,
+        new: NewDevice,
+        passphrase: &SecretString,
+        work_factor: WorkFactor,
+    ) -> Result<DeviceRecord, KeystoreError> {
+        Self::ensure_absent(home)?;
+        create_home(home)?;
+
+        let device_id = DeviceId::random();
+        // Whole seconds: sub-second precision says nothing useful here.
+        let now = OffsetDateTime::now_utc();
+        let now = now - time::Duration::nanoseconds(i64::from(now.nanosecond()));
+        let keys = UnlockedKeys::generate(device_id, now)?;
+        let record = DeviceRecord {
+            device_id,
+            broker: new.broker,
+            root_fingerprint: new.root_fingerprint,
+            desk: None,
+            role: None,
+            current_keys: keys.current_public_keys(),
+            created_at: now,
+        };
+
+        let sealed = secret::seal(&secret::encode(&keys)?, passphrase, work_factor)?;
+        // The keystore first, device.json second: device.json is what marks a
+        // home as initialised, so it must never exist without its keys.
+        atomic_file::write(home, KEYSTORE_FILE, &sealed, Existing::Keep)
+            .map_err(|e| KeystoreError::write(home, KEYSTORE_FILE, e))?;
+        if let Err(e) = record.store(home, Existing::Keep) {
+            // We created keystore.age moments ago (Keep guarantees it was not
+            // there before), so removing it restores the previous state, but
+            // only if device.json did not get published after all (the error
+            // may come from the final directory fsync): a device.json
+            // without its keys would be worse than a stray keystore.
+            // Best effort: the store error is the one worth reporting.
+            if fs::symlink_metadata(home.join(DEVICE_FILE)).is_err() {
+                let _ = fs::remove_file(home.join(KEYSTORE_FILE));
+            }
+            return Err(e);
+        }
+        Ok(record)
+    }
+
+    /// Unlocks the keystore in `home` with `passphrase`, and checks that its
+    /// current keys are the ones `device.json` publishes.
+    pub fn unlock(home: &Path, passphrase: &SecretString) -> Result<UnlockedKeys, KeystoreError> {
+        let device = DeviceRecord::load(home)?;
+        let ciphertext = read_keystore(home)?;
+        let plaintext = secret::unseal(&ciphertext, passphrase)?;
+        let keys = secret::decode(&plaintext)?;
+        keys.check_against(&device)?;
+        Ok(keys)
+    }
+}
+
+/// Creates `home` (and missing parents) with mode 0700. An existing
+/// directory is used as it is: it may be one the user chose on purpose, and
+/// the files inside are 0600 regardless.
+fn create_home(home: &Path) -> Result<(), KeystoreError> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(HOME_DIR_MODE)
+        .create(home)
+        .map_err(|source| KeystoreError::Io {
+            action: "create directory",
+            path: home.to_path_buf(),
+            source,
+        })
+}
+
+fn read_keystore(home: &Path) -> Result<Vec<u8>, KeystoreError> {
+    let path = home.join(KEYSTORE_FILE);
+    let file = match fs::File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(KeystoreError::MissingKeystore { path });
+        }
+        Err(source) => {
+            return Err(KeystoreError::Io {
+                action: "open",
+                path,
+                source,
+            });
+        }
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_KEYSTORE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| KeystoreError::Io {
+            action: "read",
+            path,
+            source,
+        })?;
+    if bytes.len() as u64 > MAX_KEYSTORE_LEN {
+        return Err(KeystoreError::CorruptKeystore {
+            reason: format!("larger than {MAX_KEYSTORE_LEN} bytes"),
+        });
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn passphrase(s: &str) -> SecretString {
+        SecretString::from(s)
+    }
+
+    fn new_device() -> NewDevice {
+        NewDevice {
+            broker: "https://broker.example".parse().unwrap(),
+            root_fingerprint: None,
+        }
+    }
+
+    fn cheap() -> WorkFactor {
+        WorkFactor::new(WorkFactor::MIN).unwrap()
+    }
+
+    #[test]
+    fn create_then_unlock_gives_the_published_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let record = Keystore::create(&home, new_device(), &passphrase("pw"), cheap()).unwrap();
+        assert!(matches!(
+            Keystore::ensure_absent(&home),
+            Err(KeystoreError::AlreadyExists { .. })
+        ));
+        assert_eq!(Keystore::device(&home).unwrap(), record);
+
+        let keys = Keystore::unlock(&home, &passphrase("pw")).unwrap();
+        assert_eq!(keys.device_id(), record.device_id);
+        assert_eq!(keys.current_public_keys(), record.current_keys);
+        assert_eq!(keys.age_identities().len(), 1);
+        assert_eq!(keys.keys().next().unwrap().status, KeyStatus::Current);
+        let sig = keys.signing_key().sign(b"m");
+        assert!(record.current_keys.signing_key.verify(b"m", &sig));
+    }
+
+    #[test]
+    fn a_wrong_passphrase_is_reported_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        Keystore::create(dir.path(), new_device(), &passphrase("right"), cheap()).unwrap();
+        let err = Keystore::unlock(dir.path(), &passphrase("wrong")).unwrap_err();
+        assert!(matches!(err, KeystoreError::WrongPassphrase), "{err}");
+        assert!(!err.is_integrity_failure());
+    }
+
+    #[test]
+    fn create_refuses_an_existing_keystore() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Keystore::create(dir.path(), new_device(), &passphrase("a"), cheap()).unwrap();
+        let err =
+            Keystore::create(dir.path(), new_device(), &passphrase("b"), cheap()).unwrap_err();
+        assert!(matches!(err, KeystoreError::AlreadyExists { .. }), "{err}");
+        assert_eq!(Keystore::device(dir.path()).unwrap(), first);
+        Keystore::unlock(dir.path(), &passphrase("a")).unwrap();
+    }
+
+    #[test]
+    fn a_keystore_from_another_device_is_a_mismatch() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        Keystore::create(a.path(), new_device(), &passphrase("pw"), cheap()).unwrap();
+        Keystore::create(b.path(), new_device(), &passphrase("pw"), cheap()).unwrap();
+        fs::copy(b.path().join(KEYSTORE_FILE), a.path().join(KEYSTORE_FILE)).unwrap();
+        let err = Keystore::unlock(a.path(), &passphrase("pw")).unwrap_err();
+        assert!(
+            matches!(err, KeystoreError::Mismatch { what: "device id" }),
+            "{err}"
+        );
+        assert!(err.is_integrity_failure());
+    }
+
+    #[test]
+    fn keys_that_differ_from_device_json_are_a_mismatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut record =
+            Keystore::create(dir.path(), new_device(), &passphrase("pw"), cheap()).unwrap();
+        record.current_keys.age_recipient = RecipientKey::of(&age::x25519::Identity::generate());
+        record.store(dir.path(), Existing::Replace).unwrap();
+        let err = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                KeystoreError::Mismatch {
+                    what: "current age recipient"
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_foreign_keystore_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        Keystore::create(dir.path(), new_device(), &passphrase("pw"), cheap()).unwrap();
+        let path = dir.path().join(KEYSTORE_FILE);
+
+        // Encrypted to an X25519 key instead of a passphrase.
+        let recipient = age::x25519::Identity::generate().to_public();
+        let foreign = age::encrypt(&recipient, b"{}").unwrap();
+        fs::write(&path, foreign).unwrap();
+        let err = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap_err();
+        assert!(
+            matches!(err, KeystoreError::CorruptKeystore { .. }),
+            "{err}"
+        );
+
+        fs::write(&path, b"not age at all").unwrap();
+        let err = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap_err();
+        assert!(
+            matches!(err, KeystoreError::CorruptKeystore { .. }),
+            "{err}"
+        );
+
+        fs::remove_file(&path).unwrap();
+        let err = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap_err();
+        assert!(
+            matches!(err, KeystoreError::MissingKeystore { .. }),
+            "{err}"
+        );
+        assert!(!err.is_integrity_failure());
+    }
+
+    #[test]
+    fn a_tampered_payload_fails_authentication() {
+        let dir = tempfile::tempdir().unwrap();
+        Keystore::create(dir.path(), new_device(), &passphrase("pw"), cheap()).unwrap();
+        let path = dir.path().join(KEYSTORE_FILE);
+        let mut bytes = fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        fs::write(&path, bytes).unwrap();
+        let err = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap_err();
+        assert!(
+            matches!(err, KeystoreError::CorruptKeystore { .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_excessive_work_factor_is_refused_before_any_work() {
+        let dir = tempfile::tempdir().unwrap();
+        Keystore::create(dir.path(), new_device(), &passphrase("pw"), cheap()).unwrap();
+        // Rewrite the scrypt stanza's work factor (binary age header, text
+        // stanza line "-> scrypt SALT 10"). Checked before scrypt runs.
+        let path = dir.path().join(KEYSTORE_FILE);
+        let mut bytes = fs::read(&path).unwrap();
+        let at = bytes.windows(10).position(|w| w == b"-> scrypt ").unwrap();
+        let line_end = at + bytes[at..].iter().position(|&b| b == b'\n').unwrap();
+        assert_eq!(&bytes[line_end - 3..line_end], b" 10");
+        bytes[line_end - 2..line_end].copy_from_slice(b"30");
+        fs::write(&path, bytes).unwrap();
+        let err = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap_err();
+        assert!(
+            matches!(&err, KeystoreError::CorruptKeystore { reason } if reason.contains("work factor")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn retired_keys_come_after_the_current_one_newest_first() {
+        let device_id = DeviceId::random();
+        let at = |s: i64| OffsetDateTime::from_unix_timestamp(s).unwrap();
+        let mut keys = UnlockedKeys::generate(device_id, at(3_000)).unwrap();
+        for (created, status) in [(1_000, KeyStatus::Retired), (2_000, KeyStatus::Retired)] {
+            keys.identities.push(age::x25519::Identity::generate());
+            keys.keys.push(KeyInfo {
+                signing: SigningKey::generate().unwrap(),
+                status,
+                created_at: at(created),
+            });
+        }
+        // Store them out of order; decoding must restore the order.
+        keys.identities.swap(0, 2);
+        keys.keys.swap(0, 2);
+        let plaintext = secret::encode(&keys).unwrap();
+        let decoded = secret::decode(&plaintext).unwrap();
+        let order: Vec<_> = decoded.keys().map(|k| (k.status, k.created_at)).collect();
+        assert_eq!(
+            order,
+            [
+                (KeyStatus::Current, at(3_000)),
+                (KeyStatus::Retired, at(2_000)),
+                (KeyStatus::Retired, at(1_000)),
+            ]
+        );
+        // Each identity stayed with its own signing key and metadata.
+        let pairs = |k: &UnlockedKeys| {
+            let mut v: Vec<_> = k
+                .keys()
+                .map(|k| {
+                    (
+                        RecipientKey::of(k.identity),
+                        k.signing.verifying_key().to_string(),
+                        k.created_at,
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(pairs(&keys), pairs(&decoded));
+    }
+
+    #[test]
+    fn a_key_list_without_exactly_one_current_key_is_refused() {
+        let mut keys =
+            UnlockedKeys::generate(DeviceId::random(), OffsetDateTime::UNIX_EPOCH).unwrap();
+        keys.keys[0].status = KeyStatus::Retired;
+        let err = secret::decode(&secret::encode(&keys).unwrap()).unwrap_err();
+        assert!(
+            matches!(err, KeystoreError::CorruptKeystore { .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let keys = UnlockedKeys::generate(DeviceId::random(), OffsetDateTime::UNIX_EPOCH).unwrap();
+        let secret = keys.age_identities()[0].to_string();
+        let shown = format!("{keys:?} {:?}", keys.keys().next().unwrap());
+        assert!(shown.contains("REDACTED"));
+        assert!(!shown.contains(secret.expose_secret()));
+        assert!(
+            !shown
+                .to_lowercase()
+                .contains(&secret.expose_secret().to_lowercase())
+        );
+    }
+
+    #[test]
+    fn json_errors_in_the_plaintext_never_quote_it() {
+        let plaintext = br#"{"version":1,"device_id":"AGE-SECRET-KEY-1SECRET","keys":[]}"#;
+        let err = secret::decode(plaintext).unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+    }
+
+    #[test]
+    fn work_factor_bounds() {
+        assert!(WorkFactor::new(9).is_err());
+        assert!(WorkFactor::new(23).is_err());
+        assert_eq!(WorkFactor::new(10).unwrap().log_n(), 10);
+        assert_eq!(WorkFactor::DEFAULT.log_n(), 16);
+    }
+}

@@ -1,0 +1,290 @@
+//! `keystore.age`: the device's private keys, encrypted to the passphrase.
+//!
+//! The file is a standard age file with a single scrypt stanza, so it can be
+//! inspected (and, in an emergency, decrypted) with any age implementation.
+//! Inside is a small JSON document listing every key the device has had, the
+//! current one and the retired ones, because packets sent before a rotation
+//! are still encrypted to the retired keys (SPEC §4, rotation).
+//!
+//! Handling of the plaintext: every buffer that holds secret bytes is a
+//! `Zeroizing` (or a `secrecy` container) and is sized up front where that
+//! is possible, so that no reallocation leaves an un-wiped copy behind in
+//! freed memory.
+
+use std::io::{Read, Write};
+use std::iter;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use referral_protocol::{DeviceId, SigningKey};
+use secrecy::{ExposeSecret, SecretString};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use zeroize::Zeroizing;
+
+use super::{KeyStatus, KeystoreError, UnlockedKeys, WorkFactor};
+
+/// The plaintext format version this code writes and reads.
+const FORMAT_VERSION: u32 = 1;
+
+/// Room reserved in the plaintext buffer for each key (an entry is about
+/// 300 bytes), so that serialising never grows the buffer by reallocation.
+const BYTES_PER_KEY: usize = 512;
+
+/// Serialises the keys for encryption: `{"version", "device_id", "keys"}`.
+pub(super) fn encode(keys: &UnlockedKeys) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+    let doc = PlainOut {
+        device_id: keys.device_id,
+        keys: keys
+            .identities
+            .iter()
+            .zip(&keys.keys)
+            .map(|(identity, info)| KeyOut {
+                identity,
+                signing: &info.signing,
+                status: info.status,
+                created_at: info.created_at,
+            })
+            .collect(),
+    };
+    let mut buf = Zeroizing::new(Vec::with_capacity(256 + BYTES_PER_KEY * keys.keys.len()));
+    serde_json::to_writer(&mut *buf, &doc).map_err(|e| KeystoreError::Encode {
+        what: super::KEYSTORE_FILE,
+        reason: e.to_string(),
+    })?;
+    Ok(buf)
+}
+
+/// Parses decrypted plaintext. The keys come back with the current key first
+/// and the retired ones after it, newest first: the order in which it is
+/// worth trying them on a packet.
+pub(super) fn decode(plaintext: &[u8]) -> Result<UnlockedKeys, KeystoreError> {
+    let version = serde_json::from_slice::<VersionOnly>(plaintext)
+        .map_err(json_error)?
+        .version;
+    if version != FORMAT_VERSION {
+        return Err(KeystoreError::UnsupportedVersion {
+            file: super::KEYSTORE_FILE,
+            version,
+        });
+    }
+    let mut doc: PlainIn = serde_json::from_slice(plaintext).map_err(json_error)?;
+    let current = doc
+        .keys
+        .iter()
+        .filter(|k| k.status == KeyStatus::Current)
+        .count();
+    if current != 1 {
+        return Err(KeystoreError::CorruptKeystore {
+            reason: format!("expected exactly one current key, found {current}"),
+        });
+    }
+    // Sorting moves only the `Zeroizing<String>` handles, never the secret
+    // text, which stays where the JSON parser put it until it is wiped.
+    doc.keys.sort_by(|a, b| {
+        (a.status != KeyStatus::Current)
+            .cmp(&(b.status != KeyStatus::Current))
+            .then(b.created_at.cmp(&a.created_at))
+    });
+
+    let mut identities = Vec::with_capacity(doc.keys.len());
+    let mut infos = Vec::with_capacity(doc.keys.len());
+    for (index, key) in doc.keys.iter().enumerate() {
+        // The parse errors name the entry, never its content.
+        let identity: age::x25519::Identity =
+            key.age_identity
+                .parse()
+                .map_err(|_| KeystoreError::CorruptKeystore {
+                    reason: format!("key {index}: not an age X25519 identity"),
+                })?;
+        let pkcs8 =
+            Zeroizing::new(STANDARD.decode(key.signing_pkcs8.as_bytes()).map_err(|_| {
+                KeystoreError::CorruptKeystore {
+                    reason: format!("key {index}: signing key is not base64"),
+                }
+            })?);
+        let signing =
+            SigningKey::from_pkcs8(&pkcs8).map_err(|_| KeystoreError::CorruptKeystore {
+                reason: format!("key {index}: not an Ed25519 PKCS#8 signing key"),
+            })?;
+        identities.push(identity);
+        infos.push(super::KeyInfo {
+            signing,
+            status: key.status,
+            created_at: key.created_at,
+        });
+    }
+    Ok(UnlockedKeys {
+        device_id: doc.device_id,
+        identities,
+        keys: infos,
+    })
+}
+
+/// Encrypts `plaintext` to `passphrase` with an explicit scrypt work factor.
+///
+/// The factor is never left to age's default, which benchmarks the machine
+/// and aims at about a second of work: that makes every command slow, and
+/// makes the file's cost depend on whichever machine happened to write it.
+pub(super) fn seal(
+    plaintext: &[u8],
+    passphrase: &SecretString,
+    work_factor: WorkFactor,
+) -> Result<Vec<u8>, KeystoreError> {
+    let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
+    recipient.set_work_factor(work_factor.log_n());
+    let encryptor = age::Encryptor::with_recipients(iter::once(&recipient as &dyn age::Recipient))
+        .map_err(|e| KeystoreError::Encrypt(e.to_string()))?;
+    // age adds a header of about 200 bytes and 16 bytes per 64 KiB chunk.
+    let mut out = Vec::with_capacity(plaintext.len() + 512);
+    let mut writer = encryptor
+        .wrap_output(&mut out)
+        .map_err(|e| KeystoreError::Encrypt(e.to_string()))?;
+    writer
+        .write_all(plaintext)
+        .and_then(|()| writer.finish().map(|_| ()))
+        .map_err(|e| KeystoreError::Encrypt(e.to_string()))?;
+    Ok(out)
+}
+
+/// Decrypts a keystore file with `passphrase`.
+pub(super) fn unseal(
+    ciphertext: &[u8],
+    passphrase: &SecretString,
+) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+    // `new_buffered`, never `Decryptor::new`: the latter re-parses the header
+    // as it reads and is quadratic in its size (CRATE-NOTES).
+    let decryptor =
+        age::Decryptor::new_buffered(ciphertext).map_err(|e| KeystoreError::CorruptKeystore {
+            reason: format!("not a readable age file ({e})"),
+        })?;
+    // A keystore that is not passphrase-encrypted was not written by us, and
+    // "wrong passphrase" would send the user hunting for the wrong problem.
+    if !decryptor.is_scrypt() {
+        return Err(KeystoreError::CorruptKeystore {
+            reason: "not encrypted to a passphrase".to_owned(),
+        });
+    }
+    let mut identity = age::scrypt::Identity::new(passphrase.clone());
+    // The cap bounds the CPU and memory a tampered file can make us spend
+    // (2^22 is about 4 GiB of scrypt memory); it matches the highest factor
+    // `WorkFactor` lets us write.
+    identity.set_max_work_factor(WorkFactor::MAX);
+    let mut reader = decryptor
+        .decrypt(iter::once(&identity as &dyn age::Identity))
+        .map_err(|e| match e {
+            // scrypt stanzas are not robust to the key: a wrong passphrase
+            // shows up as a failed decryption of the file key.
+            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                KeystoreError::WrongPassphrase
+            }
+            age::DecryptError::ExcessiveWork { required, .. } => KeystoreError::CorruptKeystore {
+                reason: format!(
+                    "it demands scrypt work factor {required}, above the limit of {}",
+                    WorkFactor::MAX
+                ),
+            },
+            other => KeystoreError::CorruptKeystore {
+                reason: format!("the header failed to verify ({other})"),
+            },
+        })?;
+    // The plaintext is never longer than the ciphertext, so this capacity
+    // means `read_to_end` never reallocates (and never leaves a copy).
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
+    reader
+        .read_to_end(&mut plaintext)
+        .map_err(|_| KeystoreError::CorruptKeystore {
+            reason: "the encrypted payload failed authentication".to_owned(),
+        })?;
+    Ok(plaintext)
+}
+
+/// serde_json's messages can quote the offending value, and in this file the
+/// values are secret keys; report where the problem is, never what.
+fn json_error(e: serde_json::Error) -> KeystoreError {
+    KeystoreError::CorruptKeystore {
+        reason: format!(
+            "the decrypted contents are not a valid key list ({:?} error at line {}, column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct VersionOnly {
+    version: u32,
+}
+
+struct PlainOut<'a> {
+    device_id: DeviceId,
+    keys: Vec<KeyOut<'a>>,
+}
+
+impl Serialize for PlainOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Keystore", 3)?;
+        st.serialize_field("version", &FORMAT_VERSION)?;
+        st.serialize_field("device_id", &self.device_id)?;
+        st.serialize_field("keys", &self.keys)?;
+        st.end()
+    }
+}
+
+/// One key as written. Serialised by hand so that the secret text exists
+/// only inside wiping containers while it is being written out.
+struct KeyOut<'a> {
+    identity: &'a age::x25519::Identity,
+    signing: &'a SigningKey,
+    status: KeyStatus,
+    created_at: OffsetDateTime,
+}
+
+impl Serialize for KeyOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let age_identity: SecretString = self.identity.to_string();
+        // `encode` sizes its output exactly, so no reallocation copies.
+        let signing_pkcs8 = Zeroizing::new(STANDARD.encode(self.signing.pkcs8().expose_secret()));
+        let created_at = self
+            .created_at
+            .format(&Rfc3339)
+            .map_err(serde::ser::Error::custom)?;
+        let mut st = s.serialize_struct("Key", 4)?;
+        st.serialize_field("age_identity", age_identity.expose_secret())?;
+        st.serialize_field("signing_pkcs8", signing_pkcs8.as_str())?;
+        st.serialize_field("status", &self.status)?;
+        st.serialize_field("created_at", &created_at)?;
+        st.end()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlainIn {
+    #[serde(rename = "version")]
+    _version: u32,
+    device_id: DeviceId,
+    keys: Vec<KeyIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyIn {
+    #[serde(deserialize_with = "secret_text")]
+    age_identity: Zeroizing<String>,
+    #[serde(deserialize_with = "secret_text")]
+    signing_pkcs8: Zeroizing<String>,
+    status: KeyStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+/// Takes a secret string straight into a wiping container. Both kinds of
+/// secret text (bech32 and base64) contain no JSON escapes, so serde_json
+/// copies them once, from the input, into an exactly sized `String`.
+fn secret_text<'de, D: Deserializer<'de>>(d: D) -> Result<Zeroizing<String>, D::Error> {
+    String::deserialize(d).map(Zeroizing::new)
+}

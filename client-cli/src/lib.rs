@@ -1,0 +1,28 @@
+//! The `referral` command line client.
+//!
+//! The binary (`src/main.rs`) only parses, dispatches and turns failures into
+//! exit statuses; everything else lives here so that each piece can be tested
+//! on its own and reused by later commands (enroll, send, open):
+//!
+//! - [`cli`]: the command line grammar (clap);
+//! - [`context`]: the global options, resolved once (home directory, output
+//!   format, passphrase file);
+//! - [`keystore`]: the device's keys on disk: public `device.json` and the
+//!   passphrase-encrypted `keystore.age`;
+//! - [`passphrase`]: where the keystore passphrase comes from;
+//! - [`broker_url`]: which broker addresses the client agrees to talk to;
+//! - [`output`]: human text or exactly one JSON document on stdout;
+//! - [`exit`]: the exit statuses of SPEC §9 and the error type that maps to them;
+//! - [`commands`]: one module per subcommand.
+
+#![forbid(unsafe_code)]
+
+pub mod atomic_file;
+pub mod broker_url;
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod exit;
+pub mod keystore;
+pub mod output;
+pub mod passphrase;
