@@ -96,6 +96,19 @@ impl<'de> Deserialize<'de> for Fingerprint {
     }
 }
 
+impl schemars::JsonSchema for Fingerprint {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Fingerprint".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "A SHA-256 fingerprint, 64 lowercase hex digits."
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

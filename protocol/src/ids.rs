@@ -246,6 +246,67 @@ impl fmt::Debug for ContentType {
     }
 }
 
+/// JSON Schemas for the parsed ids, so the API schema says exactly what
+/// each accepts.
+mod schema {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    use super::{ContentType, DeskId, DeviceId, PacketId, ThreadId};
+
+    const UUID_V4: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$";
+
+    macro_rules! uuid_schema {
+        ($name:ident, $what:literal) => {
+            impl JsonSchema for $name {
+                fn schema_name() -> Cow<'static, str> {
+                    stringify!($name).into()
+                }
+                fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                    json_schema!({
+                        "type": "string",
+                        "format": "uuid",
+                        "pattern": UUID_V4,
+                        "description": $what
+                    })
+                }
+            }
+        };
+    }
+
+    uuid_schema!(
+        PacketId,
+        "Random packet id (UUIDv4, lowercase hyphenated), made by the sender."
+    );
+    uuid_schema!(ThreadId, "Random thread id (UUIDv4, lowercase hyphenated).");
+    uuid_schema!(DeviceId, "Random device id (UUIDv4, lowercase hyphenated).");
+
+    impl JsonSchema for DeskId {
+        fn schema_name() -> Cow<'static, str> {
+            "DeskId".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
+                "minLength": 2,
+                "maxLength": 48,
+                "description": "A desk id: a-z, 0-9 and single inner hyphens, starting with a letter."
+            })
+        }
+    }
+
+    impl JsonSchema for ContentType {
+        fn schema_name() -> Cow<'static, str> {
+            "ContentType".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({ "type": "string", "pattern": "^[a-z0-9._-]{1,32}$" })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -216,6 +216,40 @@ impl<'de> Deserialize<'de> for RecipientKey {
     }
 }
 
+mod schema {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    use super::{RecipientKey, VerifyingKey};
+
+    impl JsonSchema for VerifyingKey {
+        fn schema_name() -> Cow<'static, str> {
+            "VerifyingKey".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "contentEncoding": "base64",
+                "description": "An Ed25519 public key: 32 bytes, standard base64."
+            })
+        }
+    }
+
+    impl JsonSchema for RecipientKey {
+        fn schema_name() -> Cow<'static, str> {
+            "RecipientKey".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "pattern": "^age1[02-9ac-hj-np-z]{58}$",
+                "description": "An age X25519 recipient (Bech32, lowercase)."
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod envelope;
 pub mod fingerprint;
 pub mod header_check;
