@@ -1,0 +1,630 @@
+//! The behaviour every [`Store`] must have, as one suite that each backend's
+//! tests run against a fresh database. A backend passes only if it behaves
+//! exactly like the others.
+
+use bytes::Bytes;
+use referral_protocol::{DeskId, DeviceId, PacketId, SigningKey, ThreadId};
+
+use crate::{
+    AckOutcome, DeliveryState, Desk, Device, DeviceState, NewPacket, PacketBody, PacketKind,
+    PutOutcome, Role, Store, StoreError, ThreadStatus, TokenKey, UnixTime, body::CHUNK_BYTES,
+    tombstone_hash,
+};
+
+const T0: UnixTime = 1_700_000_000;
+const HOUR: UnixTime = 3600;
+
+/// Runs every check against `store`, which must be freshly migrated and empty.
+pub async fn run_all(store: &dyn Store) {
+    desks_and_devices(store).await;
+    bootstrap(store).await;
+    challenges(store).await;
+    token_keys(store).await;
+    packets_and_threads(store).await;
+    purge_and_tombstones(store).await;
+    counts(store).await;
+}
+
+fn desk_id(s: &str) -> DeskId {
+    s.parse().expect("test desk id")
+}
+
+fn desk(id: &str) -> Desk {
+    Desk {
+        id: desk_id(id),
+        name: format!("{id} office"),
+        prefecture: Some("JP-13".into()),
+        languages: Some("ja,en,vi".into()),
+        created_at: T0,
+    }
+}
+
+fn device(desk: Option<&str>, role: Role) -> Device {
+    let key = SigningKey::generate().expect("key");
+    Device {
+        id: DeviceId::random(),
+        desk: desk.map(desk_id),
+        role,
+        signing_key: key.verifying_key(),
+        age_recipient: EXAMPLE_RECIPIENT.parse().expect("valid age recipient"),
+        state: DeviceState::Active,
+        created_at: T0,
+    }
+}
+
+/// The example recipient from age's README: the store never decrypts, so
+/// any valid recipient serves.
+const EXAMPLE_RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+fn packet(from: &str, to: &str, kind: PacketKind, thread: ThreadId, bytes: &[u8]) -> NewPacket {
+    NewPacket {
+        id: PacketId::random(),
+        thread_id: thread,
+        sender_desk: desk_id(from),
+        recipient_desk: desk_id(to),
+        bytes: bytes.len() as u64,
+        sha256: referral_protocol::envelope::sha256(bytes),
+        kind,
+        thread_status: None,
+        forwards: None,
+        received_hour: T0 - T0.rem_euclid(HOUR),
+        expires_at: T0 + 30 * 24 * HOUR,
+    }
+}
+
+async fn put(store: &dyn Store, p: NewPacket, bytes: &[u8]) -> PutOutcome {
+    store
+        .put_packet(p, PacketBody::Memory(Bytes::copy_from_slice(bytes)))
+        .await
+        .expect("put_packet")
+}
+
+async fn read_all(store: &dyn Store, id: &PacketId) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut seq = 0;
+    while let Some(chunk) = store.packet_chunk(id, seq).await.expect("chunk") {
+        assert!(chunk.len() <= CHUNK_BYTES, "chunks are at most CHUNK_BYTES");
+        out.extend_from_slice(&chunk);
+        seq += 1;
+    }
+    out
+}
+
+async fn desks_and_devices(store: &dyn Store) {
+    assert!(store.create_desk(&desk("shinjuku-iea")).await.unwrap());
+    assert!(store.create_desk(&desk("covic-intake")).await.unwrap());
+    assert!(
+        !store.create_desk(&desk("covic-intake")).await.unwrap(),
+        "duplicate desk"
+    );
+    let listed: Vec<String> = store
+        .desks()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id.to_string())
+        .collect();
+    assert_eq!(listed, ["covic-intake", "shinjuku-iea"], "desks by id");
+    assert_eq!(
+        store.desk(&desk_id("shinjuku-iea")).await.unwrap(),
+        Some(desk("shinjuku-iea"))
+    );
+    assert_eq!(store.desk(&desk_id("nowhere")).await.unwrap(), None);
+
+    let orphan = device(Some("nowhere"), Role::Desk);
+    assert!(matches!(
+        store.add_device(&orphan).await,
+        Err(StoreError::UnknownDesk)
+    ));
+    assert_eq!(
+        store.device(&orphan.id).await.unwrap(),
+        None,
+        "refusal changed nothing"
+    );
+
+    let d = device(Some("shinjuku-iea"), Role::Desk);
+    assert!(store.add_device(&d).await.unwrap());
+    assert!(!store.add_device(&d).await.unwrap(), "duplicate device");
+    assert_eq!(store.device(&d.id).await.unwrap(), Some(d.clone()));
+    let admin = device(None, Role::Admin);
+    assert!(
+        store.add_device(&admin).await.unwrap(),
+        "admins may have no desk"
+    );
+
+    let d2 = device(Some("shinjuku-iea"), Role::Desk);
+    store.add_device(&d2).await.unwrap();
+    let active = store
+        .active_devices_of(&desk_id("shinjuku-iea"))
+        .await
+        .unwrap();
+    assert_eq!(active.len(), 2);
+    assert!(
+        store
+            .set_device_state(&d2.id, DeviceState::Revoked)
+            .await
+            .unwrap()
+    );
+    let active = store
+        .active_devices_of(&desk_id("shinjuku-iea"))
+        .await
+        .unwrap();
+    assert_eq!(active, vec![d.clone()], "revoked devices are not active");
+    assert_eq!(
+        store.device(&d2.id).await.unwrap().unwrap().state,
+        DeviceState::Revoked
+    );
+    assert!(
+        !store
+            .set_device_state(&DeviceId::random(), DeviceState::Revoked)
+            .await
+            .unwrap()
+    );
+}
+
+async fn bootstrap(store: &dyn Store) {
+    let code = [7u8; 32];
+    assert_eq!(store.root_key().await.unwrap(), None);
+    store.set_bootstrap_code(code, T0 + HOUR).await.unwrap();
+    assert!(store.has_bootstrap_code(T0).await.unwrap());
+    assert!(
+        !store.has_bootstrap_code(T0 + 2 * HOUR).await.unwrap(),
+        "expired"
+    );
+
+    let admin = device(None, Role::Admin);
+    assert!(
+        !store.claim_bootstrap([8u8; 32], T0, &admin).await.unwrap(),
+        "wrong code"
+    );
+    assert!(
+        !store
+            .claim_bootstrap(code, T0 + 2 * HOUR, &admin)
+            .await
+            .unwrap(),
+        "expired code"
+    );
+    assert_eq!(
+        store.device(&admin.id).await.unwrap(),
+        None,
+        "a failed claim changes nothing"
+    );
+    assert_eq!(store.root_key().await.unwrap(), None);
+
+    assert!(store.claim_bootstrap(code, T0, &admin).await.unwrap());
+    assert_eq!(store.root_key().await.unwrap(), Some(admin.signing_key));
+    assert_eq!(
+        store.device(&admin.id).await.unwrap().unwrap().role,
+        Role::Admin
+    );
+
+    let other = device(None, Role::Admin);
+    assert!(
+        !store.claim_bootstrap(code, T0, &other).await.unwrap(),
+        "one use only"
+    );
+    assert!(!store.has_bootstrap_code(T0).await.unwrap());
+    assert!(matches!(
+        store.set_bootstrap_code([9u8; 32], T0 + HOUR).await,
+        Err(StoreError::AlreadyClaimed)
+    ));
+    assert_eq!(
+        store.root_key().await.unwrap(),
+        Some(admin.signing_key),
+        "root unchanged"
+    );
+}
+
+async fn challenges(store: &dyn Store) {
+    let dev = DeviceId::random();
+    let other = DeviceId::random();
+    store.put_challenge([1u8; 32], &dev, T0 + 60).await.unwrap();
+    assert!(
+        !store.take_challenge([1u8; 32], &other, T0).await.unwrap(),
+        "other device"
+    );
+    assert!(
+        !store.take_challenge([1u8; 32], &dev, T0).await.unwrap(),
+        "burnt by the wrong try"
+    );
+
+    store.put_challenge([2u8; 32], &dev, T0 + 60).await.unwrap();
+    assert!(store.take_challenge([2u8; 32], &dev, T0).await.unwrap());
+    assert!(
+        !store.take_challenge([2u8; 32], &dev, T0).await.unwrap(),
+        "single use"
+    );
+
+    store.put_challenge([3u8; 32], &dev, T0 + 60).await.unwrap();
+    assert!(
+        !store
+            .take_challenge([3u8; 32], &dev, T0 + 61)
+            .await
+            .unwrap(),
+        "expired"
+    );
+}
+
+async fn token_keys(store: &dyn Store) {
+    assert!(store.token_keys().await.unwrap().is_empty());
+    let k1 = SigningKey::generate().unwrap();
+    let key1 = TokenKey {
+        kid: "k1".into(),
+        pkcs8: secrecy::SecretSlice::from(
+            secrecy::ExposeSecret::expose_secret(k1.pkcs8()).to_vec(),
+        ),
+        public: k1.verifying_key(),
+        created_at: T0,
+        retired_at: None,
+    };
+    store.rotate_token_key(&key1).await.unwrap();
+    let k2 = SigningKey::generate().unwrap();
+    let key2 = TokenKey {
+        kid: "k2".into(),
+        pkcs8: secrecy::SecretSlice::from(
+            secrecy::ExposeSecret::expose_secret(k2.pkcs8()).to_vec(),
+        ),
+        public: k2.verifying_key(),
+        created_at: T0 + HOUR,
+        retired_at: None,
+    };
+    store.rotate_token_key(&key2).await.unwrap();
+    let keys = store.token_keys().await.unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(
+        (keys[0].kid.as_str(), keys[0].retired_at),
+        ("k2", None),
+        "newest first"
+    );
+    assert_eq!(
+        (keys[1].kid.as_str(), keys[1].retired_at),
+        ("k1", Some(T0 + HOUR))
+    );
+    assert_eq!(keys[1].public, k1.verifying_key());
+    let reloaded = SigningKey::from_pkcs8(secrecy::ExposeSecret::expose_secret(&keys[0].pkcs8))
+        .expect("stored PKCS#8 loads");
+    assert_eq!(reloaded.verifying_key(), k2.verifying_key());
+}
+
+async fn packets_and_threads(store: &dyn Store) {
+    let intake = "covic-intake";
+    let iea = "shinjuku-iea";
+    store.create_desk(&desk("minato-ngo")).await.unwrap();
+
+    // A referral opens a thread.
+    let t1 = ThreadId::random();
+    let body1 = vec![0xa1u8; 8192];
+    let p1 = packet(intake, iea, PacketKind::Referral, t1, &body1);
+    let PutOutcome::Stored(meta1) = put(store, p1.clone(), &body1).await else {
+        panic!("first put must store");
+    };
+    assert_eq!(meta1.delivery, DeliveryState::Pending);
+    assert_eq!(meta1.bytes, 8192);
+    assert_eq!(store.packet(&p1.id).await.unwrap(), Some(meta1.clone()));
+    assert_eq!(read_all(store, &p1.id).await, body1);
+    let th = store.thread(&t1).await.unwrap().unwrap();
+    assert_eq!((th.status, th.events.len()), (ThreadStatus::Sent, 1));
+    assert_eq!(th.sender_desk.as_str(), intake);
+
+    // Idempotency: same id and bytes → the same answer; other bytes → conflict.
+    assert_eq!(
+        put(store, p1.clone(), &body1).await,
+        PutOutcome::Duplicate(meta1.clone())
+    );
+    let mut other = p1.clone();
+    let body_other = vec![0xa2u8; 8192];
+    other.sha256 = referral_protocol::envelope::sha256(&body_other);
+    assert_eq!(put(store, other, &body_other).await, PutOutcome::Conflict);
+    let mut hijack = p1.clone();
+    hijack.sender_desk = desk_id("minato-ngo");
+    assert_eq!(
+        put(store, hijack, &body1).await,
+        PutOutcome::Conflict,
+        "same id, other desk"
+    );
+    assert_eq!(
+        read_all(store, &p1.id).await,
+        body1,
+        "refusals change nothing"
+    );
+    assert_eq!(store.thread(&t1).await.unwrap().unwrap().events.len(), 1);
+
+    // Refusals.
+    let nowhere = packet(
+        intake,
+        "nowhere-desk",
+        PacketKind::Referral,
+        ThreadId::random(),
+        &body1,
+    );
+    assert_eq!(
+        put(store, nowhere.clone(), &body1).await,
+        PutOutcome::UnknownDesk
+    );
+    assert_eq!(store.packet(&nowhere.id).await.unwrap(), None);
+    let reuse = packet(intake, iea, PacketKind::Referral, t1, &body1);
+    assert_eq!(
+        put(store, reuse.clone(), &body1).await,
+        PutOutcome::ThreadExists
+    );
+    assert_eq!(store.packet(&reuse.id).await.unwrap(), None);
+
+    // A large body is chunked and reassembled exactly.
+    let big: Vec<u8> = (0..(2 * CHUNK_BYTES + CHUNK_BYTES / 2))
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let mut p2 = packet(intake, iea, PacketKind::Referral, ThreadId::random(), &big);
+    p2.received_hour += HOUR;
+    let spool = tempfile::tempfile().unwrap();
+    std::io::Write::write_all(&mut &spool, &big).unwrap();
+    std::io::Seek::rewind(&mut &spool).unwrap();
+    let outcome = store
+        .put_packet(
+            p2.clone(),
+            PacketBody::Spooled {
+                file: tokio::fs::File::from_std(spool),
+                len: big.len() as u64,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(outcome, PutOutcome::Stored(_)));
+    assert_eq!(read_all(store, &p2.id).await, big);
+    assert!(store.packet_chunk(&p2.id, 3).await.unwrap().is_none());
+
+    // Inbox: the addressed desk's pending packets, oldest first; nobody else's.
+    let inbox: Vec<PacketId> = store
+        .inbox(&desk_id(iea), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(inbox, vec![p1.id, p2.id]);
+    assert!(store.inbox(&desk_id(intake), 100).await.unwrap().is_empty());
+    assert_eq!(
+        store.inbox(&desk_id(iea), 1).await.unwrap().len(),
+        1,
+        "limit"
+    );
+
+    // Ack: only the addressed desk; idempotent; the thread becomes received.
+    assert_eq!(
+        store.ack(&p1.id, &desk_id(intake), T0).await.unwrap(),
+        AckOutcome::NotFound
+    );
+    assert_eq!(
+        store
+            .ack(&PacketId::random(), &desk_id(iea), T0)
+            .await
+            .unwrap(),
+        AckOutcome::NotFound
+    );
+    assert_eq!(
+        store.ack(&p1.id, &desk_id(iea), T0 + 10).await.unwrap(),
+        AckOutcome::Acknowledged
+    );
+    assert_eq!(
+        store.ack(&p1.id, &desk_id(iea), T0 + 20).await.unwrap(),
+        AckOutcome::Acknowledged
+    );
+    assert_eq!(
+        store.packet(&p1.id).await.unwrap().unwrap().delivery,
+        DeliveryState::Acknowledged
+    );
+    let th = store.thread(&t1).await.unwrap().unwrap();
+    assert_eq!(th.status, ThreadStatus::Received);
+    assert_eq!(th.events.len(), 2, "a repeated ack adds no event");
+    let inbox: Vec<PacketId> = store
+        .inbox(&desk_id(iea), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(inbox, vec![p2.id]);
+
+    // Replies move the thread, by the right party only.
+    let reply = |from: &str, to: &str, status: Option<ThreadStatus>| {
+        let mut p = packet(from, to, PacketKind::Reply, t1, b"reply");
+        p.thread_status = status;
+        p
+    };
+    let wrong_party = reply(intake, iea, Some(ThreadStatus::Accepted));
+    assert_eq!(
+        put(store, wrong_party.clone(), b"reply").await,
+        PutOutcome::IllegalTransition {
+            from: ThreadStatus::Received,
+            to: ThreadStatus::Accepted
+        }
+    );
+    assert_eq!(store.packet(&wrong_party.id).await.unwrap(), None);
+    let outsider = reply("minato-ngo", iea, Some(ThreadStatus::Cancelled));
+    assert_eq!(
+        put(store, outsider, b"reply").await,
+        PutOutcome::UnknownThread
+    );
+    let mut stray = reply(iea, intake, Some(ThreadStatus::Accepted));
+    stray.thread_id = ThreadId::random();
+    assert_eq!(put(store, stray, b"reply").await, PutOutcome::UnknownThread);
+    let misaddressed = reply(iea, "minato-ngo", Some(ThreadStatus::Accepted));
+    assert_eq!(
+        put(store, misaddressed, b"reply").await,
+        PutOutcome::UnknownThread
+    );
+
+    for status in [ThreadStatus::Accepted, ThreadStatus::InProgress] {
+        let r = reply(iea, intake, Some(status));
+        assert!(
+            matches!(put(store, r, b"reply").await, PutOutcome::Stored(_)),
+            "{status}"
+        );
+    }
+    let note = reply(intake, iea, None);
+    assert!(
+        matches!(put(store, note, b"reply").await, PutOutcome::Stored(_)),
+        "a message without a status change"
+    );
+    let done = reply(iea, intake, Some(ThreadStatus::Completed));
+    assert!(matches!(
+        put(store, done, b"reply").await,
+        PutOutcome::Stored(_)
+    ));
+    let late_cancel = reply(intake, iea, Some(ThreadStatus::Cancelled));
+    assert_eq!(
+        put(store, late_cancel, b"reply").await,
+        PutOutcome::IllegalTransition {
+            from: ThreadStatus::Completed,
+            to: ThreadStatus::Cancelled
+        }
+    );
+    let th = store.thread(&t1).await.unwrap().unwrap();
+    let statuses: Vec<ThreadStatus> = th.events.iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            ThreadStatus::Sent,
+            ThreadStatus::Received,
+            ThreadStatus::Accepted,
+            ThreadStatus::InProgress,
+            ThreadStatus::Completed
+        ]
+    );
+    assert!(
+        th.events.iter().all(|e| e.at_hour % HOUR == 0),
+        "event times are whole hours"
+    );
+    // The three stored replies to the intake desk (accepted, in_progress,
+    // completed) wait in its inbox; the note went the other way, and every
+    // refused reply left nothing.
+    assert_eq!(store.inbox(&desk_id(intake), 100).await.unwrap().len(), 3);
+
+    // Forward: the addressed desk passes a received case on.
+    let t3 = ThreadId::random();
+    let p3 = packet(intake, iea, PacketKind::Referral, t3, b"third");
+    put(store, p3.clone(), b"third").await;
+    store.ack(&p3.id, &desk_id(iea), T0).await.unwrap();
+    let mut fwd = packet(
+        iea,
+        "minato-ngo",
+        PacketKind::Forward,
+        ThreadId::random(),
+        b"fwd",
+    );
+    fwd.forwards = Some(ThreadId::random());
+    assert_eq!(
+        put(store, fwd.clone(), b"fwd").await,
+        PutOutcome::UnknownThread
+    );
+    fwd.forwards = Some(t3);
+    assert!(matches!(
+        put(store, fwd.clone(), b"fwd").await,
+        PutOutcome::Stored(_)
+    ));
+    assert_eq!(
+        store.thread(&t3).await.unwrap().unwrap().status,
+        ThreadStatus::Forwarded
+    );
+    let t4 = store.thread(&fwd.thread_id).await.unwrap().unwrap();
+    assert_eq!(
+        (t4.status, t4.sender_desk.as_str()),
+        (ThreadStatus::Sent, iea)
+    );
+    let mut fwd_again = packet(
+        iea,
+        "minato-ngo",
+        PacketKind::Forward,
+        ThreadId::random(),
+        b"f2",
+    );
+    fwd_again.forwards = Some(t3);
+    assert_eq!(
+        put(store, fwd_again, b"f2").await,
+        PutOutcome::IllegalTransition {
+            from: ThreadStatus::Forwarded,
+            to: ThreadStatus::Forwarded
+        }
+    );
+}
+
+async fn purge_and_tombstones(store: &dyn Store) {
+    let from = "covic-intake";
+    let to = "minato-ngo";
+    // One packet acknowledged, one left unread past its expiry.
+    let t_read = ThreadId::random();
+    let read = packet(from, to, PacketKind::Referral, t_read, b"read me");
+    put(store, read.clone(), b"read me").await;
+    store.ack(&read.id, &desk_id(to), T0 + HOUR).await.unwrap();
+    let t_unread = ThreadId::random();
+    let mut unread = packet(from, to, PacketKind::Referral, t_unread, b"nobody reads me");
+    unread.expires_at = T0 + 2 * HOUR;
+    put(store, unread.clone(), b"nobody reads me").await;
+
+    // Before the grace period ends and before expiry: nothing goes.
+    let report = store.purge(T0 + HOUR, T0).await.unwrap();
+    assert_eq!((report.purged, report.expired), (0, 0));
+    assert_eq!(read_all(store, &read.id).await, b"read me");
+
+    // After expiry: the unread one's ciphertext goes, its sender sees expired.
+    let report = store.purge(T0 + 3 * HOUR, T0).await.unwrap();
+    assert_eq!((report.purged, report.expired), (0, 1));
+    assert!(store.packet_chunk(&unread.id, 0).await.unwrap().is_none());
+    assert_eq!(
+        store.packet(&unread.id).await.unwrap().unwrap().delivery,
+        DeliveryState::Expired
+    );
+    assert_eq!(
+        store.thread(&t_unread).await.unwrap().unwrap().status,
+        ThreadStatus::Expired
+    );
+    assert!(
+        !store
+            .inbox(&desk_id(to), 100)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.id == unread.id)
+    );
+    assert_eq!(
+        store
+            .ack(&unread.id, &desk_id(to), T0 + 3 * HOUR)
+            .await
+            .unwrap(),
+        AckOutcome::Expired
+    );
+
+    // After the grace period: the acknowledged one goes, leaving a tombstone,
+    // and so does every packet acknowledged earlier in the suite (all before
+    // T0 + 8h: two in `packets_and_threads`), so count them first.
+    let acknowledged = store.counts().await.unwrap().acknowledged_packets;
+    assert!(acknowledged >= 1);
+    let report = store.purge(T0 + 9 * HOUR, T0 + 8 * HOUR).await.unwrap();
+    assert_eq!(report.purged, acknowledged);
+    assert_eq!(store.counts().await.unwrap().acknowledged_packets, 0);
+    assert_eq!(store.packet(&read.id).await.unwrap(), None);
+    assert!(store.packet_chunk(&read.id, 0).await.unwrap().is_none());
+    assert_eq!(
+        put(store, read.clone(), b"read me").await,
+        PutOutcome::Gone,
+        "replay refused"
+    );
+    assert_eq!(
+        store.packet(&read.id).await.unwrap(),
+        None,
+        "and not stored again"
+    );
+    let _ = tombstone_hash(&read.id);
+    // The thread's history outlives the ciphertext.
+    assert_eq!(
+        store.thread(&t_read).await.unwrap().unwrap().status,
+        ThreadStatus::Received
+    );
+}
+
+async fn counts(store: &dyn Store) {
+    let c = store.counts().await.unwrap();
+    assert_eq!(c.desks, 3);
+    assert!(c.active_devices >= 2);
+    assert!(c.pending_packets >= 1);
+    assert!(c.stored_bytes > 0);
+}

@@ -1,0 +1,177 @@
+//! The broker's storage, behind one trait ([`Store`]) with an implementation
+//! per backend (atuin's `Database` trait is the model; docs/adr/0002):
+//!
+//! - [`sqlite::SqliteStore`]: embedded, the default; WAL, `synchronous=FULL`,
+//!   `secure_delete=ON`, one writer task that group-commits concurrent sends;
+//! - [`postgres::PostgresStore`]: for several stateless brokers.
+//!
+//! Both run their own migrations (`migrations/sqlite`, `migrations/postgres`)
+//! at start, and both pass the same behavioural suite ([`conformance`]).
+
+#![forbid(unsafe_code)]
+
+pub mod body;
+pub mod conformance;
+mod error;
+pub mod model;
+pub mod postgres;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId};
+
+pub use body::PacketBody;
+pub use error::StoreError;
+pub use model::*;
+
+/// Which database is behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// The broker's storage. Every method is one transaction: it either happens
+/// completely or not at all, and a method that returned `Ok` after a write has
+/// made that write durable.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+
+    /// Whether the database answers (for `/readyz`).
+    async fn ready(&self) -> Result<(), StoreError>;
+
+    // --- desks and devices -------------------------------------------------
+
+    /// Creates a desk; `false` if one with that id exists (nothing changes).
+    async fn create_desk(&self, desk: &Desk) -> Result<bool, StoreError>;
+
+    /// One desk.
+    async fn desk(&self, id: &DeskId) -> Result<Option<Desk>, StoreError>;
+
+    /// Every desk, by id.
+    async fn desks(&self) -> Result<Vec<Desk>, StoreError>;
+
+    /// Adds a device; `false` if the id exists (nothing changes). The desk,
+    /// if any, must exist ([`StoreError::UnknownDesk`]).
+    async fn add_device(&self, device: &Device) -> Result<bool, StoreError>;
+
+    /// One device.
+    async fn device(&self, id: &DeviceId) -> Result<Option<Device>, StoreError>;
+
+    /// The active devices of a desk.
+    async fn active_devices_of(&self, desk: &DeskId) -> Result<Vec<Device>, StoreError>;
+
+    /// Changes a device's state; `false` if there is no such device.
+    async fn set_device_state(&self, id: &DeviceId, state: DeviceState)
+    -> Result<bool, StoreError>;
+
+    // --- bootstrap and root --------------------------------------------------
+
+    /// Records the hash of a fresh bootstrap code, replacing any unclaimed
+    /// one. Refused with [`StoreError::AlreadyClaimed`] once a root exists.
+    async fn set_bootstrap_code(
+        &self,
+        code_hash: [u8; 32],
+        expires_at: UnixTime,
+    ) -> Result<(), StoreError>;
+
+    /// Whether an unexpired, unclaimed bootstrap code exists.
+    async fn has_bootstrap_code(&self, now: UnixTime) -> Result<bool, StoreError>;
+
+    /// Claims the broker: if `code_hash` matches an unexpired, unclaimed code
+    /// and no root exists, records `admin` as the first device and its signing
+    /// key as the root, all at once. `false` otherwise (nothing changes).
+    async fn claim_bootstrap(
+        &self,
+        code_hash: [u8; 32],
+        now: UnixTime,
+        admin: &Device,
+    ) -> Result<bool, StoreError>;
+
+    /// The current root signing key, once claimed.
+    async fn root_key(&self) -> Result<Option<referral_protocol::VerifyingKey>, StoreError>;
+
+    // --- auth ----------------------------------------------------------------
+
+    /// Stores a single-use challenge (by hash) for a device.
+    async fn put_challenge(
+        &self,
+        challenge_hash: [u8; 32],
+        device: &DeviceId,
+        expires_at: UnixTime,
+    ) -> Result<(), StoreError>;
+
+    /// Consumes a challenge: `true` if it existed for this device and had not
+    /// expired. Either way it can never be used again.
+    async fn take_challenge(
+        &self,
+        challenge_hash: [u8; 32],
+        device: &DeviceId,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Every token-signing key, newest first.
+    async fn token_keys(&self) -> Result<Vec<TokenKey>, StoreError>;
+
+    /// Adds a token-signing key and retires the others at `key.created_at`
+    /// (first start and rotation).
+    async fn rotate_token_key(&self, key: &TokenKey) -> Result<(), StoreError>;
+
+    // --- packets -------------------------------------------------------------
+
+    /// Stores a packet and its ciphertext and applies its effect on its
+    /// thread, atomically and durably. See [`PutOutcome`] for refusals;
+    /// a refusal changes nothing.
+    async fn put_packet(
+        &self,
+        packet: NewPacket,
+        body: PacketBody,
+    ) -> Result<PutOutcome, StoreError>;
+
+    /// A packet's metadata.
+    async fn packet(&self, id: &PacketId) -> Result<Option<PacketMeta>, StoreError>;
+
+    /// Chunk `seq` of a packet's ciphertext (chunks are at most
+    /// [`body::CHUNK_BYTES`]); `None` past the end or once purged.
+    async fn packet_chunk(&self, id: &PacketId, seq: u32) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Pending packets addressed to `desk`, oldest first, at most `limit`.
+    async fn inbox(&self, desk: &DeskId, limit: u32) -> Result<Vec<PacketMeta>, StoreError>;
+
+    /// Acknowledges a packet addressed to `desk`; a referral's thread becomes
+    /// `received`.
+    async fn ack(
+        &self,
+        id: &PacketId,
+        desk: &DeskId,
+        now: UnixTime,
+    ) -> Result<AckOutcome, StoreError>;
+
+    /// A thread and its history.
+    async fn thread(&self, id: &ThreadId) -> Result<Option<Thread>, StoreError>;
+
+    /// Deletes ciphertext acknowledged before `acked_before`, expires pending
+    /// packets past their expiry (their referral threads become `expired`),
+    /// leaves a tombstone per deleted packet, and reclaims space (SQLite:
+    /// `wal_checkpoint(TRUNCATE)`).
+    async fn purge(&self, now: UnixTime, acked_before: UnixTime)
+    -> Result<PurgeReport, StoreError>;
+
+    /// Counts for metrics.
+    async fn counts(&self) -> Result<Counts, StoreError>;
+}
+
+/// SHA-256 of a packet id under the tombstone domain: what `tombstones`
+/// keeps, so a replayed id can be refused without keeping the id.
+pub fn tombstone_hash(id: &PacketId) -> [u8; 32] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(b"referral-broker tombstone v1\0");
+    ctx.update(id.as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}

@@ -1,0 +1,457 @@
+//! The rows the broker keeps. Nothing here can hold plaintext: packets are
+//! ciphertext plus the desk-level routing metadata of SPEC §2.2 (random ids,
+//! desks, padded size, coarse status, hour-truncated times, expiry). No
+//! device or person id is stored next to a packet.
+
+use std::fmt;
+use std::str::FromStr;
+
+use referral_protocol::{DeskId, DeviceId, PacketId, RecipientKey, ThreadId, VerifyingKey};
+use secrecy::SecretSlice;
+
+/// Seconds since the Unix epoch.
+pub type UnixTime = i64;
+
+/// Truncates a time to the hour, as every stored packet time is (SPEC §2.2).
+pub fn to_hour(t: UnixTime) -> UnixTime {
+    t - t.rem_euclid(3600)
+}
+
+/// A partner desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desk {
+    /// The desk's id.
+    pub id: DeskId,
+    /// The organisation's display name (not personal data).
+    pub name: String,
+    /// ISO 3166-2:JP code, if given.
+    pub prefecture: Option<String>,
+    /// BCP 47 codes the desk serves, comma-separated, if given.
+    pub languages: Option<String>,
+    /// When it was created.
+    pub created_at: UnixTime,
+}
+
+/// What a device may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Writes referrals and follows them.
+    Caseworker,
+    /// Receives referrals at a partner desk.
+    Desk,
+    /// Manages desks, devices and keys.
+    Admin,
+}
+
+/// A device's state. Only `Active` devices get tokens or new packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeviceState {
+    /// Enrolled and in use.
+    Active,
+    /// Replaced (its keys still open old packets on the device itself).
+    Retired,
+    /// Lost or compromised: refused from its next request on.
+    Revoked,
+}
+
+/// An enrolled device's public record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// The device's id.
+    pub id: DeviceId,
+    /// Its desk (`None` for administrators who belong to no desk).
+    pub desk: Option<DeskId>,
+    /// Its role.
+    pub role: Role,
+    /// Its current Ed25519 key (auth and packet signatures).
+    pub signing_key: VerifyingKey,
+    /// Its current age recipient.
+    pub age_recipient: RecipientKey,
+    /// Its state.
+    pub state: DeviceState,
+    /// When it was enrolled.
+    pub created_at: UnixTime,
+}
+
+/// A broker token-signing key (Ed25519). The private half never leaves the
+/// store and the process; `Debug` redacts it.
+pub struct TokenKey {
+    /// Key id, carried in every token's header.
+    pub kid: String,
+    /// PKCS#8 document of the private key.
+    pub pkcs8: SecretSlice<u8>,
+    /// Raw public key.
+    pub public: VerifyingKey,
+    /// When it was made.
+    pub created_at: UnixTime,
+    /// After this time tokens are no longer signed with it; tokens it signed
+    /// stay valid until `retired_at` + the token lifetime (the overlap window).
+    pub retired_at: Option<UnixTime>,
+}
+
+impl fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenKey")
+            .field("kid", &self.kid)
+            .field("pkcs8", &"[REDACTED]")
+            .field("public", &self.public)
+            .field("created_at", &self.created_at)
+            .field("retired_at", &self.retired_at)
+            .finish()
+    }
+}
+
+/// Why a packet was sent: this decides how it changes its thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PacketKind {
+    /// Opens a new thread (status `sent`).
+    Referral,
+    /// A reply on an existing thread, carrying its new coarse status.
+    Reply,
+    /// Opens a new thread to another desk and marks the forwarded thread
+    /// `forwarded`.
+    Forward,
+}
+
+/// The coarse status of a case thread (SPEC §7). Reasons and outcomes are
+/// encrypted inside reply packets; only this word is metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ThreadStatus {
+    /// The referral was sent.
+    Sent,
+    /// The addressed desk fetched and acknowledged it.
+    Received,
+    /// The desk accepted the case.
+    Accepted,
+    /// The desk declined the case (the reason is in the reply packet).
+    Rejected,
+    /// The desk is working on it.
+    InProgress,
+    /// Done (the outcome is in the reply packet).
+    Completed,
+    /// Withdrawn by the sender.
+    Cancelled,
+    /// Passed on to another desk.
+    Forwarded,
+    /// Nobody read it within the TTL.
+    Expired,
+}
+
+/// Which side of a thread acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// The desk that sent the referral.
+    Sender,
+    /// The desk it was addressed to.
+    Recipient,
+}
+
+impl ThreadStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Self; 9] = [
+        Self::Sent,
+        Self::Received,
+        Self::Accepted,
+        Self::Rejected,
+        Self::InProgress,
+        Self::Completed,
+        Self::Cancelled,
+        Self::Forwarded,
+        Self::Expired,
+    ];
+
+    /// The word used on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Received => "received",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+            Self::Forwarded => "forwarded",
+            Self::Expired => "expired",
+        }
+    }
+
+    /// No further change is possible.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Self::Rejected | Self::Completed | Self::Cancelled | Self::Forwarded | Self::Expired
+        )
+    }
+
+    /// Whether a reply packet may carry this status. `received` comes only
+    /// from an acknowledgement, `forwarded` only from a forward, and `sent`
+    /// and `expired` only from the broker.
+    pub fn settable_by_reply(self) -> bool {
+        matches!(
+            self,
+            Self::Accepted | Self::Rejected | Self::InProgress | Self::Completed | Self::Cancelled
+        )
+    }
+
+    /// Whether `party` may move a thread from `self` to `next` with a reply
+    /// (or, for `Received`, an acknowledgement; for `Forwarded`, a forward).
+    /// `Sent` and `Expired` are set only by the broker.
+    pub fn may_become(self, next: Self, party: Party) -> bool {
+        use ThreadStatus::*;
+        match (party, self, next) {
+            (Party::Sender, from, Cancelled) => !from.is_terminal(),
+            (Party::Recipient, Sent, Received) => true,
+            (Party::Recipient, Received, Accepted | Rejected | Forwarded) => true,
+            (Party::Recipient, Accepted, InProgress | Completed | Forwarded) => true,
+            (Party::Recipient, InProgress, InProgress | Completed | Forwarded) => true,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for ThreadStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text was not a thread status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown status {0:?}: expected one of sent, received, accepted, rejected, in_progress, completed, cancelled, forwarded, expired"
+)]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for ThreadStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| UnknownStatus(s.chars().take(32).collect()))
+    }
+}
+
+/// A packet's own delivery state (distinct from its thread's status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryState {
+    /// Stored, not yet acknowledged.
+    Pending,
+    /// Acknowledged by the addressed desk; purged after the grace period.
+    Acknowledged,
+    /// Not acknowledged within the TTL; its ciphertext is gone.
+    Expired,
+}
+
+impl DeliveryState {
+    /// The word used on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Acknowledged => "acknowledged",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// A packet to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPacket {
+    /// The client's random packet id.
+    pub id: PacketId,
+    /// Its thread.
+    pub thread_id: ThreadId,
+    /// The sending desk (from the sender's token, never from the request).
+    pub sender_desk: DeskId,
+    /// The addressed desk.
+    pub recipient_desk: DeskId,
+    /// Ciphertext length (a published bucket).
+    pub bytes: u64,
+    /// SHA-256 of the ciphertext: the idempotency check compares it.
+    pub sha256: [u8; 32],
+    /// Why it was sent.
+    pub kind: PacketKind,
+    /// For a reply: the thread's new status.
+    pub thread_status: Option<ThreadStatus>,
+    /// For a forward: the thread being forwarded.
+    pub forwards: Option<ThreadId>,
+    /// When it arrived, truncated to the hour.
+    pub received_hour: UnixTime,
+    /// When it expires if nobody acknowledges it.
+    pub expires_at: UnixTime,
+}
+
+/// A stored packet's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacketMeta {
+    /// Packet id.
+    pub id: PacketId,
+    /// Thread id.
+    pub thread_id: ThreadId,
+    /// Sending desk.
+    pub sender_desk: DeskId,
+    /// Addressed desk.
+    pub recipient_desk: DeskId,
+    /// Ciphertext length.
+    pub bytes: u64,
+    /// SHA-256 of the ciphertext.
+    pub sha256: [u8; 32],
+    /// Why it was sent.
+    pub kind: PacketKind,
+    /// Delivery state.
+    pub delivery: DeliveryState,
+    /// Arrival hour.
+    pub received_hour: UnixTime,
+    /// Expiry.
+    pub expires_at: UnixTime,
+}
+
+/// The result of storing a packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// Newly stored.
+    Stored(PacketMeta),
+    /// The same id with the same bytes was stored before: the same answer.
+    Duplicate(PacketMeta),
+    /// The same id with other bytes, or from another desk: refused (409).
+    Conflict,
+    /// The id was delivered and purged (tombstone): refused (410).
+    Gone,
+    /// The addressed desk does not exist (404 / 422).
+    UnknownDesk,
+    /// A reply or forward names a thread that does not exist, or that the
+    /// sending desk is not a party to.
+    UnknownThread,
+    /// The thread exists, but this status change is not allowed.
+    IllegalTransition {
+        /// The thread's status now.
+        from: ThreadStatus,
+        /// The status asked for.
+        to: ThreadStatus,
+    },
+    /// A referral reuses an existing thread id.
+    ThreadExists,
+}
+
+/// The result of an acknowledgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckOutcome {
+    /// Acknowledged now (or already acknowledged: acks are idempotent).
+    Acknowledged,
+    /// No such packet addressed to this desk.
+    NotFound,
+    /// The packet expired before it was acknowledged.
+    Expired,
+}
+
+/// A thread's coarse state, as its parties see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thread {
+    /// Thread id.
+    pub id: ThreadId,
+    /// The desk that sent the referral.
+    pub sender_desk: DeskId,
+    /// The desk it was addressed to.
+    pub recipient_desk: DeskId,
+    /// Current status.
+    pub status: ThreadStatus,
+    /// Every status change, oldest first.
+    pub events: Vec<ThreadEvent>,
+}
+
+/// One status change, with its hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadEvent {
+    /// The new status.
+    pub status: ThreadStatus,
+    /// When, truncated to the hour.
+    pub at_hour: UnixTime,
+}
+
+/// What a purge did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Acknowledged packets whose ciphertext was deleted.
+    pub purged: u64,
+    /// Unread packets that expired (ciphertext deleted, sender sees `expired`).
+    pub expired: u64,
+}
+
+/// Counts for `/metrics` and `admin stats`: numbers only, no ids.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Packets waiting to be read.
+    pub pending_packets: u64,
+    /// Acknowledged packets not yet purged.
+    pub acknowledged_packets: u64,
+    /// Bytes of ciphertext held.
+    pub stored_bytes: u64,
+    /// Desks.
+    pub desks: u64,
+    /// Active devices.
+    pub active_devices: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in ThreadStatus::ALL {
+            assert_eq!(s.as_str().parse::<ThreadStatus>().unwrap(), s);
+        }
+        assert!("done".parse::<ThreadStatus>().is_err());
+    }
+
+    #[test]
+    fn lifecycle_rules() {
+        use Party::*;
+        use ThreadStatus::*;
+        assert!(Sent.may_become(Received, Recipient));
+        assert!(Received.may_become(Accepted, Recipient));
+        assert!(Accepted.may_become(InProgress, Recipient));
+        assert!(InProgress.may_become(Completed, Recipient));
+        assert!(Sent.may_become(Cancelled, Sender));
+        assert!(
+            !Sent.may_become(Accepted, Recipient),
+            "must be received first"
+        );
+        assert!(
+            !Received.may_become(Accepted, Sender),
+            "only the desk accepts"
+        );
+        assert!(!Completed.may_become(Cancelled, Sender), "terminal");
+        assert!(!Rejected.may_become(Accepted, Recipient), "terminal");
+        for to in ThreadStatus::ALL {
+            for party in [Sender, Recipient] {
+                assert!(!Expired.may_become(to, party));
+                assert!(!Sent.may_become(Sent, party));
+                assert!(
+                    !Received.may_become(Expired, party),
+                    "only the broker expires"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hours() {
+        assert_eq!(to_hour(3600 * 5 + 59), 3600 * 5);
+        assert_eq!(to_hour(-1), -3600);
+    }
+
+    #[test]
+    fn token_key_debug_redacts() {
+        let k = referral_protocol::SigningKey::generate().unwrap();
+        let tk = TokenKey {
+            kid: "k1".into(),
+            pkcs8: k.pkcs8().clone(),
+            public: k.verifying_key(),
+            created_at: 0,
+            retired_at: None,
+        };
+        assert!(format!("{tk:?}").contains("REDACTED"));
+    }
+}

@@ -1,0 +1,195 @@
+//! Bootstrap, the root key, auth challenges and token-signing keys.
+
+use referral_protocol::{DeviceId, VerifyingKey};
+use secrecy::{ExposeSecret, SecretSlice};
+use sqlx::Row;
+use sqlx::postgres::{PgConnection, PgPool};
+
+use super::codec;
+use super::directory;
+use crate::{Device, StoreError, TokenKey, UnixTime};
+
+/// Advisory lock key serialising bootstrap changes across brokers: setting
+/// a code and claiming the broker each read, then write, several tables,
+/// and must never interleave (a code set just after a claim would otherwise
+/// look unclaimed). The value is arbitrary but must not be reused.
+const BOOTSTRAP_LOCK: i64 = 0x7265_6662_6f6f_7401; // "refboot" + 1
+
+async fn lock_bootstrap(conn: &mut PgConnection) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(BOOTSTRAP_LOCK)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn has_root(conn: &mut PgConnection) -> Result<bool, StoreError> {
+    Ok(sqlx::query("SELECT 1 FROM root")
+        .fetch_optional(conn)
+        .await?
+        .is_some())
+}
+
+pub(super) async fn set_bootstrap_code(
+    pool: &PgPool,
+    code_hash: [u8; 32],
+    expires_at: UnixTime,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    lock_bootstrap(&mut tx).await?;
+    if has_root(&mut tx).await? {
+        return Err(StoreError::AlreadyClaimed);
+    }
+    sqlx::query("DELETE FROM bootstrap WHERE claimed_at IS NULL")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO bootstrap (code_hash, expires_at) VALUES ($1, $2) \
+         ON CONFLICT (code_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at",
+    )
+    .bind(code_hash)
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn has_bootstrap_code(pool: &PgPool, now: UnixTime) -> Result<bool, StoreError> {
+    let row =
+        sqlx::query("SELECT 1 FROM bootstrap WHERE claimed_at IS NULL AND expires_at > $1 LIMIT 1")
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.is_some())
+}
+
+pub(super) async fn claim_bootstrap(
+    pool: &PgPool,
+    code_hash: [u8; 32],
+    now: UnixTime,
+    admin: &Device,
+) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    lock_bootstrap(&mut tx).await?;
+    if has_root(&mut tx).await? || !mark_claimed(&mut tx, code_hash, now).await? {
+        return Ok(false);
+    }
+    if !directory::add_device(&mut tx, admin).await? {
+        // The admin's device id is taken: refuse rather than make someone
+        // else's device the root. Dropping `tx` rolls the claim back.
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO root (signing_key) VALUES ($1)")
+        .bind(admin.signing_key.as_bytes())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Marks the code claimed if it is unclaimed and unexpired.
+async fn mark_claimed(
+    conn: &mut PgConnection,
+    code_hash: [u8; 32],
+    now: UnixTime,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE bootstrap SET claimed_at = $2 \
+         WHERE code_hash = $1 AND claimed_at IS NULL AND expires_at > $2",
+    )
+    .bind(code_hash)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn root_key(pool: &PgPool) -> Result<Option<VerifyingKey>, StoreError> {
+    let key: Option<[u8; 32]> = sqlx::query_scalar("SELECT signing_key FROM root")
+        .fetch_optional(pool)
+        .await?;
+    Ok(key.map(VerifyingKey))
+}
+
+pub(super) async fn put_challenge(
+    pool: &PgPool,
+    challenge_hash: [u8; 32],
+    device: &DeviceId,
+    expires_at: UnixTime,
+) -> Result<(), StoreError> {
+    // Challenges are 32 random bytes, so a clash means a replayed request:
+    // keep the first one rather than re-arm it.
+    sqlx::query(
+        "INSERT INTO challenges (hash, device_id, expires_at) VALUES ($1, $2::uuid, $3) \
+         ON CONFLICT (hash) DO NOTHING",
+    )
+    .bind(challenge_hash)
+    .bind(device.to_string())
+    .bind(expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn take_challenge(
+    pool: &PgPool,
+    challenge_hash: [u8; 32],
+    device: &DeviceId,
+    now: UnixTime,
+) -> Result<bool, StoreError> {
+    // DELETE … RETURNING consumes it whatever the answer, in one statement:
+    // of two brokers racing on one challenge, only one gets the row.
+    let row = sqlx::query(
+        "DELETE FROM challenges WHERE hash = $1 RETURNING device_id::text AS device_id, expires_at",
+    )
+    .bind(challenge_hash)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(false) };
+    let owner: DeviceId = codec::parse("device id", row.try_get("device_id")?)?;
+    let expires_at: UnixTime = row.try_get("expires_at")?;
+    Ok(owner == *device && now < expires_at)
+}
+
+pub(super) async fn token_keys(pool: &PgPool) -> Result<Vec<TokenKey>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT kid, pkcs8, public, created_at, retired_at FROM token_keys \
+         ORDER BY created_at DESC, kid DESC",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let pkcs8: Vec<u8> = row.try_get("pkcs8")?;
+            Ok(TokenKey {
+                kid: row.try_get("kid")?,
+                pkcs8: SecretSlice::from(pkcs8),
+                public: VerifyingKey(row.try_get("public")?),
+                created_at: row.try_get("created_at")?,
+                retired_at: row.try_get("retired_at")?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn rotate_token_key(pool: &PgPool, key: &TokenKey) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE token_keys SET retired_at = $1 WHERE retired_at IS NULL")
+        .bind(key.created_at)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO token_keys (kid, pkcs8, public, created_at, retired_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&key.kid)
+    .bind(key.pkcs8.expose_secret())
+    .bind(key.public.as_bytes())
+    .bind(key.created_at)
+    .bind(key.retired_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

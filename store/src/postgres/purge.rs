@@ -1,0 +1,150 @@
+//! Retention: expiring unread packets, deleting delivered ciphertext,
+//! tombstones, and reclaiming the space.
+
+use referral_protocol::PacketId;
+use sqlx::Row;
+use sqlx::postgres::{PgConnection, PgPool};
+
+use super::codec;
+use crate::{PurgeReport, StoreError, UnixTime, to_hour, tombstone_hash};
+
+/// Advisory lock key: one purge at a time across every broker on the
+/// database. Two purges locking overlapping packet and thread rows in
+/// different orders could deadlock; with the lock the second one waits and
+/// then finds nothing left to do.
+const PURGE_LOCK: i64 = 0x7265_6670_7572_6701; // "refpurg" + 1
+
+pub(super) async fn purge(
+    pool: &PgPool,
+    now: UnixTime,
+    acked_before: UnixTime,
+) -> Result<PurgeReport, StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(PURGE_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    let expired = expire_unread(&mut tx, now).await?;
+    let deleted = delete_old(&mut tx, acked_before).await?;
+    leave_tombstones(&mut tx, &deleted.ids, to_hour(now)).await?;
+    drop_stale_challenges(&mut tx, now).await?;
+    tx.commit().await?;
+    if expired > 0 || !deleted.ids.is_empty() {
+        vacuum_chunks(pool).await?;
+    }
+    Ok(PurgeReport {
+        purged: deleted.acknowledged,
+        expired,
+    })
+}
+
+/// Pending packets past their expiry become `expired` and lose their
+/// ciphertext; a thread still `sent` when its opening packet (referral or
+/// forward) expires becomes `expired`, so the sender sees nobody read it.
+/// One statement: every part sees the same packets.
+async fn expire_unread(conn: &mut PgConnection, now: UnixTime) -> Result<u64, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "WITH expired AS ( \
+             UPDATE packets SET delivery = 'expired' \
+             WHERE delivery = 'pending' AND expires_at < $1 \
+             RETURNING id, thread_id, kind \
+         ), chunks AS ( \
+             DELETE FROM packet_chunks c USING expired e WHERE c.packet_id = e.id \
+         ), threads_expired AS ( \
+             UPDATE threads t SET status = 'expired' FROM expired e \
+             WHERE t.id = e.thread_id AND e.kind <> 'reply' AND t.status = 'sent' \
+             RETURNING t.id \
+         ), events AS ( \
+             INSERT INTO thread_events (thread_id, seq, status, at_hour) \
+             SELECT t.id, \
+                    (SELECT coalesce(max(ev.seq), 0) + 1 FROM thread_events ev \
+                      WHERE ev.thread_id = t.id), \
+                    'expired', $2 \
+             FROM threads_expired t \
+         ) \
+         SELECT count(*) FROM expired",
+    )
+    .bind(now)
+    .bind(to_hour(now))
+    .fetch_one(conn)
+    .await?;
+    codec::to_u64("count", n)
+}
+
+/// What [`delete_old`] removed.
+struct Deleted {
+    ids: Vec<PacketId>,
+    acknowledged: u64,
+}
+
+/// Deletes the rows of packets acknowledged before `acked_before`, and of
+/// expired ones whose expiry is before it too (their metadata has served
+/// its purpose: the thread keeps the `expired` status). Their chunks go
+/// with them (`ON DELETE CASCADE`).
+async fn delete_old(
+    conn: &mut PgConnection,
+    acked_before: UnixTime,
+) -> Result<Deleted, StoreError> {
+    let rows = sqlx::query(
+        "DELETE FROM packets \
+         WHERE (delivery = 'acknowledged' AND acked_at < $1) \
+            OR (delivery = 'expired' AND expires_at < $1) \
+         RETURNING id::text AS id, delivery",
+    )
+    .bind(acked_before)
+    .fetch_all(conn)
+    .await?;
+    let mut deleted = Deleted {
+        ids: Vec::with_capacity(rows.len()),
+        acknowledged: 0,
+    };
+    for row in &rows {
+        deleted
+            .ids
+            .push(codec::parse("packet id", row.try_get("id")?)?);
+        if row.try_get::<&str, _>("delivery")? == "acknowledged" {
+            deleted.acknowledged += 1;
+        }
+    }
+    Ok(deleted)
+}
+
+/// A tombstone per deleted packet: the hash comes from
+/// [`tombstone_hash`], the one definition shared with the lookup.
+async fn leave_tombstones(
+    conn: &mut PgConnection,
+    ids: &[PacketId],
+    hour: UnixTime,
+) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let hashes: Vec<[u8; 32]> = ids.iter().map(tombstone_hash).collect();
+    sqlx::query(
+        "INSERT INTO tombstones (hash, purged_at) SELECT h, $2 FROM unnest($1::bytea[]) AS h \
+         ON CONFLICT (hash) DO NOTHING",
+    )
+    .bind(hashes)
+    .bind(hour)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Expired challenges can never be taken; they only take up space.
+async fn drop_stale_challenges(conn: &mut PgConnection, now: UnixTime) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deleted rows stay in the table (and its TOAST table) as dead tuples until
+/// VACUUM removes them; without it, purged ciphertext would linger on disk.
+/// VACUUM cannot run inside a transaction, so it runs after the commit, as a
+/// plain statement of its own.
+async fn vacuum_chunks(pool: &PgPool) -> Result<(), StoreError> {
+    sqlx::raw_sql("VACUUM packet_chunks").execute(pool).await?;
+    Ok(())
+}

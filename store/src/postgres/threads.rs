@@ -1,0 +1,236 @@
+//! Case threads: opening them, moving their status, and reading them back.
+//!
+//! A status change always locks the thread row first (`FOR UPDATE`, or the
+//! row lock an `UPDATE` takes), so the check against the current status and
+//! the new event happen as one step even with several brokers.
+
+use referral_protocol::{DeskId, ThreadId};
+use sqlx::Row;
+use sqlx::postgres::{PgConnection, PgPool};
+
+use super::codec;
+use crate::{
+    NewPacket, Party, PutOutcome, StoreError, Thread, ThreadEvent, ThreadStatus, UnixTime,
+};
+
+/// A thread row, locked for the rest of the transaction.
+pub(super) struct LockedThread {
+    pub(super) sender_desk: DeskId,
+    pub(super) recipient_desk: DeskId,
+    pub(super) status: ThreadStatus,
+}
+
+impl LockedThread {
+    /// Which parties a packet from `from` to `to` may speak for: none for
+    /// an outsider or a misaddressed packet, both when a desk opened a
+    /// thread to itself.
+    fn parties_of(&self, from: &DeskId, to: &DeskId) -> Vec<Party> {
+        let mut parties = Vec::with_capacity(2);
+        if *from == self.sender_desk && *to == self.recipient_desk {
+            parties.push(Party::Sender);
+        }
+        if *from == self.recipient_desk && *to == self.sender_desk {
+            parties.push(Party::Recipient);
+        }
+        parties
+    }
+}
+
+pub(super) async fn lock(
+    conn: &mut PgConnection,
+    id: &ThreadId,
+) -> Result<Option<LockedThread>, StoreError> {
+    let row = sqlx::query(
+        "SELECT sender_desk, recipient_desk, status FROM threads WHERE id = $1::uuid FOR UPDATE",
+    )
+    .bind(id.to_string())
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(LockedThread {
+        sender_desk: codec::parse("desk id", row.try_get("sender_desk")?)?,
+        recipient_desk: codec::parse("desk id", row.try_get("recipient_desk")?)?,
+        status: codec::parse_status(row.try_get("status")?)?,
+    }))
+}
+
+/// Opens a thread as `sent`; `false` if the id is taken. A concurrent opener
+/// of the same id waits on the primary key and then sees it taken.
+pub(super) async fn open(
+    conn: &mut PgConnection,
+    id: &ThreadId,
+    sender: &DeskId,
+    recipient: &DeskId,
+    hour: UnixTime,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO threads (id, sender_desk, recipient_desk, status, created_hour) \
+         VALUES ($1::uuid, $2, $3, 'sent', $4) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(sender.as_str())
+    .bind(recipient.as_str())
+    .bind(hour)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    append_event(conn, id, ThreadStatus::Sent, hour).await?;
+    Ok(true)
+}
+
+/// Sets a thread's status and records the change. The caller holds the
+/// row lock (or takes it with `UPDATE … WHERE status = …`).
+pub(super) async fn set_status(
+    conn: &mut PgConnection,
+    id: &ThreadId,
+    status: ThreadStatus,
+    hour: UnixTime,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE threads SET status = $2 WHERE id = $1::uuid")
+        .bind(id.to_string())
+        .bind(status.as_str())
+        .execute(&mut *conn)
+        .await?;
+    append_event(conn, id, status, hour).await
+}
+
+/// Appends an event. Its number is one past the last: safe because every
+/// caller holds the thread's row lock, and the primary key would refuse a
+/// duplicate number anyway.
+pub(super) async fn append_event(
+    conn: &mut PgConnection,
+    id: &ThreadId,
+    status: ThreadStatus,
+    hour: UnixTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO thread_events (thread_id, seq, status, at_hour) \
+         SELECT $1::uuid, coalesce(max(seq), 0) + 1, $2, $3 \
+         FROM thread_events WHERE thread_id = $1::uuid",
+    )
+    .bind(id.to_string())
+    .bind(status.as_str())
+    .bind(hour)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A reply: its desks must be the thread's two parties, in either direction,
+/// and a status it carries must be one that party may set.
+pub(super) async fn apply_reply(
+    conn: &mut PgConnection,
+    p: &NewPacket,
+    hour: UnixTime,
+) -> Result<Option<PutOutcome>, StoreError> {
+    let Some(thread) = lock(conn, &p.thread_id).await? else {
+        return Ok(Some(PutOutcome::UnknownThread));
+    };
+    let parties = thread.parties_of(&p.sender_desk, &p.recipient_desk);
+    if parties.is_empty() {
+        return Ok(Some(PutOutcome::UnknownThread));
+    }
+    let Some(to) = p.thread_status else {
+        // A message without a status change, allowed in any state.
+        return Ok(None);
+    };
+    if !parties
+        .iter()
+        .any(|&party| thread.status.may_become(to, party))
+    {
+        return Ok(Some(PutOutcome::IllegalTransition {
+            from: thread.status,
+            to,
+        }));
+    }
+    set_status(conn, &p.thread_id, to, hour).await?;
+    Ok(None)
+}
+
+/// A forward: the forwarding desk must be the recipient of the forwarded
+/// thread, which becomes `forwarded`; the packet opens a new thread.
+pub(super) async fn apply_forward(
+    conn: &mut PgConnection,
+    p: &NewPacket,
+    hour: UnixTime,
+) -> Result<Option<PutOutcome>, StoreError> {
+    let Some(forwarded) = p.forwards else {
+        return Ok(Some(PutOutcome::UnknownThread));
+    };
+    let Some(thread) = lock(conn, &forwarded).await? else {
+        return Ok(Some(PutOutcome::UnknownThread));
+    };
+    if thread.recipient_desk != p.sender_desk {
+        return Ok(Some(PutOutcome::UnknownThread));
+    }
+    let to = ThreadStatus::Forwarded;
+    if !thread.status.may_become(to, Party::Recipient) {
+        return Ok(Some(PutOutcome::IllegalTransition {
+            from: thread.status,
+            to,
+        }));
+    }
+    set_status(conn, &forwarded, to, hour).await?;
+    if !open(conn, &p.thread_id, &p.sender_desk, &p.recipient_desk, hour).await? {
+        return Ok(Some(PutOutcome::ThreadExists));
+    }
+    Ok(None)
+}
+
+/// Moves a `sent` thread to `received` when its opening packet is
+/// acknowledged. Any other status (say the sender cancelled first) stays.
+pub(super) async fn mark_received(
+    conn: &mut PgConnection,
+    id: &ThreadId,
+    hour: UnixTime,
+) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "UPDATE threads SET status = 'received' WHERE id = $1::uuid AND status = 'sent'",
+    )
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        append_event(conn, id, ThreadStatus::Received, hour).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn thread(pool: &PgPool, id: &ThreadId) -> Result<Option<Thread>, StoreError> {
+    // One transaction, so the status and the history come from one
+    // snapshot (REPEATABLE READ) even while a reply is being stored.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let row =
+        sqlx::query("SELECT sender_desk, recipient_desk, status FROM threads WHERE id = $1::uuid")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(row) = row else { return Ok(None) };
+    let events = sqlx::query(
+        "SELECT status, at_hour FROM thread_events WHERE thread_id = $1::uuid ORDER BY seq",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(Thread {
+        id: *id,
+        sender_desk: codec::parse("desk id", row.try_get("sender_desk")?)?,
+        recipient_desk: codec::parse("desk id", row.try_get("recipient_desk")?)?,
+        status: codec::parse_status(row.try_get("status")?)?,
+        events: events
+            .iter()
+            .map(|e| {
+                Ok(ThreadEvent {
+                    status: codec::parse_status(e.try_get("status")?)?,
+                    at_hour: e.try_get("at_hour")?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?,
+    }))
+}

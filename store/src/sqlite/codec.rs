@@ -1,0 +1,185 @@
+//! Between Rust values and SQLite columns. Ids are stored as their 16 raw
+//! bytes, keys and hashes as raw bytes, enums as the words the schema's CHECK
+//! constraints list. Everything read back is parsed again, so a damaged row
+//! surfaces as [`StoreError::Corrupt`] instead of a wrong value.
+
+use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId, VerifyingKey};
+use secrecy::SecretSlice;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::{
+    DeliveryState, Desk, Device, DeviceState, PacketKind, PacketMeta, Role, StoreError,
+    ThreadStatus, TokenKey,
+};
+
+/// The columns [`packet_meta`] reads, in a macro so that `concat!` can build
+/// `&'static str` queries from it (sqlx 0.9 takes no runtime strings).
+macro_rules! packet_columns {
+    () => {
+        "id, thread_id, sender_desk, recipient_desk, bytes, sha256, kind, delivery, \
+         received_hour, expires_at"
+    };
+}
+pub(super) use packet_columns;
+
+/// The columns [`device`] reads.
+macro_rules! device_columns {
+    () => {
+        "id, desk_id, role, signing_key, age_recipient, state, created_at"
+    };
+}
+pub(super) use device_columns;
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_owned())
+}
+
+pub(super) fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Caseworker => "caseworker",
+        Role::Desk => "desk",
+        Role::Admin => "admin",
+    }
+}
+
+fn role(s: &str) -> Result<Role, StoreError> {
+    match s {
+        "caseworker" => Ok(Role::Caseworker),
+        "desk" => Ok(Role::Desk),
+        "admin" => Ok(Role::Admin),
+        _ => Err(corrupt("device role")),
+    }
+}
+
+pub(super) fn state_str(state: DeviceState) -> &'static str {
+    match state {
+        DeviceState::Active => "active",
+        DeviceState::Retired => "retired",
+        DeviceState::Revoked => "revoked",
+    }
+}
+
+fn state(s: &str) -> Result<DeviceState, StoreError> {
+    match s {
+        "active" => Ok(DeviceState::Active),
+        "retired" => Ok(DeviceState::Retired),
+        "revoked" => Ok(DeviceState::Revoked),
+        _ => Err(corrupt("device state")),
+    }
+}
+
+pub(super) fn kind_str(kind: PacketKind) -> &'static str {
+    match kind {
+        PacketKind::Referral => "referral",
+        PacketKind::Reply => "reply",
+        PacketKind::Forward => "forward",
+    }
+}
+
+pub(super) fn kind(s: &str) -> Result<PacketKind, StoreError> {
+    match s {
+        "referral" => Ok(PacketKind::Referral),
+        "reply" => Ok(PacketKind::Reply),
+        "forward" => Ok(PacketKind::Forward),
+        _ => Err(corrupt("packet kind")),
+    }
+}
+
+pub(super) fn delivery(s: &str) -> Result<DeliveryState, StoreError> {
+    match s {
+        "pending" => Ok(DeliveryState::Pending),
+        "acknowledged" => Ok(DeliveryState::Acknowledged),
+        "expired" => Ok(DeliveryState::Expired),
+        _ => Err(corrupt("delivery state")),
+    }
+}
+
+pub(super) fn status(s: &str) -> Result<ThreadStatus, StoreError> {
+    s.parse().map_err(|_| corrupt("thread status"))
+}
+
+pub(super) fn desk_id(s: &str) -> Result<DeskId, StoreError> {
+    s.parse().map_err(|_| corrupt("desk id"))
+}
+
+fn id16(bytes: &[u8], what: &str) -> Result<[u8; 16], StoreError> {
+    bytes.try_into().map_err(|_| corrupt(what))
+}
+
+pub(super) fn bytes32(bytes: &[u8], what: &str) -> Result<[u8; 32], StoreError> {
+    bytes.try_into().map_err(|_| corrupt(what))
+}
+
+pub(super) fn packet_id(bytes: &[u8]) -> Result<PacketId, StoreError> {
+    PacketId::from_bytes(id16(bytes, "packet id")?).map_err(|_| corrupt("packet id"))
+}
+
+pub(super) fn thread_id(bytes: &[u8]) -> Result<ThreadId, StoreError> {
+    ThreadId::from_bytes(id16(bytes, "thread id")?).map_err(|_| corrupt("thread id"))
+}
+
+pub(super) fn device_id(bytes: &[u8]) -> Result<DeviceId, StoreError> {
+    DeviceId::from_bytes(id16(bytes, "device id")?).map_err(|_| corrupt("device id"))
+}
+
+/// SQLite integers are signed; sizes are not.
+pub(super) fn unsigned(n: i64, what: &str) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| corrupt(what))
+}
+
+/// The other way; a size beyond `i64::MAX` cannot be stored.
+pub(super) fn signed(n: u64) -> Result<i64, StoreError> {
+    i64::try_from(n).map_err(|_| StoreError::Corrupt("size beyond i64".into()))
+}
+
+pub(super) fn desk(row: &SqliteRow) -> Result<Desk, StoreError> {
+    Ok(Desk {
+        id: desk_id(row.try_get("id")?)?,
+        name: row.try_get("name")?,
+        prefecture: row.try_get("prefecture")?,
+        languages: row.try_get("languages")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(super) fn device(row: &SqliteRow) -> Result<Device, StoreError> {
+    let desk: Option<&str> = row.try_get("desk_id")?;
+    let recipient: &str = row.try_get("age_recipient")?;
+    Ok(Device {
+        id: device_id(row.try_get("id")?)?,
+        desk: desk.map(desk_id).transpose()?,
+        role: role(row.try_get("role")?)?,
+        signing_key: VerifyingKey(bytes32(row.try_get("signing_key")?, "signing key")?),
+        age_recipient: recipient.parse().map_err(|_| corrupt("age recipient"))?,
+        state: state(row.try_get("state")?)?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(super) fn token_key(row: &SqliteRow) -> Result<TokenKey, StoreError> {
+    let pkcs8: Vec<u8> = row.try_get("pkcs8")?;
+    Ok(TokenKey {
+        kid: row.try_get("kid")?,
+        pkcs8: SecretSlice::from(pkcs8),
+        public: VerifyingKey(bytes32(row.try_get("public")?, "token public key")?),
+        created_at: row.try_get("created_at")?,
+        retired_at: row.try_get("retired_at")?,
+    })
+}
+
+/// A row selected with [`packet_columns!`].
+pub(super) fn packet_meta(row: &SqliteRow) -> Result<PacketMeta, StoreError> {
+    Ok(PacketMeta {
+        id: packet_id(row.try_get("id")?)?,
+        thread_id: thread_id(row.try_get("thread_id")?)?,
+        sender_desk: desk_id(row.try_get("sender_desk")?)?,
+        recipient_desk: desk_id(row.try_get("recipient_desk")?)?,
+        bytes: unsigned(row.try_get("bytes")?, "packet size")?,
+        sha256: bytes32(row.try_get("sha256")?, "packet sha256")?,
+        kind: kind(row.try_get("kind")?)?,
+        delivery: delivery(row.try_get("delivery")?)?,
+        received_hour: row.try_get("received_hour")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}

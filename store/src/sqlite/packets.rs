@@ -1,0 +1,259 @@
+//! Storing and acknowledging packets, with their effect on threads. Runs on
+//! the writer's connection; every check comes before the first write, and
+//! the op's savepoint undoes a write that fails half-way (e.g. a spool file
+//! that cannot be read to its end).
+
+use referral_protocol::{DeskId, PacketId};
+use sqlx::SqliteConnection;
+
+use super::codec::{self, packet_columns};
+use super::{admin, threads};
+use crate::body::PacketBody;
+use crate::{
+    AckOutcome, DeliveryState, NewPacket, PacketKind, PacketMeta, Party, PutOutcome, StoreError,
+    ThreadStatus, UnixTime, to_hour, tombstone_hash,
+};
+
+pub(super) async fn put(
+    conn: &mut SqliteConnection,
+    packet: NewPacket,
+    body: PacketBody,
+) -> Result<PutOutcome, StoreError> {
+    // Both desks first, as the PostgreSQL backend does, so that the two
+    // answer alike. The sender's desk comes from its token and desks are
+    // never deleted, so in practice only the recipient can be unknown.
+    if !admin::desk_exists(conn, &packet.recipient_desk).await?
+        || !admin::desk_exists(conn, &packet.sender_desk).await?
+    {
+        return Ok(PutOutcome::UnknownDesk);
+    }
+    if let Some(stored) = meta(conn, &packet.id).await? {
+        return Ok(same_or_conflict(stored, &packet));
+    }
+    if tombstoned(conn, &packet.id).await? {
+        return Ok(PutOutcome::Gone);
+    }
+    if let Some(refusal) = apply_to_threads(conn, &packet).await? {
+        return Ok(refusal);
+    }
+    let stored = stored_meta(packet);
+    insert_packet(conn, &stored).await?;
+    insert_chunks(conn, &stored.id, body).await?;
+    Ok(PutOutcome::Stored(stored))
+}
+
+/// Idempotency: the same bytes from the same desk get the stored answer.
+fn same_or_conflict(stored: PacketMeta, packet: &NewPacket) -> PutOutcome {
+    if stored.sha256 == packet.sha256 && stored.sender_desk == packet.sender_desk {
+        PutOutcome::Duplicate(stored)
+    } else {
+        PutOutcome::Conflict
+    }
+}
+
+/// The metadata as stored: pending, and the arrival hour truncated even if
+/// the caller forgot, because only whole hours may sit next to a packet.
+fn stored_meta(p: NewPacket) -> PacketMeta {
+    PacketMeta {
+        id: p.id,
+        thread_id: p.thread_id,
+        sender_desk: p.sender_desk,
+        recipient_desk: p.recipient_desk,
+        bytes: p.bytes,
+        sha256: p.sha256,
+        kind: p.kind,
+        delivery: DeliveryState::Pending,
+        received_hour: to_hour(p.received_hour),
+        expires_at: p.expires_at,
+    }
+}
+
+pub(super) async fn meta(
+    conn: &mut SqliteConnection,
+    id: &PacketId,
+) -> Result<Option<PacketMeta>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        packet_columns!(),
+        " FROM packets WHERE id = ?"
+    ))
+    .bind(&id.as_bytes()[..])
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(codec::packet_meta).transpose()
+}
+
+async fn tombstoned(conn: &mut SqliteConnection, id: &PacketId) -> Result<bool, StoreError> {
+    let found = sqlx::query("SELECT 1 FROM tombstones WHERE hash = ?")
+        .bind(&tombstone_hash(id)[..])
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Checks and applies the packet's effect on threads; `Some` is a refusal.
+async fn apply_to_threads(
+    conn: &mut SqliteConnection,
+    p: &NewPacket,
+) -> Result<Option<PutOutcome>, StoreError> {
+    match p.kind {
+        PacketKind::Referral => {
+            if threads::exists(conn, &p.thread_id).await? {
+                return Ok(Some(PutOutcome::ThreadExists));
+            }
+            threads::open(
+                conn,
+                &p.thread_id,
+                &p.sender_desk,
+                &p.recipient_desk,
+                p.received_hour,
+            )
+            .await?;
+            Ok(None)
+        }
+        PacketKind::Reply => reply(conn, p).await,
+        PacketKind::Forward => forward(conn, p).await,
+    }
+}
+
+/// A reply travels between the thread's two parties, either way; with a
+/// status, `ThreadStatus::may_become` must allow that party the change.
+/// Without one it is a message, allowed in any state.
+async fn reply(
+    conn: &mut SqliteConnection,
+    p: &NewPacket,
+) -> Result<Option<PutOutcome>, StoreError> {
+    let Some(thread) = threads::load(conn, &p.thread_id).await? else {
+        return Ok(Some(PutOutcome::UnknownThread));
+    };
+    let parties = thread.parties(&p.sender_desk, &p.recipient_desk);
+    if parties.is_empty() {
+        return Ok(Some(PutOutcome::UnknownThread));
+    }
+    let Some(to) = p.thread_status else {
+        return Ok(None);
+    };
+    let from = thread.status;
+    if !parties.iter().any(|&party| from.may_become(to, party)) {
+        return Ok(Some(PutOutcome::IllegalTransition { from, to }));
+    }
+    threads::advance(conn, &p.thread_id, to, p.received_hour).await?;
+    Ok(None)
+}
+
+/// A forward is sent by the desk a thread was addressed to: that thread
+/// becomes `forwarded` and the packet opens a new thread, in `sent`.
+async fn forward(
+    conn: &mut SqliteConnection,
+    p: &NewPacket,
+) -> Result<Option<PutOutcome>, StoreError> {
+    let Some(old_id) = p.forwards else {
+        return Ok(Some(PutOutcome::UnknownThread));
+    };
+    let Some(old) = threads::load(conn, &old_id).await? else {
+        return Ok(Some(PutOutcome::UnknownThread));
+    };
+    if old.recipient_desk != p.sender_desk.as_str() {
+        return Ok(Some(PutOutcome::UnknownThread));
+    }
+    if !old
+        .status
+        .may_become(ThreadStatus::Forwarded, Party::Recipient)
+    {
+        let (from, to) = (old.status, ThreadStatus::Forwarded);
+        return Ok(Some(PutOutcome::IllegalTransition { from, to }));
+    }
+    if threads::exists(conn, &p.thread_id).await? {
+        return Ok(Some(PutOutcome::ThreadExists));
+    }
+    threads::advance(conn, &old_id, ThreadStatus::Forwarded, p.received_hour).await?;
+    threads::open(
+        conn,
+        &p.thread_id,
+        &p.sender_desk,
+        &p.recipient_desk,
+        p.received_hour,
+    )
+    .await?;
+    Ok(None)
+}
+
+async fn insert_packet(conn: &mut SqliteConnection, m: &PacketMeta) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO packets (id, thread_id, sender_desk, recipient_desk, bytes, sha256, kind, \
+         delivery, received_hour, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+    )
+    .bind(&m.id.as_bytes()[..])
+    .bind(&m.thread_id.as_bytes()[..])
+    .bind(m.sender_desk.as_str())
+    .bind(m.recipient_desk.as_str())
+    .bind(codec::signed(m.bytes)?)
+    .bind(&m.sha256[..])
+    .bind(codec::kind_str(m.kind))
+    .bind(m.received_hour)
+    .bind(m.expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One row per chunk, read one chunk at a time: a large body is never
+/// whole in memory.
+async fn insert_chunks(
+    conn: &mut SqliteConnection,
+    id: &PacketId,
+    body: PacketBody,
+) -> Result<(), StoreError> {
+    let mut chunks = body.into_chunks();
+    while let Some((seq, data)) = chunks.next_chunk().await? {
+        sqlx::query("INSERT INTO packet_chunks (packet_id, seq, data) VALUES (?, ?, ?)")
+            .bind(&id.as_bytes()[..])
+            .bind(i64::from(seq))
+            .bind(&data[..])
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Only the addressed desk acknowledges. A referral or forward whose thread
+/// is still `sent` makes it `received`; a repeated ack changes nothing. A
+/// packet past `expires_at` that no purge has expired yet can still be
+/// acknowledged: its ciphertext was there to be read.
+pub(super) async fn ack(
+    conn: &mut SqliteConnection,
+    id: &PacketId,
+    desk: &DeskId,
+    now: UnixTime,
+) -> Result<AckOutcome, StoreError> {
+    let Some(m) = meta(conn, id).await? else {
+        return Ok(AckOutcome::NotFound);
+    };
+    if m.recipient_desk != *desk {
+        return Ok(AckOutcome::NotFound);
+    }
+    match m.delivery {
+        DeliveryState::Expired => return Ok(AckOutcome::Expired),
+        DeliveryState::Acknowledged => return Ok(AckOutcome::Acknowledged),
+        DeliveryState::Pending => {}
+    }
+    sqlx::query("UPDATE packets SET delivery = 'acknowledged', acked_at = ? WHERE id = ?")
+        .bind(hour_after(now))
+        .bind(&id.as_bytes()[..])
+        .execute(&mut *conn)
+        .await?;
+    if matches!(m.kind, PacketKind::Referral | PacketKind::Forward) {
+        let thread = threads::load(conn, &m.thread_id).await?;
+        if thread.is_some_and(|t| t.status == ThreadStatus::Sent) {
+            threads::advance(conn, &m.thread_id, ThreadStatus::Received, now).await?;
+        }
+    }
+    Ok(AckOutcome::Acknowledged)
+}
+
+/// `t` rounded up to a whole hour: the stored ack time is coarse, and the
+/// grace period before purge can only grow, never shrink.
+fn hour_after(t: UnixTime) -> UnixTime {
+    let h = to_hour(t);
+    if h == t { h } else { h + 3600 }
+}

@@ -1,0 +1,200 @@
+//! Reads, on the pool of read-only connections. WAL lets them run beside
+//! the writer, and each sees the state as of its last COMMIT, so a caller
+//! that got an answer from the writer reads its own write.
+
+use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId, VerifyingKey};
+use sqlx::SqlitePool;
+
+use super::codec::{self, device_columns, packet_columns};
+use crate::{
+    Counts, Desk, Device, PacketMeta, StoreError, Thread, ThreadEvent, TokenKey, UnixTime,
+};
+
+pub(super) async fn desk(pool: &SqlitePool, id: &DeskId) -> Result<Option<Desk>, StoreError> {
+    let row =
+        sqlx::query("SELECT id, name, prefecture, languages, created_at FROM desks WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await?;
+    row.as_ref().map(codec::desk).transpose()
+}
+
+pub(super) async fn desks(pool: &SqlitePool) -> Result<Vec<Desk>, StoreError> {
+    let rows =
+        sqlx::query("SELECT id, name, prefecture, languages, created_at FROM desks ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+    rows.iter().map(codec::desk).collect()
+}
+
+pub(super) async fn device(pool: &SqlitePool, id: &DeviceId) -> Result<Option<Device>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        device_columns!(),
+        " FROM devices WHERE id = ?"
+    ))
+    .bind(&id.as_bytes()[..])
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(codec::device).transpose()
+}
+
+pub(super) async fn active_devices_of(
+    pool: &SqlitePool,
+    desk: &DeskId,
+) -> Result<Vec<Device>, StoreError> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        device_columns!(),
+        " FROM devices WHERE desk_id = ? AND state = 'active' ORDER BY created_at, id"
+    ))
+    .bind(desk.as_str())
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(codec::device).collect()
+}
+
+/// An unclaimed code that is still valid at `now`, on a broker with no root.
+pub(super) async fn has_bootstrap_code(
+    pool: &SqlitePool,
+    now: UnixTime,
+) -> Result<bool, StoreError> {
+    let found = sqlx::query(
+        "SELECT 1 FROM bootstrap WHERE slot = 1 AND claimed_at IS NULL AND expires_at > ? \
+         AND NOT EXISTS (SELECT 1 FROM root)",
+    )
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}
+
+pub(super) async fn root_key(pool: &SqlitePool) -> Result<Option<VerifyingKey>, StoreError> {
+    let key: Option<Vec<u8>> = sqlx::query_scalar("SELECT signing_key FROM root WHERE slot = 1")
+        .fetch_optional(pool)
+        .await?;
+    key.map(|k| Ok(VerifyingKey(codec::bytes32(&k, "root key")?)))
+        .transpose()
+}
+
+pub(super) async fn token_keys(pool: &SqlitePool) -> Result<Vec<TokenKey>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT kid, pkcs8, public, created_at, retired_at FROM token_keys \
+         ORDER BY created_at DESC, rowid DESC",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(codec::token_key).collect()
+}
+
+pub(super) async fn packet(
+    pool: &SqlitePool,
+    id: &PacketId,
+) -> Result<Option<PacketMeta>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        packet_columns!(),
+        " FROM packets WHERE id = ?"
+    ))
+    .bind(&id.as_bytes()[..])
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(codec::packet_meta).transpose()
+}
+
+pub(super) async fn packet_chunk(
+    pool: &SqlitePool,
+    id: &PacketId,
+    seq: u32,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT data FROM packet_chunks WHERE packet_id = ? AND seq = ?")
+            .bind(&id.as_bytes()[..])
+            .bind(i64::from(seq))
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// The inbox query. It must stay answerable from the partial index
+/// `packets_inbox` alone, in index order (a unit test checks the plan).
+pub(super) const INBOX: &str = concat!(
+    "SELECT ",
+    packet_columns!(),
+    " FROM packets WHERE recipient_desk = ? AND delivery = 'pending' \
+     ORDER BY received_hour, arrival LIMIT ?"
+);
+
+pub(super) async fn inbox(
+    pool: &SqlitePool,
+    desk: &DeskId,
+    limit: u32,
+) -> Result<Vec<PacketMeta>, StoreError> {
+    let rows = sqlx::query(INBOX)
+        .bind(desk.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(codec::packet_meta).collect()
+}
+
+/// The thread and its events, read in one transaction so that they agree.
+pub(super) async fn thread(pool: &SqlitePool, id: &ThreadId) -> Result<Option<Thread>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let row: Option<(String, String, String)> =
+        sqlx::query_as("SELECT sender_desk, recipient_desk, status FROM threads WHERE id = ?")
+            .bind(&id.as_bytes()[..])
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((sender, recipient, status)) = row else {
+        return Ok(None);
+    };
+    let events: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT status, at_hour FROM thread_events WHERE thread_id = ? ORDER BY seq",
+    )
+    .bind(&id.as_bytes()[..])
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(Thread {
+        id: *id,
+        sender_desk: codec::desk_id(&sender)?,
+        recipient_desk: codec::desk_id(&recipient)?,
+        status: codec::status(&status)?,
+        events: events
+            .into_iter()
+            .map(|(s, at_hour)| {
+                Ok(ThreadEvent {
+                    status: codec::status(&s)?,
+                    at_hour,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?,
+    }))
+}
+
+pub(super) async fn counts(pool: &SqlitePool) -> Result<Counts, StoreError> {
+    let (pending, acknowledged, bytes, desks, devices): (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT \
+           (SELECT COUNT(*) FROM packets WHERE delivery = 'pending'), \
+           (SELECT COUNT(*) FROM packets WHERE delivery = 'acknowledged'), \
+           (SELECT COALESCE(SUM(bytes), 0) FROM packets \
+              WHERE delivery IN ('pending', 'acknowledged')), \
+           (SELECT COUNT(*) FROM desks), \
+           (SELECT COUNT(*) FROM devices WHERE state = 'active')",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Counts {
+        pending_packets: codec::unsigned(pending, "count")?,
+        acknowledged_packets: codec::unsigned(acknowledged, "count")?,
+        stored_bytes: codec::unsigned(bytes, "byte count")?,
+        desks: codec::unsigned(desks, "count")?,
+        active_devices: codec::unsigned(devices, "count")?,
+    })
+}
+
+pub(super) async fn ping(pool: &SqlitePool) -> Result<(), StoreError> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
+}

@@ -1,0 +1,459 @@
+//! The single writer with group commit (ADR 0002 §3).
+//!
+//! One task owns the only write connection. Every write method sends an
+//! [`Op`] over a channel and awaits its answer. The task takes whatever is
+//! queued (up to [`MAX_BATCH`] ops) into one `BEGIN IMMEDIATE … COMMIT`, so
+//! concurrent sends share one fsync, and answers each caller only after that
+//! COMMIT succeeded: an `Ok` always means durable.
+//!
+//! Each op runs inside its own SAVEPOINT. An op that fails or is refused
+//! rolls back to it, so it changes nothing while its neighbours in the batch
+//! still commit. If SQLite aborts the whole transaction (it does on I/O
+//! errors, a full disk, …), the ops that already ran lose their work and get
+//! an error; the ops not yet run go into the next batch. If COMMIT fails,
+//! every op of the batch gets the error.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::{Connection, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::settings::{self, SqliteSettings};
+use super::{admin, packets, purge};
+use crate::{
+    AckOutcome, Desk, Device, DeviceState, NewPacket, PacketBody, PurgeReport, PutOutcome,
+    StoreError, TokenKey, UnixTime,
+};
+use referral_protocol::{DeskId, DeviceId, PacketId};
+
+/// Most ops in one transaction: bounds how long the write lock is held and
+/// how long the first caller of a batch waits.
+pub(super) const MAX_BATCH: usize = 256;
+
+/// How many requests may wait for the writer before senders wait too.
+const QUEUE: usize = 4 * MAX_BATCH;
+
+/// A write, with everything it needs (owned: it crosses to the writer task).
+#[derive(Debug)]
+pub(super) enum Op {
+    CreateDesk(Desk),
+    AddDevice(Device),
+    SetDeviceState(DeviceId, DeviceState),
+    SetBootstrapCode {
+        code_hash: [u8; 32],
+        expires_at: UnixTime,
+    },
+    ClaimBootstrap {
+        code_hash: [u8; 32],
+        now: UnixTime,
+        admin: Device,
+    },
+    PutChallenge {
+        hash: [u8; 32],
+        device: DeviceId,
+        expires_at: UnixTime,
+    },
+    TakeChallenge {
+        hash: [u8; 32],
+        device: DeviceId,
+        now: UnixTime,
+    },
+    RotateTokenKey(TokenKey),
+    PutPacket(NewPacket, PacketBody),
+    Ack {
+        id: PacketId,
+        desk: DeskId,
+        now: UnixTime,
+    },
+    Purge {
+        now: UnixTime,
+        acked_before: UnixTime,
+    },
+}
+
+impl Op {
+    /// Ops that run in a batch of their own: a spooled body is read from
+    /// disk while the write lock is held, and a purge is followed by a WAL
+    /// checkpoint; neither should delay the answers of small sends.
+    fn alone(&self) -> bool {
+        matches!(
+            self,
+            Op::PutPacket(_, PacketBody::Spooled { .. }) | Op::Purge { .. }
+        )
+    }
+}
+
+/// What an op returns; the [`super::SqliteStore`] method unwraps the variant
+/// it expects.
+#[derive(Debug)]
+pub(super) enum Answer {
+    Done,
+    Flag(bool),
+    Put(PutOutcome),
+    Ack(AckOutcome),
+    Purge(PurgeReport),
+}
+
+impl Answer {
+    /// Whether the op's writes should be kept. A refused put has written
+    /// nothing by construction; rolling it back anyway makes "a refusal
+    /// changes nothing" hold even if that ever changes.
+    fn keep(&self) -> bool {
+        !matches!(self, Answer::Put(outcome) if !matches!(outcome, PutOutcome::Stored(_)))
+    }
+
+    fn wrong(self) -> StoreError {
+        StoreError::Corrupt(format!("the writer answered with {self:?}"))
+    }
+
+    pub(super) fn done(self) -> Result<(), StoreError> {
+        match self {
+            Answer::Done => Ok(()),
+            other => Err(other.wrong()),
+        }
+    }
+
+    pub(super) fn flag(self) -> Result<bool, StoreError> {
+        match self {
+            Answer::Flag(b) => Ok(b),
+            other => Err(other.wrong()),
+        }
+    }
+
+    pub(super) fn put(self) -> Result<PutOutcome, StoreError> {
+        match self {
+            Answer::Put(o) => Ok(o),
+            other => Err(other.wrong()),
+        }
+    }
+
+    pub(super) fn ack(self) -> Result<AckOutcome, StoreError> {
+        match self {
+            Answer::Ack(o) => Ok(o),
+            other => Err(other.wrong()),
+        }
+    }
+
+    pub(super) fn purge(self) -> Result<PurgeReport, StoreError> {
+        match self {
+            Answer::Purge(r) => Ok(r),
+            other => Err(other.wrong()),
+        }
+    }
+}
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+/// A request to the writer task.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "nearly every job is a write; boxing it would only add an allocation"
+)]
+enum Job {
+    Write(Op, Reply<Answer>),
+    /// Reads the write connection's settings, outside any transaction.
+    Settings(Reply<SqliteSettings>),
+}
+
+/// The store's side of the writer: a channel in, a commit counter out.
+#[derive(Debug)]
+pub(super) struct WriterHandle {
+    tx: mpsc::Sender<Job>,
+    commits: Arc<AtomicU64>,
+    task: JoinHandle<()>,
+}
+
+impl WriterHandle {
+    /// Starts the writer task on `conn`. It ends once every handle is gone
+    /// and the queue is empty, then closes the connection.
+    pub(super) fn spawn(conn: SqliteConnection) -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let commits = Arc::new(AtomicU64::new(0));
+        let task = tokio::spawn(
+            Writer {
+                conn,
+                rx,
+                carry: VecDeque::new(),
+                commits: commits.clone(),
+            }
+            .run(),
+        );
+        Self { tx, commits, task }
+    }
+
+    /// Runs `op` in the next batch; `Ok` once its batch has committed.
+    pub(super) async fn run(&self, op: Op) -> Result<Answer, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Job::Write(op, reply))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// The write connection's settings, read back.
+    pub(super) async fn settings(&self) -> Result<SqliteSettings, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Job::Settings(reply))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Successful COMMITs so far.
+    pub(super) fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+
+    /// Whether the task is still there to take writes.
+    pub(super) fn alive(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
+    /// Lets the queue drain, then waits for the task to close the connection.
+    pub(super) async fn shutdown(self) {
+        drop(self.tx);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "the SQLite writer task failed");
+        }
+    }
+}
+
+/// An op that ran, waiting for its batch's COMMIT before it is answered.
+type Ran = (Reply<Answer>, Result<Answer, StoreError>);
+
+struct Writer {
+    conn: SqliteConnection,
+    rx: mpsc::Receiver<Job>,
+    /// Jobs taken from the channel but left for the next batch.
+    carry: VecDeque<Job>,
+    commits: Arc<AtomicU64>,
+}
+
+impl Writer {
+    async fn run(mut self) {
+        while let Some(job) = self.next().await {
+            match job {
+                Job::Settings(reply) => {
+                    let _ = reply.send(settings::read(&mut self.conn).await);
+                }
+                Job::Write(op, reply) => {
+                    let batch = self.gather(op, reply).await;
+                    self.run_batch(batch).await;
+                }
+            }
+        }
+        if let Err(e) = self.conn.close().await {
+            tracing::warn!(error = %e, "closing the SQLite write connection failed");
+        }
+    }
+
+    async fn next(&mut self) -> Option<Job> {
+        match self.carry.pop_front() {
+            Some(job) => Some(job),
+            None => self.rx.recv().await,
+        }
+    }
+
+    fn try_next(&mut self) -> Option<Job> {
+        self.carry.pop_front().or_else(|| self.rx.try_recv().ok())
+    }
+
+    /// The batch that starts with `first`: everything already queued, up to
+    /// [`MAX_BATCH`], stopping before a job that must run alone.
+    async fn gather(&mut self, first: Op, reply: Reply<Answer>) -> VecDeque<(Op, Reply<Answer>)> {
+        let alone = first.alone();
+        let mut batch = VecDeque::from([(first, reply)]);
+        if alone {
+            return batch;
+        }
+        // Senders woken together are often still on their way to the
+        // channel; one yield lets them arrive and share this commit.
+        tokio::task::yield_now().await;
+        while batch.len() < MAX_BATCH {
+            match self.try_next() {
+                Some(Job::Write(op, reply)) if !op.alone() => batch.push_back((op, reply)),
+                Some(job) => {
+                    self.carry.push_front(job);
+                    break;
+                }
+                None => break,
+            }
+        }
+        batch
+    }
+
+    async fn run_batch(&mut self, mut batch: VecDeque<(Op, Reply<Answer>)>) {
+        if let Err(e) = exec(&mut self.conn, "BEGIN IMMEDIATE").await {
+            let msg = format!("BEGIN IMMEDIATE failed: {e}");
+            batch.into_iter().for_each(|(_, reply)| fail(reply, &msg));
+            return;
+        }
+        let mut ran: Vec<Ran> = Vec::with_capacity(batch.len());
+        let mut checkpoint = false;
+        while let Some((op, reply)) = batch.pop_front() {
+            checkpoint |= matches!(op, Op::Purge { .. });
+            let (result, intact) = self.run_isolated(op).await;
+            if !intact {
+                self.abandon(ran, reply, result, batch).await;
+                return;
+            }
+            ran.push((reply, result));
+        }
+        self.commit(ran, checkpoint).await;
+    }
+
+    /// Runs one op inside a SAVEPOINT. The flag says whether the batch's
+    /// transaction is still open (false if SQLite rolled it all back).
+    async fn run_isolated(&mut self, op: Op) -> (Result<Answer, StoreError>, bool) {
+        if let Err(e) = exec(&mut self.conn, "SAVEPOINT op").await {
+            return (Err(e.into()), false);
+        }
+        let result = apply(&mut self.conn, op).await;
+        let kept = matches!(&result, Ok(answer) if answer.keep());
+        let end = if kept {
+            exec(&mut self.conn, "RELEASE op").await
+        } else {
+            rollback_to_savepoint(&mut self.conn).await
+        };
+        (result, end.is_ok())
+    }
+
+    /// The transaction is gone: the ops that ran lost their work, the
+    /// current one gets its own error, the rest wait for the next batch.
+    async fn abandon(
+        &mut self,
+        ran: Vec<Ran>,
+        reply: Reply<Answer>,
+        result: Result<Answer, StoreError>,
+        rest: VecDeque<(Op, Reply<Answer>)>,
+    ) {
+        let _ = exec(&mut self.conn, "ROLLBACK").await;
+        let msg = match &result {
+            Err(e) => format!("the batch's transaction was aborted: {e}"),
+            Ok(_) => "the batch's transaction was aborted".to_owned(),
+        };
+        tracing::error!("{msg}");
+        ran.into_iter().for_each(|(reply, _)| fail(reply, &msg));
+        fail(reply, &msg);
+        for (op, reply) in rest.into_iter().rev() {
+            self.carry.push_front(Job::Write(op, reply));
+        }
+    }
+
+    /// Commits, then answers: each caller hears only after the fsync.
+    async fn commit(&mut self, ran: Vec<Ran>, checkpoint: bool) {
+        if let Err(e) = exec(&mut self.conn, "COMMIT").await {
+            let msg = format!("COMMIT failed: {e}");
+            tracing::error!("{msg}");
+            let _ = exec(&mut self.conn, "ROLLBACK").await;
+            ran.into_iter().for_each(|(reply, _)| fail(reply, &msg));
+            return;
+        }
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        if checkpoint {
+            purge::checkpoint(&mut self.conn).await;
+        }
+        for (reply, result) in ran {
+            // A caller that stopped waiting still had its write committed;
+            // a retry with the same packet id gets the same answer.
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// Undoes one op and drops its savepoint, leaving the batch open.
+async fn rollback_to_savepoint(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    exec(conn, "ROLLBACK TO op").await?;
+    exec(conn, "RELEASE op").await
+}
+
+async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(conn).await.map(drop)
+}
+
+/// `sqlx::Error` cannot be cloned, so each caller of a failed batch gets its
+/// own error carrying the message.
+fn fail(reply: Reply<Answer>, msg: &str) {
+    let err = sqlx::Error::Io(io::Error::other(msg.to_owned()));
+    let _ = reply.send(Err(StoreError::Database(err)));
+}
+
+async fn apply(conn: &mut SqliteConnection, op: Op) -> Result<Answer, StoreError> {
+    match op {
+        Op::CreateDesk(desk) => admin::create_desk(conn, &desk).await.map(Answer::Flag),
+        Op::AddDevice(device) => admin::add_device(conn, &device).await.map(Answer::Flag),
+        Op::SetDeviceState(id, state) => admin::set_device_state(conn, &id, state)
+            .await
+            .map(Answer::Flag),
+        Op::SetBootstrapCode {
+            code_hash,
+            expires_at,
+        } => admin::set_bootstrap_code(conn, &code_hash, expires_at)
+            .await
+            .map(|()| Answer::Done),
+        Op::ClaimBootstrap {
+            code_hash,
+            now,
+            admin,
+        } => admin::claim_bootstrap(conn, &code_hash, now, &admin)
+            .await
+            .map(Answer::Flag),
+        Op::PutChallenge {
+            hash,
+            device,
+            expires_at,
+        } => admin::put_challenge(conn, &hash, &device, expires_at)
+            .await
+            .map(|()| Answer::Done),
+        Op::TakeChallenge { hash, device, now } => admin::take_challenge(conn, &hash, &device, now)
+            .await
+            .map(Answer::Flag),
+        Op::RotateTokenKey(key) => admin::rotate_token_key(conn, &key)
+            .await
+            .map(|()| Answer::Done),
+        Op::PutPacket(packet, body) => packets::put(conn, packet, body).await.map(Answer::Put),
+        Op::Ack { id, desk, now } => packets::ack(conn, &id, &desk, now).await.map(Answer::Ack),
+        Op::Purge { now, acked_before } => purge::purge(conn, now, acked_before)
+            .await
+            .map(Answer::Purge),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use sqlx::ConnectOptions;
+    use sqlx::sqlite::SqliteConnectOptions;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_stopped_writer_is_writer_gone() {
+        let conn = SqliteConnectOptions::from_str("sqlite::memory:")
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut handle = WriterHandle::spawn(conn);
+        assert!(handle.alive());
+        handle.task.abort();
+        let _ = (&mut handle.task).await;
+        assert!(!handle.alive());
+        let op = Op::Purge {
+            now: 0,
+            acked_before: 0,
+        };
+        assert!(matches!(handle.run(op).await, Err(StoreError::WriterGone)));
+        assert!(matches!(
+            handle.settings().await,
+            Err(StoreError::WriterGone)
+        ));
+    }
+}
