@@ -1,43 +1,97 @@
-//! The HTTP application: routes, and the server loop with graceful shutdown.
+//! Building and running the broker (zero2prod's `Application`): tests bind
+//! to `127.0.0.1:0`, read the port, and stop it when they are done.
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
+use anyhow::Context;
 use axum::Router;
-use axum::routing::get;
-use serde::Serialize;
-use tokio::net::TcpListener;
+use referral_store::Store;
+use referral_store::postgres::PostgresStore;
+use referral_store::sqlite::SqliteStore;
 
-use crate::error::ApiError;
+use crate::auth::tokens::TokenService;
+use crate::bootstrap::{self, BootstrapState};
+use crate::config::Config;
+use crate::routes;
+use crate::state::{AppState, now};
+use crate::{retention, telemetry};
 
-#[derive(Debug, Serialize)]
-struct Health {
-    status: &'static str,
+/// Opens the configured store: PostgreSQL when a URL is given, else SQLite
+/// in the data directory. Migrations run here.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    create_private_dir(&config.data_dir)?;
+    Ok(match config.postgres_url() {
+        Some(url) => Arc::new(
+            PostgresStore::connect(url)
+                .await
+                .context("connecting to PostgreSQL")?,
+        ),
+        None => Arc::new(
+            SqliteStore::open(&config.data_dir)
+                .await
+                .context("opening SQLite")?,
+        ),
+    })
 }
 
-async fn healthz() -> axum::Json<Health> {
-    axum::Json(Health { status: "ok" })
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+    }
+    Ok(())
 }
 
-/// The router. Unknown routes answer with the JSON error shape, not axum's
-/// plain-text 404.
-pub fn router() -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .fallback(|| async { ApiError::not_found() })
-}
-
-/// A bound, not yet running, server (zero2prod's `Application`): tests bind
-/// to `127.0.0.1:0` and read the port before running it.
+/// A built, bound, not yet running broker.
 #[derive(Debug)]
 pub struct Application {
-    listener: TcpListener,
+    listener: std::net::TcpListener,
+    router: Router,
+    state: AppState,
+    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    bootstrap: BootstrapState,
 }
 
 impl Application {
-    /// Binds the listener.
-    pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
+    /// Opens the store, loads or makes the token key, makes a bootstrap code
+    /// if the broker is unclaimed, and binds the listener.
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let store = open_store(config).await?;
+        let t = now();
+        let tokens = TokenService::load(
+            Arc::clone(&store),
+            config.token_issuer.clone(),
+            config.token_issuer.clone(),
+            config.limits.token_lifetime_secs,
+            t,
+        )
+        .await
+        .context("loading the token-signing keys")?;
+        let bootstrap = bootstrap::ensure_code(store.as_ref(), &config.data_dir, t).await?;
+        let spool_dir = config.data_dir.join("spool");
+        create_private_dir(&spool_dir)?;
+        let state = AppState::new(store, tokens, config.limits, spool_dir);
+        let router = routes::router(state.clone()).layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            telemetry::observe,
+        ));
+        let listener = std::net::TcpListener::bind(config.listen)
+            .with_context(|| format!("binding {}", config.listen))?;
+        listener.set_nonblocking(true)?;
+        let tls = config.tls_cert.clone().zip(config.tls_key.clone());
         Ok(Self {
-            listener: TcpListener::bind(addr).await?,
+            listener,
+            router,
+            state,
+            tls,
+            bootstrap,
         })
     }
 
@@ -46,13 +100,66 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then drains in-flight requests.
+    /// What happened about the bootstrap code.
+    pub fn bootstrap_state(&self) -> &BootstrapState {
+        &self.bootstrap
+    }
+
+    /// The shared state (tests inspect the store through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests
+    /// finish. Retention runs every `purge_interval_secs` meanwhile.
     pub async fn run_until_stopped(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        axum::serve(self.listener, router())
-            .with_graceful_shutdown(shutdown)
-            .await
+    ) -> anyhow::Result<()> {
+        let retention_task = tokio::spawn(retention_loop(self.state.clone()));
+        let handle = axum_server::Handle::new();
+        let stopper = handle.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            stopper.graceful_shutdown(Some(Duration::from_secs(30)));
+        });
+        let service = self.router.into_make_service();
+        let result = match self.tls {
+            Some((cert, key)) => {
+                let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                    .await
+                    .context("loading the TLS certificate and key")?;
+                axum_server::from_tcp_rustls(self.listener, tls)?
+                    .handle(handle)
+                    .serve(service)
+                    .await
+            }
+            None => {
+                axum_server::from_tcp(self.listener)?
+                    .handle(handle)
+                    .serve(service)
+                    .await
+            }
+        };
+        retention_task.abort();
+        result.context("serving")
+    }
+}
+
+async fn retention_loop(state: AppState) {
+    let every = Duration::from_secs(state.limits().purge_interval_secs.max(1));
+    loop {
+        tokio::time::sleep(every).await;
+        match retention::purge_once(state.store(), state.limits(), now()).await {
+            Ok(report) => {
+                state.metrics().purged(report.purged, report.expired);
+                tracing::info!(
+                    purged = report.purged,
+                    expired = report.expired,
+                    "retention ran"
+                );
+            }
+            Err(e) => tracing::error!(error = %e, "retention failed"),
+        }
     }
 }

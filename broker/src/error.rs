@@ -1,16 +1,21 @@
 //! One error type for every route: a 4xx carries a stable code and a message
 //! meant for the client; a 500 is logged and answered with a fixed text, so
 //! internals never leak (axum's `examples/error-handling` is the model).
+//! Every rejection axum itself produces (bad JSON, wrong content type, bad
+//! path) is turned into the same `{"error","message"}` shape.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// An error answered to a client.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The request is wrong; `code` is stable, `message` is for people.
+    /// The request is wrong (4xx), or the service is not ready (503);
+    /// `code` is stable, `message` is for people.
     #[error("{code}: {message}")]
     Client {
         /// HTTP status (4xx).
@@ -20,6 +25,12 @@ pub enum ApiError {
         /// Human-readable explanation. Never contains request data that
         /// could identify a person.
         message: String,
+    },
+    /// Too many requests: 429 with `Retry-After`.
+    #[error("rate limited")]
+    RateLimited {
+        /// Seconds until a retry may succeed.
+        retry_after_secs: u64,
     },
     /// Something failed on our side. Logged, never echoed.
     #[error("internal error")]
@@ -45,11 +56,26 @@ impl ApiError {
         Self::client(StatusCode::NOT_FOUND, "not_found", "no such route")
     }
 
+    /// 429.
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        Self::RateLimited { retry_after_secs }
+    }
+
     /// The status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Client { status, .. } => *status,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Client { code, .. } => code,
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Internal(_) => "internal",
         }
     }
 }
@@ -78,6 +104,20 @@ impl IntoResponse for ApiError {
                 }),
             )
                 .into_response(),
+            Self::RateLimited { retry_after_secs } => {
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(ErrorBody {
+                        error: "rate_limited",
+                        message: "too many requests; retry later",
+                    }),
+                )
+                    .into_response();
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                response
+            }
             Self::Internal(err) => {
                 // The chain goes to the log; the client gets a fixed text.
                 tracing::error!(error = %format!("{err:#}"), "internal error");
@@ -93,6 +133,51 @@ impl IntoResponse for ApiError {
         }
     }
 }
+
+impl From<referral_store::StoreError> for ApiError {
+    fn from(e: referral_store::StoreError) -> Self {
+        match e {
+            referral_store::StoreError::UnknownDesk => Self::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_desk",
+                "no such desk",
+            ),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        let (status, code) = match &r {
+            JsonRejection::MissingJsonContentType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
+            JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_json"),
+            JsonRejection::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            _ => (StatusCode::BAD_REQUEST, "bad_request"),
+        };
+        // serde's message names the field and the problem, not the value.
+        Self::client(status, code, r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        Self::client(StatusCode::BAD_REQUEST, "bad_path", r.body_text())
+    }
+}
+
+/// `axum::Json`, but rejections are [`ApiError`]s.
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// `axum::extract::Path`, but rejections are [`ApiError`]s.
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
 
 #[cfg(test)]
 mod tests {
@@ -132,5 +217,12 @@ mod tests {
             serde_json::json!({"error": "internal", "message": "internal error"})
         );
         assert!(!body.to_string().contains("hunter2"));
+    }
+
+    #[tokio::test]
+    async fn rate_limits_say_when_to_retry() {
+        let response = ApiError::too_many_requests(7).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "7");
     }
 }

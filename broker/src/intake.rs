@@ -100,3 +100,124 @@ mod tests {
         ));
     }
 }
+
+/// A packet body received and checked, ready for the store.
+#[derive(Debug)]
+pub struct Received {
+    /// The ciphertext, in memory or spooled.
+    pub body: referral_store::PacketBody,
+    /// Its length.
+    pub len: u64,
+    /// Its SHA-256 (the idempotency check compares it).
+    pub sha256: [u8; 32],
+}
+
+/// Streams a request body into memory (up to one store chunk) or a 0600
+/// spool file in `spool_dir`, enforcing the size limit as bytes arrive and
+/// the idle timeout between pieces, then runs [`check_upload`]. Memory use is
+/// bounded by the chunk size whatever the body's size.
+pub async fn receive(
+    body: axum::body::Body,
+    limits: &IntakeLimits,
+    spool_dir: &std::path::Path,
+    idle_timeout: std::time::Duration,
+) -> Result<Received, ApiError> {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+
+    let mut stream = body.into_data_stream();
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut prefix: Vec<u8> = Vec::new();
+    let mut memory: Vec<u8> = Vec::new();
+    let mut spool: Option<(tempfile::NamedTempFile, tokio::fs::File)> = None;
+    let mut len = 0u64;
+    let prefix_len = limits.prefix_len();
+    loop {
+        let next = tokio::time::timeout(idle_timeout, stream.next())
+            .await
+            .map_err(|_| {
+                ApiError::client(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "body_timeout",
+                    "the request body arrived too slowly",
+                )
+            })?;
+        let Some(piece) = next else { break };
+        let piece = piece.map_err(|e| body_error(&e))?;
+        len += piece.len() as u64;
+        if len > limits.max_packet_bytes {
+            return Err(too_large(limits));
+        }
+        ctx.update(&piece);
+        if prefix.len() < prefix_len {
+            let take = (prefix_len - prefix.len()).min(piece.len());
+            prefix.extend_from_slice(&piece[..take]);
+        }
+        match &mut spool {
+            Some((_, file)) => file.write_all(&piece).await.map_err(internal)?,
+            None if memory.len() + piece.len() <= referral_store::body::CHUNK_BYTES => {
+                memory.extend_from_slice(&piece);
+            }
+            None => {
+                // Too big for memory: move what we have to a spool file.
+                let named = tempfile::Builder::new()
+                    .prefix("upload-")
+                    .tempfile_in(spool_dir)
+                    .map_err(internal)?;
+                let mut file = tokio::fs::File::from_std(named.reopen().map_err(internal)?);
+                file.write_all(&memory).await.map_err(internal)?;
+                file.write_all(&piece).await.map_err(internal)?;
+                memory = Vec::new();
+                spool = Some((named, file));
+            }
+        }
+    }
+    check_upload(&prefix, len, limits)?;
+    let mut sha256 = [0u8; 32];
+    sha256.copy_from_slice(ctx.finish().as_ref());
+    let body = match spool {
+        None => referral_store::PacketBody::Memory(bytes::Bytes::from(memory)),
+        Some((named, mut file)) => {
+            use tokio::io::AsyncSeekExt;
+            file.flush().await.map_err(internal)?;
+            file.seek(std::io::SeekFrom::Start(0))
+                .await
+                .map_err(internal)?;
+            // Unlink now: the open handle keeps the data until it is read,
+            // and nothing is left behind if the broker dies.
+            named.close().map_err(internal)?;
+            referral_store::PacketBody::Spooled { file, len }
+        }
+    };
+    Ok(Received { body, len, sha256 })
+}
+
+fn too_large(limits: &IntakeLimits) -> ApiError {
+    ApiError::client(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "packet_too_large",
+        format!("packets are limited to {} bytes", limits.max_packet_bytes),
+    )
+}
+
+fn body_error(e: &axum::Error) -> ApiError {
+    // A length-limit layer or a dropped connection: neither is our fault.
+    let text = e.to_string();
+    if text.contains("length limit") {
+        ApiError::client(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "packet_too_large",
+            "request body too large",
+        )
+    } else {
+        ApiError::client(
+            StatusCode::BAD_REQUEST,
+            "body_error",
+            "the request body could not be read",
+        )
+    }
+}
+
+fn internal(e: std::io::Error) -> ApiError {
+    ApiError::Internal(anyhow::Error::new(e).context("spooling an upload"))
+}

@@ -1,12 +1,24 @@
-//! The referral broker: store-and-forward of end-to-end encrypted packets.
+//! The referral broker: store-and-forward of end-to-end encrypted packets
+//! (SPEC §8). It holds ciphertext and desk-level routing metadata only.
 //!
-//! This crate is thin for now: the error shape every route answers with
-//! ([`error::ApiError`]), the key-less intake check an uploaded packet must
-//! pass before anything is stored ([`intake`]), and an HTTP app with health
-//! routes. Storage, auth and the packet routes are built on these (SPEC §8).
+//! - [`app`]: building and running the server (`Application`);
+//! - [`config`]: defaults, file, environment, flags;
+//! - [`routes`]: the HTTP API; [`auth`]: challenge, token, `AuthUser`;
+//! - [`intake`]: the key-less checks an upload passes before it is stored;
+//! - [`error`]: the single `ApiError`; [`metrics`], [`telemetry`]: counts
+//!   and logs without identities; [`bootstrap`], [`retention`].
 
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
 pub mod error;
 pub mod intake;
+pub mod metrics;
+pub mod openapi;
+pub mod retention;
+pub mod routes;
+pub mod state;
+pub mod telemetry;

@@ -1,4 +1,4 @@
-//! `referral-broker`: the command line of SPEC §8.
+//! `referral-broker serve|migrate|purge` (SPEC §8).
 
 #![forbid(unsafe_code)]
 
@@ -6,14 +6,18 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
-use referral_broker::app::Application;
+use clap::{Args, Parser, Subcommand};
+use referral_broker::app::{Application, open_store};
+use referral_broker::bootstrap::{BootstrapState, code_path};
+use referral_broker::config::{Config, Layer};
+use referral_broker::state::now;
+use referral_broker::{retention, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "referral-broker",
     version,
-    about = "Store-and-forward broker for encrypted referral packets"
+    about = "Store-and-forward broker for end-to-end encrypted referral packets"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -22,42 +26,130 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the HTTP server.
-    Serve {
-        /// Where the broker keeps its data.
-        #[arg(
-            long,
-            env = "REFERRAL_BROKER_DATA_DIR",
-            default_value = "./broker-data"
-        )]
-        data_dir: PathBuf,
-        /// Address to listen on.
-        #[arg(long, env = "REFERRAL_BROKER_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-    },
+    /// Run the HTTP server (migrations run first).
+    Serve(Common),
+    /// Run the database migrations and exit.
+    Migrate(Common),
+    /// Run retention once (purge acknowledged ciphertext past the grace
+    /// period, expire unread packets past the TTL) and exit.
+    Purge(Common),
+}
+
+/// Settings shared by every command. Each flag also reads an environment
+/// variable; both override `--config`.
+#[derive(Debug, Args)]
+struct Common {
+    /// TOML file with settings (flags and environment override it).
+    #[arg(long, env = "REFERRAL_BROKER_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database, bootstrap code) [default: ./broker-data].
+    #[arg(long, env = "REFERRAL_BROKER_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Listen address [default: 127.0.0.1:8080].
+    #[arg(long, env = "REFERRAL_BROKER_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// postgres://… to use PostgreSQL instead of embedded SQLite.
+    #[arg(long, env = "REFERRAL_BROKER_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// TLS certificate chain (PEM).
+    #[arg(long, env = "REFERRAL_BROKER_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "REFERRAL_BROKER_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// Largest packet accepted, in bytes [default: 67108864].
+    #[arg(long, env = "REFERRAL_BROKER_MAX_PACKET_BYTES")]
+    max_packet_bytes: Option<u64>,
+    /// Seconds ciphertext is kept after acknowledgement [default: 604800].
+    #[arg(long, env = "REFERRAL_BROKER_ACK_GRACE_SECS")]
+    ack_grace_secs: Option<i64>,
+    /// Seconds before an unread packet expires [default: 2592000].
+    #[arg(long, env = "REFERRAL_BROKER_TTL_SECS")]
+    ttl_secs: Option<i64>,
+    /// Auth requests allowed per minute [default: 120].
+    #[arg(long, env = "REFERRAL_BROKER_AUTH_PER_MINUTE")]
+    auth_per_minute: Option<u32>,
+}
+
+impl Common {
+    fn resolve(self) -> anyhow::Result<Config> {
+        let file = match &self.config {
+            Some(path) => Layer::from_file(path)?,
+            None => Layer::default(),
+        };
+        let flags = Layer {
+            data_dir: self.data_dir,
+            listen: self.listen,
+            database_url: self.database_url,
+            tls_cert: self.tls_cert,
+            tls_key: self.tls_key,
+            max_packet_bytes: self.max_packet_bytes,
+            ack_grace_secs: self.ack_grace_secs,
+            ttl_secs: self.ttl_secs,
+            auth_per_minute: self.auth_per_minute,
+            ..Layer::default()
+        };
+        Ok(file.overridden_by(flags).resolve()?)
+    }
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    // Logs go to stderr and never carry addresses, ids, tokens or bodies.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    telemetry::init_logging();
     match Cli::parse().command {
-        Command::Serve { data_dir, listen } => {
-            std::fs::create_dir_all(&data_dir)
-                .with_context(|| format!("creating data dir {}", data_dir.display()))?;
-            let app = Application::bind(listen)
-                .await
-                .context("binding the listener")?;
-            tracing::info!(listen = %app.local_addr()?, "referral-broker listening");
-            app.run_until_stopped(shutdown_signal()).await?;
-            tracing::info!("referral-broker stopped");
+        Command::Serve(common) => serve(common.resolve()?).await,
+        Command::Migrate(common) => {
+            let config = common.resolve()?;
+            open_store(&config).await?;
+            tracing::info!("migrations are up to date");
+            Ok(())
+        }
+        Command::Purge(common) => {
+            let config = common.resolve()?;
+            let store = open_store(&config).await?;
+            let report = retention::purge_once(store.as_ref(), &config.limits, now()).await?;
+            tracing::info!(
+                purged = report.purged,
+                expired = report.expired,
+                "retention ran"
+            );
+            println!(
+                "purged {} acknowledged packet(s), expired {} unread packet(s)",
+                report.purged, report.expired
+            );
+            Ok(())
         }
     }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(&config).await?;
+    let addr = app.local_addr()?;
+    match app.bootstrap_state() {
+        BootstrapState::NewCode(code) => {
+            // The operator needs this once, to claim the broker; it is also
+            // in the 0600 file. It is never logged through tracing.
+            eprintln!(
+                "\nThis broker is not claimed yet. Bootstrap code (one use, valid 24 h):\n\n    {code}\n\nIt is also in {} (mode 0600). Claim it with:\n    referral admin bootstrap --code {code}\n",
+                code_path(&config.data_dir).display()
+            );
+        }
+        BootstrapState::Pending => eprintln!(
+            "This broker is not claimed yet; the bootstrap code is in {}",
+            code_path(&config.data_dir).display()
+        ),
+        BootstrapState::Claimed => {}
+    }
+    let scheme = if config.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(listen = %addr, scheme, backend = ?app.state().store().backend(), "referral-broker listening");
+    app.run_until_stopped(shutdown_signal())
+        .await
+        .context("serving")?;
+    tracing::info!("referral-broker stopped");
     Ok(())
 }
 
@@ -65,14 +157,13 @@ async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
         }
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
 }

@@ -1,0 +1,106 @@
+//! The one way a handler learns who is calling: [`AuthUser`] (any active
+//! device) or [`AdminUser`] (an active admin device).
+//!
+//! The token proves who the device was when it was issued; the device's
+//! state is re-read from the store on every request, so a revoked device is
+//! refused from its next request on (SPEC §4, revocation).
+
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use referral_protocol::{DeskId, DeviceId};
+use referral_store::{DeviceState, Role};
+
+use crate::error::ApiError;
+use crate::state::{AppState, now};
+
+/// An authenticated, active device.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The device.
+    pub device: DeviceId,
+    /// Its desk, as the store has it now.
+    pub desk: Option<DeskId>,
+    /// Its role.
+    pub role: Role,
+}
+
+impl AuthUser {
+    /// The caller's desk, or 403 for a device without one (an administrator).
+    pub fn require_desk(&self) -> Result<&DeskId, ApiError> {
+        self.desk.as_ref().ok_or_else(|| {
+            ApiError::client(
+                StatusCode::FORBIDDEN,
+                "no_desk",
+                "this device belongs to no desk",
+            )
+        })
+    }
+}
+
+/// An authenticated, active administrator.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub AuthUser);
+
+fn unauthorized(message: &'static str) -> ApiError {
+    ApiError::client(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| unauthorized("missing bearer token"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| unauthorized("malformed Authorization header"))?;
+        let verified = state
+            .tokens()
+            .verify(token, now())
+            .await
+            .map_err(|e| match e {
+                crate::auth::tokens::TokenError::Store(s) => ApiError::from(s),
+                _ => unauthorized("invalid or expired token"),
+            })?;
+        let device = state
+            .store()
+            .device(&verified.device)
+            .await?
+            .ok_or_else(|| unauthorized("unknown device"))?;
+        match device.state {
+            DeviceState::Active => {}
+            DeviceState::Revoked => return Err(unauthorized("device revoked")),
+            DeviceState::Retired => return Err(unauthorized("device retired")),
+        }
+        if device.desk != verified.desk {
+            // The device moved desks since the token was issued.
+            return Err(unauthorized("token no longer matches the device"));
+        }
+        Ok(Self {
+            device: device.id,
+            desk: device.desk,
+            role: device.role,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.role != Role::Admin {
+            return Err(ApiError::client(
+                StatusCode::FORBIDDEN,
+                "admin_only",
+                "this route is for administrator devices",
+            ));
+        }
+        Ok(Self(user))
+    }
+}

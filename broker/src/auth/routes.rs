@@ -1,0 +1,102 @@
+//! `POST /v1/auth/challenge` and `POST /v1/auth/token`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use referral_protocol::api::{
+    ChallengeRequest, ChallengeResponse, TokenRequest, TokenResponse, challenge_message,
+};
+use referral_store::DeviceState;
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::error::{ApiError, ApiJson};
+use crate::state::{AppState, now};
+
+/// How long a challenge may be answered.
+pub const CHALLENGE_TTL_SECS: i64 = 60;
+
+fn rate_limited(state: &AppState) -> Result<(), ApiError> {
+    state.auth_limiter().check().map_err(|not_until| {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
+        ApiError::too_many_requests(wait.as_secs().max(1))
+    })
+}
+
+fn challenge_hash(challenge: &[u8]) -> [u8; 32] {
+    referral_protocol::envelope::sha256(challenge)
+}
+
+/// Issues a single-use challenge. It is issued whether or not the device
+/// exists, so the answer says nothing about which devices are enrolled.
+pub async fn challenge(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ChallengeRequest>,
+) -> Result<Json<ChallengeResponse>, ApiError> {
+    rate_limited(&state)?;
+    let mut challenge = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut challenge)
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("system RNG failed")))?;
+    let expires_at = now() + CHALLENGE_TTL_SECS;
+    state
+        .store()
+        .put_challenge(challenge_hash(&challenge), &req.device_id, expires_at)
+        .await?;
+    Ok(Json(ChallengeResponse {
+        challenge: STANDARD.encode(challenge),
+        expires_at,
+    }))
+}
+
+/// Exchanges a signed challenge for a token.
+pub async fn token(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    rate_limited(&state)?;
+    let refused = || {
+        ApiError::client(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "the challenge, the signature or the device is not valid",
+        )
+    };
+    let challenge = STANDARD.decode(&req.challenge).map_err(|_| refused())?;
+    let signature: [u8; 64] = STANDARD
+        .decode(&req.signature)
+        .ok()
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(refused)?;
+    // Consume the challenge first: a wrong signature burns it too.
+    if !state
+        .store()
+        .take_challenge(challenge_hash(&challenge), &req.device_id, now())
+        .await?
+    {
+        return Err(refused());
+    }
+    let device = state
+        .store()
+        .device(&req.device_id)
+        .await?
+        .ok_or_else(refused)?;
+    if device.state != DeviceState::Active {
+        return Err(refused());
+    }
+    if !device
+        .signing_key
+        .verify(&challenge_message(&req.device_id, &challenge), &signature)
+    {
+        return Err(refused());
+    }
+    let (token, expires_at) = state
+        .tokens()
+        .issue(&device, now())
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(Json(TokenResponse { token, expires_at }))
+}

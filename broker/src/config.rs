@@ -1,0 +1,305 @@
+//! Broker configuration: built-in defaults, then a TOML file (`--config`),
+//! then environment variables, then flags — each later source overriding
+//! the earlier (SPEC §8).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the SQLite database, the bootstrap code and spool files live.
+    pub data_dir: PathBuf,
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// `postgres://…` to use PostgreSQL; `None` for embedded SQLite. May hold
+    /// a password, so it is a secret and never logged.
+    pub database_url: Option<SecretString>,
+    /// TLS certificate chain (PEM).
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// Limits and timings.
+    pub limits: Limits,
+    /// Token issuer and audience (`iss`, `aud`).
+    pub token_issuer: String,
+}
+
+/// Limits and timings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest packet accepted.
+    pub max_packet_bytes: u64,
+    /// Largest JSON request body.
+    pub max_json_bytes: usize,
+    /// Ciphertext is deleted this long after its acknowledgement.
+    pub ack_grace_secs: i64,
+    /// Unread packets expire after this long.
+    pub ttl_secs: i64,
+    /// Token lifetime (at most 15 minutes).
+    pub token_lifetime_secs: i64,
+    /// Auth requests allowed per minute, per route, across all clients.
+    pub auth_per_minute: u32,
+    /// Whole-request timeout for everything but packet bodies.
+    pub request_timeout_secs: u64,
+    /// Longest wait for the next piece of a packet body (slow clients).
+    pub body_idle_timeout_secs: u64,
+    /// How often retention runs inside `serve`.
+    pub purge_interval_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_packet_bytes: 64 << 20,
+            max_json_bytes: 64 << 10,
+            ack_grace_secs: 7 * 24 * 3600,
+            ttl_secs: 30 * 24 * 3600,
+            token_lifetime_secs: 600,
+            auth_per_minute: 120,
+            request_timeout_secs: 30,
+            body_idle_timeout_secs: 15,
+            purge_interval_secs: 3600,
+        }
+    }
+}
+
+/// The same settings, all optional: one layer (file, environment or flags).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    /// See [`Config::data_dir`].
+    pub data_dir: Option<PathBuf>,
+    /// See [`Config::listen`].
+    pub listen: Option<SocketAddr>,
+    /// See [`Config::database_url`].
+    pub database_url: Option<String>,
+    /// See [`Config::tls_cert`].
+    pub tls_cert: Option<PathBuf>,
+    /// See [`Config::tls_key`].
+    pub tls_key: Option<PathBuf>,
+    /// See [`Limits::max_packet_bytes`].
+    pub max_packet_bytes: Option<u64>,
+    /// See [`Limits::ack_grace_secs`].
+    pub ack_grace_secs: Option<i64>,
+    /// See [`Limits::ttl_secs`].
+    pub ttl_secs: Option<i64>,
+    /// See [`Limits::token_lifetime_secs`].
+    pub token_lifetime_secs: Option<i64>,
+    /// See [`Limits::auth_per_minute`].
+    pub auth_per_minute: Option<u32>,
+    /// See [`Limits::request_timeout_secs`].
+    pub request_timeout_secs: Option<u64>,
+    /// See [`Limits::body_idle_timeout_secs`].
+    pub body_idle_timeout_secs: Option<u64>,
+    /// See [`Limits::purge_interval_secs`].
+    pub purge_interval_secs: Option<u64>,
+    /// See [`Config::token_issuer`].
+    pub token_issuer: Option<String>,
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for these settings.
+    #[error("config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why (never includes values).
+        message: String,
+    },
+    /// A value is out of range or inconsistent.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Layer {
+    /// Reads a TOML file.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.message().to_owned(),
+        })
+    }
+
+    /// `self`, with every setting `over` has replacing ours.
+    pub fn overridden_by(self, over: Layer) -> Layer {
+        Layer {
+            data_dir: over.data_dir.or(self.data_dir),
+            listen: over.listen.or(self.listen),
+            database_url: over.database_url.or(self.database_url),
+            tls_cert: over.tls_cert.or(self.tls_cert),
+            tls_key: over.tls_key.or(self.tls_key),
+            max_packet_bytes: over.max_packet_bytes.or(self.max_packet_bytes),
+            ack_grace_secs: over.ack_grace_secs.or(self.ack_grace_secs),
+            ttl_secs: over.ttl_secs.or(self.ttl_secs),
+            token_lifetime_secs: over.token_lifetime_secs.or(self.token_lifetime_secs),
+            auth_per_minute: over.auth_per_minute.or(self.auth_per_minute),
+            request_timeout_secs: over.request_timeout_secs.or(self.request_timeout_secs),
+            body_idle_timeout_secs: over.body_idle_timeout_secs.or(self.body_idle_timeout_secs),
+            purge_interval_secs: over.purge_interval_secs.or(self.purge_interval_secs),
+            token_issuer: over.token_issuer.or(self.token_issuer),
+        }
+    }
+
+    /// Fills the gaps with defaults and checks the result.
+    pub fn resolve(self) -> Result<Config, ConfigError> {
+        let d = Limits::default();
+        let limits = Limits {
+            max_packet_bytes: self.max_packet_bytes.unwrap_or(d.max_packet_bytes),
+            max_json_bytes: d.max_json_bytes,
+            ack_grace_secs: self.ack_grace_secs.unwrap_or(d.ack_grace_secs),
+            ttl_secs: self.ttl_secs.unwrap_or(d.ttl_secs),
+            token_lifetime_secs: self.token_lifetime_secs.unwrap_or(d.token_lifetime_secs),
+            auth_per_minute: self.auth_per_minute.unwrap_or(d.auth_per_minute),
+            request_timeout_secs: self.request_timeout_secs.unwrap_or(d.request_timeout_secs),
+            body_idle_timeout_secs: self
+                .body_idle_timeout_secs
+                .unwrap_or(d.body_idle_timeout_secs),
+            purge_interval_secs: self.purge_interval_secs.unwrap_or(d.purge_interval_secs),
+        };
+        if !(60..=900).contains(&limits.token_lifetime_secs) {
+            return Err(ConfigError::Invalid(
+                "token_lifetime_secs must be between 60 and 900 (SPEC: at most 15 minutes)".into(),
+            ));
+        }
+        if limits.max_packet_bytes < 4096 {
+            return Err(ConfigError::Invalid(
+                "max_packet_bytes must be at least 4096".into(),
+            ));
+        }
+        if limits.ttl_secs <= 0 || limits.ack_grace_secs < 0 {
+            return Err(ConfigError::Invalid(
+                "ttl_secs and ack_grace_secs must be positive".into(),
+            ));
+        }
+        if limits.auth_per_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "auth_per_minute must be at least 1".into(),
+            ));
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(ConfigError::Invalid(
+                "--tls-cert and --tls-key go together".into(),
+            ));
+        }
+        let database_url = self.database_url.filter(|u| !u.is_empty());
+        if let Some(url) = &database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid(
+                "database_url must be a postgres:// URL (omit it for embedded SQLite)".into(),
+            ));
+        }
+        Ok(Config {
+            data_dir: self
+                .data_dir
+                .unwrap_or_else(|| PathBuf::from("./broker-data")),
+            listen: self
+                .listen
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            database_url: database_url.map(SecretString::from),
+            tls_cert: self.tls_cert,
+            tls_key: self.tls_key,
+            limits,
+            token_issuer: self
+                .token_issuer
+                .unwrap_or_else(|| "referral-broker".into()),
+        })
+    }
+}
+
+impl Config {
+    /// The PostgreSQL URL, if any (exposed only to connect).
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.database_url.as_ref().map(|u| u.expose_secret())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_layers_override_earlier_ones() {
+        let file = Layer {
+            ttl_secs: Some(100),
+            listen: Some("127.0.0.1:1".parse().unwrap()),
+            ..Layer::default()
+        };
+        let env = Layer {
+            ttl_secs: Some(200),
+            ..Layer::default()
+        };
+        let flags = Layer {
+            listen: Some("127.0.0.1:2".parse().unwrap()),
+            ..Layer::default()
+        };
+        let c = file
+            .overridden_by(env)
+            .overridden_by(flags)
+            .resolve()
+            .unwrap();
+        assert_eq!(c.limits.ttl_secs, 200);
+        assert_eq!(c.listen.port(), 2);
+        assert_eq!(c.limits.ack_grace_secs, 7 * 24 * 3600, "default");
+    }
+
+    #[test]
+    fn invalid_values_are_refused() {
+        let long_tokens = Layer {
+            token_lifetime_secs: Some(3600),
+            ..Layer::default()
+        };
+        assert!(long_tokens.resolve().is_err());
+        let half_tls = Layer {
+            tls_cert: Some("c.pem".into()),
+            ..Layer::default()
+        };
+        assert!(half_tls.resolve().is_err());
+        let mysql = Layer {
+            database_url: Some("mysql://x".into()),
+            ..Layer::default()
+        };
+        assert!(mysql.resolve().is_err());
+    }
+
+    #[test]
+    fn the_database_url_is_never_debug_printed() {
+        let c = Layer {
+            database_url: Some("postgres://u:hunter2@db/x".into()),
+            ..Layer::default()
+        }
+        .resolve()
+        .unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert_eq!(c.postgres_url(), Some("postgres://u:hunter2@db/x"));
+    }
+
+    #[test]
+    fn toml_files_are_read_and_unknown_keys_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = dir.path().join("ok.toml");
+        std::fs::write(&ok, "ttl_secs = 60\nlisten = \"127.0.0.1:9\"\n").unwrap();
+        assert_eq!(Layer::from_file(&ok).unwrap().ttl_secs, Some(60));
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "tll_secs = 60\n").unwrap();
+        assert!(Layer::from_file(&bad).is_err());
+    }
+}

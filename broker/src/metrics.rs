@@ -1,0 +1,170 @@
+//! Prometheus metrics: counts only. Labels are route templates
+//! (`/v1/packets/{id}`), status codes and refusal codes: never an id, an
+//! address, a desk or anything else that could identify a person.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use referral_store::Counts;
+
+/// The broker's counters.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    packets_stored: AtomicU64,
+    packets_refused: Mutex<BTreeMap<&'static str, u64>>,
+    tokens_issued: AtomicU64,
+    purged: AtomicU64,
+    expired: AtomicU64,
+}
+
+impl Metrics {
+    /// One request answered, by route template and status.
+    pub fn request(&self, route: &str, status: u16) {
+        let mut map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        *map.entry((route.to_owned(), status)).or_default() += 1;
+    }
+
+    /// A packet stored.
+    pub fn packet_stored(&self) {
+        self.packets_stored.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A packet refused, by error code.
+    pub fn packet_refused(&self, code: &'static str) {
+        let mut map = self
+            .packets_refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *map.entry(code).or_default() += 1;
+    }
+
+    /// A token issued.
+    pub fn token_issued(&self) {
+        self.tokens_issued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A retention run's results.
+    pub fn purged(&self, purged: u64, expired: u64) {
+        self.purged.fetch_add(purged, Ordering::Relaxed);
+        self.expired.fetch_add(expired, Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition, with the store's current counts.
+    pub fn render(&self, counts: &Counts) -> String {
+        let mut out = String::new();
+        let mut counter = |name: &str, help: &str, value: u64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+            );
+        };
+        counter(
+            "referral_packets_stored_total",
+            "Packets stored.",
+            self.packets_stored.load(Ordering::Relaxed),
+        );
+        counter(
+            "referral_tokens_issued_total",
+            "Tokens issued.",
+            self.tokens_issued.load(Ordering::Relaxed),
+        );
+        counter(
+            "referral_packets_purged_total",
+            "Acknowledged packets purged.",
+            self.purged.load(Ordering::Relaxed),
+        );
+        counter(
+            "referral_packets_expired_total",
+            "Unread packets expired.",
+            self.expired.load(Ordering::Relaxed),
+        );
+
+        let _ = writeln!(
+            out,
+            "# HELP referral_packets_refused_total Packets refused, by reason."
+        );
+        let _ = writeln!(out, "# TYPE referral_packets_refused_total counter");
+        for (code, n) in self
+            .packets_refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "referral_packets_refused_total{{reason=\"{code}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP referral_http_requests_total Requests, by route template and status."
+        );
+        let _ = writeln!(out, "# TYPE referral_http_requests_total counter");
+        for ((route, status), n) in self
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "referral_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+            );
+        }
+        let mut gauge = |name: &str, help: &str, value: u64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
+        };
+        gauge(
+            "referral_pending_packets",
+            "Packets waiting to be read.",
+            counts.pending_packets,
+        );
+        gauge(
+            "referral_acknowledged_packets",
+            "Acknowledged packets not yet purged.",
+            counts.acknowledged_packets,
+        );
+        gauge(
+            "referral_stored_bytes",
+            "Bytes of ciphertext held.",
+            counts.stored_bytes,
+        );
+        gauge("referral_desks", "Desks.", counts.desks);
+        gauge(
+            "referral_active_devices",
+            "Active devices.",
+            counts.active_devices,
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counts_with_route_templates_only() {
+        let m = Metrics::default();
+        m.request("/v1/packets/{id}", 200);
+        m.request("/v1/packets/{id}", 200);
+        m.packet_refused("not_padded");
+        let text = m.render(&Counts {
+            pending_packets: 3,
+            ..Counts::default()
+        });
+        assert!(
+            text.contains(
+                "referral_http_requests_total{route=\"/v1/packets/{id}\",status=\"200\"} 2"
+            )
+        );
+        assert!(text.contains("referral_packets_refused_total{reason=\"not_padded\"} 1"));
+        assert!(text.contains("referral_pending_packets 3"));
+    }
+}

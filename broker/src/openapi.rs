@@ -1,0 +1,313 @@
+//! `schemas/openapi.json`, generated from the code: the route table below
+//! names each route's request and response types, and their JSON Schemas
+//! come from the Rust types themselves (schemars). A test fails when the
+//! checked-in file differs from what this produces (drift check in CI);
+//! `REFERRAL_REGENERATE_SCHEMAS=1 cargo test -p referral-broker --test openapi`
+//! rewrites it.
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, SchemaGenerator};
+use serde_json::{Map, Value, json};
+
+use referral_protocol::api::{
+    AckResponse, ChallengeRequest, ChallengeResponse, DeviceView, ErrorBody, Inbox, PacketReceipt,
+    ThreadView, TokenRequest, TokenResponse,
+};
+
+use crate::routes::admin::{
+    BootstrapRequest, BootstrapResponse, DeskCreated, NewDeskRequest, NewDeviceRequest,
+};
+use crate::routes::health::Health;
+
+/// How a route's body is described.
+enum Body {
+    None,
+    Json(fn(&mut SchemaGenerator) -> Value),
+    /// An age file (the packet).
+    Age,
+    /// Prometheus text.
+    Text,
+}
+
+struct Route {
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    bearer: bool,
+    request: Body,
+    ok_status: u16,
+    response: Body,
+    errors: &'static [u16],
+}
+
+fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Value {
+    serde_json::to_value(g.subschema_for::<T>()).expect("schemas serialize")
+}
+
+fn schema_list<T: JsonSchema>(g: &mut SchemaGenerator) -> Value {
+    json!({"type": "array", "items": schema::<T>(g)})
+}
+
+fn routes() -> Vec<Route> {
+    use Body::*;
+    vec![
+        Route {
+            method: "post",
+            path: "/v1/auth/challenge",
+            summary: "Ask for a single-use challenge to sign.",
+            bearer: false,
+            request: Json(schema::<ChallengeRequest>),
+            ok_status: 200,
+            response: Json(schema::<ChallengeResponse>),
+            errors: &[400, 415, 422, 429],
+        },
+        Route {
+            method: "post",
+            path: "/v1/auth/token",
+            summary: "Exchange a signed challenge for a short-lived EdDSA JWT.",
+            bearer: false,
+            request: Json(schema::<TokenRequest>),
+            ok_status: 200,
+            response: Json(schema::<TokenResponse>),
+            errors: &[400, 401, 415, 422, 429],
+        },
+        Route {
+            method: "post",
+            path: "/v1/packets",
+            summary: "Store a sealed packet (binary age file, a published bucket size). Routing metadata travels in the referral-* headers.",
+            bearer: true,
+            request: Age,
+            ok_status: 201,
+            response: Json(schema::<PacketReceipt>),
+            errors: &[400, 401, 403, 404, 408, 409, 410, 413, 422],
+        },
+        Route {
+            method: "get",
+            path: "/v1/inbox",
+            summary: "The caller's desk's pending packets, oldest first.",
+            bearer: true,
+            request: None,
+            ok_status: 200,
+            response: Json(schema::<Inbox>),
+            errors: &[401, 403],
+        },
+        Route {
+            method: "get",
+            path: "/v1/packets/{id}",
+            summary: "A packet's ciphertext (addressed desk or sending desk only).",
+            bearer: true,
+            request: None,
+            ok_status: 200,
+            response: Age,
+            errors: &[401, 403, 404, 410],
+        },
+        Route {
+            method: "post",
+            path: "/v1/packets/{id}/ack",
+            summary: "Acknowledge a packet (addressed desk only).",
+            bearer: true,
+            request: None,
+            ok_status: 200,
+            response: Json(schema::<AckResponse>),
+            errors: &[401, 403, 404, 410],
+        },
+        Route {
+            method: "get",
+            path: "/v1/threads/{id}",
+            summary: "A thread's coarse status and history (its two desks only).",
+            bearer: true,
+            request: None,
+            ok_status: 200,
+            response: Json(schema::<ThreadView>),
+            errors: &[401, 403, 404],
+        },
+        Route {
+            method: "post",
+            path: "/v1/admin/bootstrap",
+            summary: "Claim a fresh broker with the one-time bootstrap code.",
+            bearer: false,
+            request: Json(schema::<BootstrapRequest>),
+            ok_status: 201,
+            response: Json(schema::<BootstrapResponse>),
+            errors: &[400, 403, 409, 415, 422],
+        },
+        Route {
+            method: "post",
+            path: "/v1/admin/desks",
+            summary: "Create a desk (administrators).",
+            bearer: true,
+            request: Json(schema::<NewDeskRequest>),
+            ok_status: 201,
+            response: Json(schema::<DeskCreated>),
+            errors: &[400, 401, 403, 409, 415, 422],
+        },
+        Route {
+            method: "post",
+            path: "/v1/admin/devices",
+            summary: "Enroll a device (administrators).",
+            bearer: true,
+            request: Json(schema::<NewDeviceRequest>),
+            ok_status: 201,
+            response: Json(schema::<DeviceView>),
+            errors: &[400, 401, 403, 409, 415, 422],
+        },
+        Route {
+            method: "post",
+            path: "/v1/admin/devices/{id}/revoke",
+            summary: "Revoke a device: refused from its next request on.",
+            bearer: true,
+            request: None,
+            ok_status: 200,
+            response: Json(schema::<DeviceView>),
+            errors: &[401, 403, 404],
+        },
+        Route {
+            method: "post",
+            path: "/v1/admin/token-keys/rotate",
+            summary: "Rotate the broker's token-signing key (old tokens stay valid until they expire).",
+            bearer: true,
+            request: None,
+            ok_status: 200,
+            response: Json(
+                |_| json!({"type": "object", "properties": {"kid": {"type": "string"}}, "required": ["kid"]}),
+            ),
+            errors: &[401, 403],
+        },
+        Route {
+            method: "get",
+            path: "/v1/desks/{id}/devices",
+            summary: "A desk's active devices' public keys, as the broker asserts them.",
+            bearer: true,
+            request: None,
+            ok_status: 200,
+            response: Json(schema_list::<DeviceView>),
+            errors: &[401, 404],
+        },
+        Route {
+            method: "get",
+            path: "/healthz",
+            summary: "The process answers.",
+            bearer: false,
+            request: None,
+            ok_status: 200,
+            response: Json(schema::<Health>),
+            errors: &[],
+        },
+        Route {
+            method: "get",
+            path: "/readyz",
+            summary: "The process and its database answer.",
+            bearer: false,
+            request: None,
+            ok_status: 200,
+            response: Json(schema::<Health>),
+            errors: &[503],
+        },
+        Route {
+            method: "get",
+            path: "/metrics",
+            summary: "Prometheus metrics: counts only, no identities.",
+            bearer: false,
+            request: None,
+            ok_status: 200,
+            response: Text,
+            errors: &[],
+        },
+    ]
+}
+
+fn content(body: &Body, g: &mut SchemaGenerator) -> Option<Value> {
+    match body {
+        Body::None => None,
+        Body::Json(f) => Some(json!({"application/json": {"schema": f(g)}})),
+        Body::Age => Some(
+            json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary", "description": "A binary age v1 file (docs/protocol.md)."}}}),
+        ),
+        Body::Text => Some(json!({"text/plain": {"schema": {"type": "string"}}})),
+    }
+}
+
+fn packet_headers() -> Value {
+    let h = |name: &str, required: bool, description: &str| json!({"name": name, "in": "header", "required": required, "schema": {"type": "string"}, "description": description});
+    json!([
+        h(
+            "referral-packet-id",
+            true,
+            "The packet's random id (UUIDv4), made by the sender: the idempotency key."
+        ),
+        h("referral-thread-id", true, "The thread's id (UUIDv4)."),
+        h("referral-recipient-desk", true, "The addressed desk."),
+        h("referral-kind", true, "referral, reply or forward."),
+        h(
+            "referral-thread-status",
+            false,
+            "Replies only: the thread's new coarse status."
+        ),
+        h(
+            "referral-forwards",
+            false,
+            "Forwards only: the thread being forwarded."
+        ),
+    ])
+}
+
+/// The OpenAPI 3.1 document.
+pub fn document() -> Value {
+    let mut g = SchemaSettings::openapi3().into_generator();
+    let mut paths = Map::new();
+    for r in routes() {
+        let mut op = Map::new();
+        op.insert("summary".into(), json!(r.summary));
+        let mut params: Vec<Value> = Vec::new();
+        if r.path.contains("{id}") {
+            params.push(
+                json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}),
+            );
+        }
+        if r.path == "/v1/packets" {
+            params.extend(packet_headers().as_array().cloned().unwrap_or_default());
+        }
+        if !params.is_empty() {
+            op.insert("parameters".into(), Value::Array(params));
+        }
+        if r.bearer {
+            op.insert("security".into(), json!([{"bearer": []}]));
+        }
+        if let Some(c) = content(&r.request, &mut g) {
+            op.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": c}),
+            );
+        }
+        let mut responses = Map::new();
+        let mut ok = json!({"description": "Success."});
+        if let Some(c) = content(&r.response, &mut g) {
+            ok["content"] = c;
+        }
+        responses.insert(r.ok_status.to_string(), ok);
+        let error_schema = schema::<ErrorBody>(&mut g);
+        for status in r.errors {
+            responses.insert(
+                status.to_string(),
+                json!({"description": "An error: {\"error\": CODE, \"message\": TEXT}.", "content": {"application/json": {"schema": error_schema}}}),
+            );
+        }
+        op.insert("responses".into(), Value::Object(responses));
+        let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
+        entry[r.method] = Value::Object(op);
+    }
+    let schemas: Map<String, Value> = g.take_definitions(true).into_iter().collect();
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Referral broker API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Store-and-forward of end-to-end encrypted referral packets. The broker holds ciphertext and desk-level routing metadata only (SPEC §2)."
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (EdDSA)"}}
+        }
+    })
+}

@@ -1,0 +1,72 @@
+//! The router: every route, its layers, and the helpers they share.
+
+pub mod admin;
+pub mod health;
+pub mod packets;
+pub mod threads;
+
+use axum::Router;
+use axum::routing::{get, post};
+use referral_store::{PacketKind, UnixTime};
+
+use crate::auth;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Every route of the API.
+pub fn router(state: AppState) -> Router {
+    let json_limit = state.limits().max_json_bytes;
+    let packet_limit = usize::try_from(state.limits().max_packet_bytes).unwrap_or(usize::MAX);
+    let packets = Router::new()
+        .route("/v1/packets", post(packets::send))
+        // The packet body limit is enforced while streaming; this layer only
+        // stops a declared Content-Length that is too large up front.
+        .layer(axum::extract::DefaultBodyLimit::max(packet_limit));
+    let api = Router::new()
+        .route("/v1/auth/challenge", post(auth::routes::challenge))
+        .route("/v1/auth/token", post(auth::routes::token))
+        .route("/v1/inbox", get(packets::inbox))
+        .route("/v1/packets/{id}", get(packets::fetch))
+        .route("/v1/packets/{id}/ack", post(packets::ack))
+        .route("/v1/threads/{id}", get(threads::get))
+        .route("/v1/admin/bootstrap", post(admin::bootstrap))
+        .route("/v1/admin/desks", post(admin::create_desk))
+        .route("/v1/admin/devices", post(admin::add_device))
+        .route("/v1/admin/devices/{id}/revoke", post(admin::revoke_device))
+        .route("/v1/admin/token-keys/rotate", post(admin::rotate_token_key))
+        .route("/v1/desks/{id}/devices", get(admin::desk_devices))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .layer(axum::extract::DefaultBodyLimit::max(json_limit));
+    api.merge(packets)
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            ApiError::client(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed on this route",
+            )
+        })
+        .with_state(state)
+}
+
+/// An hour as RFC 3339 (`2026-11-21T20:00:00Z`).
+pub fn hour_text(t: UnixTime) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// The wire name of a packet kind.
+pub fn kind_name(kind: PacketKind) -> &'static str {
+    match kind {
+        PacketKind::Referral => "referral",
+        PacketKind::Reply => "reply",
+        PacketKind::Forward => "forward",
+    }
+}

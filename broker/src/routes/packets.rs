@@ -1,0 +1,337 @@
+//! Packet routes: send, inbox, fetch, acknowledge.
+//!
+//! Access rule: a packet is visible to its addressed desk and to the desk
+//! that sent it, and to nobody else. To anyone else a packet does not exist
+//! (404), so the answer leaks nothing about other desks' traffic.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
+use referral_protocol::api::{self, AckResponse, Inbox, InboxEntry, PacketReceipt};
+use referral_protocol::{DeskId, PacketId, ThreadId};
+use referral_store::{
+    AckOutcome, DeliveryState, NewPacket, PacketKind, PacketMeta, PutOutcome, ThreadStatus, to_hour,
+};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiPath};
+use crate::intake;
+use crate::routes::{hour_text, kind_name};
+use crate::state::{AppState, now};
+
+/// Most inbox entries in one answer.
+pub const INBOX_PAGE: u32 = 500;
+
+/// The routing metadata of an upload, from its headers.
+#[derive(Debug)]
+struct Routing {
+    id: PacketId,
+    thread: ThreadId,
+    recipient_desk: DeskId,
+    kind: PacketKind,
+    status: Option<ThreadStatus>,
+    forwards: Option<ThreadId>,
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str>, ApiError> {
+    headers
+        .get(name)
+        .map(|v| {
+            v.to_str().map_err(|_| {
+                ApiError::client(
+                    StatusCode::BAD_REQUEST,
+                    "bad_header",
+                    format!("{name} is not text"),
+                )
+            })
+        })
+        .transpose()
+}
+
+fn required<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, ApiError> {
+    header(headers, name)?.ok_or_else(|| {
+        ApiError::client(
+            StatusCode::BAD_REQUEST,
+            "missing_header",
+            format!("{name} is required"),
+        )
+    })
+}
+
+fn parse<T: std::str::FromStr>(value: &str, name: &'static str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| {
+        ApiError::client(
+            StatusCode::BAD_REQUEST,
+            "bad_header",
+            format!("{name}: {e}"),
+        )
+    })
+}
+
+fn routing(headers: &HeaderMap) -> Result<Routing, ApiError> {
+    let id = parse(
+        required(headers, api::HEADER_PACKET_ID)?,
+        api::HEADER_PACKET_ID,
+    )?;
+    let thread = parse(
+        required(headers, api::HEADER_THREAD_ID)?,
+        api::HEADER_THREAD_ID,
+    )?;
+    let recipient_desk = parse(
+        required(headers, api::HEADER_RECIPIENT_DESK)?,
+        api::HEADER_RECIPIENT_DESK,
+    )?;
+    let kind = match required(headers, api::HEADER_KIND)? {
+        "referral" => PacketKind::Referral,
+        "reply" => PacketKind::Reply,
+        "forward" => PacketKind::Forward,
+        _ => {
+            return Err(ApiError::client(
+                StatusCode::BAD_REQUEST,
+                "bad_header",
+                "referral-kind must be referral, reply or forward",
+            ));
+        }
+    };
+    let status = header(headers, api::HEADER_THREAD_STATUS)?
+        .map(|s| parse::<ThreadStatus>(s, api::HEADER_THREAD_STATUS))
+        .transpose()?;
+    let forwards = header(headers, api::HEADER_FORWARDS)?
+        .map(|s| parse::<ThreadId>(s, api::HEADER_FORWARDS))
+        .transpose()?;
+    if status.is_some_and(|s| !s.settable_by_reply()) {
+        return Err(ApiError::client(
+            StatusCode::BAD_REQUEST,
+            "bad_header",
+            "a reply may set accepted, rejected, in_progress, completed or cancelled",
+        ));
+    }
+    let consistent = match kind {
+        PacketKind::Referral => status.is_none() && forwards.is_none(),
+        PacketKind::Reply => forwards.is_none(),
+        PacketKind::Forward => status.is_none() && forwards.is_some(),
+    };
+    if !consistent {
+        return Err(ApiError::client(
+            StatusCode::BAD_REQUEST,
+            "bad_header",
+            "referral-thread-status goes only with replies, referral-forwards only (and always) with forwards",
+        ));
+    }
+    Ok(Routing {
+        id,
+        thread,
+        recipient_desk,
+        kind,
+        status,
+        forwards,
+    })
+}
+
+fn receipt(meta: &PacketMeta) -> PacketReceipt {
+    PacketReceipt {
+        packet_id: meta.id,
+        thread_id: meta.thread_id,
+        recipient_desk: meta.recipient_desk.clone(),
+        bytes: meta.bytes,
+        delivery: meta.delivery.as_str().to_owned(),
+        received_hour: hour_text(meta.received_hour),
+    }
+}
+
+/// `POST /v1/packets`: stores a sealed packet. The body is the age file; the
+/// routing metadata travels in `referral-*` headers.
+pub async fn send(
+    State(state): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let sender_desk = user.require_desk()?.clone();
+    let routing = routing(&headers)?;
+    let limits = state.intake_limits();
+    let idle = std::time::Duration::from_secs(state.limits().body_idle_timeout_secs);
+    let received = match intake::receive(body, &limits, state.spool_dir(), idle).await {
+        Ok(r) => r,
+        Err(e) => {
+            state.metrics().packet_refused(e.code());
+            return Err(e);
+        }
+    };
+    let t = now();
+    let packet = NewPacket {
+        id: routing.id,
+        thread_id: routing.thread,
+        sender_desk,
+        recipient_desk: routing.recipient_desk,
+        bytes: received.len,
+        sha256: received.sha256,
+        kind: routing.kind,
+        thread_status: routing.status,
+        forwards: routing.forwards,
+        received_hour: to_hour(t),
+        expires_at: t + state.limits().ttl_secs,
+    };
+    let outcome = state.store().put_packet(packet, received.body).await?;
+    let refused = |status: StatusCode, code: &'static str, message: String| {
+        state.metrics().packet_refused(code);
+        Err(ApiError::client(status, code, message))
+    };
+    match outcome {
+        PutOutcome::Stored(meta) => {
+            state.metrics().packet_stored();
+            Ok((StatusCode::CREATED, axum::Json(receipt(&meta))).into_response())
+        }
+        // A retry of the same packet gets the same answer.
+        PutOutcome::Duplicate(meta) => {
+            Ok((StatusCode::CREATED, axum::Json(receipt(&meta))).into_response())
+        }
+        PutOutcome::Conflict => refused(
+            StatusCode::CONFLICT,
+            "packet_id_conflict",
+            "this packet id was already used for different bytes".into(),
+        ),
+        PutOutcome::Gone => refused(
+            StatusCode::GONE,
+            "packet_id_purged",
+            "this packet id was delivered and purged; it cannot be sent again".into(),
+        ),
+        PutOutcome::UnknownDesk => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_desk",
+            "the recipient desk does not exist".into(),
+        ),
+        PutOutcome::UnknownThread => refused(
+            StatusCode::NOT_FOUND,
+            "unknown_thread",
+            "no such thread between this desk and the recipient desk".into(),
+        ),
+        PutOutcome::ThreadExists => refused(
+            StatusCode::CONFLICT,
+            "thread_exists",
+            "a referral must start a new thread".into(),
+        ),
+        PutOutcome::IllegalTransition { from, to } => refused(
+            StatusCode::CONFLICT,
+            "illegal_transition",
+            format!("the thread is {from}; this desk cannot make it {to}"),
+        ),
+    }
+}
+
+/// `GET /v1/inbox`: the caller's desk's pending packets, oldest first.
+pub async fn inbox(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<axum::Json<Inbox>, ApiError> {
+    let desk = user.require_desk()?;
+    let packets = state
+        .store()
+        .inbox(desk, INBOX_PAGE)
+        .await?
+        .into_iter()
+        .map(|m| InboxEntry {
+            packet_id: m.id,
+            thread_id: m.thread_id,
+            from_desk: m.sender_desk,
+            kind: kind_name(m.kind).to_owned(),
+            bytes: m.bytes,
+            status: m.delivery.as_str().to_owned(),
+            received_hour: hour_text(m.received_hour),
+        })
+        .collect();
+    Ok(axum::Json(Inbox { packets }))
+}
+
+fn no_such_packet() -> ApiError {
+    ApiError::client(
+        StatusCode::NOT_FOUND,
+        "unknown_packet",
+        "no such packet for this desk",
+    )
+}
+
+/// `GET /v1/packets/{id}`: the ciphertext, streamed chunk by chunk.
+pub async fn fetch(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let desk = user.require_desk()?.clone();
+    let id: PacketId = id.parse().map_err(|_| no_such_packet())?;
+    let meta = state
+        .store()
+        .packet(&id)
+        .await?
+        .ok_or_else(no_such_packet)?;
+    if meta.recipient_desk != desk && meta.sender_desk != desk {
+        return Err(no_such_packet());
+    }
+    if meta.delivery == DeliveryState::Expired {
+        return Err(ApiError::client(
+            StatusCode::GONE,
+            "packet_expired",
+            "nobody read this packet in time",
+        ));
+    }
+    let first = state
+        .store()
+        .packet_chunk(&id, 0)
+        .await?
+        .ok_or_else(no_such_packet)?;
+    let store_state = state.clone();
+    let rest = stream::unfold(Some(1u32), move |seq| {
+        let state = store_state.clone();
+        async move {
+            let seq = seq?;
+            match state.store().packet_chunk(&id, seq).await {
+                Ok(Some(chunk)) => Some((
+                    Ok::<_, std::io::Error>(bytes::Bytes::from(chunk)),
+                    Some(seq + 1),
+                )),
+                Ok(None) => None,
+                Err(e) => Some((Err(std::io::Error::other(e)), None)),
+            }
+        }
+    });
+    let body = Body::from_stream(
+        stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from(first)) }).chain(rest),
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, meta.bytes.to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+use futures_util::StreamExt as _;
+
+/// `POST /v1/packets/{id}/ack`: the addressed desk has the packet.
+pub async fn ack(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<axum::Json<AckResponse>, ApiError> {
+    let desk = user.require_desk()?;
+    let id: PacketId = id.parse().map_err(|_| no_such_packet())?;
+    match state.store().ack(&id, desk, now()).await? {
+        AckOutcome::Acknowledged => Ok(axum::Json(AckResponse {
+            packet_id: id,
+            delivery: DeliveryState::Acknowledged.as_str().to_owned(),
+        })),
+        AckOutcome::NotFound => Err(no_such_packet()),
+        AckOutcome::Expired => Err(ApiError::client(
+            StatusCode::GONE,
+            "packet_expired",
+            "nobody read this packet in time",
+        )),
+    }
+}

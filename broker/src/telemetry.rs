@@ -1,0 +1,67 @@
+//! Request logging and per-route timeouts.
+//!
+//! Logs carry the route *template* (`/v1/packets/{id}`), the method, the
+//! status and the latency — never the concrete path (it holds ids), the
+//! query, any header (tokens), the body, or the peer's address (SPEC §2.2).
+
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Routes that stream packet bodies: bounded by the body idle timeout, not
+/// by the whole-request timeout, so a large upload on a slow line works.
+fn streams_packets(method: &Method, route: &str) -> bool {
+    (method == Method::POST && route == "/v1/packets")
+        || (method == Method::GET && route == "/v1/packets/{id}")
+}
+
+/// Logs and counts each request, and applies the request timeout.
+pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().clone();
+    let started = Instant::now();
+    let response = if streams_packets(&method, &route) {
+        next.run(request).await
+    } else {
+        let limit = Duration::from_secs(state.limits().request_timeout_secs);
+        match tokio::time::timeout(limit, next.run(request)).await {
+            Ok(r) => r,
+            Err(_) => ApiError::client(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request took too long",
+            )
+            .into_response(),
+        }
+    };
+    let status = response.status().as_u16();
+    state.metrics().request(&route, status);
+    tracing::info!(
+        method = %method,
+        route = %route,
+        status,
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
+
+/// Installs the stderr log subscriber (`RUST_LOG` filters it).
+pub fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .try_init();
+}

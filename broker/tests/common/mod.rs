@@ -1,0 +1,375 @@
+//! Test harness (zero2prod's `spawn_app`): the real broker on
+//! `127.0.0.1:0` over a fresh database, and devices that talk to it with a
+//! real HTTP client, real keys and real sealed packets.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use referral_broker::app::Application;
+use referral_broker::config::{Config, Layer};
+use referral_protocol::api::{self, ChallengeResponse, TokenResponse};
+use referral_protocol::{
+    ContentType, DeskId, DeviceId, PacketId, RecipientKey, SealRequest, Sender, SigningKey,
+    ThreadId, seal,
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A running broker.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub config: Config,
+    pub http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+    _pg: Option<referral_store::postgres::test_support::FreshDatabase>,
+}
+
+impl TestApp {
+    /// A broker on a fresh SQLite database; `None` never happens for SQLite.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_on(Db::Sqlite, Layer::default())
+            .await
+            .expect("sqlite always runs")
+    }
+
+    /// A broker on a fresh database of the given kind with extra settings.
+    /// `None` when PostgreSQL is unreachable outside CI (the harness has
+    /// already printed a loud SKIPPED banner).
+    pub async fn spawn_on(db: Db, settings: Layer) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pg = match db {
+            Db::Sqlite => None,
+            Db::Postgres => {
+                Some(referral_store::postgres::test_support::FreshDatabase::create().await?)
+            }
+        };
+        let base = Layer {
+            data_dir: Some(dir.path().join("data")),
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            database_url: pg.as_ref().map(|p| p.url().to_owned()),
+            ..Layer::default()
+        };
+        let config = base.overridden_by(settings).resolve().expect("test config");
+        let mut app = Self::start(config).await;
+        app._dir = Some(dir);
+        app._pg = pg;
+        Some(app)
+    }
+
+    /// Starts a broker on an existing configuration (restart tests).
+    pub async fn start(config: Config) -> TestApp {
+        let application = Application::build(&config).await.expect("build the broker");
+        let addr = application.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(application.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            data_dir: config.data_dir.clone(),
+            config,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+            _dir: None,
+            _pg: None,
+        }
+    }
+
+    /// Stops the broker and waits for it to finish (graceful shutdown).
+    /// Keeps the data directory and database for a restart.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("join")
+                .expect("the broker stopped cleanly");
+        }
+    }
+
+    /// Stops this broker and starts a new one on the same data.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        let mut config = self.config.clone();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        let mut next = Self::start(config).await;
+        next._dir = self._dir.take();
+        next._pg = self._pg.take();
+        next
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The bootstrap code the broker wrote on first start.
+    pub fn bootstrap_code(&self) -> String {
+        std::fs::read_to_string(self.data_dir.join("bootstrap-code"))
+            .expect("bootstrap-code file")
+            .trim()
+            .to_owned()
+    }
+
+    /// Claims the broker with a fresh admin device.
+    pub async fn bootstrap_admin(&self) -> TestDevice {
+        let admin = TestDevice::new(None);
+        let res = self
+            .http
+            .post(self.url("/v1/admin/bootstrap"))
+            .json(&json!({
+                "code": self.bootstrap_code(),
+                "device_id": admin.id,
+                "signing_key": admin.key.verifying_key(),
+                "age_recipient": admin.recipient(),
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{}",
+            res.text().await.unwrap()
+        );
+        admin
+    }
+
+    /// Creates a desk as `admin`.
+    pub async fn create_desk(&self, admin: &TestDevice, desk: &str) {
+        let token = admin.token(self).await;
+        let res = self
+            .http
+            .post(self.url("/v1/admin/desks"))
+            .bearer_auth(token)
+            .json(&json!({"id": desk, "name": format!("{desk} office")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{}",
+            res.text().await.unwrap()
+        );
+    }
+
+    /// Enrolls a new device of `role` at `desk`.
+    pub async fn enroll(&self, admin: &TestDevice, desk: &str, role: &str) -> TestDevice {
+        let device = TestDevice::new(Some(desk.parse().unwrap()));
+        let token = admin.token(self).await;
+        let res = self
+            .http
+            .post(self.url("/v1/admin/devices"))
+            .bearer_auth(token)
+            .json(&json!({
+                "device_id": device.id,
+                "desk": desk,
+                "role": role,
+                "signing_key": device.key.verifying_key(),
+                "age_recipient": device.recipient(),
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{}",
+            res.text().await.unwrap()
+        );
+        device
+    }
+
+    /// A claimed broker with two desks and one device on each:
+    /// (admin, caseworker at covic-intake, desk member at shinjuku-iea).
+    pub async fn with_two_desks(&self) -> (TestDevice, TestDevice, TestDevice) {
+        let admin = self.bootstrap_admin().await;
+        self.create_desk(&admin, "covic-intake").await;
+        self.create_desk(&admin, "shinjuku-iea").await;
+        let caseworker = self.enroll(&admin, "covic-intake", "caseworker").await;
+        let desk = self.enroll(&admin, "shinjuku-iea", "desk").await;
+        (admin, caseworker, desk)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A device with real keys.
+pub struct TestDevice {
+    pub id: DeviceId,
+    pub desk: Option<DeskId>,
+    pub key: SigningKey,
+    pub identity: age::x25519::Identity,
+}
+
+impl TestDevice {
+    pub fn new(desk: Option<DeskId>) -> Self {
+        Self {
+            id: DeviceId::random(),
+            desk,
+            key: SigningKey::generate().unwrap(),
+            identity: age::x25519::Identity::generate(),
+        }
+    }
+
+    pub fn recipient(&self) -> RecipientKey {
+        RecipientKey::of(&self.identity)
+    }
+
+    /// Challenge, sign, token.
+    pub async fn token(&self, app: &TestApp) -> String {
+        let res = app
+            .http
+            .post(app.url("/v1/auth/challenge"))
+            .json(&json!({"device_id": self.id}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "challenge");
+        let challenge: ChallengeResponse = res.json().await.unwrap();
+        let raw = STANDARD.decode(&challenge.challenge).unwrap();
+        let signature = self.key.sign(&api::challenge_message(&self.id, &raw));
+        let res = app
+            .http
+            .post(app.url("/v1/auth/token"))
+            .json(&json!({
+                "device_id": self.id,
+                "challenge": challenge.challenge,
+                "signature": STANDARD.encode(signature),
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "token: {}",
+            res.text().await.unwrap()
+        );
+        let token: TokenResponse = res.json().await.unwrap();
+        token.token
+    }
+
+    /// Seals `content` from this device to `to` (a recipient desk member).
+    pub fn seal_to(
+        &self,
+        to: &TestDevice,
+        packet_id: PacketId,
+        thread: ThreadId,
+        content: &[u8],
+    ) -> Vec<u8> {
+        let mut out = Vec::new();
+        seal(
+            &SealRequest {
+                packet_id,
+                thread_id: thread,
+                created_at: 1_700_000_000,
+                sender: Sender {
+                    device: self.id,
+                    desk: self.desk.clone().unwrap(),
+                    key: &self.key,
+                },
+                recipient_desk: to.desk.clone().unwrap(),
+                recipients: vec![to.recipient(), self.recipient()],
+                content_type: ContentType::referral_v1(),
+                content,
+                attachments: &[],
+            },
+            &mut out,
+        )
+        .unwrap();
+        out
+    }
+}
+
+/// Routing headers for a packet upload.
+pub struct Upload<'a> {
+    pub id: PacketId,
+    pub thread: ThreadId,
+    pub to: &'a str,
+    pub kind: &'a str,
+    pub status: Option<&'a str>,
+    pub forwards: Option<ThreadId>,
+}
+
+impl<'a> Upload<'a> {
+    pub fn referral(id: PacketId, thread: ThreadId, to: &'a str) -> Self {
+        Self {
+            id,
+            thread,
+            to,
+            kind: "referral",
+            status: None,
+            forwards: None,
+        }
+    }
+}
+
+/// POSTs a packet; returns the status and the JSON body.
+pub async fn post_packet(
+    app: &TestApp,
+    token: &str,
+    up: &Upload<'_>,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let mut req = app
+        .http
+        .post(app.url("/v1/packets"))
+        .bearer_auth(token)
+        .header(api::HEADER_PACKET_ID, up.id.to_string())
+        .header(api::HEADER_THREAD_ID, up.thread.to_string())
+        .header(api::HEADER_RECIPIENT_DESK, up.to)
+        .header(api::HEADER_KIND, up.kind)
+        .header("content-type", "application/octet-stream")
+        .body(body);
+    if let Some(s) = up.status {
+        req = req.header(api::HEADER_THREAD_STATUS, s);
+    }
+    if let Some(f) = up.forwards {
+        req = req.header(api::HEADER_FORWARDS, f.to_string());
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let body = res.json::<Value>().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// Asserts a 4xx answer in the `{"error","message"}` shape with `code`.
+pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, code: &str) {
+    assert_eq!(status.as_u16(), want_status, "body: {body}");
+    assert_eq!(body["error"], code, "body: {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "body: {body}"
+    );
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        2,
+        "only error and message: {body}"
+    );
+}

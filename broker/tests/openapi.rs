@@ -1,0 +1,55 @@
+//! `schemas/openapi.json` is generated from the code; this fails when the
+//! checked-in file has drifted. `REFERRAL_REGENERATE_SCHEMAS=1` rewrites it.
+
+use std::path::PathBuf;
+
+#[test]
+fn checked_in_openapi_matches_the_code() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schemas/openapi.json");
+    let generated =
+        serde_json::to_string_pretty(&referral_broker::openapi::document()).unwrap() + "\n";
+    if std::env::var_os("REFERRAL_REGENERATE_SCHEMAS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; generate it with REFERRAL_REGENERATE_SCHEMAS=1",
+            path.display()
+        )
+    });
+    assert!(
+        checked_in == generated,
+        "schemas/openapi.json has drifted from the code; regenerate with \
+         REFERRAL_REGENERATE_SCHEMAS=1 cargo test -p referral-broker --test openapi"
+    );
+}
+
+#[test]
+fn every_routed_path_is_documented() {
+    let doc = referral_broker::openapi::document();
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/v1/auth/challenge",
+        "/v1/auth/token",
+        "/v1/packets",
+        "/v1/inbox",
+        "/v1/packets/{id}",
+        "/v1/packets/{id}/ack",
+        "/v1/threads/{id}",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} is not in the OpenAPI document"
+        );
+    }
+    let router_source = include_str!("../src/routes/mod.rs");
+    for path in paths.keys() {
+        assert!(
+            router_source.contains(&format!("\"{path}\"")),
+            "{path} is documented but not routed"
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! The broker's story, end to end over HTTP: send → inbox → fetch → ack →
+//! purge, on a fresh SQLite file and on a fresh PostgreSQL database.
+
+mod common;
+
+use common::{Db, TestApp, Upload, post_packet};
+use referral_broker::config::Layer;
+use referral_protocol::{DiscardAttachments, KnownSenders, PacketId, ThreadId, open};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn story(db: Db) {
+    // A zero grace period, so that purge deletes what was acknowledged.
+    let settings = Layer {
+        ack_grace_secs: Some(0),
+        ..Layer::default()
+    };
+    let Some(app) = TestApp::spawn_on(db, settings).await else {
+        return;
+    };
+    let (_admin, caseworker, desk) = app.with_two_desks().await;
+    let cw_token = caseworker.token(&app).await;
+    let desk_token = desk.token(&app).await;
+
+    // Send.
+    let (id, thread) = (PacketId::random(), ThreadId::random());
+    let content = br#"{"schema":"referral.v1","case":{"summary":"story canary"}}"#;
+    let packet = caseworker.seal_to(&desk, id, thread, content);
+    let (status, receipt) = post_packet(
+        &app,
+        &cw_token,
+        &Upload::referral(id, thread, "shinjuku-iea"),
+        packet.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{receipt}");
+    assert_eq!(receipt["packet_id"], id.to_string());
+    assert_eq!(receipt["bytes"], packet.len() as u64);
+    assert_eq!(receipt["delivery"], "pending");
+    assert!(
+        receipt["received_hour"]
+            .as_str()
+            .unwrap()
+            .ends_with(":00:00Z")
+    );
+
+    // Inbox.
+    let inbox: Value = app
+        .http
+        .get(app.url("/v1/inbox"))
+        .bearer_auth(&desk_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entries = inbox["packets"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["packet_id"], id.to_string());
+    assert_eq!(entries[0]["from_desk"], "covic-intake");
+    assert_eq!(entries[0]["kind"], "referral");
+
+    // Fetch: the exact bytes, which the desk member opens and verifies.
+    let res = app
+        .http
+        .get(app.url(&format!("/v1/packets/{id}")))
+        .bearer_auth(&desk_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let fetched = res.bytes().await.unwrap().to_vec();
+    assert_eq!(fetched, packet);
+    let mut senders = KnownSenders::new();
+    senders.add(
+        caseworker.id,
+        "covic-intake".parse().unwrap(),
+        caseworker.key.verifying_key(),
+    );
+    let opened = open(
+        fetched.as_slice(),
+        std::slice::from_ref(&desk.identity),
+        &senders,
+        &mut DiscardAttachments,
+    )
+    .expect("the desk opens what the broker returned");
+    assert_eq!(opened.content.as_slice(), content);
+
+    // Ack: gone from the inbox; the thread is received.
+    let res = app
+        .http
+        .post(app.url(&format!("/v1/packets/{id}/ack")))
+        .bearer_auth(&desk_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let inbox: Value = app
+        .http
+        .get(app.url("/v1/inbox"))
+        .bearer_auth(&desk_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(inbox["packets"].as_array().unwrap().is_empty());
+    let thread_view: Value = app
+        .http
+        .get(app.url(&format!("/v1/threads/{thread}")))
+        .bearer_auth(&cw_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(thread_view["status"], "received");
+    let statuses: Vec<&str> = thread_view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["sent", "received"]);
+
+    // Purge: the ciphertext is gone, and the id can never be reused. The
+    // store keeps acknowledgement times rounded up to the hour, so "after
+    // the grace period" is at most two hours from now.
+    let report = referral_broker::retention::purge_once(
+        app_store(&app).await.as_ref(),
+        &app.config.limits,
+        referral_broker::state::now() + 2 * 3600,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.purged, 1);
+    let res = app
+        .http
+        .get(app.url(&format!("/v1/packets/{id}")))
+        .bearer_auth(&desk_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (status, body) = post_packet(
+        &app,
+        &cw_token,
+        &Upload::referral(id, thread, "shinjuku-iea"),
+        packet,
+    )
+    .await;
+    common::assert_error(status, &body, 410, "packet_id_purged");
+}
+
+/// A second handle on the same database (what `referral-broker purge` does).
+async fn app_store(app: &TestApp) -> std::sync::Arc<dyn referral_store::Store> {
+    referral_broker::app::open_store(&app.config).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_on_sqlite() {
+    story(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_on_postgres() {
+    story(Db::Postgres).await;
+}
