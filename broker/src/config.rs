@@ -41,7 +41,9 @@ pub struct Limits {
     pub ttl_secs: i64,
     /// Token lifetime (at most 15 minutes).
     pub token_lifetime_secs: i64,
-    /// Auth requests allowed per minute, per route, across all clients.
+    /// Auth requests (challenge and token together) allowed per minute,
+    /// across all clients. Per-device and per-address limits come with the
+    /// hardening issue.
     pub auth_per_minute: u32,
     /// Whole-request timeout for everything but packet bodies.
     pub request_timeout_secs: u64,

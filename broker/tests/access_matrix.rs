@@ -37,19 +37,36 @@ impl Caller<'_> {
     }
 }
 
-async fn call(app: &TestApp, caller: Caller<'_>, method: Method, path: &str) -> (StatusCode, Value) {
-    let res = caller.apply(app.http.request(method, app.url(path))).send().await.unwrap();
+async fn call(
+    app: &TestApp,
+    caller: Caller<'_>,
+    method: Method,
+    path: &str,
+) -> (StatusCode, Value) {
+    let res = caller
+        .apply(app.http.request(method, app.url(path)))
+        .send()
+        .await
+        .unwrap();
     let status = res.status();
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
 /// Uploads a packet as `caller` (which may carry no token at all).
-async fn upload(app: &TestApp, caller: Caller<'_>, up: &Upload<'_>, body: Vec<u8>) -> (StatusCode, Value) {
+async fn upload(
+    app: &TestApp,
+    caller: Caller<'_>,
+    up: &Upload<'_>,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
     let mut req = app
         .http
         .post(app.url("/v1/packets"))
         .header(referral_protocol::api::HEADER_PACKET_ID, up.id.to_string())
-        .header(referral_protocol::api::HEADER_THREAD_ID, up.thread.to_string())
+        .header(
+            referral_protocol::api::HEADER_THREAD_ID,
+            up.thread.to_string(),
+        )
         .header(referral_protocol::api::HEADER_RECIPIENT_DESK, up.to)
         .header(referral_protocol::api::HEADER_KIND, up.kind)
         .header("content-type", "application/octet-stream")
@@ -90,21 +107,51 @@ async fn world(db: Db) -> Option<World> {
     let a = app.enroll(&admin, "desk-a", "caseworker").await;
     let b = app.enroll(&admin, "desk-b", "desk").await;
     let c = app.enroll(&admin, "desk-c", "desk").await;
-    let (a_token, b_token, c_token) = (a.token(&app).await, b.token(&app).await, c.token(&app).await);
+    let (a_token, b_token, c_token) = (
+        a.token(&app).await,
+        b.token(&app).await,
+        c.token(&app).await,
+    );
     let admin_token = admin.token(&app).await;
 
     let (packet, thread) = (PacketId::random(), ThreadId::random());
     let bytes = a.seal_to(&b, packet, thread, b"{\"case\":\"matrix canary\"}");
-    let (status, body) = post_packet(&app, &a_token, &Upload::referral(packet, thread, "desk-b"), bytes.clone()).await;
+    let (status, body) = post_packet(
+        &app,
+        &a_token,
+        &Upload::referral(packet, thread, "desk-b"),
+        bytes.clone(),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
     let (c_packet, c_thread) = (PacketId::random(), ThreadId::random());
     let to_c = a.seal_to(&c, c_packet, c_thread, b"{\"case\":\"for desk c\"}");
-    let (status, body) = post_packet(&app, &a_token, &Upload::referral(c_packet, c_thread, "desk-c"), to_c).await;
+    let (status, body) = post_packet(
+        &app,
+        &a_token,
+        &Upload::referral(c_packet, c_thread, "desk-c"),
+        to_c,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
     let store = referral_broker::app::open_store(&app.config).await.unwrap();
-    Some(World { app, store, a, b, c, a_token, b_token, c_token, admin_token, packet, thread, bytes, c_packet })
+    Some(World {
+        app,
+        store,
+        a,
+        b,
+        c,
+        a_token,
+        b_token,
+        c_token,
+        admin_token,
+        packet,
+        thread,
+        bytes,
+        c_packet,
+    })
 }
 
 impl World {
@@ -121,13 +168,19 @@ impl World {
     }
 
     async fn inbox_ids(&self, token: &str) -> Vec<(String, String)> {
-        let (status, inbox) = call(&self.app, Caller::Bearer(token), Method::GET, "/v1/inbox").await;
+        let (status, inbox) =
+            call(&self.app, Caller::Bearer(token), Method::GET, "/v1/inbox").await;
         assert_eq!(status, StatusCode::OK, "{inbox}");
         inbox["packets"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| (p["packet_id"].as_str().unwrap().to_owned(), p["status"].as_str().unwrap().to_owned()))
+            .map(|p| {
+                (
+                    p["packet_id"].as_str().unwrap().to_owned(),
+                    p["status"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect()
     }
 
@@ -135,18 +188,38 @@ impl World {
     /// `sent` with one event; the packet's delivery is pending in the store;
     /// `extra`, if any, was never stored.
     async fn assert_unchanged(&self, extra: &[PacketId]) {
-        assert_eq!(self.inbox_ids(&self.b_token).await, [(self.packet.to_string(), "pending".to_owned())]);
-        assert_eq!(self.inbox_ids(&self.c_token).await, [(self.c_packet.to_string(), "pending".to_owned())]);
-        let (status, thread) = call(&self.app, Caller::Bearer(&self.a_token), Method::GET, &self.thread_path()).await;
+        assert_eq!(
+            self.inbox_ids(&self.b_token).await,
+            [(self.packet.to_string(), "pending".to_owned())]
+        );
+        assert_eq!(
+            self.inbox_ids(&self.c_token).await,
+            [(self.c_packet.to_string(), "pending".to_owned())]
+        );
+        let (status, thread) = call(
+            &self.app,
+            Caller::Bearer(&self.a_token),
+            Method::GET,
+            &self.thread_path(),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{thread}");
         assert_eq!(thread["status"], "sent", "{thread}");
         assert_eq!(thread["events"].as_array().unwrap().len(), 1, "{thread}");
-        let meta = self.store.packet(&self.packet).await.unwrap().expect("the packet is stored");
+        let meta = self
+            .store
+            .packet(&self.packet)
+            .await
+            .unwrap()
+            .expect("the packet is stored");
         assert_eq!(meta.delivery, referral_store::DeliveryState::Pending);
         let stored_thread = self.store.thread(&self.thread).await.unwrap().unwrap();
         assert_eq!(stored_thread.status, referral_store::ThreadStatus::Sent);
         for id in extra {
-            assert!(self.store.packet(id).await.unwrap().is_none(), "packet {id} must not be stored");
+            assert!(
+                self.store.packet(id).await.unwrap().is_none(),
+                "packet {id} must not be stored"
+            );
         }
         let counts = self.store.counts().await.unwrap();
         assert_eq!(counts.pending_packets, 2, "{counts:?}");
@@ -155,7 +228,12 @@ impl World {
 }
 
 /// Every packet route, as `caller`; each answer must be `want(route)`.
-async fn attempt_all(w: &World, caller: Caller<'_>, label: &str, want: impl Fn(&str) -> (u16, &'static str)) {
+async fn attempt_all(
+    w: &World,
+    caller: Caller<'_>,
+    label: &str,
+    want: impl Fn(&str) -> (u16, &'static str),
+) {
     let app = &w.app;
     for (route, method, path) in [
         ("fetch", Method::GET, w.packet_path()),
@@ -164,7 +242,11 @@ async fn attempt_all(w: &World, caller: Caller<'_>, label: &str, want: impl Fn(&
     ] {
         let (status, body) = call(app, caller, method, &path).await;
         let (code, error) = want(route);
-        assert_eq!((status.as_u16(), body["error"].as_str()), (code, Some(error)), "{label}: {route}");
+        assert_eq!(
+            (status.as_u16(), body["error"].as_str()),
+            (code, Some(error)),
+            "{label}: {route}"
+        );
         assert_error(status, &body, code, error);
     }
 
@@ -172,11 +254,23 @@ async fn attempt_all(w: &World, caller: Caller<'_>, label: &str, want: impl Fn(&
     let mut refused = Vec::new();
     for to in ["desk-b", "desk-a"] {
         let id = PacketId::random();
-        let sealed = w.c.seal_to(&w.b, id, w.thread, b"{\"status\":\"accepted\"}");
-        let up = Upload { id, thread: w.thread, to, kind: "reply", status: Some("accepted"), forwards: None };
+        let sealed =
+            w.c.seal_to(&w.b, id, w.thread, b"{\"status\":\"accepted\"}");
+        let up = Upload {
+            id,
+            thread: w.thread,
+            to,
+            kind: "reply",
+            status: Some("accepted"),
+            forwards: None,
+        };
         let (status, body) = upload(app, caller, &up, sealed).await;
         let (code, error) = want("reply");
-        assert_eq!((status.as_u16(), body["error"].as_str()), (code, Some(error)), "{label}: reply to {to}");
+        assert_eq!(
+            (status.as_u16(), body["error"].as_str()),
+            (code, Some(error)),
+            "{label}: reply to {to}"
+        );
         assert_error(status, &body, code, error);
         refused.push(id);
     }
@@ -188,10 +282,15 @@ async fn matrix(db: Db) {
     let app = &w.app;
 
     // Desk C's own device: to C, A→B's packet and thread do not exist.
-    attempt_all(&w, Caller::Bearer(&w.c_token), "desk C", |route| match route {
-        "thread" | "reply" => (404, "unknown_thread"),
-        _ => (404, "unknown_packet"),
-    })
+    attempt_all(
+        &w,
+        Caller::Bearer(&w.c_token),
+        "desk C",
+        |route| match route {
+            "thread" | "reply" => (404, "unknown_thread"),
+            _ => (404, "unknown_packet"),
+        },
+    )
     .await;
     // C's inbox has C's packet and nothing of B's.
     let c_inbox = w.inbox_ids(&w.c_token).await;
@@ -199,18 +298,49 @@ async fn matrix(db: Db) {
 
     // The answer to C is the answer for an id that does not exist at all:
     // no oracle for other desks' traffic.
-    let (s1, b1) = call(app, Caller::Bearer(&w.c_token), Method::GET, &w.packet_path()).await;
-    let (s2, b2) =
-        call(app, Caller::Bearer(&w.c_token), Method::GET, &format!("/v1/packets/{}", PacketId::random())).await;
+    let (s1, b1) = call(
+        app,
+        Caller::Bearer(&w.c_token),
+        Method::GET,
+        &w.packet_path(),
+    )
+    .await;
+    let (s2, b2) = call(
+        app,
+        Caller::Bearer(&w.c_token),
+        Method::GET,
+        &format!("/v1/packets/{}", PacketId::random()),
+    )
+    .await;
     assert_eq!((s1, &b1), (s2, &b2));
-    let (s1, b1) = call(app, Caller::Bearer(&w.c_token), Method::GET, &w.thread_path()).await;
-    let (s2, b2) =
-        call(app, Caller::Bearer(&w.c_token), Method::GET, &format!("/v1/threads/{}", ThreadId::random())).await;
+    let (s1, b1) = call(
+        app,
+        Caller::Bearer(&w.c_token),
+        Method::GET,
+        &w.thread_path(),
+    )
+    .await;
+    let (s2, b2) = call(
+        app,
+        Caller::Bearer(&w.c_token),
+        Method::GET,
+        &format!("/v1/threads/{}", ThreadId::random()),
+    )
+    .await;
     assert_eq!((s1, &b1), (s2, &b2));
 
     // An administrator belongs to no desk: 403 on every desk route.
-    attempt_all(&w, Caller::Bearer(&w.admin_token), "admin", |_| (403, "no_desk")).await;
-    let (status, body) = call(app, Caller::Bearer(&w.admin_token), Method::GET, "/v1/inbox").await;
+    attempt_all(&w, Caller::Bearer(&w.admin_token), "admin", |_| {
+        (403, "no_desk")
+    })
+    .await;
+    let (status, body) = call(
+        app,
+        Caller::Bearer(&w.admin_token),
+        Method::GET,
+        "/v1/inbox",
+    )
+    .await;
     assert_error(status, &body, 403, "no_desk");
 
     // No token, a garbage token, and Authorization headers that are not bearer tokens.
@@ -228,10 +358,22 @@ async fn matrix(db: Db) {
     }
 
     // The sender desk A may fetch its own packet and see its thread …
-    let res = app.http.get(app.url(&w.packet_path())).bearer_auth(&w.a_token).send().await.unwrap();
+    let res = app
+        .http
+        .get(app.url(&w.packet_path()))
+        .bearer_auth(&w.a_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.bytes().await.unwrap().as_ref(), w.bytes.as_slice());
-    let (status, thread) = call(app, Caller::Bearer(&w.a_token), Method::GET, &w.thread_path()).await;
+    let (status, thread) = call(
+        app,
+        Caller::Bearer(&w.a_token),
+        Method::GET,
+        &w.thread_path(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(thread["sender_desk"], "desk-a");
     assert_eq!(thread["recipient_desk"], "desk-b");
@@ -241,7 +383,14 @@ async fn matrix(db: Db) {
     // … nor make the thread's recipient-side moves itself.
     let id = PacketId::random();
     let sealed = w.a.seal_to(&w.b, id, w.thread, b"{}");
-    let up = Upload { id, thread: w.thread, to: "desk-b", kind: "reply", status: Some("accepted"), forwards: None };
+    let up = Upload {
+        id,
+        thread: w.thread,
+        to: "desk-b",
+        kind: "reply",
+        status: Some("accepted"),
+        forwards: None,
+    };
     let (status, body) = post_packet(app, &w.a_token, &up, sealed).await;
     assert_error(status, &body, 409, "illegal_transition");
     // A's inbox does not show what A sent.
@@ -249,12 +398,24 @@ async fn matrix(db: Db) {
     w.assert_unchanged(&[id]).await;
 
     // Positive control: B, the addressed desk, can do all of it.
-    let res = app.http.get(app.url(&w.packet_path())).bearer_auth(&w.b_token).send().await.unwrap();
+    let res = app
+        .http
+        .get(app.url(&w.packet_path()))
+        .bearer_auth(&w.b_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.bytes().await.unwrap().as_ref(), w.bytes.as_slice());
     let (status, body) = call(app, Caller::Bearer(&w.b_token), Method::POST, &w.ack_path()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, thread) = call(app, Caller::Bearer(&w.b_token), Method::GET, &w.thread_path()).await;
+    let (status, thread) = call(
+        app,
+        Caller::Bearer(&w.b_token),
+        Method::GET,
+        &w.thread_path(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(thread["status"], "received");
     assert!(w.inbox_ids(&w.b_token).await.is_empty());
@@ -262,7 +423,13 @@ async fn matrix(db: Db) {
     // And C still cannot ack it now that it is acknowledged (nor see it).
     let (status, body) = call(app, Caller::Bearer(&w.c_token), Method::POST, &w.ack_path()).await;
     assert_error(status, &body, 404, "unknown_packet");
-    let (status, body) = call(app, Caller::Bearer(&w.c_token), Method::GET, &w.packet_path()).await;
+    let (status, body) = call(
+        app,
+        Caller::Bearer(&w.c_token),
+        Method::GET,
+        &w.packet_path(),
+    )
+    .await;
     assert_error(status, &body, 404, "unknown_packet");
 }
 
@@ -279,10 +446,24 @@ async fn cross_desk_matrix_on_postgres() {
 /// The desk routes that take no packet: C's device sees only C's desk.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn desk_device_listing_needs_a_token() {
-    let Some(w) = world(Db::Sqlite).await else { return };
-    let (status, body) = call(&w.app, Caller::Anonymous, Method::GET, "/v1/desks/desk-b/devices").await;
+    let Some(w) = world(Db::Sqlite).await else {
+        return;
+    };
+    let (status, body) = call(
+        &w.app,
+        Caller::Anonymous,
+        Method::GET,
+        "/v1/desks/desk-b/devices",
+    )
+    .await;
     assert_error(status, &body, 401, "unauthorized");
-    let (status, body) = call(&w.app, Caller::Bearer(&w.c_token), Method::GET, "/v1/desks/no-such-desk/devices").await;
+    let (status, body) = call(
+        &w.app,
+        Caller::Bearer(&w.c_token),
+        Method::GET,
+        "/v1/desks/no-such-desk/devices",
+    )
+    .await;
     assert_error(status, &body, 404, "unknown_desk");
     w.assert_unchanged(&[]).await;
 }

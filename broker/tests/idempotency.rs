@@ -35,21 +35,48 @@ async fn setup(db: Db, settings: Layer) -> Option<Setup> {
     let (admin, cw, desk) = app.with_two_desks().await;
     app.create_desk(&admin, "minato-npo").await;
     let other = app.enroll(&admin, "minato-npo", "caseworker").await;
-    let (cw_token, desk_token, other_token) = (cw.token(&app).await, desk.token(&app).await, other.token(&app).await);
+    let (cw_token, desk_token, other_token) = (
+        cw.token(&app).await,
+        desk.token(&app).await,
+        other.token(&app).await,
+    );
     let store = referral_broker::app::open_store(&app.config).await.unwrap();
-    Some(Setup { app, store, cw, desk, other, cw_token, desk_token, other_token })
+    Some(Setup {
+        app,
+        store,
+        cw,
+        desk,
+        other,
+        cw_token,
+        desk_token,
+        other_token,
+    })
 }
 
 impl Setup {
     /// A fresh sealed referral from the caseworker to the desk.
     fn referral(&self) -> (PacketId, ThreadId, Vec<u8>) {
         let (id, thread) = (PacketId::random(), ThreadId::random());
-        let bytes = self.cw.seal_to(&self.desk, id, thread, b"{\"case\":\"idempotency canary\"}");
+        let bytes = self
+            .cw
+            .seal_to(&self.desk, id, thread, b"{\"case\":\"idempotency canary\"}");
         (id, thread, bytes)
     }
 
-    async fn send(&self, token: &str, id: PacketId, thread: ThreadId, bytes: Vec<u8>) -> (StatusCode, Value) {
-        post_packet(&self.app, token, &Upload::referral(id, thread, "shinjuku-iea"), bytes).await
+    async fn send(
+        &self,
+        token: &str,
+        id: PacketId,
+        thread: ThreadId,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        post_packet(
+            &self.app,
+            token,
+            &Upload::referral(id, thread, "shinjuku-iea"),
+            bytes,
+        )
+        .await
     }
 
     async fn inbox(&self) -> Vec<String> {
@@ -64,7 +91,12 @@ impl Setup {
             .json()
             .await
             .unwrap();
-        inbox["packets"].as_array().unwrap().iter().map(|p| p["packet_id"].as_str().unwrap().to_owned()).collect()
+        inbox["packets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["packet_id"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     async fn fetch(&self, id: PacketId) -> (StatusCode, Vec<u8>) {
@@ -88,17 +120,28 @@ impl Setup {
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{}",
+            res.text().await.unwrap()
+        );
     }
 
     async fn thread_statuses(&self, thread: ThreadId) -> Vec<String> {
         let stored = self.store.thread(&thread).await.unwrap().expect("thread");
-        stored.events.iter().map(|e| e.status.as_str().to_owned()).collect()
+        stored
+            .events
+            .iter()
+            .map(|e| e.status.as_str().to_owned())
+            .collect()
     }
 }
 
 async fn same_id_same_bytes(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else { return };
+    let Some(s) = setup(db, Layer::default()).await else {
+        return;
+    };
     let (id, thread, bytes) = s.referral();
     let (status, first) = s.send(&s.cw_token, id, thread, bytes.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
@@ -108,7 +151,11 @@ async fn same_id_same_bytes(db: Db) {
         assert_eq!(again, first, "a retry gets the identical answer");
     }
     assert_eq!(s.inbox().await, [id.to_string()]);
-    assert_eq!(s.thread_statuses(thread).await, ["sent"], "a retry adds no thread event");
+    assert_eq!(
+        s.thread_statuses(thread).await,
+        ["sent"],
+        "a retry adds no thread event"
+    );
     assert_eq!(s.store.counts().await.unwrap().pending_packets, 1);
     assert_eq!(s.fetch(id).await, (StatusCode::OK, bytes.clone()));
 
@@ -117,7 +164,9 @@ async fn same_id_same_bytes(db: Db) {
     let elsewhere = ThreadId::random();
     let (status, body) = s.send(&s.cw_token, id, elsewhere, bytes.clone()).await;
     match status {
-        StatusCode::CREATED => assert_eq!(body, first, "the stored receipt, naming the stored thread"),
+        StatusCode::CREATED => {
+            assert_eq!(body, first, "the stored receipt, naming the stored thread")
+        }
         _ => assert_error(status, &body, 409, "packet_id_conflict"),
     }
     assert!(s.store.thread(&elsewhere).await.unwrap().is_none());
@@ -135,29 +184,40 @@ async fn same_id_same_bytes(db: Db) {
 }
 
 async fn same_id_other_bytes(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else { return };
+    let Some(s) = setup(db, Layer::default()).await else {
+        return;
+    };
     let (id, thread, bytes) = s.referral();
     let (status, body) = s.send(&s.cw_token, id, thread, bytes.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
     // Sealing again gives other ciphertext of the same size.
-    let other_bytes = s.cw.seal_to(&s.desk, id, thread, b"{\"case\":\"something else\"}");
+    let other_bytes =
+        s.cw.seal_to(&s.desk, id, thread, b"{\"case\":\"something else\"}");
     assert_eq!(other_bytes.len(), bytes.len());
     assert_ne!(other_bytes, bytes);
     let (status, body) = s.send(&s.cw_token, id, thread, other_bytes.clone()).await;
     assert_error(status, &body, 409, "packet_id_conflict");
     // The same other bytes on another thread: still the same id, still refused.
-    let (status, body) = s.send(&s.cw_token, id, ThreadId::random(), other_bytes).await;
+    let (status, body) = s
+        .send(&s.cw_token, id, ThreadId::random(), other_bytes)
+        .await;
     assert_error(status, &body, 409, "packet_id_conflict");
 
-    assert_eq!(s.fetch(id).await, (StatusCode::OK, bytes), "the first bytes are kept");
+    assert_eq!(
+        s.fetch(id).await,
+        (StatusCode::OK, bytes),
+        "the first bytes are kept"
+    );
     assert_eq!(s.inbox().await, [id.to_string()]);
     assert_eq!(s.thread_statuses(thread).await, ["sent"]);
     assert_eq!(s.store.counts().await.unwrap().pending_packets, 1);
 }
 
 async fn same_id_from_another_desk(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else { return };
+    let Some(s) = setup(db, Layer::default()).await else {
+        return;
+    };
     let (id, thread, bytes) = s.referral();
     let (status, body) = s.send(&s.cw_token, id, thread, bytes.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -179,14 +239,27 @@ async fn same_id_from_another_desk(db: Db) {
 }
 
 async fn purged_id_is_gone(db: Db) {
-    let Some(s) = setup(db, Layer { ack_grace_secs: Some(0), ..Layer::default() }).await else { return };
+    let Some(s) = setup(
+        db,
+        Layer {
+            ack_grace_secs: Some(0),
+            ..Layer::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
     let (id, thread, bytes) = s.referral();
     let (status, body) = s.send(&s.cw_token, id, thread, bytes.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     s.ack(id).await;
     // acked_at is rounded up to the next hour: two hours on is past it.
     let later = referral_broker::state::now() + 2 * 3600;
-    let report = referral_broker::retention::purge_once(s.store.as_ref(), &s.app.config.limits, later).await.unwrap();
+    let report =
+        referral_broker::retention::purge_once(s.store.as_ref(), &s.app.config.limits, later)
+            .await
+            .unwrap();
     assert_eq!(report.purged, 1);
     let (status, _) = s.fetch(id).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -195,7 +268,9 @@ async fn purged_id_is_gone(db: Db) {
     let (status, body) = s.send(&s.cw_token, id, thread, bytes.clone()).await;
     assert_error(status, &body, 410, "packet_id_purged");
     let other_bytes = s.cw.seal_to(&s.desk, id, thread, b"{\"case\":\"again\"}");
-    let (status, body) = s.send(&s.cw_token, id, ThreadId::random(), other_bytes).await;
+    let (status, body) = s
+        .send(&s.cw_token, id, ThreadId::random(), other_bytes)
+        .await;
     assert_error(status, &body, 410, "packet_id_purged");
     let (status, body) = s.send(&s.other_token, id, ThreadId::random(), bytes).await;
     assert_error(status, &body, 410, "packet_id_purged");
@@ -203,12 +278,21 @@ async fn purged_id_is_gone(db: Db) {
     assert!(s.inbox().await.is_empty());
     assert!(s.store.packet(&id).await.unwrap().is_none());
     let counts = s.store.counts().await.unwrap();
-    assert_eq!((counts.pending_packets, counts.acknowledged_packets, counts.stored_bytes), (0, 0, 0));
+    assert_eq!(
+        (
+            counts.pending_packets,
+            counts.acknowledged_packets,
+            counts.stored_bytes
+        ),
+        (0, 0, 0)
+    );
     assert_eq!(s.thread_statuses(thread).await, ["sent", "received"]);
 }
 
 async fn referral_reusing_a_thread(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else { return };
+    let Some(s) = setup(db, Layer::default()).await else {
+        return;
+    };
     let (id, thread, bytes) = s.referral();
     let (status, body) = s.send(&s.cw_token, id, thread, bytes).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -234,11 +318,17 @@ async fn referral_reusing_a_thread(db: Db) {
     let fresh = ThreadId::random();
     let sealed = s.cw.seal_to(&s.desk, second, fresh, b"{}");
     let (status, body) = s.send(&s.cw_token, second, fresh, sealed).await;
-    assert_eq!(status, StatusCode::CREATED, "a refused id stays usable: {body}");
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a refused id stays usable: {body}"
+    );
 }
 
 async fn concurrent_identical_uploads(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else { return };
+    let Some(s) = setup(db, Layer::default()).await else {
+        return;
+    };
     let (id, thread, bytes) = s.referral();
     let answers = join_all((0..20).map(|_| s.send(&s.cw_token, id, thread, bytes.clone()))).await;
     let first = &answers[0].1;
@@ -255,7 +345,9 @@ async fn concurrent_identical_uploads(db: Db) {
 }
 
 async fn restart_keeps_acknowledged_sends(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else { return };
+    let Some(s) = setup(db, Layer::default()).await else {
+        return;
+    };
     let mut sent = Vec::new();
     for _ in 0..10 {
         let (id, thread, bytes) = s.referral();
@@ -266,20 +358,47 @@ async fn restart_keeps_acknowledged_sends(db: Db) {
     for (id, _) in &sent[..5] {
         s.ack(*id).await;
     }
-    let Setup { app, store, desk_token, .. } = s;
+    let Setup {
+        app,
+        store,
+        desk_token,
+        ..
+    } = s;
     drop(store);
     let app = app.restart().await;
 
     // The tokens survive too: the signing keys live in the store.
     for (id, bytes) in &sent {
-        let res = app.http.get(app.url(&format!("/v1/packets/{id}"))).bearer_auth(&desk_token).send().await.unwrap();
+        let res = app
+            .http
+            .get(app.url(&format!("/v1/packets/{id}")))
+            .bearer_auth(&desk_token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
-        assert_eq!(res.bytes().await.unwrap().as_ref(), bytes.as_slice(), "packet {id} byte-identical");
+        assert_eq!(
+            res.bytes().await.unwrap().as_ref(),
+            bytes.as_slice(),
+            "packet {id} byte-identical"
+        );
     }
-    let inbox: Value =
-        app.http.get(app.url("/v1/inbox")).bearer_auth(&desk_token).send().await.unwrap().json().await.unwrap();
-    let mut pending: Vec<String> =
-        inbox["packets"].as_array().unwrap().iter().map(|p| p["packet_id"].as_str().unwrap().to_owned()).collect();
+    let inbox: Value = app
+        .http
+        .get(app.url("/v1/inbox"))
+        .bearer_auth(&desk_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut pending: Vec<String> = inbox["packets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["packet_id"].as_str().unwrap().to_owned())
+        .collect();
     let mut want: Vec<String> = sent[5..].iter().map(|(id, _)| id.to_string()).collect();
     pending.sort();
     want.sort();

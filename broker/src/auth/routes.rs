@@ -98,5 +98,6 @@ pub async fn token(
         .issue(&device, now())
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
+    state.metrics().token_issued();
     Ok(Json(TokenResponse { token, expires_at }))
 }

@@ -18,6 +18,14 @@ use tokio::sync::RwLock;
 /// Clock leeway allowed when checking `exp` and `nbf` (SPEC: ≤ 30 s).
 pub const LEEWAY_SECS: u64 = 30;
 
+/// How long verification trusts its cached key set before reading it again,
+/// so that a rotation made through another broker over the same database
+/// (its new key, and the retirement of the old one) is seen here too.
+pub const KEY_REFRESH_SECS: u64 = 30;
+
+/// An unknown kid reloads the key set at most this often.
+pub const UNKNOWN_KID_RELOAD_SECS: u64 = 1;
+
 /// The claims of a broker token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -56,6 +64,11 @@ pub enum TokenError {
     Key(String),
 }
 
+struct KeyCache {
+    keys: Vec<LoadedKey>,
+    loaded_at: std::time::Instant,
+}
+
 struct LoadedKey {
     kid: String,
     encoding: EncodingKey,
@@ -66,7 +79,7 @@ struct LoadedKey {
 /// Issues and verifies tokens.
 pub struct TokenService {
     store: Arc<dyn Store>,
-    keys: RwLock<Vec<LoadedKey>>,
+    keys: RwLock<KeyCache>,
     issuer: String,
     audience: String,
     lifetime_secs: i64,
@@ -104,13 +117,16 @@ impl TokenService {
         install_crypto_provider();
         let service = Self {
             store,
-            keys: RwLock::new(Vec::new()),
+            keys: RwLock::new(KeyCache {
+                keys: Vec::new(),
+                loaded_at: std::time::Instant::now(),
+            }),
             issuer,
             audience,
             lifetime_secs,
         };
         service.reload().await?;
-        if service.keys.read().await.is_empty() {
+        if service.keys.read().await.keys.is_empty() {
             service.rotate(now).await?;
         }
         Ok(service)
@@ -124,7 +140,10 @@ impl TokenService {
     async fn reload(&self) -> Result<(), TokenError> {
         let stored = self.store.token_keys().await?;
         let loaded = stored.iter().map(load_key).collect::<Result<Vec<_>, _>>()?;
-        *self.keys.write().await = loaded;
+        *self.keys.write().await = KeyCache {
+            keys: loaded,
+            loaded_at: std::time::Instant::now(),
+        };
         Ok(())
     }
 
@@ -145,10 +164,13 @@ impl TokenService {
         Ok(kid)
     }
 
-    /// Issues a token for an active device.
+    /// Issues a token for an active device, signed by the current key as
+    /// the store has it now (another broker may have rotated).
     pub async fn issue(&self, device: &Device, now: UnixTime) -> Result<(String, i64), TokenError> {
+        self.reload().await?;
         let keys = self.keys.read().await;
         let current = keys
+            .keys
             .iter()
             .find(|k| k.retired_at.is_none())
             .ok_or(TokenError::Key("no current token key".into()))?;
@@ -183,12 +205,13 @@ impl TokenService {
         if !is_plain_kid(&kid) {
             return Err(TokenError::Invalid("malformed kid"));
         }
-        if !self.holds(&kid).await {
+        if self.needs_reload(&kid).await {
             // Another broker over the same database may have rotated.
             self.reload().await?;
         }
         let keys = self.keys.read().await;
         let key = keys
+            .keys
             .iter()
             .find(|k| k.kid == kid)
             .ok_or(TokenError::Invalid("unknown kid"))?;
@@ -222,8 +245,16 @@ impl TokenService {
         })
     }
 
-    async fn holds(&self, kid: &str) -> bool {
-        self.keys.read().await.iter().any(|k| k.kid == kid)
+    /// The cache is old enough that a key we hold may have been retired
+    /// meanwhile, or the kid is unknown and the cache is at least a second
+    /// old (another broker may have just rotated). The second's floor keeps
+    /// a stream of forged kids from turning into a stream of store reads.
+    async fn needs_reload(&self, kid: &str) -> bool {
+        let cache = self.keys.read().await;
+        let age = cache.loaded_at.elapsed();
+        age >= std::time::Duration::from_secs(KEY_REFRESH_SECS)
+            || (!cache.keys.iter().any(|k| k.kid == kid)
+                && age >= std::time::Duration::from_secs(UNKNOWN_KID_RELOAD_SECS))
     }
 
     fn validation(&self) -> Validation {

@@ -19,8 +19,10 @@ pub fn router(state: AppState) -> Router {
     let packet_limit = usize::try_from(state.limits().max_packet_bytes).unwrap_or(usize::MAX);
     let packets = Router::new()
         .route("/v1/packets", post(packets::send))
-        // The packet body limit is enforced while streaming; this layer only
-        // stops a declared Content-Length that is too large up front.
+        .layer(axum::middleware::map_response(close_after_refused_upload))
+        // axum applies DefaultBodyLimit only to its own extractors, not to a
+        // raw `Body`: the packet limit is enforced by `intake::receive` while
+        // streaming, and by `packets::send` on a declared Content-Length.
         .layer(axum::extract::DefaultBodyLimit::max(packet_limit));
     let api = Router::new()
         .route("/v1/auth/challenge", post(auth::routes::challenge))
@@ -49,6 +51,23 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .with_state(state)
+}
+
+/// A refused upload (401, 413 part-way, 408, …) may leave the rest of its
+/// body unread, and hyper then closes the connection after the answer. Say
+/// so with `Connection: close`: otherwise the client may put the connection
+/// back in its pool and see its next request fail with a transport error
+/// instead of this answer.
+async fn close_after_refused_upload(
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if !response.status().is_success() {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 /// An hour as RFC 3339 (`2026-11-21T20:00:00Z`).

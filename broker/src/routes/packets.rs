@@ -155,6 +155,20 @@ pub async fn send(
     let sender_desk = user.require_desk()?.clone();
     let routing = routing(&headers)?;
     let limits = state.intake_limits();
+    // A declared length over the limit is refused before reading a byte.
+    if let Some(declared) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && declared > limits.max_packet_bytes
+    {
+        state.metrics().packet_refused("packet_too_large");
+        return Err(ApiError::client(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "packet_too_large",
+            format!("packets are limited to {} bytes", limits.max_packet_bytes),
+        ));
+    }
     let idle = std::time::Duration::from_secs(state.limits().body_idle_timeout_secs);
     let received = match intake::receive(body, &limits, state.spool_dir(), idle).await {
         Ok(r) => r,
