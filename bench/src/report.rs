@@ -1,0 +1,158 @@
+//! What every benchmark prints: the machine, markdown rows of "ours beside
+//! its limit", and latency percentiles.
+
+use std::io::Read;
+use std::time::Duration;
+
+/// One `| what | ours | limit (what it is) | ratio |` row.
+pub fn row(what: &str, ours: f64, limit: f64, limit_what: &str) {
+    println!(
+        "| {what} | {ours:.1} | {limit:.1} ({limit_what}) | {:.2} |",
+        ours / limit
+    );
+}
+
+/// A row whose cells are already formatted (latency triples, counts).
+pub fn text_row(what: &str, ours: &str, limit: &str, ratio: &str) {
+    println!("| {what} | {ours} | {limit} | {ratio} |");
+}
+
+/// The table's header.
+pub fn table_header() {
+    println!("| what | ours | limit (same run) | ratio |");
+    println!("|---|---|---|---|");
+}
+
+/// `d` in microseconds.
+pub fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// `d` in milliseconds.
+pub fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// This process's peak resident set, in KiB (0 if unknown).
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Cores this process may use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+}
+
+/// The CPU's model name.
+pub fn cpu_model() -> String {
+    let mut s = String::new();
+    if let Ok(mut f) = std::fs::File::open("/proc/cpuinfo") {
+        let _ = f.read_to_string(&mut s);
+    }
+    s.lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|m| m.trim().to_owned())
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+/// The 1-, 5- and 15-minute load averages, as `/proc/loadavg` has them: a
+/// figure taken while other work runs on the machine is depressed, and this
+/// says so.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// CPU time this process has used so far, user and system, all threads
+/// (including those that have exited). `/proc/self/stat` counts in clock
+/// ticks, which are 1/100 s on Linux (`USER_HZ`); zero if unknown.
+pub fn process_cpu() -> Duration {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name, which is in parentheses and
+            // may itself contain spaces: state is field 3, utime 14, stime 15.
+            let rest = &s[s.rfind(')')? + 1..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: u64 = fields.get(11)?.parse().ok()?;
+            let stime: u64 = fields.get(12)?.parse().ok()?;
+            Some(utime + stime)
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// `cpu` over `wall` as a share of every core, and per `count` operations:
+/// `"87 % of 2 cores, 412 µs CPU per answer"`.
+pub fn cpu_share(cpu: Duration, wall: Duration, count: u64, per: &str) -> String {
+    let share = cpu.as_secs_f64() / (wall.as_secs_f64() * cores() as f64) * 100.0;
+    format!(
+        "process CPU {share:.0} % of {} cores, {:.0} µs CPU per {per}",
+        cores(),
+        micros(cpu) / count.max(1) as f64
+    )
+}
+
+/// Request latencies, sorted, in microseconds.
+#[derive(Debug, Default, Clone)]
+pub struct Latencies {
+    sorted_us: Vec<u32>,
+}
+
+impl Latencies {
+    /// From unsorted samples.
+    pub fn new(mut samples_us: Vec<u32>) -> Self {
+        samples_us.sort_unstable();
+        Self {
+            sorted_us: samples_us,
+        }
+    }
+
+    /// The `p`-th percentile (0–100), nearest rank; zero with no samples.
+    pub fn percentile(&self, p: f64) -> Duration {
+        if self.sorted_us.is_empty() {
+            return Duration::ZERO;
+        }
+        let n = self.sorted_us.len();
+        let rank = ((p / 100.0) * n as f64).ceil() as usize;
+        let i = rank.clamp(1, n) - 1;
+        Duration::from_micros(u64::from(self.sorted_us[i]))
+    }
+
+    /// `p50 / p95 / p99 ms`.
+    pub fn triple(&self) -> String {
+        format!(
+            "{:.2} / {:.2} / {:.2} ms",
+            millis(self.percentile(50.0)),
+            millis(self.percentile(95.0)),
+            millis(self.percentile(99.0))
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let l = Latencies::new((1..=100).rev().collect());
+        assert_eq!(l.percentile(50.0), Duration::from_micros(50));
+        assert_eq!(l.percentile(99.0), Duration::from_micros(99));
+        assert_eq!(l.percentile(100.0), Duration::from_micros(100));
+        assert_eq!(l.percentile(0.0), Duration::from_micros(1));
+        assert_eq!(Latencies::default().percentile(50.0), Duration::ZERO);
+    }
+}
