@@ -80,20 +80,8 @@ impl Setup {
     }
 
     async fn inbox(&self) -> Vec<String> {
-        let inbox: Value = self
-            .app
-            .http
-            .get(self.app.url("/v1/inbox"))
-            .bearer_auth(&self.desk_token)
-            .send()
+        common::inbox(&self.app, &self.desk_token)
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        inbox["packets"]
-            .as_array()
-            .unwrap()
             .iter()
             .map(|p| p["packet_id"].as_str().unwrap().to_owned())
             .collect()
@@ -383,19 +371,8 @@ async fn restart_keeps_acknowledged_sends(db: Db) {
             "packet {id} byte-identical"
         );
     }
-    let inbox: Value = app
-        .http
-        .get(app.url("/v1/inbox"))
-        .bearer_auth(&desk_token)
-        .send()
+    let mut pending: Vec<String> = common::inbox(&app, &desk_token)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut pending: Vec<String> = inbox["packets"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|p| p["packet_id"].as_str().unwrap().to_owned())
         .collect();

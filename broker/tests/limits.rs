@@ -101,18 +101,7 @@ impl Setup {
     }
 
     async fn inbox_len(&self) -> usize {
-        let inbox: Value = self
-            .app
-            .http
-            .get(self.app.url("/v1/inbox"))
-            .bearer_auth(&self.desk_token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        inbox["packets"].as_array().unwrap().len()
+        common::inbox(&self.app, &self.desk_token).await.len()
     }
 
     /// Nothing stored: the inbox is empty, no ciphertext is held, and the

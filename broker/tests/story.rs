@@ -45,17 +45,7 @@ async fn story(db: Db) {
     );
 
     // Inbox.
-    let inbox: Value = app
-        .http
-        .get(app.url("/v1/inbox"))
-        .bearer_auth(&desk_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let entries = inbox["packets"].as_array().unwrap();
+    let entries = common::inbox(&app, &desk_token).await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["packet_id"], id.to_string());
     assert_eq!(entries[0]["from_desk"], "covic-intake");
@@ -96,17 +86,7 @@ async fn story(db: Db) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let inbox: Value = app
-        .http
-        .get(app.url("/v1/inbox"))
-        .bearer_auth(&desk_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(inbox["packets"].as_array().unwrap().is_empty());
+    assert!(common::inbox(&app, &desk_token).await.is_empty());
     let thread_view: Value = app
         .http
         .get(app.url(&format!("/v1/threads/{thread}")))

@@ -373,3 +373,24 @@ pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, code: &s
         "only error and message: {body}"
     );
 }
+
+/// GET `path` with a bearer token; the status and the JSON body (`Null` if
+/// the body is not JSON).
+pub async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+    let res = app
+        .http
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json::<Value>().await.unwrap_or(Value::Null))
+}
+
+/// The entries of a desk's inbox, oldest first.
+pub async fn inbox(app: &TestApp, token: &str) -> Vec<Value> {
+    let (status, body) = get_json(app, token, "/v1/inbox").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["packets"].as_array().expect("packets list").clone()
+}
