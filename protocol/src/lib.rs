@@ -5,7 +5,9 @@
 //! - [`envelope`]: the signed plaintext envelope inside the age encryption;
 //! - [`padding`]: the published ciphertext size buckets;
 //! - [`seal()`] and [`open()`]: sign-then-encrypt, and decrypt-then-verify;
-//! - [`header_check`]: the broker's key-less check of an age header.
+//! - [`header_check`]: the broker's key-less check of an age header;
+//! - [`directory`]: the signed, hash-chained directory log and its verifier;
+//! - [`role`]: device roles, shared by tokens and the directory.
 //!
 //! The byte layout is documented in `docs/protocol.md`.
 
@@ -13,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod directory;
 pub mod envelope;
 pub mod fingerprint;
 pub mod header_check;
@@ -20,6 +23,7 @@ pub mod ids;
 pub mod keys;
 mod open;
 pub mod padding;
+pub mod role;
 mod seal;
 
 pub use envelope::{AttachmentMeta, EnvelopeError, PacketHeader};
@@ -31,6 +35,7 @@ pub use open::{
     AttachmentSink, DiscardAttachments, KnownSenders, MemoryAttachments, OpenError, Opened,
     SenderDirectory, decrypt, open,
 };
+pub use role::{Role, RoleError};
 pub use seal::{
     Attachment, AttachmentSource, SealError, SealRequest, Sealed, Sender, seal, seal_with_progress,
 };

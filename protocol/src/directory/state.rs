@@ -1,0 +1,246 @@
+//! The directory as a replay of the log leaves it: root, desks, devices and
+//! their keys, token keys and the key-age policy. Built only by
+//! [`super::VerifiedLog`], so holding a `DirectoryState` means holding keys
+//! the administrators signed for.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::ids::{DeskId, DeviceId};
+use crate::keys::{RecipientKey, VerifyingKey};
+use crate::open::SenderDirectory;
+use crate::role::Role;
+
+/// A desk as the log created it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskRecord {
+    /// The desk's id.
+    pub id: DeskId,
+    /// Display name.
+    pub name: String,
+    /// ISO 3166-2:JP code, if given.
+    pub prefecture: Option<String>,
+    /// Comma-separated language tags, if given.
+    pub languages: Option<String>,
+    /// When the desk was created (entry time).
+    pub created_at: i64,
+}
+
+/// Whether a device may still take part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceStatus {
+    /// Enrolled and not revoked.
+    Active,
+    /// Revoked: no packets are encrypted to it, its signatures are refused,
+    /// and it can never come back (a new enrollment needs a new device id).
+    Revoked,
+}
+
+/// A device as the log enrolled, rotated and perhaps revoked it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// The device's id.
+    pub id: DeviceId,
+    /// Its desk (admins may have none).
+    pub desk: Option<DeskId>,
+    /// Its role.
+    pub role: Role,
+    /// Its current signing key.
+    pub signing_key: VerifyingKey,
+    /// Its current age recipient: the only one new packets are encrypted to.
+    pub age_recipient: RecipientKey,
+    /// Signing keys it used before its rotations, oldest first, so packets
+    /// signed before a rotation still verify.
+    pub past_signing_keys: Vec<VerifyingKey>,
+    /// Active or revoked.
+    pub status: DeviceStatus,
+    /// When it was enrolled (entry time).
+    pub enrolled_at: i64,
+    /// When its keys last rotated, if ever.
+    pub rotated_at: Option<i64>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<i64>,
+}
+
+impl DeviceRecord {
+    /// Whether the device is active.
+    pub fn is_active(&self) -> bool {
+        self.status == DeviceStatus::Active
+    }
+
+    /// When the current keys were set: the last rotation, or enrollment.
+    pub fn keys_since(&self) -> i64 {
+        self.rotated_at.unwrap_or(self.enrolled_at)
+    }
+
+    /// Whether `key` is the current or a past signing key of this device.
+    pub fn has_signing_key(&self, key: &VerifyingKey) -> bool {
+        self.signing_key == *key || self.past_signing_keys.contains(key)
+    }
+
+    /// Whether the current keys are older than `max_age_secs` at `now`.
+    pub fn keys_expired(&self, now: i64, max_age_secs: u64) -> bool {
+        i128::from(now) - i128::from(self.keys_since()) > i128::from(max_age_secs)
+    }
+}
+
+/// One broker token-signing key, in the order the log introduced them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenKey {
+    /// The `kid` tokens carry.
+    pub kid: String,
+    /// The Ed25519 public key.
+    pub public_key: VerifyingKey,
+    /// When the log introduced it.
+    pub since: i64,
+}
+
+/// The state a verified log replays to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryState {
+    pub(super) root: VerifyingKey,
+    pub(super) past_roots: Vec<VerifyingKey>,
+    pub(super) desks: BTreeMap<DeskId, DeskRecord>,
+    pub(super) devices: BTreeMap<DeviceId, DeviceRecord>,
+    pub(super) token_keys: Vec<TokenKey>,
+    pub(super) max_key_age_secs: Option<u64>,
+    /// Every device signing key ever enrolled or rotated in, to its device:
+    /// keys are never shared or reused, so a key names at most one device.
+    pub(super) key_owner: HashMap<VerifyingKey, DeviceId>,
+}
+
+impl DirectoryState {
+    pub(super) fn new(root: VerifyingKey) -> Self {
+        Self {
+            root,
+            past_roots: Vec::new(),
+            desks: BTreeMap::new(),
+            devices: BTreeMap::new(),
+            token_keys: Vec::new(),
+            max_key_age_secs: None,
+            key_owner: HashMap::new(),
+        }
+    }
+
+    /// The current admin root key.
+    pub fn root(&self) -> &VerifyingKey {
+        &self.root
+    }
+
+    /// Root keys replaced by `RootRotated`, oldest first.
+    pub fn past_roots(&self) -> &[VerifyingKey] {
+        &self.past_roots
+    }
+
+    /// Every desk, by id.
+    pub fn desks(&self) -> &BTreeMap<DeskId, DeskRecord> {
+        &self.desks
+    }
+
+    /// One desk.
+    pub fn desk(&self, desk: &DeskId) -> Option<&DeskRecord> {
+        self.desks.get(desk)
+    }
+
+    /// Every device ever enrolled (revoked ones included), by id.
+    pub fn devices(&self) -> &BTreeMap<DeviceId, DeviceRecord> {
+        &self.devices
+    }
+
+    /// One device, active or revoked.
+    pub fn device(&self, device: &DeviceId) -> Option<&DeviceRecord> {
+        self.devices.get(device)
+    }
+
+    /// The active devices of a desk.
+    pub fn active_devices_of<'a>(
+        &'a self,
+        desk: &'a DeskId,
+    ) -> impl Iterator<Item = &'a DeviceRecord> + 'a {
+        self.devices
+            .values()
+            .filter(move |d| d.is_active() && d.desk.as_ref() == Some(desk))
+    }
+
+    /// The active admin devices: with the root, the keys that may sign
+    /// entries.
+    pub fn admins(&self) -> impl Iterator<Item = &DeviceRecord> {
+        self.devices
+            .values()
+            .filter(|d| d.is_active() && d.role == Role::Admin)
+    }
+
+    /// The active admin device whose *current* signing key is `key`.
+    pub fn admin_with_key(&self, key: &VerifyingKey) -> Option<&DeviceRecord> {
+        let id = self.key_owner.get(key)?;
+        self.devices
+            .get(id)
+            .filter(|d| d.is_active() && d.role == Role::Admin && d.signing_key == *key)
+    }
+
+    /// Whether `key` may sign an ordinary entry: the root, or an active admin
+    /// device's current key.
+    pub fn is_administrator(&self, key: &VerifyingKey) -> bool {
+        *key == self.root || self.admin_with_key(key).is_some()
+    }
+
+    /// Broker token-signing keys, oldest first; the last is the current one.
+    pub fn token_keys(&self) -> &[TokenKey] {
+        &self.token_keys
+    }
+
+    /// The token key with this `kid`.
+    pub fn token_key(&self, kid: &str) -> Option<&TokenKey> {
+        self.token_keys.iter().find(|k| k.kid == kid)
+    }
+
+    /// The key-age limit the log sets, if any.
+    pub fn max_key_age_secs(&self) -> Option<u64> {
+        self.max_key_age_secs
+    }
+
+    /// The age recipients to encrypt to for `desk` at time `now`: its active
+    /// devices' current recipients, sorted and without repeats (as the packet
+    /// header requires), skipping devices whose keys are older than the
+    /// limit. The limit is the stricter of the log's `KeyAgePolicy` and
+    /// `max_age_secs` (a caller's own limit; `None` for the log's alone).
+    ///
+    /// An empty answer means nobody at the desk can be written to now; the
+    /// caller must refuse to send rather than fall back to any other source.
+    pub fn encryption_keys(
+        &self,
+        desk: &DeskId,
+        now: i64,
+        max_age_secs: Option<u64>,
+    ) -> Vec<RecipientKey> {
+        let limit = match (self.max_key_age_secs, max_age_secs) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let mut keys: Vec<RecipientKey> = self
+            .active_devices_of(desk)
+            .filter(|d| limit.is_none_or(|max| !d.keys_expired(now, max)))
+            .map(|d| d.age_recipient.clone())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// Whether `key` is a signing key (current, or from before a rotation) of
+    /// the *active* device `device`, which belongs to `desk`.
+    ///
+    /// A revoked device's keys are refused outright, even for packets it
+    /// signed before it was revoked: a packet's time is the sender's claim,
+    /// so a thief holding a revoked laptop could otherwise backdate packets.
+    pub fn is_sender_key(&self, device: &DeviceId, desk: &DeskId, key: &VerifyingKey) -> bool {
+        self.devices.get(device).is_some_and(|d| {
+            d.is_active() && d.desk.as_ref() == Some(desk) && d.has_signing_key(key)
+        })
+    }
+}
+
+impl SenderDirectory for DirectoryState {
+    fn is_sender_key(&self, device: &DeviceId, desk: &DeskId, key: &VerifyingKey) -> bool {
+        DirectoryState::is_sender_key(self, device, desk, key)
+    }
+}

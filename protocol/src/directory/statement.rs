@@ -1,0 +1,489 @@
+//! The statements a directory entry can carry, their canonical encoding, and
+//! the device's proof of possession that an enrollment carries.
+
+use crate::ids::{DeskId, DeviceId};
+use crate::keys::{RecipientKey, SigningKey, VerifyingKey};
+use crate::role::Role;
+
+use super::error::DirectoryError;
+use super::wire::{Cursor, malformed, put_opt_str8, put_str8};
+
+/// Prefixed to what a device signs to prove it holds the keys an enrollment
+/// names. Distinct from every other signature domain, so an enrollment proof
+/// can never be replayed as a packet, an auth challenge or a log entry.
+pub const ENROLLMENT_DOMAIN: &[u8] = b"referral-broker device enrollment v1\0";
+
+/// Longest desk display name, in bytes of UTF-8 (it is a `str8`).
+pub const MAX_DESK_NAME_LEN: usize = 255;
+/// Longest token key id.
+pub const MAX_KID_LEN: usize = 64;
+
+/// One change to the directory. The tag byte of each kind is fixed forever.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statement {
+    /// Entry 0: names the root key. Signed by that root itself.
+    Genesis {
+        /// The admin root's signing key, whose fingerprint clients pin.
+        root: VerifyingKey,
+    },
+    /// A new desk.
+    DeskCreated {
+        /// The desk's id, unique in the log.
+        desk: DeskId,
+        /// Display name (1–255 bytes, no control characters, no surrounding
+        /// spaces).
+        name: String,
+        /// ISO 3166-2:JP code, `JP-01` to `JP-47`.
+        prefecture: Option<String>,
+        /// Comma-separated language tags (`ja,en,vi`).
+        languages: Option<String>,
+    },
+    /// A device joins, with its keys, approved by an administrator.
+    DeviceEnrolled {
+        /// The device's id, unique in the log (never reused, even after a
+        /// revocation).
+        device: DeviceId,
+        /// Its desk; required unless the role is `admin`.
+        desk: Option<DeskId>,
+        /// Its role.
+        role: Role,
+        /// Its Ed25519 signing key.
+        signing_key: VerifyingKey,
+        /// Its age recipient.
+        age_recipient: RecipientKey,
+        /// The device's own signature (by `signing_key`) over
+        /// [`enrollment_message`]: proof that the device holds the key, so an
+        /// administrator cannot enroll someone else's key by mistake.
+        device_signature: [u8; 64],
+    },
+    /// A device replaces its keys. Co-signed by the device's current key.
+    DeviceRotated {
+        /// The device.
+        device: DeviceId,
+        /// Its new signing key (the old one stays valid for old packets).
+        signing_key: VerifyingKey,
+        /// Its new age recipient.
+        age_recipient: RecipientKey,
+    },
+    /// A device is revoked, for good.
+    DeviceRevoked {
+        /// The device.
+        device: DeviceId,
+    },
+    /// The root hands over to a new key. Signed by the current root and
+    /// co-signed by the new one.
+    RootRotated {
+        /// The new root key.
+        new_root: VerifyingKey,
+    },
+    /// The broker's token-signing key rotates; tokens name it by `kid`.
+    TokenKeyRotated {
+        /// Key id, 1–64 characters of `A-Z a-z 0-9 . _ -`, unique in the log.
+        kid: String,
+        /// The broker's new Ed25519 token-signing public key.
+        public_key: VerifyingKey,
+    },
+    /// The longest a device key may be used for encryption before it must be
+    /// rotated; `0` lifts the limit.
+    KeyAgePolicy {
+        /// Seconds since enrollment or last rotation.
+        max_age_secs: u64,
+    },
+}
+
+mod tag {
+    pub const GENESIS: u8 = 0x00;
+    pub const DESK_CREATED: u8 = 0x01;
+    pub const DEVICE_ENROLLED: u8 = 0x02;
+    pub const DEVICE_ROTATED: u8 = 0x03;
+    pub const DEVICE_REVOKED: u8 = 0x04;
+    pub const ROOT_ROTATED: u8 = 0x05;
+    pub const TOKEN_KEY_ROTATED: u8 = 0x06;
+    pub const KEY_AGE_POLICY: u8 = 0x07;
+}
+
+impl Statement {
+    /// A short name for the kind of statement (for listings and logs).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Statement::Genesis { .. } => "genesis",
+            Statement::DeskCreated { .. } => "desk_created",
+            Statement::DeviceEnrolled { .. } => "device_enrolled",
+            Statement::DeviceRotated { .. } => "device_rotated",
+            Statement::DeviceRevoked { .. } => "device_revoked",
+            Statement::RootRotated { .. } => "root_rotated",
+            Statement::TokenKeyRotated { .. } => "token_key_rotated",
+            Statement::KeyAgePolicy { .. } => "key_age_policy",
+        }
+    }
+
+    /// Checks the value rules the encoding relies on (lengths, formats), so
+    /// that every statement that validates has exactly one encoding and
+    /// decodes back to itself.
+    pub fn validate(&self) -> Result<(), DirectoryError> {
+        match self {
+            Statement::DeskCreated {
+                name,
+                prefecture,
+                languages,
+                ..
+            } => {
+                check_desk_name(name)?;
+                if let Some(p) = prefecture {
+                    check_prefecture(p)?;
+                }
+                if let Some(l) = languages {
+                    check_languages(l)?;
+                }
+                Ok(())
+            }
+            Statement::TokenKeyRotated { kid, .. } => check_kid(kid),
+            // Ids and keys are parsed types: valid by construction.
+            _ => Ok(()),
+        }
+    }
+
+    /// Appends the canonical encoding. [`Statement::validate`] must hold.
+    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
+        match self {
+            Statement::Genesis { root } => {
+                out.push(tag::GENESIS);
+                out.extend_from_slice(root.as_bytes());
+            }
+            Statement::DeskCreated {
+                desk,
+                name,
+                prefecture,
+                languages,
+            } => {
+                out.push(tag::DESK_CREATED);
+                put_str8(out, desk.as_str());
+                put_str8(out, name);
+                put_opt_str8(out, prefecture.as_deref());
+                put_opt_str8(out, languages.as_deref());
+            }
+            Statement::DeviceEnrolled {
+                device,
+                desk,
+                role,
+                signing_key,
+                age_recipient,
+                device_signature,
+            } => {
+                out.push(tag::DEVICE_ENROLLED);
+                put_device_fields(
+                    out,
+                    device,
+                    desk.as_ref(),
+                    *role,
+                    signing_key,
+                    age_recipient,
+                );
+                out.extend_from_slice(device_signature);
+            }
+            Statement::DeviceRotated {
+                device,
+                signing_key,
+                age_recipient,
+            } => {
+                out.push(tag::DEVICE_ROTATED);
+                out.extend_from_slice(device.as_bytes());
+                out.extend_from_slice(signing_key.as_bytes());
+                put_str8(out, age_recipient.as_str());
+            }
+            Statement::DeviceRevoked { device } => {
+                out.push(tag::DEVICE_REVOKED);
+                out.extend_from_slice(device.as_bytes());
+            }
+            Statement::RootRotated { new_root } => {
+                out.push(tag::ROOT_ROTATED);
+                out.extend_from_slice(new_root.as_bytes());
+            }
+            Statement::TokenKeyRotated { kid, public_key } => {
+                out.push(tag::TOKEN_KEY_ROTATED);
+                put_str8(out, kid);
+                out.extend_from_slice(public_key.as_bytes());
+            }
+            Statement::KeyAgePolicy { max_age_secs } => {
+                out.push(tag::KEY_AGE_POLICY);
+                out.extend_from_slice(&max_age_secs.to_be_bytes());
+            }
+        }
+    }
+
+    /// Reads one statement, refusing unknown tags and non-canonical values.
+    pub(crate) fn decode_from(r: &mut Cursor<'_>) -> Result<Self, DirectoryError> {
+        let statement = match r.u8()? {
+            tag::GENESIS => Statement::Genesis {
+                root: VerifyingKey(r.array()?),
+            },
+            tag::DESK_CREATED => Statement::DeskCreated {
+                desk: desk(r.str8()?)?,
+                name: r.str8()?.to_owned(),
+                prefecture: r.opt_str8()?.map(str::to_owned),
+                languages: r.opt_str8()?.map(str::to_owned),
+            },
+            tag::DEVICE_ENROLLED => {
+                let device = device(r.array()?)?;
+                let desk = r.opt_str8()?.map(desk).transpose()?;
+                let role = Role::from_wire_code(r.u8()?).ok_or(malformed("unknown role"))?;
+                Statement::DeviceEnrolled {
+                    device,
+                    desk,
+                    role,
+                    signing_key: VerifyingKey(r.array()?),
+                    age_recipient: recipient(r.str8()?)?,
+                    device_signature: r.array()?,
+                }
+            }
+            tag::DEVICE_ROTATED => Statement::DeviceRotated {
+                device: device(r.array()?)?,
+                signing_key: VerifyingKey(r.array()?),
+                age_recipient: recipient(r.str8()?)?,
+            },
+            tag::DEVICE_REVOKED => Statement::DeviceRevoked {
+                device: device(r.array()?)?,
+            },
+            tag::ROOT_ROTATED => Statement::RootRotated {
+                new_root: VerifyingKey(r.array()?),
+            },
+            tag::TOKEN_KEY_ROTATED => Statement::TokenKeyRotated {
+                kid: r.str8()?.to_owned(),
+                public_key: VerifyingKey(r.array()?),
+            },
+            tag::KEY_AGE_POLICY => Statement::KeyAgePolicy {
+                max_age_secs: r.u64()?,
+            },
+            _ => return Err(malformed("unknown statement tag")),
+        };
+        statement.validate()?;
+        Ok(statement)
+    }
+}
+
+/// The exact bytes a device signs to prove it holds the keys it asks to be
+/// enrolled with: `ENROLLMENT_DOMAIN || device (16) || desk (opt str8) ||
+/// role (u8) || signing_key (32) || age_recipient (str8)`.
+///
+/// Binding the device id, desk and role (not just the keys) stops an
+/// administrator, or a broker relaying requests, from reusing one device's
+/// proof to enroll its keys under another id, desk or role.
+pub fn enrollment_message(
+    device: &DeviceId,
+    desk: Option<&DeskId>,
+    role: Role,
+    signing_key: &VerifyingKey,
+    age_recipient: &RecipientKey,
+) -> Vec<u8> {
+    let mut m = Vec::with_capacity(ENROLLMENT_DOMAIN.len() + 200);
+    m.extend_from_slice(ENROLLMENT_DOMAIN);
+    put_device_fields(&mut m, device, desk, role, signing_key, age_recipient);
+    m
+}
+
+/// The device's proof of possession for a `DeviceEnrolled` statement, made on
+/// the device with its own signing key (whose public half must be
+/// `signing_key`, or the enrollment will not verify).
+pub fn enrollment_proof(
+    device: &DeviceId,
+    desk: Option<&DeskId>,
+    role: Role,
+    signing_key: &VerifyingKey,
+    age_recipient: &RecipientKey,
+    key: &SigningKey,
+) -> [u8; 64] {
+    key.sign(&enrollment_message(
+        device,
+        desk,
+        role,
+        signing_key,
+        age_recipient,
+    ))
+}
+
+fn put_device_fields(
+    out: &mut Vec<u8>,
+    device: &DeviceId,
+    desk: Option<&DeskId>,
+    role: Role,
+    signing_key: &VerifyingKey,
+    age_recipient: &RecipientKey,
+) {
+    out.extend_from_slice(device.as_bytes());
+    put_opt_str8(out, desk.map(DeskId::as_str));
+    out.push(role.wire_code());
+    out.extend_from_slice(signing_key.as_bytes());
+    put_str8(out, age_recipient.as_str());
+}
+
+fn desk(s: &str) -> Result<DeskId, DirectoryError> {
+    s.parse().map_err(|_| malformed("bad desk id"))
+}
+
+fn device(bytes: [u8; 16]) -> Result<DeviceId, DirectoryError> {
+    DeviceId::from_bytes(bytes).map_err(|_| malformed("bad device id"))
+}
+
+fn recipient(s: &str) -> Result<RecipientKey, DirectoryError> {
+    s.parse().map_err(|_| malformed("bad age recipient"))
+}
+
+fn check_desk_name(name: &str) -> Result<(), DirectoryError> {
+    // Names are shown to people choosing where to send a referral: no
+    // control characters (terminal escapes), and one spelling (no padding).
+    let ok = !name.is_empty()
+        && name.len() <= MAX_DESK_NAME_LEN
+        && name.trim() == name
+        && !name.chars().any(char::is_control);
+    if ok {
+        Ok(())
+    } else {
+        Err(malformed(
+            "desk name must be 1-255 bytes, without control characters or surrounding spaces",
+        ))
+    }
+}
+
+fn check_prefecture(p: &str) -> Result<(), DirectoryError> {
+    let ok = p.len() == 5
+        && p.starts_with("JP-")
+        && p[3..].bytes().all(|b| b.is_ascii_digit())
+        && (1..=47).contains(&p[3..].parse::<u8>().unwrap_or(0));
+    if ok {
+        Ok(())
+    } else {
+        Err(malformed(
+            "prefecture must be an ISO 3166-2:JP code, JP-01 to JP-47",
+        ))
+    }
+}
+
+fn check_languages(l: &str) -> Result<(), DirectoryError> {
+    let tag_ok = |t: &str| {
+        (2..=35).contains(&t.len())
+            && t.as_bytes()[0].is_ascii_alphabetic()
+            && !t.ends_with('-')
+            && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if l.len() <= 255 && l.split(',').all(tag_ok) {
+        Ok(())
+    } else {
+        Err(malformed(
+            "languages must be comma-separated language tags (ja,en,vi), at most 255 bytes",
+        ))
+    }
+}
+
+fn check_kid(kid: &str) -> Result<(), DirectoryError> {
+    let ok = (1..=MAX_KID_LEN).contains(&kid.len())
+        && kid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(malformed(
+            "token key id must be 1-64 characters of A-Z a-z 0-9 . _ -",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(s: &Statement) -> Statement {
+        let mut out = Vec::new();
+        s.encode_into(&mut out);
+        let mut r = Cursor::new(&out);
+        let back = Statement::decode_from(&mut r).unwrap();
+        r.finish().unwrap();
+        back
+    }
+
+    fn desk_created(name: &str, prefecture: Option<&str>, languages: Option<&str>) -> Statement {
+        Statement::DeskCreated {
+            desk: "shinjuku-iea".parse().unwrap(),
+            name: name.to_owned(),
+            prefecture: prefecture.map(str::to_owned),
+            languages: languages.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn desk_fields_are_checked() {
+        let ok = desk_created(
+            "新宿区国際交流協会",
+            Some("JP-13"),
+            Some("ja,en,vi,zh-Hant"),
+        );
+        assert!(ok.validate().is_ok());
+        assert_eq!(round_trip(&ok), ok);
+        for bad in [
+            desk_created("", None, None),
+            desk_created(" padded", None, None),
+            desk_created("esc\u{1b}[2J", None, None),
+            desk_created(&"x".repeat(256), None, None),
+            desk_created("ok", Some("JP-00"), None),
+            desk_created("ok", Some("JP-48"), None),
+            desk_created("ok", Some("jp-13"), None),
+            desk_created("ok", Some("JP-+1"), None),
+            desk_created("ok", None, Some("")),
+            desk_created("ok", None, Some("ja,,en")),
+            desk_created("ok", None, Some("ja, en")),
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn kids_are_checked() {
+        let key = VerifyingKey([7; 32]);
+        let s = |kid: &str| Statement::TokenKeyRotated {
+            kid: kid.to_owned(),
+            public_key: key,
+        };
+        assert!(s("2026-01.a_b").validate().is_ok());
+        assert!(s("").validate().is_err());
+        assert!(s("a b").validate().is_err());
+        assert!(s(&"k".repeat(65)).validate().is_err());
+    }
+
+    #[test]
+    fn unknown_tags_and_roles_are_refused() {
+        let mut r = Cursor::new(&[0x08]);
+        assert!(Statement::decode_from(&mut r).is_err());
+        let s = Statement::DeviceEnrolled {
+            device: DeviceId::random(),
+            desk: None,
+            role: Role::Admin,
+            signing_key: VerifyingKey([1; 32]),
+            age_recipient: RecipientKey::of(&age::x25519::Identity::generate()),
+            device_signature: [2; 64],
+        };
+        let mut out = Vec::new();
+        s.encode_into(&mut out);
+        // tag, device id (16), desk flag (0): the role byte is at 18.
+        assert_eq!(out[18], Role::Admin.wire_code());
+        out[18] = 9;
+        assert!(Statement::decode_from(&mut Cursor::new(&out)).is_err());
+        out[18] = Role::Admin.wire_code();
+        out[17] = 2; // an option flag other than 0/1
+        assert!(Statement::decode_from(&mut Cursor::new(&out)).is_err());
+    }
+
+    #[test]
+    fn enrollment_proof_binds_every_field() {
+        let key = SigningKey::generate().unwrap();
+        let vk = key.verifying_key();
+        let device = DeviceId::random();
+        let desk: DeskId = "covic-intake".parse().unwrap();
+        let rcpt = RecipientKey::of(&age::x25519::Identity::generate());
+        let sig = enrollment_proof(&device, Some(&desk), Role::Desk, &vk, &rcpt, &key);
+        let msg = |d, desk, role| enrollment_message(d, desk, role, &vk, &rcpt);
+        assert!(vk.verify(&msg(&device, Some(&desk), Role::Desk), &sig));
+        assert!(!vk.verify(&msg(&device, Some(&desk), Role::Admin), &sig));
+        assert!(!vk.verify(&msg(&device, None, Role::Desk), &sig));
+        assert!(!vk.verify(&msg(&DeviceId::random(), Some(&desk), Role::Desk), &sig));
+    }
+}
