@@ -32,16 +32,8 @@ pub struct Desk {
     pub created_at: UnixTime,
 }
 
-/// What a device may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Writes referrals and follows them.
-    Caseworker,
-    /// Receives referrals at a partner desk.
-    Desk,
-    /// Manages desks, devices and keys.
-    Admin,
-}
+/// What a device may do (the protocol's one definition).
+pub use referral_protocol::Role;
 
 /// A device's state. Only `Active` devices get tokens or new packets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

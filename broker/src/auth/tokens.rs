@@ -10,7 +10,7 @@ use std::sync::{Arc, Once};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use referral_protocol::{DeskId, DeviceId, SigningKey};
-use referral_store::{Device, Role, Store, StoreError, TokenKey, UnixTime};
+use referral_store::{Device, Store, StoreError, TokenKey, UnixTime};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -184,7 +184,7 @@ impl TokenService {
             nbf: None,
             jti: uuid::Uuid::new_v4().to_string(),
             desk: device.desk.as_ref().map(|d| d.to_string()),
-            role: role_name(device.role).to_owned(),
+            role: device.role.as_str().to_owned(),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(current.kid.clone());
@@ -278,15 +278,6 @@ pub struct Verified {
     pub desk: Option<DeskId>,
     /// Its role, as issued.
     pub role: String,
-}
-
-/// The role's name in tokens and the API.
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Caseworker => "caseworker",
-        Role::Desk => "desk",
-        Role::Admin => "admin",
-    }
 }
 
 fn load_key(k: &TokenKey) -> Result<LoadedKey, TokenError> {

@@ -10,7 +10,6 @@ use referral_protocol::{DeskId, DeviceId, Fingerprint, RecipientKey, VerifyingKe
 use referral_store::{Desk, Device, DeviceState, Role};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::tokens::role_name;
 use crate::auth::{AdminUser, AuthUser};
 use crate::bootstrap::code_hash;
 use crate::error::{ApiError, ApiJson, ApiPath};
@@ -152,23 +151,20 @@ pub struct NewDeviceRequest {
 }
 
 fn parse_role(role: &str) -> Result<Role, ApiError> {
-    match role {
-        "caseworker" => Ok(Role::Caseworker),
-        "desk" => Ok(Role::Desk),
-        "admin" => Ok(Role::Admin),
-        _ => Err(ApiError::client(
+    role.parse().map_err(|e: referral_protocol::RoleError| {
+        ApiError::client(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_role",
-            "role must be caseworker, desk or admin",
-        )),
-    }
+            e.to_string(),
+        )
+    })
 }
 
 pub(crate) fn device_view(d: &Device) -> DeviceView {
     DeviceView {
         device_id: d.id,
         desk: d.desk.clone(),
-        role: role_name(d.role).to_owned(),
+        role: d.role.as_str().to_owned(),
         signing_key: d.signing_key,
         age_recipient: d.age_recipient.clone(),
         state: match d.state {

@@ -11,7 +11,6 @@
 //! caught instead of showing a fingerprint that does not match the keys the
 //! device really uses.
 
-use std::fmt;
 use std::fs;
 use std::io::Read;
 use std::path::Path;
@@ -31,27 +30,9 @@ const FORMAT_VERSION: u32 = 1;
 /// is refused before parsing rather than read into memory.
 const MAX_LEN: u64 = 64 * 1024;
 
-/// A device's role at its desk, set when it is enrolled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Writes referrals and follows them.
-    Caseworker,
-    /// A partner desk member: receives and answers referrals.
-    Desk,
-    /// Creates desks, enrolls and revokes devices, rotates keys.
-    Admin,
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Role::Caseworker => "caseworker",
-            Role::Desk => "desk",
-            Role::Admin => "admin",
-        })
-    }
-}
+/// A device's role at its desk, set when it is enrolled: the protocol's
+/// one definition, so the CLI, tokens and the directory spell it alike.
+pub use referral_protocol::Role;
 
 /// The public halves of the device's current key pair.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
