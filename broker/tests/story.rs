@@ -24,7 +24,8 @@ async fn story(db: Db) {
 
     // Send.
     let (id, thread) = (PacketId::random(), ThreadId::random());
-    let content = br#"{"schema":"referral.v1","case":{"summary":"story canary"}}"#;
+    let content =
+        br#"{"schema":"referral.v1","case":{"summary":"Nguyen Thi Canary-7f3a, 080-1234-5678"}}"#;
     let packet = caseworker.seal_to(&desk, id, thread, content);
     let (status, receipt) = post_packet(
         &app,
@@ -106,6 +107,17 @@ async fn story(db: Db) {
         .collect();
     assert_eq!(statuses, ["sent", "received"]);
 
+    // The broker holds ciphertext only: no word of the referral, in any
+    // common encoding, is anywhere in its data directory (database, WAL,
+    // spool, bootstrap file). PostgreSQL's files are the server's; the
+    // hardening issue scans those.
+    if db == Db::Sqlite {
+        assert_no_plaintext(
+            &app.data_dir,
+            &["Canary-7f3a", "080-1234-5678", "Nguyen Thi"],
+        );
+    }
+
     // Purge: the ciphertext is gone, and the id can never be reused. The
     // store keeps acknowledgement times rounded up to the hour, so "after
     // the grace period" is at most two hours from now.
@@ -135,9 +147,89 @@ async fn story(db: Db) {
     common::assert_error(status, &body, 410, "packet_id_purged");
 }
 
+/// Scans every file under `dir` for each canary, raw and in base64 (at all
+/// three alignments), hex and UTF-16LE.
+fn assert_no_plaintext(dir: &std::path::Path, canaries: &[&str]) {
+    use base64::Engine;
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    assert!(
+        files.iter().any(|f| f.ends_with("broker.db")),
+        "scan must cover broker.db"
+    );
+    for canary in canaries {
+        let mut forms: Vec<Vec<u8>> = vec![
+            canary.as_bytes().to_vec(),
+            hex::encode(canary).into_bytes(),
+            canary
+                .encode_utf16()
+                .flat_map(|u| u.to_le_bytes())
+                .collect(),
+        ];
+        for shift in 0..3 {
+            // base64 of the canary preceded by 0-2 bytes, minus the edges
+            // that depend on the neighbours.
+            let padded: Vec<u8> = std::iter::repeat_n(b' ', shift)
+                .chain(canary.bytes())
+                .collect();
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&padded);
+            let stable = &b64[4..b64.len().saturating_sub(4)];
+            forms.push(stable.as_bytes().to_vec());
+        }
+        for file in &files {
+            let bytes = std::fs::read(file).unwrap();
+            for form in &forms {
+                assert!(
+                    !bytes.windows(form.len()).any(|w| w == form.as_slice()),
+                    "{} contains a form of {canary:?}",
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
 /// A second handle on the same database (what `referral-broker purge` does).
 async fn app_store(app: &TestApp) -> std::sync::Arc<dyn referral_store::Store> {
     referral_broker::app::open_store(&app.config).await.unwrap()
+}
+
+/// The scan finds what it looks for (a negative control), in each form.
+#[test]
+fn the_plaintext_scan_catches_every_form() {
+    use base64::Engine;
+    let canary = "Canary-7f3a";
+    let forms = [
+        format!("xx{canary}yy").into_bytes(),
+        base64::engine::general_purpose::STANDARD
+            .encode(format!("a{canary}bc"))
+            .into_bytes(),
+        hex::encode(canary).into_bytes(),
+        canary
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect(),
+    ];
+    for form in forms {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("broker.db"), &form).unwrap();
+        let caught = std::panic::catch_unwind(|| assert_no_plaintext(dir.path(), &[canary]));
+        assert!(
+            caught.is_err(),
+            "missed {:?}",
+            String::from_utf8_lossy(&form)
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
