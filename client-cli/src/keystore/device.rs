@@ -11,8 +11,6 @@
 //! caught instead of showing a fingerprint that does not match the keys the
 //! device really uses.
 
-use std::fs;
-use std::io::Read;
 use std::path::Path;
 
 use referral_protocol::{DeskId, DeviceId, Fingerprint, RecipientKey, VerifyingKey};
@@ -103,30 +101,11 @@ impl DeviceRecord {
 
     /// Reads and checks `home/device.json`.
     pub fn load(home: &Path) -> Result<Self, KeystoreError> {
-        let path = home.join(DEVICE_FILE);
-        let file = match fs::File::open(&path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(KeystoreError::NotInitialized {
-                    home: home.to_path_buf(),
-                });
-            }
-            Err(source) => {
-                return Err(KeystoreError::Io {
-                    action: "open",
-                    path,
-                    source,
-                });
-            }
+        let Some(bytes) = super::read_bounded(&home.join(DEVICE_FILE), MAX_LEN)? else {
+            return Err(KeystoreError::NotInitialized {
+                home: home.to_path_buf(),
+            });
         };
-        let mut bytes = Vec::new();
-        file.take(MAX_LEN + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|source| KeystoreError::Io {
-                action: "read",
-                path: path.clone(),
-                source,
-            })?;
         if bytes.len() as u64 > MAX_LEN {
             return Err(KeystoreError::CorruptDevice {
                 reason: format!("larger than {MAX_LEN} bytes"),

@@ -505,33 +505,41 @@ fn create_home(home: &Path) -> Result<(), KeystoreError> {
 
 fn read_keystore(home: &Path) -> Result<Vec<u8>, KeystoreError> {
     let path = home.join(KEYSTORE_FILE);
-    let file = match fs::File::open(&path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(KeystoreError::MissingKeystore { path });
-        }
-        Err(source) => {
-            return Err(KeystoreError::Io {
-                action: "open",
-                path,
-                source,
-            });
-        }
+    let Some(bytes) = read_bounded(&path, MAX_KEYSTORE_LEN)? else {
+        return Err(KeystoreError::MissingKeystore { path });
     };
-    let mut bytes = Vec::new();
-    file.take(MAX_KEYSTORE_LEN + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|source| KeystoreError::Io {
-            action: "read",
-            path,
-            source,
-        })?;
     if bytes.len() as u64 > MAX_KEYSTORE_LEN {
         return Err(KeystoreError::CorruptKeystore {
             reason: format!("larger than {MAX_KEYSTORE_LEN} bytes"),
         });
     }
     Ok(bytes)
+}
+
+/// Reads at most `max + 1` bytes of `path` (so the caller can tell "too
+/// large" without reading a huge file into memory); `None` if it does not
+/// exist.
+pub(super) fn read_bounded(path: &Path, max: u64) -> Result<Option<Vec<u8>>, KeystoreError> {
+    let file = match fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(KeystoreError::Io {
+                action: "open",
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| KeystoreError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(Some(bytes))
 }
 
 #[cfg(test)]
