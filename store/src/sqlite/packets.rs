@@ -27,7 +27,7 @@ pub(super) async fn put(
     {
         return Ok(PutOutcome::UnknownDesk);
     }
-    if let Some(stored) = meta(conn, &packet.id).await? {
+    if let Some(stored) = meta(&mut *conn, &packet.id).await? {
         return Ok(same_or_conflict(stored, &packet));
     }
     if tombstoned(conn, &packet.id).await? {
@@ -68,8 +68,9 @@ fn stored_meta(p: NewPacket) -> PacketMeta {
     }
 }
 
-pub(super) async fn meta(
-    conn: &mut SqliteConnection,
+/// One packet's metadata, on the writer's connection or the read pool.
+pub(super) async fn meta<'e>(
+    conn: impl sqlx::SqliteExecutor<'e>,
     id: &PacketId,
 ) -> Result<Option<PacketMeta>, StoreError> {
     let row = sqlx::query(concat!(
@@ -226,7 +227,7 @@ pub(super) async fn ack(
     desk: &DeskId,
     now: UnixTime,
 ) -> Result<AckOutcome, StoreError> {
-    let Some(m) = meta(conn, id).await? else {
+    let Some(m) = meta(&mut *conn, id).await? else {
         return Ok(AckOutcome::NotFound);
     };
     if m.recipient_desk != *desk {

@@ -91,15 +91,7 @@ pub(super) async fn packet(
     pool: &SqlitePool,
     id: &PacketId,
 ) -> Result<Option<PacketMeta>, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        packet_columns!(),
-        " FROM packets WHERE id = ?"
-    ))
-    .bind(&id.as_bytes()[..])
-    .fetch_optional(pool)
-    .await?;
-    row.as_ref().map(codec::packet_meta).transpose()
+    super::packets::meta(pool, id).await
 }
 
 pub(super) async fn packet_chunk(
