@@ -160,6 +160,35 @@ pub fn check_header(
     total_len: u64,
     limits: &HeaderLimits,
 ) -> Result<HeaderSummary, HeaderError> {
+    let summary = check_grammar(prefix, total_len, limits)?;
+    if total_len < (summary.header_len as u64) + MIN_PAYLOAD {
+        return Err(HeaderError::Truncated(
+            "payload nonce or first chunk missing",
+        ));
+    }
+    Ok(summary)
+}
+
+/// The length of the age header at the start of `prefix`, from the version
+/// line through the MAC line's newline, after every check [`check_header`]
+/// makes on the header itself. Unlike [`check_header`] it does not look past
+/// the header, so `prefix` may be the header alone (a rewrapped header, say)
+/// or the header followed by any part of the payload. A prefix that ends
+/// inside the header is [`HeaderError::Truncated`].
+pub fn header_len(prefix: &[u8], limits: &HeaderLimits) -> Result<usize, HeaderError> {
+    // With `total_len` equal to the prefix length, a prefix that stops inside
+    // a header is reported as truncated; a header that runs past the limit
+    // without its MAC line is still too large.
+    check_grammar(prefix, prefix.len() as u64, limits).map(|s| s.header_len)
+}
+
+/// The header grammar and this deployment's stanza policy, without the
+/// payload-length check.
+fn check_grammar(
+    prefix: &[u8],
+    total_len: u64,
+    limits: &HeaderLimits,
+) -> Result<HeaderSummary, HeaderError> {
     if prefix.starts_with(ARMOR_BEGIN) || trimmed_start(prefix).starts_with(ARMOR_BEGIN) {
         return Err(HeaderError::Armored);
     }
@@ -225,14 +254,8 @@ pub fn check_header(
     if x25519 == 0 {
         return Err(HeaderError::NoRecipients);
     }
-    let header_len = lines.pos;
-    if total_len < (header_len as u64) + MIN_PAYLOAD {
-        return Err(HeaderError::Truncated(
-            "payload nonce or first chunk missing",
-        ));
-    }
     Ok(HeaderSummary {
-        header_len,
+        header_len: lines.pos,
         x25519_stanzas: x25519,
     })
 }

@@ -6,6 +6,8 @@
 //! - [`padding`]: the published ciphertext size buckets;
 //! - [`seal()`] and [`open()`]: sign-then-encrypt, and decrypt-then-verify;
 //! - [`header_check`]: the broker's key-less check of an age header;
+//! - [`rewrap`](mod@rewrap): moving a packet's stanza from a device's retired age
+//!   key to its current one, changing nothing else;
 //! - [`directory`]: the signed, hash-chained directory log and its verifier;
 //! - [`role`]: device roles, shared by tokens and the directory.
 //!
@@ -23,6 +25,7 @@ pub mod ids;
 pub mod keys;
 mod open;
 pub mod padding;
+pub mod rewrap;
 pub mod role;
 mod seal;
 
@@ -35,6 +38,7 @@ pub use open::{
     AttachmentSink, DiscardAttachments, KnownSenders, MemoryAttachments, OpenError, Opened,
     SenderDirectory, decrypt, open,
 };
+pub use rewrap::{RewrapError, Rewrapped, age_header_len, rewrap, rewrap_header};
 pub use role::{Role, RoleError};
 pub use seal::{
     Attachment, AttachmentSource, SealError, SealRequest, Sealed, Sender, seal, seal_with_progress,
