@@ -5,8 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{DeskId, DeviceId, PacketId, ThreadId};
+use crate::fingerprint::Fingerprint;
+use crate::ids::{DeskId, DeviceId, PacketId, RequestId, ThreadId};
 use crate::keys::{RecipientKey, VerifyingKey};
+use crate::role::Role;
 
 /// Prefixed to what a device signs to get a token, so an auth signature can
 /// never be mistaken for a packet or directory signature.
@@ -24,6 +26,9 @@ pub const HEADER_KIND: &str = "referral-kind";
 pub const HEADER_THREAD_STATUS: &str = "referral-thread-status";
 /// Header (forwards): the thread being forwarded.
 pub const HEADER_FORWARDS: &str = "referral-forwards";
+/// Header (`POST /v1/packets/{id}/rewrap`): the SHA-256 (lowercase hex) of
+/// the ciphertext the rewrap replaces, a compare-and-swap (ADR 0004).
+pub const HEADER_REPLACES: &str = "referral-replaces";
 
 /// The bytes a device signs to answer a challenge:
 /// `AUTH_DOMAIN || device id (16 bytes) || challenge`.
@@ -174,4 +179,245 @@ pub struct ErrorBody {
     pub error: String,
     /// Human-readable explanation.
     pub message: String,
+}
+
+// --- the directory log and the requests that feed it (ADR 0003, 0004) ------
+
+/// `POST /v1/admin/bootstrap`: claims a fresh broker. The genesis entry is
+/// signed by the first administrator's device key, which becomes the root.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapRequest {
+    /// The one-time code the broker printed at first start.
+    pub code: String,
+    /// The first administrator's device id.
+    pub device_id: DeviceId,
+    /// Its age recipient (the broker records the device so it can
+    /// authenticate; the signing key is the genesis root).
+    pub age_recipient: RecipientKey,
+    /// Directory entry 0, `Genesis`, standard base64 of its canonical
+    /// encoding (docs/protocol.md).
+    pub genesis: String,
+}
+
+/// The answer to a successful bootstrap.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BootstrapResponse {
+    /// The fingerprint every other client pins.
+    pub root_fingerprint: Fingerprint,
+}
+
+/// `GET /v1/directory?since=N`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryQuery {
+    /// The first sequence number wanted: a client passes the seq of the
+    /// head it holds, so the answer starts with that entry and can be
+    /// checked against it. Default 0 (the whole log).
+    #[serde(default)]
+    pub since: u64,
+}
+
+/// The answer to [`DirectoryQuery`].
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DirectoryPage {
+    /// Entries from `since` on, in order, each the standard base64 of its
+    /// canonical encoding. Empty when `since` is past the head.
+    pub entries: Vec<String>,
+    /// The broker's head: the last entry's seq (absent before bootstrap).
+    pub head_seq: Option<u64>,
+}
+
+/// `POST /v1/directory`: an administrator appends one signed entry.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppendEntryRequest {
+    /// The entry, standard base64 of its canonical encoding.
+    pub entry: String,
+    /// For `DeviceEnrolled` and `DeviceRotated`: the request it approves.
+    /// The entry must match that request exactly.
+    #[serde(default)]
+    pub request_id: Option<RequestId>,
+}
+
+/// The broker's head after an append.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AppendEntryResponse {
+    /// The appended entry's seq.
+    pub seq: u64,
+    /// Its hash, lowercase hex.
+    pub hash: String,
+}
+
+/// `POST /v1/admin/invites`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    /// The desk the device will join.
+    pub desk: DeskId,
+    /// Its role there.
+    pub role: Role,
+    /// Hours until the code expires (1–720; default 72).
+    #[serde(default)]
+    pub ttl_hours: Option<u32>,
+}
+
+/// A one-time enrollment code. Shown once: the broker keeps only its hash.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct InviteResponse {
+    /// The code to hand to the new device's owner.
+    pub code: String,
+    /// The desk.
+    pub desk: DeskId,
+    /// The role.
+    pub role: Role,
+    /// When the code stops working (RFC 3339, UTC).
+    pub expires_at: String,
+}
+
+/// `POST /v1/invites/lookup`: which desk and role an invite code is for, so
+/// that the device can sign its proof of possession over them before it
+/// enrolls. Does not use the code up.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteLookupRequest {
+    /// The invite code.
+    pub code: String,
+}
+
+/// The answer to [`InviteLookupRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct InviteLookup {
+    /// The desk the device would join.
+    pub desk: DeskId,
+    /// Its role there.
+    pub role: Role,
+    /// When the code stops working (RFC 3339, UTC).
+    pub expires_at: String,
+}
+
+/// `POST /v1/enrollments`: a new device asks to join, with an invite code.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollmentRequest {
+    /// The invite code.
+    pub code: String,
+    /// The device's id.
+    pub device_id: DeviceId,
+    /// Its Ed25519 key.
+    pub signing_key: VerifyingKey,
+    /// Its age recipient.
+    pub age_recipient: RecipientKey,
+    /// The device's proof of possession: Ed25519 by `signing_key` over the
+    /// enrollment message for this device, the invite's desk and role and
+    /// these keys (`directory::enrollment_message`), standard base64.
+    pub device_signature: String,
+}
+
+/// `POST /v1/rotations`: an enrolled device asks to replace its keys
+/// (authenticated with the device's current token).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotationRequest {
+    /// The new Ed25519 key.
+    pub signing_key: VerifyingKey,
+    /// The new age recipient.
+    pub age_recipient: RecipientKey,
+    /// Ed25519 by the current key over `directory::rotation_message`,
+    /// standard base64.
+    pub old_key_signature: String,
+    /// Ed25519 by the new key over the same message, standard base64.
+    pub new_key_signature: String,
+}
+
+/// The answer to an enrollment or rotation request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RequestReceipt {
+    /// What the administrator approves.
+    pub request_id: RequestId,
+    /// The fingerprint of the keys in the request: compare it out of band.
+    pub fingerprint: Fingerprint,
+}
+
+/// What a pending request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestKind {
+    /// A new device.
+    Enrollment,
+    /// New keys for an enrolled device.
+    Rotation,
+}
+
+/// One request waiting for an administrator (`GET /v1/admin/requests`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PendingRequest {
+    /// Its id.
+    pub request_id: RequestId,
+    /// Enrollment or rotation.
+    pub kind: RequestKind,
+    /// The device.
+    pub device_id: DeviceId,
+    /// Its desk (from the invite, or the enrolled device's).
+    pub desk: Option<DeskId>,
+    /// Its role.
+    pub role: Role,
+    /// The (new) Ed25519 key.
+    pub signing_key: VerifyingKey,
+    /// The (new) age recipient.
+    pub age_recipient: RecipientKey,
+    /// Enrollment: the device's proof of possession, standard base64.
+    pub device_signature: Option<String>,
+    /// Rotation: the old key's signature, standard base64.
+    pub old_key_signature: Option<String>,
+    /// Rotation: the new key's signature, standard base64.
+    pub new_key_signature: Option<String>,
+    /// The fingerprint of the (new) keys, as the broker computes it; the
+    /// approving client recomputes it and trusts only its own.
+    pub fingerprint: Fingerprint,
+    /// When the request arrived, truncated to the hour (RFC 3339).
+    pub created_hour: String,
+}
+
+/// `GET /v1/admin/requests`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PendingRequests {
+    /// Oldest first.
+    pub requests: Vec<PendingRequest>,
+}
+
+/// `POST /v1/admin/token-keys`: the broker stages a new token-signing key,
+/// which an administrator's `TokenKeyRotated` entry then activates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StagedTokenKey {
+    /// Its key id (the `kid` of tokens it will sign).
+    pub kid: String,
+    /// Its Ed25519 public key.
+    pub public_key: VerifyingKey,
+}
+
+/// One row of [`Stats`]: a count of threads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StatsRow {
+    /// The desk the referral was addressed to.
+    pub desk: DeskId,
+    /// The thread's coarse status.
+    pub status: String,
+    /// The ISO week the thread started (`2026-W47`).
+    pub week: String,
+    /// How many threads.
+    pub threads: u64,
+}
+
+/// `GET /v1/admin/stats`: aggregate counts, no identities.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Stats {
+    /// Threads by recipient desk, status and week of creation.
+    pub rows: Vec<StatsRow>,
+    /// Packets stored now, by delivery state.
+    pub packets_pending: u64,
+    /// Acknowledged, not yet purged.
+    pub packets_acknowledged: u64,
+    /// Expired unread, not yet purged.
+    pub packets_expired: u64,
 }

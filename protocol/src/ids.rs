@@ -133,6 +133,12 @@ random_id!(
     DeviceId,
     "device id"
 );
+random_id!(
+    /// Identifies a pending enrollment or rotation request at the broker,
+    /// which an administrator approves (ADR 0004). Made by the broker.
+    RequestId,
+    "request id"
+);
 
 /// A desk: a partner organisation's inbox (`shinjuku-iea`, `covic-intake`).
 ///
@@ -253,7 +259,7 @@ mod schema {
 
     use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-    use super::{ContentType, DeskId, DeviceId, PacketId, ThreadId};
+    use super::{ContentType, DeskId, DeviceId, PacketId, RequestId, ThreadId};
 
     const UUID_V4: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$";
 
@@ -281,6 +287,10 @@ mod schema {
     );
     uuid_schema!(ThreadId, "Random thread id (UUIDv4, lowercase hyphenated).");
     uuid_schema!(DeviceId, "Random device id (UUIDv4, lowercase hyphenated).");
+    uuid_schema!(
+        RequestId,
+        "Random id of a pending enrollment or rotation request (UUIDv4, lowercase hyphenated)."
+    );
 
     impl JsonSchema for DeskId {
         fn schema_name() -> Cow<'static, str> {

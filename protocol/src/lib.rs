@@ -32,7 +32,7 @@ mod seal;
 pub use envelope::{AttachmentMeta, EnvelopeError, PacketHeader};
 pub use fingerprint::{Fingerprint, FingerprintError};
 pub use header_check::{HeaderError, HeaderLimits, HeaderSummary, check_header};
-pub use ids::{ContentType, DeskId, DeviceId, IdError, PacketId, ThreadId};
+pub use ids::{ContentType, DeskId, DeviceId, IdError, PacketId, RequestId, ThreadId};
 pub use keys::{KeyError, RecipientKey, SigningKey, VerifyingKey};
 pub use open::{
     AttachmentSink, DiscardAttachments, KnownSenders, MemoryAttachments, OpenError, Opened,

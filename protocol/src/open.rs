@@ -208,8 +208,8 @@ pub fn decrypt<'a, R: BufRead + 'a>(
     Ok((Box::new(reader), index))
 }
 
-/// Opens a sealed packet: decrypts it with one of `identities` (current and
-/// retired keys), verifies the sender against `senders`, streams attachments
+/// Opens a sealed packet: decrypts it with one of `identities` (this one
+/// device's current and retired keys, and no other device's), verifies the sender against `senders`, streams attachments
 /// to `sink`, and returns the verified header and content.
 pub fn open<R: Read>(
     input: R,
@@ -251,8 +251,20 @@ pub fn open<R: Read>(
     {
         return Err(OpenError::BadSignature);
     }
-    let mine = RecipientKey::of(&identities[identity_index]);
-    if header.recipients.binary_search(&mine).is_err() {
+    // The sender must have addressed *this device*: the key that decrypted
+    // the packet, or another key of the same device (`identities` holds only
+    // this device's current and retired keys). The second case is a packet
+    // rewrapped from a retired key to the current one (ADR 0004), whose
+    // signed recipient set still names the retired key. A reader that was
+    // never addressed has no key in the set, so surreptitious forwarding is
+    // still refused.
+    let addressed = |id: &age::x25519::Identity| {
+        header
+            .recipients
+            .binary_search(&RecipientKey::of(id))
+            .is_ok()
+    };
+    if !addressed(&identities[identity_index]) && !identities.iter().any(addressed) {
         return Err(OpenError::RecipientSetMismatch);
     }
 

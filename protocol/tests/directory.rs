@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use referral_protocol::directory::{
-    DeviceStatus, DirectoryError, Entry, Statement, VerifiedLog, enrollment_proof,
+    DeviceStatus, DirectoryError, Entry, Statement, VerifiedLog, enrollment_proof, rotation_request,
 };
 use referral_protocol::{
     ContentType, DeskId, DeviceId, Fingerprint, OpenError, PacketId, RecipientKey, Role,
@@ -70,6 +70,12 @@ impl Dev {
                 &self.key,
             ),
         }
+    }
+
+    /// The rotation statement from these keys to `new`'s, signed by both
+    /// (what `referral rotate` sends; ADR 0004).
+    fn rotation_to(&self, new: &Dev) -> Statement {
+        rotation_request(&self.id, &self.key, &new.key, &new.recipient())
     }
 
     /// New keys for the same device id.
@@ -209,15 +215,7 @@ fn world() -> World {
         .push(caseworker.enrolled(), &admin.key) // 5
         .push(desk_a.enrolled(), &admin.key) // 6
         .push(desk_b.enrolled(), &admin.key) // 7
-        .push_co(
-            Statement::DeviceRotated {
-                device: desk_a.id,
-                signing_key: desk_a2.vk(),
-                age_recipient: desk_a2.recipient(),
-            },
-            &admin.key,
-            Some(&desk_a.key),
-        ) // 8
+        .push(desk_a.rotation_to(&desk_a2), &admin.key) // 8
         .push(Statement::DeviceRevoked { device: desk_b.id }, &admin.key) // 9
         .push(
             Statement::TokenKeyRotated {
@@ -513,52 +511,89 @@ fn unsigned_and_zero_signature_entries_are_refused() {
 }
 
 #[test]
-fn a_rotation_needs_the_old_keys_co_signature() {
+fn a_rotation_needs_the_old_and_the_new_keys_signatures() {
     let w = shared_world();
     let new = w.caseworker.rotated();
-    let rotation = Statement::DeviceRotated {
+    let rotation = w.caseworker.rotation_to(&new);
+    let pre = |err: DirectoryError| matches!(err, DirectoryError::Precondition { .. });
+    let Statement::DeviceRotated {
+        old_key_signature,
+        new_key_signature,
+        ..
+    } = rotation.clone()
+    else {
+        unreachable!()
+    };
+    let with_signatures = |old: [u8; 64], new_sig: [u8; 64]| Statement::DeviceRotated {
         device: w.caseworker.id,
         signing_key: new.vk(),
         age_recipient: new.recipient(),
+        old_key_signature: old,
+        new_key_signature: new_sig,
     };
 
-    // Admin alone: refused.
+    // The old key's signature replaced by the new key's (what a thief with
+    // admin access but not the laptop could make): refused.
     let mut log = continue_world(w);
-    log.push(rotation.clone(), &w.admin.key);
-    assert_eq!(
-        log.verify().unwrap_err(),
-        DirectoryError::MissingCoSignature { seq: 15 }
+    log.push(
+        with_signatures(new_key_signature, new_key_signature),
+        &w.admin.key,
     );
-
-    // Co-signed by the new key (what a thief with admin access would have).
-    let mut log = continue_world(w);
-    log.push_co(rotation.clone(), &w.admin.key, Some(&new.key));
     assert_eq!(
         log.verify().unwrap_err(),
         DirectoryError::BadSignature { seq: 15 }
     );
 
-    // A co-signature stripped from another rotation does not transfer.
+    // No proof of possession of the new key: refused.
     let mut log = continue_world(w);
-    let mut e = log.next(rotation.clone(), &w.admin.key, None);
-    e.co_signature = w.log.entries[8].co_signature;
-    log.push_entry(e);
+    log.push(
+        with_signatures(old_key_signature, old_key_signature),
+        &w.admin.key,
+    );
     assert_eq!(
         log.verify().unwrap_err(),
         DirectoryError::BadSignature { seq: 15 }
     );
 
-    // The old key alone (a thief of the laptop) cannot sign it either.
+    // Signatures lifted from another device's rotation do not transfer.
+    let Statement::DeviceRotated {
+        old_key_signature: other_old,
+        new_key_signature: other_new,
+        ..
+    } = w.log.entries[8].statement.clone()
+    else {
+        unreachable!("entry 8 is desk A's rotation")
+    };
     let mut log = continue_world(w);
-    log.push_co(rotation.clone(), &w.caseworker.key, Some(&w.caseworker.key));
+    log.push(with_signatures(other_old, other_new), &w.admin.key);
+    assert_eq!(
+        log.verify().unwrap_err(),
+        DirectoryError::BadSignature { seq: 15 }
+    );
+
+    // A co-signature on top is refused: the statement carries its own.
+    let mut log = continue_world(w);
+    log.push_co(rotation.clone(), &w.admin.key, Some(&w.caseworker.key));
+    assert!(pre(log.verify().unwrap_err()));
+
+    // The device alone (a thief of the laptop) cannot sign the entry.
+    let mut log = continue_world(w);
+    log.push(rotation.clone(), &w.caseworker.key);
     assert_eq!(
         log.verify().unwrap_err(),
         DirectoryError::Unauthorised { seq: 15 }
     );
 
-    // Control: admin plus old key verifies.
+    // Replaying the same rotation after it landed: the new key is not fresh.
     let mut log = continue_world(w);
-    log.push_co(rotation, &w.admin.key, Some(&w.caseworker.key));
+    log.push(rotation.clone(), &w.admin.key);
+    log.verify().unwrap();
+    log.push(rotation.clone(), &w.admin.key);
+    assert!(pre(log.verify().unwrap_err()));
+
+    // Control: an administrator's entry with both signatures verifies.
+    let mut log = continue_world(w);
+    log.push(rotation, &w.admin.key);
     log.verify().unwrap();
 }
 
@@ -622,15 +657,7 @@ fn a_revoked_or_rotated_out_admin_key_cannot_sign() {
 
     let admin2 = w.admin.rotated();
     let mut log = continue_world(w);
-    log.push_co(
-        Statement::DeviceRotated {
-            device: w.admin.id,
-            signing_key: admin2.vk(),
-            age_recipient: admin2.recipient(),
-        },
-        &w.new_root,
-        Some(&w.admin.key),
-    );
+    log.push(w.admin.rotation_to(&admin2), &w.new_root);
     log.push(desk_created("new-desk", "New"), &admin2.key);
     log.verify().unwrap();
     log.push(desk_created("evil-desk", "Evil"), &w.admin.key);
@@ -815,18 +842,10 @@ fn preconditions_are_enforced() {
         &w.admin.key
     )));
 
-    // Rotating a revoked device (co-signed by its own old key).
+    // Rotating a revoked device (signed by its own old key).
     let mut log = continue_world(w);
     let b2 = w.desk_b.rotated();
-    log.push_co(
-        Statement::DeviceRotated {
-            device: w.desk_b.id,
-            signing_key: b2.vk(),
-            age_recipient: b2.recipient(),
-        },
-        &w.admin.key,
-        Some(&w.desk_b.key),
-    );
+    log.push(w.desk_b.rotation_to(&b2), &w.admin.key);
     assert!(pre(log.verify().unwrap_err()));
 
     // A co-signature where none belongs.
@@ -1226,13 +1245,22 @@ fn arb_statement() -> impl Strategy<Value = Statement> {
                     device_signature: sig,
                 }
             }),
-        (arb_device(), arb_key(), arb_recipient()).prop_map(
-            |(device, signing_key, age_recipient)| Statement::DeviceRotated {
-                device,
-                signing_key,
-                age_recipient,
-            }
-        ),
+        (
+            arb_device(),
+            arb_key(),
+            arb_recipient(),
+            any::<[u8; 32]>(),
+            any::<[u8; 32]>()
+        )
+            .prop_map(|(device, signing_key, age_recipient, a, b)| {
+                Statement::DeviceRotated {
+                    device,
+                    signing_key,
+                    age_recipient,
+                    old_key_signature: [a, b].concat().try_into().unwrap(),
+                    new_key_signature: [b, a].concat().try_into().unwrap(),
+                }
+            }),
         arb_device().prop_map(|device| Statement::DeviceRevoked { device }),
         arb_key().prop_map(|new_root| Statement::RootRotated { new_root }),
         ("[A-Za-z0-9._-]{1,64}", arb_key())

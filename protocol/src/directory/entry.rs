@@ -51,16 +51,16 @@ pub struct Entry {
     pub signer: VerifyingKey,
     /// Ed25519 over [`Entry::signed_message`].
     pub signature: [u8; 64],
-    /// Ed25519 over [`Entry::co_signed_message`], for the statements that
-    /// need one: by the device's old key for `DeviceRotated`, by the new root
-    /// for `RootRotated`. Absent otherwise.
+    /// Ed25519 over [`Entry::co_signed_message`], for the one statement
+    /// that needs it: by the new root for `RootRotated`. Absent otherwise
+    /// (a `DeviceRotated` carries the device's signatures in the statement;
+    /// ADR 0004).
     pub co_signature: Option<[u8; 64]>,
 }
 
 impl Entry {
     /// Builds and signs an entry (an administrator's tool). `co_signer` is
-    /// the device's current key for `DeviceRotated` and the new root for
-    /// `RootRotated`; pass `None` for other statements.
+    /// the new root for `RootRotated`; pass `None` for other statements.
     ///
     /// Refuses a statement whose values do not validate (a desk name too long
     /// to encode, say) rather than panicking on user input.

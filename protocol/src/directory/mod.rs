@@ -20,7 +20,7 @@ pub use entry::{CO_SIGNATURE_DOMAIN, ENTRY_DOMAIN, Entry, EntryHash, HASH_DOMAIN
 pub use error::DirectoryError;
 pub use state::{DeskRecord, DeviceRecord, DeviceStatus, DirectoryState, TokenKey};
 pub use statement::{
-    ENROLLMENT_DOMAIN, MAX_DESK_NAME_LEN, MAX_KID_LEN, Statement, enrollment_message,
-    enrollment_proof,
+    ENROLLMENT_DOMAIN, MAX_DESK_NAME_LEN, MAX_KID_LEN, ROTATION_DOMAIN, Statement,
+    enrollment_message, enrollment_proof, rotation_message, rotation_request,
 };
 pub use verify::{Head, VerifiedLog};

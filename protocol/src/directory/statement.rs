@@ -13,6 +13,10 @@ use super::wire::{Cursor, malformed, put_opt_str8, put_str8};
 /// can never be replayed as a packet, an auth challenge or a log entry.
 pub const ENROLLMENT_DOMAIN: &[u8] = b"referral-broker device enrollment v1\0";
 
+/// Prefixed to what a device's old and new keys both sign to ask for a
+/// rotation (ADR 0004): distinct from every other signature domain.
+pub const ROTATION_DOMAIN: &[u8] = b"referral-broker device rotation v1\0";
+
 /// Longest desk display name, in bytes of UTF-8 (it is a `str8`).
 pub const MAX_DESK_NAME_LEN: usize = 255;
 /// Longest token key id.
@@ -56,7 +60,9 @@ pub enum Statement {
         /// administrator cannot enroll someone else's key by mistake.
         device_signature: [u8; 64],
     },
-    /// A device replaces its keys. Co-signed by the device's current key.
+    /// A device replaces its keys, approved by an administrator. The device
+    /// asked for it with both its old and its new key (ADR 0004), so the
+    /// device need not be online when the administrator approves.
     DeviceRotated {
         /// The device.
         device: DeviceId,
@@ -64,6 +70,12 @@ pub enum Statement {
         signing_key: VerifyingKey,
         /// Its new age recipient.
         age_recipient: RecipientKey,
+        /// The device's *old* signing key (the one the log holds for it
+        /// before this entry) over [`rotation_message`]: the device asked.
+        old_key_signature: [u8; 64],
+        /// The *new* signing key over [`rotation_message`]: proof of
+        /// possession.
+        new_key_signature: [u8; 64],
     },
     /// A device is revoked, for good.
     DeviceRevoked {
@@ -185,11 +197,15 @@ impl Statement {
                 device,
                 signing_key,
                 age_recipient,
+                old_key_signature,
+                new_key_signature,
             } => {
                 out.push(tag::DEVICE_ROTATED);
                 out.extend_from_slice(device.as_bytes());
                 out.extend_from_slice(signing_key.as_bytes());
                 put_str8(out, age_recipient.as_str());
+                out.extend_from_slice(old_key_signature);
+                out.extend_from_slice(new_key_signature);
             }
             Statement::DeviceRevoked { device } => {
                 out.push(tag::DEVICE_REVOKED);
@@ -240,6 +256,8 @@ impl Statement {
                 device: device(r.array()?)?,
                 signing_key: VerifyingKey(r.array()?),
                 age_recipient: recipient(r.str8()?)?,
+                old_key_signature: r.array()?,
+                new_key_signature: r.array()?,
             },
             tag::DEVICE_REVOKED => Statement::DeviceRevoked {
                 device: device(r.array()?)?,
@@ -299,6 +317,51 @@ pub fn enrollment_proof(
         signing_key,
         age_recipient,
     ))
+}
+
+/// The exact bytes both of a device's keys sign to ask for a rotation:
+/// `ROTATION_DOMAIN || device (16) || old signing key (32) || new signing key
+/// (32) || new age recipient (str8)`.
+///
+/// Binding the old key makes the request useless once the device has rotated
+/// again; the log's fresh-key rule refuses a replay of the same rotation.
+pub fn rotation_message(
+    device: &DeviceId,
+    old_signing_key: &VerifyingKey,
+    new_signing_key: &VerifyingKey,
+    new_age_recipient: &RecipientKey,
+) -> Vec<u8> {
+    let mut m = Vec::with_capacity(ROTATION_DOMAIN.len() + 160);
+    m.extend_from_slice(ROTATION_DOMAIN);
+    m.extend_from_slice(device.as_bytes());
+    m.extend_from_slice(old_signing_key.as_bytes());
+    m.extend_from_slice(new_signing_key.as_bytes());
+    put_str8(&mut m, new_age_recipient.as_str());
+    m
+}
+
+/// Builds a `DeviceRotated` statement on the device, signing the rotation
+/// message with the old key and the new one.
+pub fn rotation_request(
+    device: &DeviceId,
+    old_key: &SigningKey,
+    new_key: &SigningKey,
+    new_age_recipient: &RecipientKey,
+) -> Statement {
+    let signing_key = new_key.verifying_key();
+    let msg = rotation_message(
+        device,
+        &old_key.verifying_key(),
+        &signing_key,
+        new_age_recipient,
+    );
+    Statement::DeviceRotated {
+        device: *device,
+        signing_key,
+        age_recipient: new_age_recipient.clone(),
+        old_key_signature: old_key.sign(&msg),
+        new_key_signature: new_key.sign(&msg),
+    }
 }
 
 fn put_device_fields(

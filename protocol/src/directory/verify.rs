@@ -7,7 +7,7 @@ use crate::role::Role;
 use super::entry::{Entry, EntryHash};
 use super::error::DirectoryError;
 use super::state::{DeskRecord, DeviceRecord, DeviceStatus, DirectoryState, TokenKey};
-use super::statement::{Statement, enrollment_message};
+use super::statement::{Statement, enrollment_message, rotation_message};
 
 /// The last verified entry: what a client remembers and compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,16 +277,6 @@ fn apply(state: &mut DirectoryState, prev: &Entry, entry: &Entry) -> Result<(), 
 
     // Which key must co-sign, if any.
     let co_signer = match &entry.statement {
-        Statement::DeviceRotated { device, .. } => {
-            let d = state
-                .devices
-                .get(device)
-                .ok_or(precondition(seq, "rotation of an unknown device"))?;
-            if !d.is_active() {
-                return Err(precondition(seq, "rotation of a revoked device"));
-            }
-            Some(d.signing_key)
-        }
         Statement::RootRotated { new_root } => Some(*new_root),
         _ => None,
     };
@@ -374,13 +364,32 @@ fn apply(state: &mut DirectoryState, prev: &Entry, entry: &Entry) -> Result<(), 
             device,
             signing_key,
             age_recipient,
+            old_key_signature,
+            new_key_signature,
         } => {
+            let d = state
+                .devices
+                .get(device)
+                .ok_or(precondition(seq, "rotation of an unknown device"))?;
+            if !d.is_active() {
+                return Err(precondition(seq, "rotation of a revoked device"));
+            }
             check_fresh_key(state, seq, signing_key)?;
+            // Both of the device's keys asked for this (ADR 0004): the old one
+            // (the device, not only an administrator, wants it) and the new
+            // one (possession).
+            let msg = rotation_message(device, &d.signing_key, signing_key, age_recipient);
+            if !d.signing_key.verify(&msg, old_key_signature) {
+                return Err(DirectoryError::BadSignature { seq });
+            }
+            if !signing_key.verify(&msg, new_key_signature) {
+                return Err(DirectoryError::BadSignature { seq });
+            }
             state.key_owner.insert(*signing_key, *device);
             let d = state
                 .devices
                 .get_mut(device)
-                .expect("checked above, with the co-signer");
+                .expect("checked above, with the signatures");
             let old = std::mem::replace(&mut d.signing_key, *signing_key);
             d.past_signing_keys.push(old);
             d.age_recipient = age_recipient.clone();
