@@ -48,6 +48,145 @@ pub enum Command {
     /// Break-glass: print this device's private age keys as an identity file
     /// for `age -d -i FILE`
     ExportIdentity,
+    /// Ask to join a desk with an invite code from an administrator
+    Enroll(EnrollArgs),
+    /// Fetch and verify the directory; show desks and device fingerprints
+    Directory,
+    /// Make new device keys (the old ones stay, retired, to open old packets)
+    /// and ask an administrator to approve them
+    Rotate,
+    /// Re-encrypt this device's pending packets from retired keys to the
+    /// current ones
+    Rewrap,
+    /// Print a short-lived bearer token for the broker API (for scripts)
+    Token,
+    /// Administration: the directory, devices and keys
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `referral enroll`.
+#[derive(Debug, Args)]
+pub struct EnrollArgs {
+    /// The one-time invite code from your administrator
+    #[arg(long, value_name = "CODE")]
+    pub code: String,
+}
+
+/// `referral admin ...`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Claim a fresh broker with its bootstrap code; this device becomes the
+    /// admin root
+    Bootstrap(BootstrapArgs),
+    /// Desks
+    #[command(subcommand)]
+    Desk(DeskCommand),
+    /// Make a one-time enrollment code for a desk and role
+    Invite(InviteArgs),
+    /// List enrollment and rotation requests waiting for approval
+    Pending,
+    /// Approve a request, after checking its fingerprint with the device's
+    /// owner out of band
+    Approve(ApproveArgs),
+    /// Revoke a device: the broker refuses it and nobody encrypts to it
+    Revoke(RevokeArgs),
+    /// Rotate the broker's token-signing key (old tokens stay valid until
+    /// they expire)
+    RotateBrokerKey,
+    /// Hand the admin root over to a fresh key on this device
+    RotateRoot,
+    /// Set the maximum age of device keys (0 lifts the limit)
+    KeyPolicy(KeyPolicyArgs),
+    /// Print the directory log; with --verify, verify it from the pinned root
+    Audit(AuditArgs),
+    /// Aggregate counts by desk, status and week (no identities)
+    Stats,
+}
+
+/// `referral admin bootstrap`.
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// The code the broker printed at first start (also in
+    /// <data-dir>/bootstrap-code)
+    #[arg(long, value_name = "CODE")]
+    pub code: String,
+}
+
+/// `referral admin desk ...`.
+#[derive(Debug, Subcommand)]
+pub enum DeskCommand {
+    /// Create a desk
+    Add(DeskAddArgs),
+}
+
+/// `referral admin desk add`.
+#[derive(Debug, Args)]
+pub struct DeskAddArgs {
+    /// The desk id: lowercase letters, digits and single hyphens
+    /// (`shinjuku-iea`)
+    #[arg(value_name = "ID")]
+    pub id: referral_protocol::DeskId,
+    /// The organisation's display name
+    #[arg(long)]
+    pub name: String,
+    /// ISO 3166-2:JP code of its prefecture (`JP-13`)
+    #[arg(long, value_name = "JP-NN")]
+    pub prefecture: Option<String>,
+    /// Languages it serves, BCP 47, comma-separated (`ja,en,vi`)
+    #[arg(long, value_name = "LIST")]
+    pub languages: Option<String>,
+}
+
+/// `referral admin invite`.
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// The desk the new device joins
+    #[arg(long, value_name = "ID")]
+    pub desk: referral_protocol::DeskId,
+    /// Its role there
+    #[arg(long, default_value = "desk", value_parser = ["caseworker", "desk", "admin"])]
+    pub role: String,
+    /// Hours until the code expires
+    #[arg(long, default_value_t = 72, value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub ttl_hours: u32,
+}
+
+/// `referral admin approve`.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The request id that `enroll` or `rotate` printed
+    #[arg(value_name = "REQ")]
+    pub request: referral_protocol::RequestId,
+    /// The fingerprint the device's owner read out to you
+    #[arg(long, value_name = "FP")]
+    pub fingerprint: Fingerprint,
+}
+
+/// `referral admin revoke`.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The device id
+    #[arg(value_name = "DEVICE")]
+    pub device: referral_protocol::DeviceId,
+}
+
+/// `referral admin key-policy`.
+#[derive(Debug, Args)]
+pub struct KeyPolicyArgs {
+    /// Days after enrollment or rotation when a device's keys stop receiving
+    /// new packets; 0 lifts the limit
+    #[arg(long, value_name = "DAYS")]
+    pub max_age_days: u32,
+}
+
+/// `referral admin audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Fetch the whole log and verify every entry back to the pinned root,
+    /// and that it extends this device's cached copy
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// `referral init`.

@@ -13,10 +13,18 @@
 //! - [`broker_url`]: which broker addresses the client agrees to talk to;
 //! - [`output`]: human text or exactly one JSON document on stdout;
 //! - [`exit`]: the exit statuses of SPEC §9 and the error type that maps to them;
+//! - [`api_client`]: the broker's HTTP API (blocking), with its refusals
+//!   sorted by exit status;
+//! - [`trust`]: the verified directory log, cached in the home directory;
+//! - [`session`]: a device online: its broker, its verified directory, its
+//!   keys and a token;
+//! - [`admin_log`]: signing and appending directory entries;
 //! - [`commands`]: one module per subcommand.
 
 #![forbid(unsafe_code)]
 
+pub mod admin_log;
+pub mod api_client;
 pub mod atomic_file;
 pub mod broker_url;
 pub mod cli;
@@ -26,3 +34,5 @@ pub mod exit;
 pub mod keystore;
 pub mod output;
 pub mod passphrase;
+pub mod session;
+pub mod trust;

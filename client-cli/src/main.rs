@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use referral_cli::cli::{Cli, Command};
+use referral_cli::cli::{AdminCommand, Cli, Command, DeskCommand};
 use referral_cli::commands;
 use referral_cli::context::Context;
 use referral_cli::exit::{Exit, Failure};
@@ -46,6 +46,29 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Init(args) => emit(&ctx, &commands::init::run(&ctx, args)?),
         Command::Whoami => emit(&ctx, &commands::whoami::run(&ctx)?),
         Command::ExportIdentity => emit(&ctx, &commands::export_identity::run(&ctx)?),
+        Command::Enroll(args) => emit(&ctx, &commands::enroll::run(&ctx, args)?),
+        Command::Directory => emit(&ctx, &commands::directory::run(&ctx)?),
+        Command::Rotate => emit(&ctx, &commands::rotate::run(&ctx)?),
+        Command::Rewrap => emit(&ctx, &commands::rewrap::run(&ctx)?),
+        Command::Token => emit(&ctx, &commands::token::run(&ctx)?),
+        Command::Admin(admin) => run_admin(&ctx, admin),
+    }
+}
+
+fn run_admin(ctx: &Context, command: &AdminCommand) -> Result<(), Failure> {
+    use commands::{admin_audit, admin_devices, admin_keys, admin_setup};
+    match command {
+        AdminCommand::Bootstrap(args) => emit(ctx, &admin_setup::bootstrap(ctx, args)?),
+        AdminCommand::Desk(DeskCommand::Add(args)) => emit(ctx, &admin_setup::desk_add(ctx, args)?),
+        AdminCommand::KeyPolicy(args) => emit(ctx, &admin_setup::key_policy(ctx, args)?),
+        AdminCommand::Invite(args) => emit(ctx, &admin_devices::invite(ctx, args)?),
+        AdminCommand::Pending => emit(ctx, &admin_devices::pending(ctx)?),
+        AdminCommand::Approve(args) => emit(ctx, &admin_devices::approve(ctx, args)?),
+        AdminCommand::Revoke(args) => emit(ctx, &admin_devices::revoke(ctx, args)?),
+        AdminCommand::RotateBrokerKey => emit(ctx, &admin_keys::rotate_broker_key(ctx)?),
+        AdminCommand::RotateRoot => emit(ctx, &admin_keys::rotate_root(ctx)?),
+        AdminCommand::Audit(args) => emit(ctx, &admin_audit::audit(ctx, args)?),
+        AdminCommand::Stats => emit(ctx, &admin_audit::stats(ctx)?),
     }
 }
 

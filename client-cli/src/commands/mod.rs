@@ -2,9 +2,18 @@
 //! and returns a report; printing it is left to `main`, so that nothing
 //! reaches stdout unless the command succeeded.
 
+pub mod admin_audit;
+pub mod admin_devices;
+pub mod admin_keys;
+pub mod admin_setup;
 mod device_report;
+pub mod directory;
+pub mod enroll;
 pub mod export_identity;
 pub mod init;
+pub mod rewrap;
+pub mod rotate;
+pub mod token;
 pub mod whoami;
 
 pub use device_report::DeviceReport;

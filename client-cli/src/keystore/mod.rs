@@ -20,7 +20,7 @@ use std::io::{self, Read};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use referral_protocol::{DeviceId, Fingerprint, KeyError, RecipientKey, SigningKey};
+use referral_protocol::{DeviceId, Fingerprint, KeyError, RecipientKey, SigningKey, VerifyingKey};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -350,6 +350,45 @@ impl UnlockedKeys {
         }
     }
 
+    /// The signing key, current or retired, whose public half is `public`.
+    ///
+    /// After `rotate` the newest key is current in the keystore, but the
+    /// directory (and so the broker and every reader) still holds the old
+    /// one until an administrator approves the rotation: the device signs
+    /// with whichever key the verified directory lists for it.
+    pub fn signing_key_for(&self, public: &VerifyingKey) -> Option<&SigningKey> {
+        self.keys
+            .iter()
+            .map(|k| &k.signing)
+            .find(|k| k.verifying_key() == *public)
+    }
+
+    /// The age identity, current or retired, whose recipient is `recipient`.
+    pub fn identity_for(&self, recipient: &RecipientKey) -> Option<&age::x25519::Identity> {
+        self.identities
+            .iter()
+            .find(|i| RecipientKey::of(i) == *recipient)
+    }
+
+    /// Fresh keys become current; the current key and every retired one
+    /// stay, retired, so that packets encrypted to them still open.
+    fn rotated(mut self, now: OffsetDateTime) -> Result<Self, KeystoreError> {
+        let signing = SigningKey::generate().map_err(KeystoreError::KeyGeneration)?;
+        for info in &mut self.keys {
+            info.status = KeyStatus::Retired;
+        }
+        self.identities.insert(0, age::x25519::Identity::generate());
+        self.keys.insert(
+            0,
+            KeyInfo {
+                signing,
+                status: KeyStatus::Current,
+                created_at: now,
+            },
+        );
+        Ok(self)
+    }
+
     /// All keys, in the order of [`UnlockedKeys::age_identities`].
     pub fn keys(&self) -> impl ExactSizeIterator<Item = DeviceKey<'_>> {
         self.identities
@@ -361,6 +400,15 @@ impl UnlockedKeys {
                 status: info.status,
                 created_at: info.created_at,
             })
+    }
+
+    /// Whether `device.json` names the newest *retired* keys: what a crash
+    /// between the two writes of [`Keystore::rotate`] leaves behind.
+    fn is_interrupted_rotation_of(&self, device: &DeviceRecord) -> bool {
+        self.device_id == device.device_id
+            && self.keys.len() > 1
+            && self.keys[1].signing.verifying_key() == device.current_keys.signing_key
+            && RecipientKey::of(&self.identities[1]) == device.current_keys.age_recipient
     }
 
     /// Checks the invariants that the rest of the program relies on against
@@ -442,9 +490,7 @@ impl Keystore {
         create_home(home)?;
 
         let device_id = DeviceId::random();
-        // Whole seconds: sub-second precision says nothing useful here.
-        let now = OffsetDateTime::now_utc();
-        let now = now - time::Duration::nanoseconds(i64::from(now.nanosecond()));
+        let now = whole_seconds(OffsetDateTime::now_utc());
         let keys = UnlockedKeys::generate(device_id, now)?;
         let record = DeviceRecord {
             device_id,
@@ -483,9 +529,45 @@ impl Keystore {
         let ciphertext = read_keystore(home)?;
         let plaintext = secret::unseal(&ciphertext, passphrase)?;
         let keys = secret::decode(&plaintext)?;
+        if keys.is_interrupted_rotation_of(&device) {
+            // keystore.age was written, device.json was not: finish the
+            // rotation rather than refuse keys that are all ours.
+            let mut repaired = device;
+            repaired.current_keys = keys.current_public_keys();
+            repaired.store(home, Existing::Replace)?;
+            return Ok(keys);
+        }
         keys.check_against(&device)?;
         Ok(keys)
     }
+
+    /// Makes fresh current keys and retires the current ones (SPEC §4,
+    /// rotation), re-encrypting the keystore to the same passphrase.
+    ///
+    /// `keystore.age` is written first and `device.json` second; a crash in
+    /// between is repaired by the next [`Keystore::unlock`], so the new
+    /// private keys are never lost while the record already names them.
+    pub fn rotate(
+        home: &Path,
+        passphrase: &SecretString,
+        keys: UnlockedKeys,
+        work_factor: WorkFactor,
+    ) -> Result<(UnlockedKeys, DeviceRecord), KeystoreError> {
+        let mut device = DeviceRecord::load(home)?;
+        keys.check_against(&device)?;
+        let keys = keys.rotated(whole_seconds(OffsetDateTime::now_utc()))?;
+        let sealed = secret::seal(&secret::encode(&keys)?, passphrase, work_factor)?;
+        atomic_file::write(home, KEYSTORE_FILE, &sealed, Existing::Replace)
+            .map_err(|e| KeystoreError::write(home, KEYSTORE_FILE, e))?;
+        device.current_keys = keys.current_public_keys();
+        device.store(home, Existing::Replace)?;
+        Ok((keys, device))
+    }
+}
+
+/// Whole seconds: sub-second precision says nothing useful about a key.
+fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
+    t - time::Duration::nanoseconds(i64::from(t.nanosecond()))
 }
 
 /// Creates `home` (and missing parents) with mode 0700. An existing
@@ -519,7 +601,7 @@ fn read_keystore(home: &Path) -> Result<Vec<u8>, KeystoreError> {
 /// Reads at most `max + 1` bytes of `path` (so the caller can tell "too
 /// large" without reading a huge file into memory); `None` if it does not
 /// exist.
-pub(super) fn read_bounded(path: &Path, max: u64) -> Result<Option<Vec<u8>>, KeystoreError> {
+pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Option<Vec<u8>>, KeystoreError> {
     let file = match fs::File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -581,6 +663,54 @@ mod tests {
         assert_eq!(keys.keys().next().unwrap().status, KeyStatus::Current);
         let sig = keys.signing_key().sign(b"m");
         assert!(record.current_keys.signing_key.verify(b"m", &sig));
+    }
+
+    #[test]
+    fn rotate_makes_new_current_keys_and_keeps_the_old_ones_retired() {
+        let dir = tempfile::tempdir().unwrap();
+        let before =
+            Keystore::create(dir.path(), new_device(), &passphrase("pw"), cheap()).unwrap();
+        let keys = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap();
+        let old_identity = keys.age_identities()[0].to_string();
+        let (rotated, after) =
+            Keystore::rotate(dir.path(), &passphrase("pw"), keys, cheap()).unwrap();
+        assert_ne!(after.current_keys, before.current_keys);
+        assert_eq!(after.device_id, before.device_id);
+        assert_eq!(Keystore::device(dir.path()).unwrap(), after);
+
+        let keys = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap();
+        assert_eq!(keys.current_public_keys(), after.current_keys);
+        let statuses: Vec<_> = keys.keys().map(|k| k.status).collect();
+        assert_eq!(statuses, [KeyStatus::Current, KeyStatus::Retired]);
+        assert_eq!(
+            keys.age_identities()[1].to_string().expose_secret(),
+            old_identity.expose_secret()
+        );
+        // The old signing key is still there to sign with until the
+        // directory lists the new one.
+        assert!(
+            keys.signing_key_for(&before.current_keys.signing_key)
+                .is_some()
+        );
+        assert!(
+            keys.identity_for(&before.current_keys.age_recipient)
+                .is_some()
+        );
+        drop(rotated);
+    }
+
+    #[test]
+    fn a_rotation_cut_short_before_device_json_is_finished_by_unlock() {
+        let dir = tempfile::tempdir().unwrap();
+        Keystore::create(dir.path(), new_device(), &passphrase("pw"), cheap()).unwrap();
+        let old_device = fs::read(dir.path().join(DEVICE_FILE)).unwrap();
+        let keys = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap();
+        let (_, after) = Keystore::rotate(dir.path(), &passphrase("pw"), keys, cheap()).unwrap();
+        // As if the process died between the two writes.
+        fs::write(dir.path().join(DEVICE_FILE), old_device).unwrap();
+        let keys = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap();
+        assert_eq!(keys.current_public_keys(), after.current_keys);
+        assert_eq!(Keystore::device(dir.path()).unwrap(), after);
     }
 
     #[test]

@@ -1,0 +1,219 @@
+//! The broker's HTTP API, from the device's side: one blocking client, JSON
+//! in and out, and errors sorted by what the user can do about them.
+//!
+//! Nothing here is trusted for keys: the directory is verified by
+//! [`crate::trust`], and packets by `referral_protocol::open`. This module
+//! only moves bytes and reports the broker's refusals.
+
+use std::time::Duration;
+
+use anyhow::anyhow;
+use referral_protocol::api::ErrorBody;
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::broker_url::BrokerUrl;
+use crate::exit::Failure;
+
+/// How long to wait for the broker to accept a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a whole request may take; packets of tens of MiB on a slow
+/// line need minutes, not seconds.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Why a request to the broker failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No answer: the broker is down, the address is wrong, or the network
+    /// is (exit 3).
+    #[error("cannot reach the broker at {broker}: {source}")]
+    Unreachable {
+        /// The broker's address.
+        broker: String,
+        /// What the HTTP client said.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The broker answered with an error (`{"error","message"}`).
+    #[error("the broker refused: {message} ({code}, HTTP {status})")]
+    Refused {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The stable error code.
+        code: String,
+        /// The broker's explanation.
+        message: String,
+    },
+    /// The broker answered something that is not this API (a proxy's error
+    /// page, say, or a server error).
+    #[error("the broker at {broker} gave an unexpected answer: {what}")]
+    Unexpected {
+        /// The broker's address.
+        broker: String,
+        /// What was wrong with it.
+        what: String,
+    },
+}
+
+impl ApiError {
+    /// The error code of a refusal, if it is one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Refused { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a refusal, if it is one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            ApiError::Refused { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        match e {
+            // A refusal is an answer about the request, which the user can
+            // act on; everything else means the broker is not usable now.
+            ApiError::Refused { .. } => Failure::User(e.into()),
+            ApiError::Unreachable { .. } | ApiError::Unexpected { .. } => {
+                Failure::BrokerUnreachable(e.into())
+            }
+        }
+    }
+}
+
+/// A client for one broker.
+#[derive(Debug, Clone)]
+pub struct BrokerClient {
+    base: BrokerUrl,
+    http: Client,
+}
+
+impl BrokerClient {
+    /// A client for `base` (already checked against the plain-HTTP rule by
+    /// [`BrokerUrl`]).
+    pub fn new(base: &BrokerUrl) -> anyhow::Result<Self> {
+        let http = Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            // A redirect could take a bearer token to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("referral/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| anyhow!("cannot set up the HTTP client: {e}"))?;
+        Ok(Self {
+            base: base.clone(),
+            http,
+        })
+    }
+
+    /// The broker's address.
+    pub fn base(&self) -> &BrokerUrl {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        let base = self.base.as_url().as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+
+    /// `GET path`, JSON answer.
+    pub fn get<T: DeserializeOwned>(&self, path: &str, token: Option<&str>) -> Result<T, ApiError> {
+        self.json(with_token(self.http.get(self.url(path)), token))
+    }
+
+    /// `POST path` with a JSON body, JSON answer.
+    pub fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        token: Option<&str>,
+    ) -> Result<T, ApiError> {
+        self.json(with_token(self.http.post(self.url(path)), token).json(body))
+    }
+
+    /// `POST path` with no body, JSON answer.
+    pub fn post_empty<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, ApiError> {
+        self.json(with_token(self.http.post(self.url(path)), Some(token)))
+    }
+
+    /// `GET path`, raw bytes (a packet's ciphertext).
+    pub fn get_bytes(&self, path: &str, token: &str) -> Result<Vec<u8>, ApiError> {
+        let response = self.send(with_token(self.http.get(self.url(path)), Some(token)))?;
+        response
+            .bytes()
+            .map(|b| b.to_vec())
+            .map_err(|e| self.unexpected(format!("the body was cut short: {e}")))
+    }
+
+    /// `POST path` with raw bytes and extra headers, JSON answer.
+    pub fn post_bytes<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<T, ApiError> {
+        let mut request = with_token(self.http.post(self.url(path)), Some(token))
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream");
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        self.json(request.body(body))
+    }
+
+    fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ApiError> {
+        let response = self.send(request)?;
+        let bytes = response
+            .bytes()
+            .map_err(|e| self.unexpected(format!("the body was cut short: {e}")))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| self.unexpected(format!("not the expected JSON: {e}")))
+    }
+
+    /// Sends, and turns every non-2xx answer into an [`ApiError`].
+    fn send(&self, request: RequestBuilder) -> Result<Response, ApiError> {
+        let response = request.send().map_err(|source| ApiError::Unreachable {
+            broker: self.base.to_string(),
+            source,
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response.bytes().unwrap_or_default();
+        match serde_json::from_slice::<ErrorBody>(&body) {
+            // A 5xx is the broker's own failure, whatever it says: retrying
+            // later is all the user can do, so it is reported as such.
+            Ok(err) if status.is_client_error() => Err(ApiError::Refused {
+                status,
+                code: err.error,
+                message: err.message,
+            }),
+            Ok(err) => {
+                Err(self.unexpected(format!("HTTP {status}: {} ({})", err.message, err.error)))
+            }
+            Err(_) => Err(self.unexpected(format!("HTTP {status} without an API error body"))),
+        }
+    }
+
+    fn unexpected(&self, what: String) -> ApiError {
+        ApiError::Unexpected {
+            broker: self.base.to_string(),
+            what,
+        }
+    }
+}
+
+fn with_token(request: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+    match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    }
+}

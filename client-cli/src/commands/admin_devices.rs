@@ -1,0 +1,405 @@
+//! `admin invite`, `admin pending`, `admin approve` and `admin revoke`: who
+//! may join, and who may no longer.
+//!
+//! Approval is where the out-of-band check happens (SPEC §4, enrollment):
+//! the client recomputes the fingerprint from the keys in the request and
+//! refuses unless it equals the one the administrator typed, which they read
+//! off the device's screen or heard from its owner. It also checks the
+//! device's own signatures before signing anything, so a broker that altered
+//! a request is caught here, not only by the log's other readers.
+
+use std::io::{self, Write};
+
+use anyhow::anyhow;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use referral_protocol::api::{
+    InviteRequest, InviteResponse, PendingRequest, PendingRequests, RequestKind,
+};
+use referral_protocol::directory::{Statement, enrollment_message, rotation_message};
+use referral_protocol::{DeskId, DeviceId, Fingerprint, RequestId, Role};
+use serde::Serialize;
+
+use crate::admin_log;
+use crate::cli::{ApproveArgs, InviteArgs, RevokeArgs};
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::output::Report;
+use crate::session::Online;
+
+/// `admin invite` (SPEC §9: `code`, `desk`, `role`, `expires_at`).
+#[derive(Debug, Serialize)]
+pub struct InviteReport {
+    /// The one-time code. Shown once; the broker keeps only its hash.
+    pub code: String,
+    /// The desk.
+    pub desk: DeskId,
+    /// The role.
+    pub role: Role,
+    /// When it expires (RFC 3339).
+    pub expires_at: String,
+}
+
+impl Report for InviteReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "invite code: {}", self.code)?;
+        writeln!(
+            out,
+            "for desk {} as {}, valid until {}.",
+            self.desk, self.role, self.expires_at
+        )?;
+        writeln!(
+            out,
+            "\nGive the code to the new member privately. On their device:\n  \
+             referral init --broker URL --root-fingerprint FP\n  \
+             referral enroll --code {}\n\
+             then check the fingerprint they read out to you and run\n  \
+             referral admin approve REQUEST --fingerprint FP",
+            self.code
+        )
+    }
+}
+
+/// Runs `admin invite --desk ID [--role R] [--ttl-hours H]`.
+pub fn invite(ctx: &Context, args: &InviteArgs) -> Result<InviteReport, Failure> {
+    let role: Role = args
+        .role
+        .parse()
+        .map_err(|e| Failure::User(anyhow!("{e}")))?;
+    let online = Online::connect(ctx)?;
+    if online.log.state().desk(&args.desk).is_none() {
+        return Err(Failure::User(anyhow!(
+            "there is no desk {} in the directory; create it with `referral admin desk add`",
+            args.desk
+        )));
+    }
+    let keys = online.unlock(ctx)?;
+    admin_log::admin_key(&online, &keys)?;
+    let token = online.token(&keys)?;
+    let answer: InviteResponse = online.client.post(
+        "/v1/admin/invites",
+        &InviteRequest {
+            desk: args.desk.clone(),
+            role,
+            ttl_hours: Some(args.ttl_hours),
+        },
+        Some(&token.token),
+    )?;
+    if answer.desk != args.desk || answer.role != role {
+        return Err(Failure::Verification(anyhow!(
+            "the broker made an invite for {} as {}, not the one asked for",
+            answer.desk,
+            answer.role
+        )));
+    }
+    Ok(InviteReport {
+        code: answer.code,
+        desk: answer.desk,
+        role: answer.role,
+        expires_at: answer.expires_at,
+    })
+}
+
+/// One request in `admin pending` (SPEC §9: `request_id`, `desk`, `role`,
+/// `fingerprint`).
+#[derive(Debug, Serialize)]
+pub struct PendingItem {
+    /// Its id, for `approve`.
+    pub request_id: RequestId,
+    /// `enrollment` or `rotation`.
+    pub kind: RequestKind,
+    /// The desk.
+    pub desk: Option<DeskId>,
+    /// The role.
+    pub role: Role,
+    /// The fingerprint of the requested keys, computed here (never the
+    /// broker's claim).
+    pub fingerprint: Fingerprint,
+    /// The device.
+    pub device_id: DeviceId,
+    /// When the request arrived (hour).
+    pub created_hour: String,
+}
+
+/// `admin pending`: a JSON list.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct PendingReport(pub Vec<PendingItem>);
+
+impl Report for PendingReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.0.is_empty() {
+            return writeln!(out, "No requests are waiting.");
+        }
+        for r in &self.0 {
+            writeln!(out, "{}  {:?}", r.request_id, r.kind)?;
+            writeln!(
+                out,
+                "  desk {}  role {}  device {}  since {}",
+                r.desk.as_ref().map_or("-", DeskId::as_str),
+                r.role,
+                r.device_id,
+                r.created_hour
+            )?;
+            writeln!(out, "  fingerprint {}", r.fingerprint)?;
+        }
+        writeln!(
+            out,
+            "\nCheck each fingerprint with the device's owner (in person or by phone), then:\n  \
+             referral admin approve REQUEST --fingerprint FP"
+        )
+    }
+}
+
+/// Runs `admin pending`.
+pub fn pending(ctx: &Context) -> Result<PendingReport, Failure> {
+    let online = Online::connect(ctx)?;
+    let keys = online.unlock(ctx)?;
+    admin_log::admin_key(&online, &keys)?;
+    let token = online.token(&keys)?;
+    let list: PendingRequests = online
+        .client
+        .get("/v1/admin/requests", Some(&token.token))?;
+    Ok(PendingReport(
+        list.requests
+            .into_iter()
+            .map(|r| PendingItem {
+                fingerprint: Fingerprint::of_device(&r.signing_key, &r.age_recipient),
+                request_id: r.request_id,
+                kind: r.kind,
+                desk: r.desk,
+                role: r.role,
+                device_id: r.device_id,
+                created_hour: r.created_hour,
+            })
+            .collect(),
+    ))
+}
+
+/// What `admin approve` did.
+#[derive(Debug, Serialize)]
+pub struct ApproveReport {
+    /// The request.
+    pub request_id: RequestId,
+    /// `enrollment` or `rotation`.
+    pub kind: RequestKind,
+    /// The device.
+    pub device_id: DeviceId,
+    /// Its desk.
+    pub desk: Option<DeskId>,
+    /// Its role.
+    pub role: Role,
+    /// The fingerprint now in the directory.
+    pub fingerprint: Fingerprint,
+    /// The directory entry.
+    pub seq: u64,
+}
+
+impl Report for ApproveReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        let what = match self.kind {
+            RequestKind::Enrollment => "Enrolled",
+            RequestKind::Rotation => "Approved the new keys of",
+        };
+        writeln!(
+            out,
+            "{what} device {} (desk {}, role {}), directory entry {}.",
+            self.device_id,
+            self.desk.as_ref().map_or("-", DeskId::as_str),
+            self.role,
+            self.seq
+        )?;
+        writeln!(out, "fingerprint {}", self.fingerprint)
+    }
+}
+
+/// Runs `admin approve REQ --fingerprint FP`.
+pub fn approve(ctx: &Context, args: &ApproveArgs) -> Result<ApproveReport, Failure> {
+    let mut online = Online::connect(ctx)?;
+    let keys = online.unlock(ctx)?;
+    admin_log::admin_key(&online, &keys)?;
+    let token = online.token(&keys)?;
+    let request: PendingRequest = online.client.get(
+        &format!("/v1/admin/requests/{}", args.request),
+        Some(&token.token),
+    )?;
+    if request.request_id != args.request {
+        return Err(Failure::Verification(anyhow!(
+            "the broker answered with request {} for {}",
+            request.request_id,
+            args.request
+        )));
+    }
+    let fingerprint = Fingerprint::of_device(&request.signing_key, &request.age_recipient);
+    if fingerprint != args.fingerprint {
+        return Err(Failure::Verification(anyhow!(
+            "fingerprint mismatch: the keys in request {} have fingerprint\n  {fingerprint}\n\
+             but you gave\n  {}\nDo not approve it. Ask the device's owner to read the \
+             fingerprint that `referral enroll` (or `referral rotate`) showed again; if it still \
+             differs, someone else made this request or the broker changed its keys",
+            args.request,
+            args.fingerprint
+        )));
+    }
+    let statement = statement_for(&online, &request)?;
+    let answer = admin_log::append(
+        ctx,
+        &mut online,
+        &keys,
+        &token.token,
+        &statement,
+        Some(request.request_id),
+        None,
+    )?;
+    Ok(ApproveReport {
+        request_id: request.request_id,
+        kind: request.kind,
+        device_id: request.device_id,
+        desk: request.desk,
+        role: request.role,
+        fingerprint,
+        seq: answer.seq,
+    })
+}
+
+/// The statement that approves `request`, after checking the device's own
+/// signatures in it.
+fn statement_for(online: &Online, request: &PendingRequest) -> Result<Statement, Failure> {
+    let signature = |field: &Option<String>, name: &str| -> Result<[u8; 64], Failure> {
+        field
+            .as_deref()
+            .and_then(|s| STANDARD.decode(s).ok())
+            .and_then(|b| <[u8; 64]>::try_from(b).ok())
+            .ok_or_else(|| {
+                Failure::Verification(anyhow!("request {}: no valid {name}", request.request_id))
+            })
+    };
+    let bad = |what: &str| {
+        Failure::Verification(anyhow!(
+            "request {}: {what}; refusing to approve it",
+            request.request_id
+        ))
+    };
+    match request.kind {
+        RequestKind::Enrollment => {
+            let device_signature = signature(&request.device_signature, "proof of possession")?;
+            let message = enrollment_message(
+                &request.device_id,
+                request.desk.as_ref(),
+                request.role,
+                &request.signing_key,
+                &request.age_recipient,
+            );
+            if !request.signing_key.verify(&message, &device_signature) {
+                return Err(bad("the device's proof of possession does not verify"));
+            }
+            Ok(Statement::DeviceEnrolled {
+                device: request.device_id,
+                desk: request.desk.clone(),
+                role: request.role,
+                signing_key: request.signing_key,
+                age_recipient: request.age_recipient.clone(),
+                device_signature,
+            })
+        }
+        RequestKind::Rotation => {
+            let current = online
+                .log
+                .state()
+                .device(&request.device_id)
+                .filter(|d| d.is_active())
+                .ok_or_else(|| bad("the device is not an active device of the directory"))?;
+            let old_key_signature = signature(&request.old_key_signature, "old-key signature")?;
+            let new_key_signature = signature(&request.new_key_signature, "new-key signature")?;
+            let message = rotation_message(
+                &request.device_id,
+                &current.signing_key,
+                &request.signing_key,
+                &request.age_recipient,
+            );
+            if !current.signing_key.verify(&message, &old_key_signature) {
+                return Err(bad("the device's current key did not sign this rotation"));
+            }
+            if !request.signing_key.verify(&message, &new_key_signature) {
+                return Err(bad("the new key did not sign this rotation"));
+            }
+            Ok(Statement::DeviceRotated {
+                device: request.device_id,
+                signing_key: request.signing_key,
+                age_recipient: request.age_recipient.clone(),
+                old_key_signature,
+                new_key_signature,
+            })
+        }
+    }
+}
+
+/// What `admin revoke` did.
+#[derive(Debug, Serialize)]
+pub struct RevokeReport {
+    /// The device.
+    pub device_id: DeviceId,
+    /// Its desk.
+    pub desk: Option<DeskId>,
+    /// Always `true` on success.
+    pub revoked: bool,
+    /// The directory entry.
+    pub seq: u64,
+}
+
+impl Report for RevokeReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "Revoked device {} (desk {}), directory entry {}.",
+            self.device_id,
+            self.desk.as_ref().map_or("-", DeskId::as_str),
+            self.seq
+        )?;
+        writeln!(
+            out,
+            "The broker refuses it from its next request; clients stop encrypting to it at \
+             their next directory sync."
+        )
+    }
+}
+
+/// Runs `admin revoke DEVICE`.
+pub fn revoke(ctx: &Context, args: &RevokeArgs) -> Result<RevokeReport, Failure> {
+    let mut online = Online::connect(ctx)?;
+    let desk = match online.log.state().device(&args.device) {
+        None => {
+            return Err(Failure::User(anyhow!(
+                "there is no device {} in the directory",
+                args.device
+            )));
+        }
+        Some(d) if !d.is_active() => {
+            return Err(Failure::User(anyhow!(
+                "device {} is already revoked",
+                args.device
+            )));
+        }
+        Some(d) => d.desk.clone(),
+    };
+    let keys = online.unlock(ctx)?;
+    admin_log::admin_key(&online, &keys)?;
+    let token = online.token(&keys)?;
+    let answer = admin_log::append(
+        ctx,
+        &mut online,
+        &keys,
+        &token.token,
+        &Statement::DeviceRevoked {
+            device: args.device,
+        },
+        None,
+        None,
+    )?;
+    Ok(RevokeReport {
+        device_id: args.device,
+        desk,
+        revoked: true,
+        seq: answer.seq,
+    })
+}

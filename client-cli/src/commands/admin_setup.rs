@@ -1,0 +1,234 @@
+//! `admin bootstrap`, `admin desk add` and `admin key-policy`: founding the
+//! directory and the statements about it that need no request.
+
+use std::io::{self, Write};
+
+use anyhow::anyhow;
+use referral_protocol::api::{BootstrapRequest, BootstrapResponse, DirectoryPage};
+use referral_protocol::directory::{Entry, Statement, VerifiedLog};
+use referral_protocol::{DeskId, DeviceId, Fingerprint};
+use serde::Serialize;
+
+use crate::api_client::BrokerClient;
+use crate::cli::{BootstrapArgs, DeskAddArgs, KeyPolicyArgs};
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::keystore::{Keystore, Role};
+use crate::output::Report;
+use crate::passphrase::Purpose;
+use crate::session::Online;
+use crate::{admin_log, atomic_file, trust};
+
+/// What `admin bootstrap` did.
+#[derive(Debug, Serialize)]
+pub struct BootstrapReport {
+    /// The fingerprint every other device pins with `init --root-fingerprint`.
+    pub root_fingerprint: Fingerprint,
+    /// This device, now the root device.
+    pub device_id: DeviceId,
+    /// The broker.
+    pub broker: String,
+}
+
+impl Report for BootstrapReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "Claimed the broker {}.", self.broker)?;
+        writeln!(
+            out,
+            "This device ({}) is now the admin root.",
+            self.device_id
+        )?;
+        writeln!(out)?;
+        writeln!(out, "root fingerprint: {}", self.root_fingerprint)?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Give this fingerprint to every caseworker and desk member, for\n  \
+             referral init --broker {} --root-fingerprint {}\n\
+             Next: referral admin desk add ID --name NAME",
+            self.broker, self.root_fingerprint
+        )
+    }
+}
+
+/// Runs `admin bootstrap --code CODE`.
+pub fn bootstrap(ctx: &Context, args: &BootstrapArgs) -> Result<BootstrapReport, Failure> {
+    let mut device = Keystore::device(&ctx.home)?;
+    let own_root = Fingerprint::of_root(&device.current_keys.signing_key);
+    if let Some(pinned) = device.root_fingerprint
+        && pinned != own_root
+    {
+        return Err(Failure::User(anyhow!(
+            "this device was set up to trust the root {pinned}; a device that pinned another \
+             root cannot become the root. Run `referral init` in a fresh --home for the \
+             administrator"
+        )));
+    }
+    let client = BrokerClient::new(&device.broker)?;
+    let page: DirectoryPage = client.get("/v1/directory?since=0", None)?;
+    if !page.entries.is_empty() {
+        return Err(Failure::User(anyhow!(
+            "the broker at {} is already claimed (its directory has {} entries)",
+            device.broker,
+            page.entries.len()
+        )));
+    }
+
+    let passphrase = ctx.passphrase(Purpose::Unlock)?;
+    let keys = Keystore::unlock(&ctx.home, &passphrase)?;
+    let root = keys.signing_key();
+    let genesis = Entry::sign(
+        0,
+        [0; 32],
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+        Statement::Genesis {
+            root: root.verifying_key(),
+        },
+        root,
+        None,
+    )
+    .map_err(|e| Failure::User(anyhow!("cannot make the genesis entry: {e}")))?;
+    let log =
+        VerifiedLog::from_genesis(vec![genesis.clone()], Some(own_root)).map_err(trust::refused)?;
+
+    let answer: BootstrapResponse = client.post(
+        "/v1/admin/bootstrap",
+        &BootstrapRequest {
+            code: args.code.trim().to_owned(),
+            device_id: device.device_id,
+            age_recipient: device.current_keys.age_recipient.clone(),
+            genesis: genesis.to_base64(),
+        },
+        None,
+    )?;
+    if answer.root_fingerprint != own_root {
+        return Err(Failure::Verification(anyhow!(
+            "the broker reports the root {} but this device's key is {own_root}",
+            answer.root_fingerprint
+        )));
+    }
+    trust::store(&ctx.home, &log)?;
+    device.root_fingerprint = Some(own_root);
+    device.role = Some(Role::Admin);
+    device.desk = None;
+    device
+        .store(&ctx.home, atomic_file::Existing::Replace)
+        .map_err(Failure::from)?;
+    Ok(BootstrapReport {
+        root_fingerprint: own_root,
+        device_id: device.device_id,
+        broker: device.broker.to_string(),
+    })
+}
+
+/// What `admin desk add` did.
+#[derive(Debug, Serialize)]
+pub struct DeskReport {
+    /// The new desk.
+    pub desk: DeskId,
+    /// Its display name.
+    pub name: String,
+    /// The directory entry that created it.
+    pub seq: u64,
+}
+
+impl Report for DeskReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "Created desk {} ({}), directory entry {}.",
+            self.desk, self.name, self.seq
+        )?;
+        writeln!(
+            out,
+            "Next: referral admin invite --desk {} --role desk|caseworker",
+            self.desk
+        )
+    }
+}
+
+/// Runs `admin desk add ID --name NAME [--prefecture] [--languages]`.
+pub fn desk_add(ctx: &Context, args: &DeskAddArgs) -> Result<DeskReport, Failure> {
+    let statement = Statement::DeskCreated {
+        desk: args.id.clone(),
+        name: args.name.trim().to_owned(),
+        prefecture: args.prefecture.clone(),
+        languages: args.languages.clone(),
+    };
+    // Refuse what cannot be published before asking for the passphrase.
+    statement
+        .validate()
+        .map_err(|e| Failure::User(anyhow!("cannot create desk {}: {e}", args.id)))?;
+    let mut online = Online::connect(ctx)?;
+    if online.log.state().desk(&args.id).is_some() {
+        return Err(Failure::User(anyhow!("desk {} already exists", args.id)));
+    }
+    let keys = online.unlock(ctx)?;
+    admin_log::admin_key(&online, &keys)?;
+    let token = online.token(&keys)?;
+    let answer = admin_log::append(
+        ctx,
+        &mut online,
+        &keys,
+        &token.token,
+        &statement,
+        None,
+        None,
+    )?;
+    Ok(DeskReport {
+        desk: args.id.clone(),
+        name: args.name.trim().to_owned(),
+        seq: answer.seq,
+    })
+}
+
+/// What `admin key-policy` did.
+#[derive(Debug, Serialize)]
+pub struct KeyPolicyReport {
+    /// The new limit in days, `null` for none.
+    pub max_age_days: Option<u32>,
+    /// The directory entry.
+    pub seq: u64,
+}
+
+impl Report for KeyPolicyReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        match self.max_age_days {
+            Some(days) => writeln!(
+                out,
+                "Device keys older than {days} days no longer receive new packets \
+                 (directory entry {}). Their owners are told to run `referral rotate`.",
+                self.seq
+            ),
+            None => writeln!(
+                out,
+                "Lifted the key-age limit (directory entry {}).",
+                self.seq
+            ),
+        }
+    }
+}
+
+/// Runs `admin key-policy --max-age-days N`.
+pub fn key_policy(ctx: &Context, args: &KeyPolicyArgs) -> Result<KeyPolicyReport, Failure> {
+    let statement = Statement::KeyAgePolicy {
+        max_age_secs: u64::from(args.max_age_days) * 86_400,
+    };
+    let mut online = Online::connect(ctx)?;
+    let keys = online.unlock(ctx)?;
+    admin_log::admin_key(&online, &keys)?;
+    let token = online.token(&keys)?;
+    let answer = admin_log::append(
+        ctx,
+        &mut online,
+        &keys,
+        &token.token,
+        &statement,
+        None,
+        None,
+    )?;
+    Ok(KeyPolicyReport {
+        max_age_days: (args.max_age_days > 0).then_some(args.max_age_days),
+        seq: answer.seq,
+    })
+}

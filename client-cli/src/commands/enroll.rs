@@ -1,0 +1,119 @@
+//! `referral enroll --code CODE`: asks to join the desk an invite is for.
+//!
+//! The device first verifies the directory (pinning the root on first use),
+//! so that it never talks to a broker whose root it has not checked. It then
+//! learns the invite's desk and role, signs its proof of possession over
+//! exactly those (so the proof cannot be reused for another desk or role),
+//! and posts its public keys. The administrator approves by fingerprint.
+
+use std::io::{self, Write};
+
+use anyhow::anyhow;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use referral_protocol::api::{
+    EnrollmentRequest, InviteLookup, InviteLookupRequest, RequestReceipt,
+};
+use referral_protocol::directory::enrollment_proof;
+use referral_protocol::{DeskId, Fingerprint, RequestId, Role};
+use serde::Serialize;
+
+use crate::cli::EnrollArgs;
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::output::Report;
+use crate::session::Online;
+
+/// What `enroll` did (SPEC §9: `request_id`, `fingerprint`).
+#[derive(Debug, Serialize)]
+pub struct EnrollReport {
+    /// What the administrator approves.
+    pub request_id: RequestId,
+    /// This device's fingerprint: read it out to the administrator.
+    pub fingerprint: Fingerprint,
+    /// The desk the invite is for.
+    pub desk: DeskId,
+    /// The role.
+    pub role: Role,
+}
+
+impl Report for EnrollReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "Asked to join desk {} as {}. Request: {}",
+            self.desk, self.role, self.request_id
+        )?;
+        writeln!(out)?;
+        writeln!(out, "fingerprint: {}", self.fingerprint)?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Read this fingerprint to your administrator in person or by phone (not by the \
+             same channel as the code). They approve with\n  \
+             referral admin approve {} --fingerprint {}\n\
+             Then `referral directory` shows this device at its desk.",
+            self.request_id, self.fingerprint
+        )
+    }
+}
+
+/// Runs `enroll --code CODE`.
+pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<EnrollReport, Failure> {
+    let online = Online::connect(ctx)?;
+    let device_id = online.device.device_id;
+    if let Some(d) = online.log.state().device(&device_id) {
+        return Err(Failure::User(anyhow!(
+            "this device is already enrolled (desk {}, role {})",
+            d.desk.as_ref().map_or("-", DeskId::as_str),
+            d.role
+        )));
+    }
+    let code = args.code.trim().to_owned();
+    let invite: InviteLookup = online.client.post(
+        "/v1/invites/lookup",
+        &InviteLookupRequest { code: code.clone() },
+        None,
+    )?;
+    if online.log.state().desk(&invite.desk).is_none() {
+        return Err(Failure::Verification(anyhow!(
+            "the invite is for desk {}, which the verified directory does not hold",
+            invite.desk
+        )));
+    }
+    let keys = online.unlock(ctx)?;
+    let public = keys.current_public_keys();
+    let proof = enrollment_proof(
+        &device_id,
+        Some(&invite.desk),
+        invite.role,
+        &public.signing_key,
+        &public.age_recipient,
+        keys.signing_key(),
+    );
+    let receipt: RequestReceipt = online.client.post(
+        "/v1/enrollments",
+        &EnrollmentRequest {
+            code,
+            device_id,
+            signing_key: public.signing_key,
+            age_recipient: public.age_recipient.clone(),
+            device_signature: STANDARD.encode(proof),
+        },
+        None,
+    )?;
+    let fingerprint = public.fingerprint();
+    if receipt.fingerprint != fingerprint {
+        return Err(Failure::Verification(anyhow!(
+            "the broker recorded the fingerprint {} but this device's is {fingerprint}; \
+             do not let the request be approved",
+            receipt.fingerprint
+        )));
+    }
+    Ok(EnrollReport {
+        request_id: receipt.request_id,
+        fingerprint,
+        desk: invite.desk,
+        role: invite.role,
+    })
+}

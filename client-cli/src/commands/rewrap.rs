@@ -1,0 +1,170 @@
+//! `referral rewrap`: moves this device's pending packets from its retired
+//! keys to its current ones (SPEC §4, rotation; ADR 0004).
+//!
+//! Only the age header changes: the stanza for a retired key is replaced by
+//! one for the current key, and the header MAC recomputed. The payload, the
+//! sender's signature inside it and every other recipient's stanza stay as
+//! they were, so the packet is still exactly what its sender signed, and
+//! still standard age. The broker accepts the new bytes only in place of the
+//! ones it holds (`referral-replaces`), and only with the payload unchanged.
+
+use std::io::{self, IsTerminal, Write};
+
+use anyhow::anyhow;
+use indicatif::{ProgressBar, ProgressStyle};
+use referral_protocol::api::{HEADER_REPLACES, Inbox, PacketReceipt};
+use referral_protocol::rewrap::{RewrapError, rewrap};
+use referral_protocol::{PacketId, RecipientKey};
+use serde::Serialize;
+
+use crate::api_client::ApiError;
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::keystore::UnlockedKeys;
+use crate::output::{self, Format, Report};
+use crate::session::Online;
+
+/// What `rewrap` did.
+#[derive(Debug, Default, Serialize)]
+pub struct RewrapReport {
+    /// Pending packets looked at.
+    pub pending: usize,
+    /// Packets moved to the current key.
+    pub rewrapped: Vec<PacketId>,
+    /// Packets already sealed (or rewrapped) to the current key.
+    pub already_current: usize,
+    /// Packets this device could not rewrap (not addressed to any of its
+    /// retired keys, or refused); their ids are in the warnings.
+    pub skipped: usize,
+}
+
+impl Report for RewrapReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "{} pending packet(s): {} rewrapped to the current key, {} already current, {} skipped.",
+            self.pending,
+            self.rewrapped.len(),
+            self.already_current,
+            self.skipped
+        )?;
+        for id in &self.rewrapped {
+            writeln!(out, "  rewrapped {id}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What happened to one packet.
+enum Outcome {
+    Rewrapped,
+    AlreadyCurrent,
+    Skipped(String),
+}
+
+/// Runs `rewrap`.
+pub fn run(ctx: &Context) -> Result<RewrapReport, Failure> {
+    let online = Online::connect(ctx)?;
+    let keys = online.unlock(ctx)?;
+    let listed = online
+        .log
+        .state()
+        .device(&online.device.device_id)
+        .filter(|d| d.is_active())
+        .ok_or_else(|| Failure::User(anyhow!("this device is not an active enrolled device")))?;
+    if listed.age_recipient != RecipientKey::of(&keys.age_identities()[0]) {
+        return Err(Failure::User(anyhow!(
+            "this device's newest keys are not in the directory yet: an administrator must \
+             approve the rotation first (`referral admin approve`), or senders would still \
+             encrypt to the old key"
+        )));
+    }
+    if keys.age_identities().len() < 2 {
+        return Ok(RewrapReport::default());
+    }
+    let token = online.token(&keys)?;
+    let inbox: Inbox = online.client.get("/v1/inbox", Some(&token.token))?;
+
+    let bar = progress_bar(ctx.format, inbox.packets.len() as u64);
+    let mut report = RewrapReport {
+        pending: inbox.packets.len(),
+        ..RewrapReport::default()
+    };
+    for entry in &inbox.packets {
+        match rewrap_one(&online, &keys, &token.token, &entry.packet_id)? {
+            Outcome::Rewrapped => report.rewrapped.push(entry.packet_id),
+            Outcome::AlreadyCurrent => report.already_current += 1,
+            Outcome::Skipped(why) => {
+                report.skipped += 1;
+                bar.suspend(|| output::warn(&format!("packet {}: {why}", entry.packet_id)));
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+/// A bar on a terminal for people; nothing for `--json` or a pipe.
+fn progress_bar(format: Format, len: u64) -> ProgressBar {
+    if format == Format::Json || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("rewrap {bar:30} {pos}/{len} packets") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Fetches one packet, rewraps it from whichever retired key it is sealed
+/// to, and replaces it at the broker. One retry if another device of the
+/// desk replaced it in between.
+fn rewrap_one(
+    online: &Online,
+    keys: &UnlockedKeys,
+    token: &str,
+    id: &PacketId,
+) -> Result<Outcome, Failure> {
+    let path = format!("/v1/packets/{id}");
+    for _ in 0..2 {
+        let bytes = online.client.get_bytes(&path, token)?;
+        let (current, retired) = keys
+            .age_identities()
+            .split_first()
+            .expect("a keystore holds at least one key");
+        let mut rewrapped = None;
+        for old in retired {
+            let mut out = Vec::with_capacity(bytes.len());
+            match rewrap(&bytes[..], &mut out, old, current) {
+                Ok(_) => {
+                    rewrapped = Some(out);
+                    break;
+                }
+                Err(RewrapError::AlreadyCurrent) => return Ok(Outcome::AlreadyCurrent),
+                Err(RewrapError::NotAddressedToThisKey) => continue,
+                Err(e) => return Ok(Outcome::Skipped(e.to_string())),
+            }
+        }
+        let Some(new_bytes) = rewrapped else {
+            return Ok(Outcome::Skipped(
+                "not addressed to any of this device's retired keys".to_owned(),
+            ));
+        };
+        let replaces = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+        let sent: Result<PacketReceipt, ApiError> = online.client.post_bytes(
+            &format!("/v1/packets/{id}/rewrap"),
+            token,
+            &[(HEADER_REPLACES, replaces)],
+            new_bytes,
+        );
+        match sent {
+            Ok(_) => return Ok(Outcome::Rewrapped),
+            Err(e) if e.code() == Some("stale_ciphertext") => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Outcome::Skipped(
+        "it kept changing at the broker while being rewrapped; run rewrap again".to_owned(),
+    ))
+}

@@ -1,0 +1,132 @@
+//! `referral rotate`: new device keys, approved by an administrator
+//! (SPEC §4, rotation; ADR 0004).
+//!
+//! The new keys become current in the keystore at once and the old ones
+//! stay, retired, so that every packet ever sent to this device still
+//! opens. Until an administrator approves the rotation, the directory (and
+//! so the broker and every sender) still knows the old keys: the device
+//! keeps authenticating and signing with the key the directory lists, and
+//! decrypts with whichever key a packet was sealed to.
+
+use std::io::{self, Write};
+
+use anyhow::anyhow;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use referral_protocol::api::{RequestReceipt, RotationRequest};
+use referral_protocol::directory::Statement;
+use referral_protocol::directory::rotation_request;
+use referral_protocol::{DeviceId, Fingerprint, RequestId};
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::keystore::{Keystore, WorkFactor};
+use crate::output::Report;
+use crate::passphrase::Purpose;
+use crate::session::Online;
+
+/// What `rotate` did.
+#[derive(Debug, Serialize)]
+pub struct RotateReport {
+    /// This device.
+    pub device_id: DeviceId,
+    /// What the administrator approves.
+    pub request_id: RequestId,
+    /// The fingerprint of the new keys: read it out to the administrator.
+    pub fingerprint: Fingerprint,
+    /// The fingerprint of the keys the directory lists until approval.
+    pub previous_fingerprint: Fingerprint,
+}
+
+impl Report for RotateReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "Made new keys for device {}.", self.device_id)?;
+        writeln!(out, "new fingerprint:      {}", self.fingerprint)?;
+        writeln!(out, "previous fingerprint: {}", self.previous_fingerprint)?;
+        writeln!(
+            out,
+            "\nThe old keys stay in the keystore, retired, so older packets still open.\n\
+             Read the new fingerprint to your administrator, who approves with\n  \
+             referral admin approve {} --fingerprint {}\n\
+             After that, run `referral rewrap` to move pending packets to the new keys.",
+            self.request_id, self.fingerprint
+        )
+    }
+}
+
+/// Runs `rotate`.
+pub fn run(ctx: &Context) -> Result<RotateReport, Failure> {
+    let online = Online::connect(ctx)?;
+    let device_id = online.device.device_id;
+    let listed = match online.log.state().device(&device_id) {
+        Some(d) if d.is_active() => d.clone(),
+        Some(_) => {
+            return Err(Failure::User(anyhow!(
+                "this device has been revoked; a revoked device cannot rotate"
+            )));
+        }
+        None if crate::trust::is_root_device(online.log.state(), &online.device) => {
+            return Err(Failure::User(anyhow!(
+                "this is the root device: use `referral admin rotate-root`"
+            )));
+        }
+        None => {
+            return Err(Failure::User(anyhow!(
+                "this device is not enrolled yet; there are no keys to rotate in the directory"
+            )));
+        }
+    };
+    let work_factor = WorkFactor::from_env()?;
+    let passphrase = ctx.passphrase(Purpose::Unlock)?;
+    let keys = Keystore::unlock(&ctx.home, &passphrase)?;
+    // The token is taken with the listed (old) key before the keystore
+    // changes, so a failure here changes nothing.
+    let token = online.token(&keys)?;
+    let (keys, device) = Keystore::rotate(&ctx.home, &passphrase, keys, work_factor)?;
+    let old = keys.signing_key_for(&listed.signing_key).ok_or_else(|| {
+        Failure::Verification(anyhow!(
+            "the keystore does not hold the signing key the directory lists for this device"
+        ))
+    })?;
+    let statement = rotation_request(
+        &device_id,
+        old,
+        keys.signing_key(),
+        &device.current_keys.age_recipient,
+    );
+    let Statement::DeviceRotated {
+        signing_key,
+        age_recipient,
+        old_key_signature,
+        new_key_signature,
+        ..
+    } = statement
+    else {
+        unreachable!("rotation_request makes a DeviceRotated statement")
+    };
+    let receipt: RequestReceipt = online.client.post(
+        "/v1/rotations",
+        &RotationRequest {
+            signing_key,
+            age_recipient,
+            old_key_signature: STANDARD.encode(old_key_signature),
+            new_key_signature: STANDARD.encode(new_key_signature),
+        },
+        Some(&token.token),
+    )?;
+    let fingerprint = device.fingerprint();
+    if receipt.fingerprint != fingerprint {
+        return Err(Failure::Verification(anyhow!(
+            "the broker recorded the fingerprint {} but the new keys' is {fingerprint}; \
+             do not let the request be approved",
+            receipt.fingerprint
+        )));
+    }
+    Ok(RotateReport {
+        device_id,
+        request_id: receipt.request_id,
+        fingerprint,
+        previous_fingerprint: Fingerprint::of_device(&listed.signing_key, &listed.age_recipient),
+    })
+}
