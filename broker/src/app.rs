@@ -15,6 +15,7 @@ use referral_store::sqlite::SqliteStore;
 use crate::auth::tokens::TokenService;
 use crate::bootstrap::{self, BootstrapState};
 use crate::config::Config;
+use crate::directory::DirectoryCache;
 use crate::routes;
 use crate::state::{AppState, now};
 use crate::{retention, telemetry};
@@ -60,10 +61,15 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the store, loads or makes the token key, makes a bootstrap code
-    /// if the broker is unclaimed, and binds the listener.
+    /// Opens the store, verifies the directory log, loads or makes the token
+    /// key, makes a bootstrap code if the broker is unclaimed, and binds the
+    /// listener. A directory log that does not verify stops it here: a
+    /// broker must never serve or extend a log its clients would refuse.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         let store = open_store(config).await?;
+        let directory = DirectoryCache::load(store.as_ref())
+            .await
+            .context("the directory log in the database cannot be used; refusing to start")?;
         let t = now();
         let tokens = TokenService::load(
             Arc::clone(&store),
@@ -77,7 +83,7 @@ impl Application {
         let bootstrap = bootstrap::ensure_code(store.as_ref(), &config.data_dir, t).await?;
         let spool_dir = config.data_dir.join("spool");
         create_private_dir(&spool_dir)?;
-        let state = AppState::new(store, tokens, config.limits, spool_dir);
+        let state = AppState::new(store, tokens, directory, config.limits, spool_dir);
         let router = routes::router(state.clone()).layer(axum::middleware::from_fn_with_state(
             state.clone(),
             telemetry::observe,

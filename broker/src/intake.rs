@@ -110,6 +110,8 @@ pub struct Received {
     pub len: u64,
     /// Its SHA-256 (the idempotency check compares it).
     pub sha256: [u8; 32],
+    /// What its age header holds, and where it ends.
+    pub header: HeaderSummary,
 }
 
 /// Streams a request body into memory (up to one store chunk) or a 0600
@@ -172,7 +174,7 @@ pub async fn receive(
             }
         }
     }
-    check_upload(&prefix, len, limits)?;
+    let header = check_upload(&prefix, len, limits)?;
     let mut sha256 = [0u8; 32];
     sha256.copy_from_slice(ctx.finish().as_ref());
     let body = match spool {
@@ -189,7 +191,12 @@ pub async fn receive(
             referral_store::PacketBody::Spooled { file, len }
         }
     };
-    Ok(Received { body, len, sha256 })
+    Ok(Received {
+        body,
+        len,
+        sha256,
+        header,
+    })
 }
 
 fn too_large(limits: &IntakeLimits) -> ApiError {

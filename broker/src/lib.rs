@@ -4,7 +4,10 @@
 //! - [`app`]: building and running the server (`Application`);
 //! - [`config`]: defaults, file, environment, flags;
 //! - [`routes`]: the HTTP API; [`auth`]: challenge, token, `AuthUser`;
+//! - [`directory`]: the verified copy of the signed directory log and what
+//!   appended entries change; [`invite`]: one-time enrollment codes;
 //! - [`intake`]: the key-less checks an upload passes before it is stored;
+//!   [`rewrap`]: the check that a rewrap changed only the age header;
 //! - [`error`]: the single `ApiError`; [`metrics`], [`telemetry`]: counts
 //!   and logs without identities; [`bootstrap`], [`retention`].
 
@@ -14,11 +17,14 @@ pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod directory;
 pub mod error;
 pub mod intake;
+pub mod invite;
 pub mod metrics;
 pub mod openapi;
 pub mod retention;
+pub mod rewrap;
 pub mod routes;
 pub mod state;
 pub mod telemetry;

@@ -10,13 +10,12 @@ use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
 use referral_protocol::api::{
-    AckResponse, ChallengeRequest, ChallengeResponse, DeviceView, ErrorBody, Inbox, PacketReceipt,
-    ThreadView, TokenRequest, TokenResponse,
+    AckResponse, AppendEntryRequest, AppendEntryResponse, BootstrapRequest, BootstrapResponse,
+    ChallengeRequest, ChallengeResponse, DirectoryPage, EnrollmentRequest, ErrorBody, Inbox,
+    InviteRequest, InviteResponse, PacketReceipt, PendingRequest, PendingRequests, RequestReceipt,
+    RotationRequest, StagedTokenKey, Stats, ThreadView, TokenRequest, TokenResponse,
 };
 
-use crate::routes::admin::{
-    BootstrapRequest, BootstrapResponse, DeskCreated, NewDeskRequest, NewDeviceRequest,
-};
 use crate::routes::health::Health;
 
 /// How a route's body is described.
@@ -42,10 +41,6 @@ struct Route {
 
 fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Value {
     serde_json::to_value(g.subschema_for::<T>()).expect("schemas serialize")
-}
-
-fn schema_list<T: JsonSchema>(g: &mut SchemaGenerator) -> Value {
-    json!({"type": "array", "items": schema::<T>(g)})
 }
 
 fn routes() -> Vec<Route> {
@@ -123,65 +118,113 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
+            path: "/v1/packets/{id}/rewrap",
+            summary: "Replace a pending packet's age header (recipient desk only). The body is the whole new age file: same size, and byte-identical after the header. referral-replaces names the SHA-256 of the ciphertext it replaces.",
+            bearer: true,
+            request: Age,
+            ok_status: 200,
+            response: Json(schema::<PacketReceipt>),
+            errors: &[400, 401, 403, 404, 408, 409, 410, 413, 422],
+        },
+        Route {
+            method: "get",
+            path: "/v1/directory",
+            summary: "The signed directory log from seq `since` on (no token: devices verify it before they are enrolled). Clients verify every entry from the pinned root.",
+            bearer: false,
+            request: None,
+            ok_status: 200,
+            response: Json(schema::<DirectoryPage>),
+            errors: &[400, 429],
+        },
+        Route {
+            method: "post",
+            path: "/v1/directory",
+            summary: "Append one entry signed by an administrator. Enrollments and rotations name the request they approve and must match it exactly.",
+            bearer: true,
+            request: Json(schema::<AppendEntryRequest>),
+            ok_status: 201,
+            response: Json(schema::<AppendEntryResponse>),
+            errors: &[400, 401, 403, 404, 409, 413, 415, 422],
+        },
+        Route {
+            method: "post",
+            path: "/v1/enrollments",
+            summary: "A new device asks to join with a one-time invite code, its public keys and its proof of possession.",
+            bearer: false,
+            request: Json(schema::<EnrollmentRequest>),
+            ok_status: 201,
+            response: Json(schema::<RequestReceipt>),
+            errors: &[400, 403, 409, 413, 415, 422, 429],
+        },
+        Route {
+            method: "post",
+            path: "/v1/rotations",
+            summary: "An enrolled device asks to replace its keys, signed by its current and its new key. A newer request replaces an older one.",
+            bearer: true,
+            request: Json(schema::<RotationRequest>),
+            ok_status: 201,
+            response: Json(schema::<RequestReceipt>),
+            errors: &[400, 401, 409, 413, 415, 422],
+        },
+        Route {
+            method: "post",
             path: "/v1/admin/bootstrap",
-            summary: "Claim a fresh broker with the one-time bootstrap code.",
+            summary: "Claim a fresh broker with the one-time bootstrap code and the genesis entry signed by the first administrator's key (the root).",
             bearer: false,
             request: Json(schema::<BootstrapRequest>),
             ok_status: 201,
             response: Json(schema::<BootstrapResponse>),
-            errors: &[400, 403, 409, 415, 422],
+            errors: &[400, 403, 409, 413, 415, 422],
         },
         Route {
             method: "post",
-            path: "/v1/admin/desks",
-            summary: "Create a desk (administrators).",
+            path: "/v1/admin/invites",
+            summary: "Make a one-time invite code for a desk and role (administrators). Shown once; the broker keeps its hash.",
             bearer: true,
-            request: Json(schema::<NewDeskRequest>),
+            request: Json(schema::<InviteRequest>),
             ok_status: 201,
-            response: Json(schema::<DeskCreated>),
-            errors: &[400, 401, 403, 409, 415, 422],
+            response: Json(schema::<InviteResponse>),
+            errors: &[400, 401, 403, 404, 413, 415, 422],
         },
         Route {
-            method: "post",
-            path: "/v1/admin/devices",
-            summary: "Enroll a device (administrators).",
-            bearer: true,
-            request: Json(schema::<NewDeviceRequest>),
-            ok_status: 201,
-            response: Json(schema::<DeviceView>),
-            errors: &[400, 401, 403, 409, 415, 422],
-        },
-        Route {
-            method: "post",
-            path: "/v1/admin/devices/{id}/revoke",
-            summary: "Revoke a device: refused from its next request on.",
+            method: "get",
+            path: "/v1/admin/requests",
+            summary: "Pending enrollment and rotation requests, oldest first (administrators).",
             bearer: true,
             request: None,
             ok_status: 200,
-            response: Json(schema::<DeviceView>),
-            errors: &[401, 403, 404],
-        },
-        Route {
-            method: "post",
-            path: "/v1/admin/token-keys/rotate",
-            summary: "Rotate the broker's token-signing key (old tokens stay valid until they expire).",
-            bearer: true,
-            request: None,
-            ok_status: 200,
-            response: Json(
-                |_| json!({"type": "object", "properties": {"kid": {"type": "string"}}, "required": ["kid"]}),
-            ),
+            response: Json(schema::<PendingRequests>),
             errors: &[401, 403],
         },
         Route {
             method: "get",
-            path: "/v1/desks/{id}/devices",
-            summary: "A desk's active devices' public keys, as the broker asserts them.",
+            path: "/v1/admin/requests/{id}",
+            summary: "One pending request (administrators).",
             bearer: true,
             request: None,
             ok_status: 200,
-            response: Json(schema_list::<DeviceView>),
-            errors: &[401, 404],
+            response: Json(schema::<PendingRequest>),
+            errors: &[401, 403, 404],
+        },
+        Route {
+            method: "post",
+            path: "/v1/admin/token-keys",
+            summary: "Stage a new token-signing key (administrators). A TokenKeyRotated entry naming it makes it current; tokens of the old key stay valid until they expire.",
+            bearer: true,
+            request: None,
+            ok_status: 201,
+            response: Json(schema::<StagedTokenKey>),
+            errors: &[401, 403],
+        },
+        Route {
+            method: "get",
+            path: "/v1/admin/stats",
+            summary: "Aggregate counts (administrators): threads by recipient desk, status and ISO week; packets by delivery state. No identities.",
+            bearer: true,
+            request: None,
+            ok_status: 200,
+            response: Json(schema::<Stats>),
+            errors: &[401, 403],
         },
         Route {
             method: "get",
@@ -266,6 +309,12 @@ pub fn document() -> Value {
         }
         if r.path == "/v1/packets" {
             params.extend(packet_headers().as_array().cloned().unwrap_or_default());
+        }
+        if r.path == "/v1/packets/{id}/rewrap" {
+            params.push(json!({"name": "referral-replaces", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "description": "SHA-256 (lowercase hex) of the stored ciphertext this one replaces: a compare-and-swap."}));
+        }
+        if r.path == "/v1/directory" && r.method == "get" {
+            params.push(json!({"name": "since", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "default": 0}, "description": "The first seq wanted: the seq of the head the client holds, so the answer starts with that entry."}));
         }
         if !params.is_empty() {
             op.insert("parameters".into(), Value::Array(params));

@@ -1,5 +1,6 @@
-//! What every handler shares: the store, the token service, limits, metrics.
-//! Nothing global: tests build as many independent apps as they like.
+//! What every handler shares: the store, the token service, the verified
+//! directory log, limits, metrics. Nothing global: tests build as many
+//! independent apps as they like.
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -10,6 +11,8 @@ use referral_store::Store;
 
 use crate::auth::tokens::TokenService;
 use crate::config::Limits;
+use crate::directory::DirectoryCache;
+use crate::error::ApiError;
 use crate::intake::IntakeLimits;
 use crate::metrics::Metrics;
 
@@ -22,6 +25,7 @@ pub struct AppState {
 struct Inner {
     store: Arc<dyn Store>,
     tokens: TokenService,
+    directory: DirectoryCache,
     limits: Limits,
     spool_dir: PathBuf,
     auth_limiter: DefaultDirectRateLimiter,
@@ -34,6 +38,7 @@ impl AppState {
     pub fn new(
         store: Arc<dyn Store>,
         tokens: TokenService,
+        directory: DirectoryCache,
         limits: Limits,
         spool_dir: PathBuf,
     ) -> Self {
@@ -42,6 +47,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 store,
                 tokens,
+                directory,
                 limits,
                 spool_dir,
                 auth_limiter: RateLimiter::direct(Quota::per_minute(per_minute)),
@@ -58,6 +64,11 @@ impl AppState {
     /// The token service.
     pub fn tokens(&self) -> &TokenService {
         &self.inner.tokens
+    }
+
+    /// The broker's verified copy of the directory log.
+    pub fn directory(&self) -> &DirectoryCache {
+        &self.inner.directory
     }
 
     /// Limits and timings.
@@ -81,6 +92,17 @@ impl AppState {
     /// The limiter of the auth routes.
     pub fn auth_limiter(&self) -> &DefaultDirectRateLimiter {
         &self.inner.auth_limiter
+    }
+
+    /// Takes one request from the limiter the routes without a token share
+    /// (challenge, token, enrollment, directory); 429 when it is empty.
+    pub fn check_auth_rate(&self) -> Result<(), ApiError> {
+        self.inner.auth_limiter.check().map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            ApiError::too_many_requests(wait.as_secs().max(1))
+        })
     }
 
     /// Counters for `/metrics`.

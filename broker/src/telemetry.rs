@@ -17,7 +17,7 @@ use crate::state::AppState;
 /// Routes that stream packet bodies: bounded by the body idle timeout, not
 /// by the whole-request timeout, so a large upload on a slow line works.
 fn streams_packets(method: &Method, route: &str) -> bool {
-    (method == Method::POST && route == "/v1/packets")
+    (method == Method::POST && matches!(route, "/v1/packets" | "/v1/packets/{id}/rewrap"))
         || (method == Method::GET && route == "/v1/packets/{id}")
 }
 

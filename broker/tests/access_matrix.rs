@@ -227,6 +227,23 @@ impl World {
     }
 }
 
+/// Rewraps A→B's packet with `body`, naming the stored ciphertext's hash.
+async fn rewrap(w: &World, caller: Caller<'_>, body: Vec<u8>) -> (StatusCode, Value) {
+    let req = w
+        .app
+        .http
+        .post(w.app.url(&format!("{}/rewrap", w.packet_path())))
+        .header(
+            referral_protocol::api::HEADER_REPLACES,
+            hex::encode(referral_protocol::envelope::sha256(&w.bytes)),
+        )
+        .header("content-type", "application/octet-stream")
+        .body(body);
+    let res = caller.apply(req).send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
 /// Every packet route, as `caller`; each answer must be `want(route)`.
 async fn attempt_all(
     w: &World,
@@ -249,6 +266,16 @@ async fn attempt_all(
         );
         assert_error(status, &body, code, error);
     }
+    // A rewrap that would be a valid no-op for B: the stored bytes, naming
+    // their own hash.
+    let (status, body) = rewrap(w, caller, w.bytes.clone()).await;
+    let (code, error) = want("rewrap");
+    assert_eq!(
+        (status.as_u16(), body["error"].as_str()),
+        (code, Some(error)),
+        "{label}: rewrap"
+    );
+    assert_error(status, &body, code, error);
 
     // A reply on A→B's thread, addressed to either party.
     let mut refused = Vec::new();
@@ -380,6 +407,9 @@ async fn matrix(db: Db) {
     // … but not acknowledge it for B (that would hide it from B's inbox) …
     let (status, body) = call(app, Caller::Bearer(&w.a_token), Method::POST, &w.ack_path()).await;
     assert_error(status, &body, 404, "unknown_packet");
+    // … nor rewrap it (only the addressed desk holds keys to rewrap from) …
+    let (status, body) = rewrap(&w, Caller::Bearer(&w.a_token), w.bytes.clone()).await;
+    assert_error(status, &body, 403, "not_recipient");
     // … nor make the thread's recipient-side moves itself.
     let id = PacketId::random();
     let sealed = w.a.seal_to(&w.b, id, w.thread, b"{}");
@@ -443,27 +473,67 @@ async fn cross_desk_matrix_on_postgres() {
     matrix(Db::Postgres).await;
 }
 
-/// The desk routes that take no packet: C's device sees only C's desk.
+/// The administrators' routes need an administrator's token; the directory
+/// is readable by anyone (a device verifies it before it is enrolled). A
+/// refusal changes nothing: no key is staged, no invite or request made.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn desk_device_listing_needs_a_token() {
+async fn admin_routes_need_an_administrator() {
     let Some(w) = world(Db::Sqlite).await else {
         return;
     };
-    let (status, body) = call(
-        &w.app,
-        Caller::Anonymous,
-        Method::GET,
-        "/v1/desks/desk-b/devices",
-    )
-    .await;
-    assert_error(status, &body, 401, "unauthorized");
-    let (status, body) = call(
-        &w.app,
-        Caller::Bearer(&w.c_token),
-        Method::GET,
-        "/v1/desks/no-such-desk/devices",
-    )
-    .await;
-    assert_error(status, &body, 404, "unknown_desk");
+    let keys_before = w.store.token_keys().await.unwrap().len();
+    let log_before = w.app.directory().await.head();
+    for (method, path) in [
+        (Method::GET, "/v1/admin/requests"),
+        (
+            Method::GET,
+            "/v1/admin/requests/6f0d1d52-8f2e-4b7e-9a51-0c2a7c3e9b10",
+        ),
+        (Method::GET, "/v1/admin/stats"),
+        (Method::POST, "/v1/admin/token-keys"),
+    ] {
+        let (status, body) = call(&w.app, Caller::Anonymous, method.clone(), path).await;
+        assert_error(status, &body, 401, "unauthorized");
+        for token in [&w.a_token, &w.b_token, &w.c_token] {
+            let (status, body) = call(&w.app, Caller::Bearer(token), method.clone(), path).await;
+            assert_error(status, &body, 403, "admin_only");
+        }
+    }
+    for (path, json) in [
+        (
+            "/v1/admin/invites",
+            serde_json::json!({"desk": "desk-c", "role": "admin"}),
+        ),
+        (
+            "/v1/directory",
+            serde_json::json!({"entry": "AAAA", "request_id": null}),
+        ),
+    ] {
+        for caller in [Caller::Anonymous, Caller::Bearer(&w.c_token)] {
+            let res = caller
+                .apply(w.app.http.post(w.app.url(path)).json(&json))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let body: Value = res.json().await.unwrap();
+            let want = match caller {
+                Caller::Anonymous => (401, "unauthorized"),
+                _ => (403, "admin_only"),
+            };
+            assert_error(status, &body, want.0, want.1);
+        }
+    }
+    let res = w
+        .app
+        .http
+        .get(w.app.url("/v1/directory"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "the directory needs no token");
+    assert_eq!(w.store.token_keys().await.unwrap().len(), keys_before);
+    assert_eq!(w.app.directory().await.head(), log_before);
+    assert!(w.store.pending_requests().await.unwrap().is_empty());
     w.assert_unchanged(&[]).await;
 }

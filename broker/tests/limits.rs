@@ -227,11 +227,12 @@ async fn a_refused_spooled_upload_leaves_no_file() {
 async fn oversized_json_is_413() {
     let s = setup(Layer::default()).await;
     let token = s.admin.token(&s.app).await;
-    let huge = json!({"id": "big-desk", "name": "n".repeat(100 * 1024)});
+    let head = s.app.directory().await.head();
+    let huge = json!({"entry": "A".repeat(100 * 1024)});
     let res = s
         .app
         .http
-        .post(s.app.url("/v1/admin/desks"))
+        .post(s.app.url("/v1/directory"))
         .bearer_auth(&token)
         .json(&huge)
         .send()
@@ -239,16 +240,7 @@ async fn oversized_json_is_413() {
         .unwrap();
     let (status, body) = json_of(res).await;
     assert_error(status, &body, 413, "body_too_large");
-    let store = referral_broker::app::open_store(&s.app.config)
-        .await
-        .unwrap();
-    assert!(
-        store
-            .desk(&"big-desk".parse().unwrap())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert_eq!(s.app.directory().await.head(), head, "nothing appended");
 }
 
 // --- rate limit ------------------------------------------------------------------
@@ -319,7 +311,8 @@ async fn malformed_json_on_every_json_route() {
     let admin = app.bootstrap_admin().await;
     let token = admin.token(&app).await;
     let device = TestDevice::new(Some("covic-intake".parse().unwrap()));
-    let routes: [(&str, Value); 5] = [
+    let key = device.key.verifying_key();
+    let routes: [(&str, Value); 7] = [
         ("/v1/auth/challenge", json!({"device_id": device.id})),
         (
             "/v1/auth/token",
@@ -327,16 +320,23 @@ async fn malformed_json_on_every_json_route() {
         ),
         (
             "/v1/admin/bootstrap",
-            json!({"code": "x", "device_id": device.id, "signing_key": device.key.verifying_key(), "age_recipient": device.recipient()}),
+            json!({"code": "x", "device_id": device.id, "age_recipient": device.recipient(),
+                   "genesis": common::genesis_of(&device.key).to_base64()}),
         ),
         (
-            "/v1/admin/desks",
-            json!({"id": "covic-intake", "name": "COVIC"}),
+            "/v1/admin/invites",
+            json!({"desk": "covic-intake", "role": "caseworker"}),
+        ),
+        ("/v1/directory", json!({"entry": "AAAA"})),
+        (
+            "/v1/enrollments",
+            json!({"code": "x", "device_id": device.id, "signing_key": key,
+                   "age_recipient": device.recipient(), "device_signature": "AAAA"}),
         ),
         (
-            "/v1/admin/devices",
-            json!({"device_id": device.id, "desk": "covic-intake", "role": "caseworker",
-                   "signing_key": device.key.verifying_key(), "age_recipient": device.recipient()}),
+            "/v1/rotations",
+            json!({"signing_key": key, "age_recipient": device.recipient(),
+                   "old_key_signature": "AAAA", "new_key_signature": "AAAA"}),
         ),
     ];
     for (path, valid) in &routes {
@@ -374,19 +374,34 @@ async fn malformed_json_on_every_json_route() {
         assert_error(status, &body, 422, "invalid_json");
         let (status, body) = post(b"[1, 2, 3]".to_vec(), json_ct).await;
         assert_error(status, &body, 422, "invalid_json");
+        // A field of the wrong type (or, where the route has no device
+        // id, a field it does not know), and values that do not parse.
         let mut wrong_type = valid.clone();
         wrong_type["device_id"] = json!(12345);
-        if path.ends_with("/desks") {
-            wrong_type = json!({"id": "Not A Desk!", "name": "x"});
-        }
         let (status, body) = post(serde_json::to_vec(&wrong_type).unwrap(), json_ct).await;
         assert_error(status, &body, 422, "invalid_json");
+        for (field, bad) in [
+            ("signing_key", json!("not a key")),
+            ("age_recipient", json!("age1notakey")),
+            ("desk", json!("Not A Desk!")),
+            ("role", json!("root")),
+        ] {
+            if valid.get(field).is_some() {
+                let mut v = valid.clone();
+                v[field] = bad;
+                let (status, body) = post(serde_json::to_vec(&v).unwrap(), json_ct).await;
+                assert_error(status, &body, 422, "invalid_json");
+            }
+        }
     }
 
-    // Nothing changed: no desk, no device, and the device got no token.
+    // Nothing changed: no desk, no device, no request, the log is the
+    // genesis alone, and the device got no token.
     let store = referral_broker::app::open_store(&app.config).await.unwrap();
     assert!(store.desks().await.unwrap().is_empty());
     assert!(store.device(&device.id).await.unwrap().is_none());
+    assert!(store.pending_requests().await.unwrap().is_empty());
+    assert_eq!(app.directory().await.head().seq, 0);
     assert_eq!(
         store.counts().await.unwrap().active_devices,
         1,
@@ -767,7 +782,8 @@ async fn unknown_routes_and_methods_are_json() {
         ),
         (Method::GET, "/v1/auth/token".to_owned()),
         (Method::POST, "/healthz".to_owned()),
-        (Method::PATCH, "/v1/admin/desks".to_owned()),
+        (Method::PATCH, "/v1/admin/invites".to_owned()),
+        (Method::DELETE, "/v1/directory".to_owned()),
     ] {
         let res = s
             .app

@@ -110,7 +110,7 @@ async fn metrics_count_routes_but_name_nobody() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        get("/v1/desks/shinjuku-iea/devices".into(), &cw_token)
+        get("/v1/directory".into(), &cw_token)
             .await
             .unwrap()
             .status(),

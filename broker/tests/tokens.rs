@@ -14,7 +14,8 @@ use common::{Db, TestApp, TestDevice, Upload, assert_error, post_packet};
 use referral_broker::config::Layer;
 use referral_broker::state::now;
 use referral_protocol::api::{self, ChallengeResponse};
-use referral_protocol::{DeviceId, PacketId, SigningKey, ThreadId};
+use referral_protocol::directory::Statement;
+use referral_protocol::{DeviceId, PacketId, Role, SigningKey, ThreadId};
 use referral_store::Store;
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
@@ -165,8 +166,8 @@ impl Setup {
         let (status, body) = self
             .post(
                 token,
-                "/v1/admin/desks",
-                json!({"id": "forged-desk", "name": "Forged"}),
+                "/v1/admin/invites",
+                json!({"desk": "covic-intake", "role": "admin"}),
             )
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: admin: {body}");
@@ -450,19 +451,7 @@ async fn a_token_from_another_broker_is_refused() {
     let other = TestApp::spawn().await;
     let other_admin = other.bootstrap_admin().await;
     other.create_desk(&other_admin, "shinjuku-iea").await;
-    let admin_token = other_admin.token(&other).await;
-    let res = other
-        .http
-        .post(other.url("/v1/admin/devices"))
-        .bearer_auth(&admin_token)
-        .json(&json!({
-            "device_id": s.desk.id, "desk": "shinjuku-iea", "role": "desk",
-            "signing_key": s.desk.key.verifying_key(), "age_recipient": s.desk.recipient(),
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
+    other.enroll_device(&other_admin, &s.desk, Role::Desk).await;
     let foreign = s.desk.token(&other).await;
     let (_, claims) = decode(&foreign);
     assert_eq!(claims["sub"], s.desk.id.to_string());
@@ -493,15 +482,7 @@ async fn desk_a_token_on_desk_b_packet_is_404() {
         .await;
     assert_error(status, &body, 404, "unknown_packet");
     // A third desk's valid token sees nothing.
-    let token = s.admin_token.clone();
-    let (status, body) = s
-        .post(
-            &token,
-            "/v1/admin/desks",
-            json!({"id": "minato-npo", "name": "Minato NPO"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    s.app.create_desk(&s.admin, "minato-npo").await;
     let third = s.app.enroll(&s.admin, "minato-npo", "desk").await;
     let third_token = third.token(&s.app).await;
     let (status, body) = s
@@ -520,16 +501,30 @@ async fn desk_a_token_on_desk_b_packet_is_404() {
     assert_eq!(status, StatusCode::OK);
     assert!(inbox["packets"].as_array().unwrap().is_empty());
     // Non-admin tokens cannot use the admin routes.
+    let rogue = s
+        .app
+        .next_entry(
+            &s.desk.key,
+            Statement::DeskCreated {
+                desk: "rogue-desk".parse().unwrap(),
+                name: "Rogue".into(),
+                prefecture: None,
+                languages: None,
+            },
+        )
+        .await;
+    let (status, body) = s.app.post_entry(&s.desk_token, &rogue, None).await;
+    assert_error(status, &body, 403, "admin_only");
     let (status, body) = s
         .post(
             &s.desk_token,
-            "/v1/admin/desks",
-            json!({"id": "rogue-desk", "name": "Rogue"}),
+            "/v1/admin/invites",
+            json!({"desk": "shinjuku-iea", "role": "admin"}),
         )
         .await;
     assert_error(status, &body, 403, "admin_only");
     let (status, body) = s
-        .post(&s.desk_token, "/v1/admin/token-keys/rotate", json!({}))
+        .post(&s.desk_token, "/v1/admin/token-keys", json!({}))
         .await;
     assert_error(status, &body, 403, "admin_only");
     assert_eq!(s.store.desks().await.unwrap().len(), 3);
@@ -547,24 +542,29 @@ async fn a_revoked_device_is_refused_from_its_next_request() {
     let (status, _) = s.get(&token, "/v1/inbox").await;
     assert_eq!(status, StatusCode::OK);
 
-    // Only an administrator revokes.
-    let path = format!("/v1/admin/devices/{}/revoke", second.id);
-    let (status, body) = s.post(&s.desk_token, &path, json!({})).await;
+    // Only an administrator revokes: a desk member's token is refused, and
+    // an entry signed by a desk member's key is not an administrator's.
+    let revoke = Statement::DeviceRevoked { device: second.id };
+    let by_member = s.app.next_entry(&s.desk.key, revoke.clone()).await;
+    let (status, body) = s.app.post_entry(&s.desk_token, &by_member, None).await;
     assert_error(status, &body, 403, "admin_only");
+    let (status, body) = s.app.post_entry(&s.admin_token, &by_member, None).await;
+    assert_error(status, &body, 422, "entry_not_authorised");
     let (status, _) = s.get(&token, "/v1/inbox").await;
     assert_eq!(status, StatusCode::OK, "still active");
-    let (status, body) = s
-        .post(
-            &s.admin_token,
-            &format!("/v1/admin/devices/{}/revoke", DeviceId::random()),
-            json!({}),
+    let unknown = s
+        .app
+        .next_entry(
+            &s.admin.key,
+            Statement::DeviceRevoked {
+                device: DeviceId::random(),
+            },
         )
         .await;
-    assert_error(status, &body, 404, "unknown_device");
+    let (status, body) = s.app.post_entry(&s.admin_token, &unknown, None).await;
+    assert_error(status, &body, 422, "entry_refused");
 
-    let (status, body) = s.post(&s.admin_token, &path, json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["state"], "revoked");
+    s.app.revoke(&s.admin, second.id).await;
 
     // Its token, still unexpired, is refused at once …
     let (status, body) = s.get(&token, "/v1/inbox").await;
@@ -578,16 +578,13 @@ async fn a_revoked_device_is_refused_from_its_next_request() {
     assert_error(status, &body, 401, "invalid_credentials");
     // Its colleague is unaffected, and the packet is untouched.
     s.assert_unchanged().await;
-    // No packets are sealed to it any more: it is not among the desk's devices.
-    let (status, devices) = s.get(&s.cw_token, "/v1/desks/shinjuku-iea/devices").await;
-    assert_eq!(status, StatusCode::OK);
-    let ids: Vec<&str> = devices
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["device_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, [s.desk.id.to_string()]);
+    // No packets are sealed to it any more: the signed directory no longer
+    // lists its key among the desk's.
+    let log = s.app.directory().await;
+    let keys = log
+        .state()
+        .encryption_keys(&"shinjuku-iea".parse().unwrap(), now(), None);
+    assert_eq!(keys, [s.desk.recipient()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -596,11 +593,7 @@ async fn rotation_keeps_old_tokens_in_their_overlap_window() {
     let (old_header, _) = decode(&s.desk_token);
     let old_kid = old_header["kid"].as_str().unwrap().to_owned();
 
-    let (status, body) = s
-        .post(&s.admin_token, "/v1/admin/token-keys/rotate", json!({}))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let new_kid = body["kid"].as_str().unwrap().to_owned();
+    let new_kid = s.app.rotate_token_key(&s.admin).await;
     assert_ne!(new_kid, old_kid);
 
     // The old token still works (overlap window) …
@@ -620,6 +613,10 @@ async fn rotation_keeps_old_tokens_in_their_overlap_window() {
     let new = keys.iter().find(|k| k.kid == new_kid).unwrap();
     assert!(old.retired_at.is_some(), "the old key is retired");
     assert!(new.retired_at.is_none(), "the new key is current");
+    // The signed directory names the new key, as the administrator signed it.
+    let log = s.app.directory().await;
+    let named = log.state().token_key(&new_kid).expect("in the directory");
+    assert_eq!(named.public_key, new.public);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -814,7 +811,7 @@ async fn tokens_name_their_deployment() {
     let renamed = TestApp::start(config).await;
     let res = renamed
         .http
-        .get(renamed.url("/v1/desks/none/devices"))
+        .get(renamed.url("/v1/admin/requests"))
         .bearer_auth(&token)
         .send()
         .await
@@ -826,12 +823,12 @@ async fn tokens_name_their_deployment() {
     assert_eq!(decode(&own).1["iss"], "other.example");
     let res = renamed
         .http
-        .get(renamed.url("/v1/desks/none/devices"))
+        .get(renamed.url("/v1/admin/requests"))
         .bearer_auth(&own)
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.status(), StatusCode::OK);
     drop(renamed);
     drop(first); // holds the data directory
 }
@@ -852,18 +849,7 @@ async fn a_rotation_on_one_broker_is_seen_by_another() {
     let before = desk.token(&two).await;
     let old_kid = decode(&before).0["kid"].as_str().unwrap().to_owned();
 
-    let res = one
-        .http
-        .post(one.url("/v1/admin/token-keys/rotate"))
-        .bearer_auth(admin.token(&one).await)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let new_kid = res.json::<Value>().await.unwrap()["kid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let new_kid = one.rotate_token_key(&admin).await;
     assert_ne!(new_kid, old_kid);
 
     // Broker two signs with the new key from now on …

@@ -24,6 +24,10 @@ pub enum StoreError {
     /// A stored value could not be parsed back (corruption or a bug).
     #[error("stored value is invalid: {0}")]
     Corrupt(String),
+    /// The caller passed a value the store must not keep (a bug in the
+    /// caller, not a refusal the protocol foresees).
+    #[error("invalid value for the store: {0}")]
+    Invalid(&'static str),
     /// The referenced desk does not exist.
     #[error("unknown desk")]
     UnknownDesk,

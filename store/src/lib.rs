@@ -12,15 +12,17 @@
 
 pub mod body;
 pub mod conformance;
+mod directory;
 mod error;
 pub mod model;
 pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId};
+use referral_protocol::{DeskId, DeviceId, PacketId, RequestId, ThreadId};
 
 pub use body::PacketBody;
+pub use directory::*;
 pub use error::StoreError;
 pub use model::*;
 
@@ -44,10 +46,7 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the database answers (for `/readyz`).
     async fn ready(&self) -> Result<(), StoreError>;
 
-    // --- desks and devices -------------------------------------------------
-
-    /// Creates a desk; `false` if one with that id exists (nothing changes).
-    async fn create_desk(&self, desk: &Desk) -> Result<bool, StoreError>;
+    // --- desks and devices (changed only through the directory log) -------
 
     /// One desk.
     async fn desk(&self, id: &DeskId) -> Result<Option<Desk>, StoreError>;
@@ -55,19 +54,8 @@ pub trait Store: Send + Sync + 'static {
     /// Every desk, by id.
     async fn desks(&self) -> Result<Vec<Desk>, StoreError>;
 
-    /// Adds a device; `false` if the id exists (nothing changes). The desk,
-    /// if any, must exist ([`StoreError::UnknownDesk`]).
-    async fn add_device(&self, device: &Device) -> Result<bool, StoreError>;
-
     /// One device.
     async fn device(&self, id: &DeviceId) -> Result<Option<Device>, StoreError>;
-
-    /// The active devices of a desk.
-    async fn active_devices_of(&self, desk: &DeskId) -> Result<Vec<Device>, StoreError>;
-
-    /// Changes a device's state; `false` if there is no such device.
-    async fn set_device_state(&self, id: &DeviceId, state: DeviceState)
-    -> Result<bool, StoreError>;
 
     // --- bootstrap and root --------------------------------------------------
 
@@ -82,18 +70,64 @@ pub trait Store: Send + Sync + 'static {
     /// Whether an unexpired, unclaimed bootstrap code exists.
     async fn has_bootstrap_code(&self, now: UnixTime) -> Result<bool, StoreError>;
 
-    /// Claims the broker: if `code_hash` matches an unexpired, unclaimed code
-    /// and no root exists, records `admin` as the first device and its signing
-    /// key as the root, all at once. `false` otherwise (nothing changes).
+    /// Claims the broker: if `code_hash` matches an unexpired, unclaimed code,
+    /// no root exists and the log is empty, records `admin` as the first
+    /// device, its signing key as the root and `genesis` as log entry 0, all
+    /// at once. `false` otherwise (nothing changes). `genesis` must have
+    /// `seq` 0 and no effect ([`StoreError::Invalid`] otherwise).
     async fn claim_bootstrap(
         &self,
         code_hash: [u8; 32],
         now: UnixTime,
         admin: &Device,
+        genesis: &NewEntry,
     ) -> Result<bool, StoreError>;
 
     /// The current root signing key, once claimed.
     async fn root_key(&self) -> Result<Option<referral_protocol::VerifyingKey>, StoreError>;
+
+    // --- the directory log (ADR 0003) ------------------------------------------
+
+    /// The entries from `seq` on, in order (empty past the head).
+    async fn directory_since(&self, seq: u64) -> Result<Vec<StoredEntry>, StoreError>;
+
+    /// Appends an entry and applies its effect, in one transaction. See
+    /// [`AppendOutcome`] for refusals; a refusal changes nothing.
+    async fn append_directory(&self, entry: NewEntry) -> Result<AppendOutcome, StoreError>;
+
+    // --- invites and requests (ADR 0004) ---------------------------------------
+
+    /// Stores a one-time invite. [`StoreError::UnknownDesk`] if its desk does
+    /// not exist.
+    async fn create_invite(&self, invite: &Invite) -> Result<(), StoreError>;
+
+    /// The invite with this code hash, if it is unused and unexpired at `now`.
+    async fn invite(
+        &self,
+        code_hash: [u8; 32],
+        now: UnixTime,
+    ) -> Result<Option<Invite>, StoreError>;
+
+    /// Consumes the invite and stores the enrollment request, atomically:
+    /// the invite must be unused, unexpired, and for the request's desk and
+    /// role; the device id and signing key must be new to every device and
+    /// pending request.
+    async fn submit_enrollment(
+        &self,
+        code_hash: [u8; 32],
+        now: UnixTime,
+        request: &Request,
+    ) -> Result<EnrollOutcome, StoreError>;
+
+    /// Stores a rotation request for an active device, replacing its earlier
+    /// pending rotation if any (at most one per device).
+    async fn submit_rotation(&self, request: &Request) -> Result<RotationOutcome, StoreError>;
+
+    /// Every pending request, oldest first.
+    async fn pending_requests(&self) -> Result<Vec<Request>, StoreError>;
+
+    /// One pending request.
+    async fn request(&self, id: &RequestId) -> Result<Option<Request>, StoreError>;
 
     // --- auth ----------------------------------------------------------------
 
@@ -117,9 +151,15 @@ pub trait Store: Send + Sync + 'static {
     /// Every token-signing key, newest first.
     async fn token_keys(&self) -> Result<Vec<TokenKey>, StoreError>;
 
-    /// Adds a token-signing key and retires the others at `key.created_at`
-    /// (first start and rotation).
+    /// Adds a token-signing key and retires the others at `key.created_at`.
+    /// The broker's first key is made this way at first start; later keys
+    /// are staged and activated by a `TokenKeyRotated` entry.
     async fn rotate_token_key(&self, key: &TokenKey) -> Result<(), StoreError>;
+
+    /// Stages a token-signing key for a later `TokenKeyRotated` entry
+    /// ([`DirectoryEffect::ActivateTokenKey`]). Staged keys older than
+    /// [`STAGED_TOKEN_KEY_TTL`] are dropped by the purge.
+    async fn stage_token_key(&self, key: &TokenKey) -> Result<(), StoreError>;
 
     // --- packets -------------------------------------------------------------
 
@@ -151,19 +191,39 @@ pub trait Store: Send + Sync + 'static {
         now: UnixTime,
     ) -> Result<AckOutcome, StoreError>;
 
+    /// Replaces a pending packet's ciphertext (a rewrap, ADR 0004) if it is
+    /// addressed to `rewrap.desk`, still pending, and its stored SHA-256 and
+    /// length are `rewrap.replaces` and `rewrap.bytes`. The caller has
+    /// checked that only the age header differs.
+    async fn rewrap_packet(
+        &self,
+        rewrap: RewrapPacket,
+        body: PacketBody,
+    ) -> Result<RewrapOutcome, StoreError>;
+
     /// A thread and its history.
     async fn thread(&self, id: &ThreadId) -> Result<Option<Thread>, StoreError>;
 
     /// Deletes ciphertext acknowledged before `acked_before`, expires pending
     /// packets past their expiry (their referral threads become `expired`),
-    /// leaves a tombstone per deleted packet, and reclaims space (SQLite:
+    /// leaves a tombstone per deleted packet, drops expired invites, stale
+    /// challenges and staged token keys, and reclaims space (SQLite:
     /// `wal_checkpoint(TRUNCATE)`).
     async fn purge(&self, now: UnixTime, acked_before: UnixTime)
     -> Result<PurgeReport, StoreError>;
 
     /// Counts for metrics.
     async fn counts(&self) -> Result<Counts, StoreError>;
+
+    /// Threads by recipient desk, status and week of creation, for
+    /// `admin stats`: counts only.
+    async fn thread_stats(&self) -> Result<Vec<ThreadStat>, StoreError>;
 }
+
+/// How long a staged token key may wait for its `TokenKeyRotated` entry.
+/// An administrator stages, signs and appends in one command; a key left
+/// over (the command failed half-way) is a private key nobody will use.
+pub const STAGED_TOKEN_KEY_TTL: UnixTime = 24 * 3600;
 
 /// SHA-256 of a packet id under the tombstone domain: what `tombstones`
 /// keeps, so a replayed id can be refused without keeping the id.

@@ -377,12 +377,77 @@ pub struct Counts {
     pub pending_packets: u64,
     /// Acknowledged packets not yet purged.
     pub acknowledged_packets: u64,
+    /// Packets that expired unread, whose rows wait for the purge.
+    pub expired_packets: u64,
     /// Bytes of ciphertext held.
     pub stored_bytes: u64,
     /// Desks.
     pub desks: u64,
     /// Active devices.
     pub active_devices: u64,
+}
+
+/// Seconds in a week.
+pub const WEEK: UnixTime = 7 * 24 * 3600;
+
+/// Monday 00:00 UTC of the ISO week holding `t`. The Unix epoch fell on a
+/// Thursday, so Mondays are 4 days (345 600 s) past a multiple of a week.
+pub fn week_start(t: UnixTime) -> UnixTime {
+    const FIRST_MONDAY: UnixTime = 4 * 24 * 3600;
+    t - (t - FIRST_MONDAY).rem_euclid(WEEK)
+}
+
+/// One row of `admin stats`: how many threads a desk received that started
+/// in one week and are in one status now. Counts only: no thread, packet or
+/// device id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadStat {
+    /// The desk the referral was addressed to.
+    pub desk: DeskId,
+    /// The threads' coarse status now.
+    pub status: ThreadStatus,
+    /// [`week_start`] of the hour the threads were opened.
+    pub week_start: UnixTime,
+    /// How many.
+    pub threads: u64,
+}
+
+/// The order `admin stats` lists rows in: by desk, week, then status in
+/// lifecycle order. Both backends sort with this, so they answer alike.
+pub(crate) fn sort_stats(stats: &mut [ThreadStat]) {
+    stats.sort_by(|a, b| (&a.desk, a.week_start, a.status).cmp(&(&b.desk, b.week_start, b.status)));
+}
+
+/// A rewrap (ADR 0004): the recipient desk replaces a pending packet's
+/// ciphertext with one whose age header changed and whose payload did not
+/// (the broker compared them before asking the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RewrapPacket {
+    /// The packet.
+    pub id: PacketId,
+    /// The desk asking: must be the packet's recipient.
+    pub desk: DeskId,
+    /// SHA-256 of the ciphertext being replaced: a compare-and-swap, so two
+    /// devices of one desk cannot undo each other's rewrap.
+    pub replaces: [u8; 32],
+    /// SHA-256 of the new ciphertext.
+    pub sha256: [u8; 32],
+    /// Its length, which must be the stored one.
+    pub bytes: u64,
+}
+
+/// What a rewrap did. Only `Rewrapped` changed anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RewrapOutcome {
+    /// The new ciphertext replaced the old one.
+    Rewrapped(PacketMeta),
+    /// No such packet addressed to this desk.
+    NotFound,
+    /// The packet is no longer pending.
+    NotPending(DeliveryState),
+    /// The stored ciphertext is not the one `replaces` names (someone
+    /// rewrapped it first), or its length differs.
+    Stale,
 }
 
 #[cfg(test)]
@@ -426,6 +491,18 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn weeks_start_on_monday_midnight_utc() {
+        // 2026-11-16 was a Monday; 2026-11-22 23:59:59 the Sunday after.
+        let monday = 1_794_787_200;
+        assert_eq!(week_start(monday), monday);
+        assert_eq!(week_start(monday + WEEK - 1), monday);
+        assert_eq!(week_start(monday + WEEK), monday + WEEK);
+        assert_eq!(week_start(monday - 1), monday - WEEK);
+        // The epoch (a Thursday) belongs to the week of Monday 1969-12-29.
+        assert_eq!(week_start(0), -3 * 24 * 3600);
     }
 
     #[test]

@@ -16,21 +16,25 @@
 
 mod auth;
 mod codec;
+mod desks;
 mod directory;
 mod packets;
 mod purge;
+mod requests;
 pub mod test_support;
 mod threads;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId, VerifyingKey};
+use referral_protocol::{DeskId, DeviceId, PacketId, RequestId, ThreadId, VerifyingKey};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::{
-    AckOutcome, Backend, Counts, Desk, Device, DeviceState, NewPacket, PacketBody, PacketMeta,
-    PurgeReport, PutOutcome, Store, StoreError, Thread, TokenKey, UnixTime,
+    AckOutcome, AppendOutcome, Backend, Counts, Desk, Device, EnrollOutcome, Invite, NewEntry,
+    NewPacket, PacketBody, PacketMeta, PurgeReport, PutOutcome, Request, RewrapOutcome,
+    RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread, ThreadStat, TokenKey,
+    UnixTime,
 };
 
 /// The migrations, embedded at build time.
@@ -116,39 +120,16 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn create_desk(&self, desk: &Desk) -> Result<bool, StoreError> {
-        directory::create_desk(&self.pool, desk).await
-    }
-
     async fn desk(&self, id: &DeskId) -> Result<Option<Desk>, StoreError> {
-        directory::desk(&self.pool, id).await
+        desks::desk(&self.pool, id).await
     }
 
     async fn desks(&self) -> Result<Vec<Desk>, StoreError> {
-        directory::desks(&self.pool).await
-    }
-
-    async fn add_device(&self, device: &Device) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let added = directory::add_device(&mut tx, device).await?;
-        tx.commit().await?;
-        Ok(added)
+        desks::desks(&self.pool).await
     }
 
     async fn device(&self, id: &DeviceId) -> Result<Option<Device>, StoreError> {
-        directory::device(&self.pool, id).await
-    }
-
-    async fn active_devices_of(&self, desk: &DeskId) -> Result<Vec<Device>, StoreError> {
-        directory::active_devices_of(&self.pool, desk).await
-    }
-
-    async fn set_device_state(
-        &self,
-        id: &DeviceId,
-        state: DeviceState,
-    ) -> Result<bool, StoreError> {
-        directory::set_device_state(&self.pool, id, state).await
+        desks::device(&self.pool, id).await
     }
 
     async fn set_bootstrap_code(
@@ -168,12 +149,54 @@ impl Store for PostgresStore {
         code_hash: [u8; 32],
         now: UnixTime,
         admin: &Device,
+        genesis: &NewEntry,
     ) -> Result<bool, StoreError> {
-        auth::claim_bootstrap(&self.pool, code_hash, now, admin).await
+        auth::claim_bootstrap(&self.pool, code_hash, now, admin, genesis).await
     }
 
     async fn root_key(&self) -> Result<Option<VerifyingKey>, StoreError> {
         auth::root_key(&self.pool).await
+    }
+
+    async fn directory_since(&self, seq: u64) -> Result<Vec<StoredEntry>, StoreError> {
+        directory::since(&self.pool, seq).await
+    }
+
+    async fn append_directory(&self, entry: NewEntry) -> Result<AppendOutcome, StoreError> {
+        directory::append(&self.pool, entry).await
+    }
+
+    async fn create_invite(&self, invite: &Invite) -> Result<(), StoreError> {
+        requests::create_invite(&self.pool, invite).await
+    }
+
+    async fn invite(
+        &self,
+        code_hash: [u8; 32],
+        now: UnixTime,
+    ) -> Result<Option<Invite>, StoreError> {
+        requests::invite(&self.pool, &code_hash, now).await
+    }
+
+    async fn submit_enrollment(
+        &self,
+        code_hash: [u8; 32],
+        now: UnixTime,
+        request: &Request,
+    ) -> Result<EnrollOutcome, StoreError> {
+        requests::submit_enrollment(&self.pool, &code_hash, now, request).await
+    }
+
+    async fn submit_rotation(&self, request: &Request) -> Result<RotationOutcome, StoreError> {
+        requests::submit_rotation(&self.pool, request).await
+    }
+
+    async fn pending_requests(&self) -> Result<Vec<Request>, StoreError> {
+        requests::pending(&self.pool).await
+    }
+
+    async fn request(&self, id: &RequestId) -> Result<Option<Request>, StoreError> {
+        requests::request_by_id(&self.pool, id).await
     }
 
     async fn put_challenge(
@@ -200,6 +223,10 @@ impl Store for PostgresStore {
 
     async fn rotate_token_key(&self, key: &TokenKey) -> Result<(), StoreError> {
         auth::rotate_token_key(&self.pool, key).await
+    }
+
+    async fn stage_token_key(&self, key: &TokenKey) -> Result<(), StoreError> {
+        auth::stage_token_key(&self.pool, key).await
     }
 
     async fn put_packet(
@@ -231,6 +258,14 @@ impl Store for PostgresStore {
         packets::ack(&self.pool, id, desk, now).await
     }
 
+    async fn rewrap_packet(
+        &self,
+        rewrap: RewrapPacket,
+        body: PacketBody,
+    ) -> Result<RewrapOutcome, StoreError> {
+        packets::rewrap(&self.pool, &rewrap, body).await
+    }
+
     async fn thread(&self, id: &ThreadId) -> Result<Option<Thread>, StoreError> {
         threads::thread(&self.pool, id).await
     }
@@ -244,6 +279,10 @@ impl Store for PostgresStore {
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {
-        directory::counts(&self.pool).await
+        desks::counts(&self.pool).await
+    }
+
+    async fn thread_stats(&self) -> Result<Vec<ThreadStat>, StoreError> {
+        desks::thread_stats(&self.pool).await
     }
 }

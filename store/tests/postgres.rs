@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use referral_protocol::{DeskId, PacketId, ThreadId};
+use referral_protocol::{DeskId, DeviceId, PacketId, RequestId, SigningKey, ThreadId};
 use referral_store::postgres::PostgresStore;
 use referral_store::postgres::test_support::FreshDatabase;
 use referral_store::{
-    AckOutcome, Desk, NewPacket, PacketBody, PacketKind, PutOutcome, Store, StoreError,
+    AckOutcome, AppendOutcome, Desk, DirectoryEffect, EnrollOutcome, Invite, NewEntry, NewPacket,
+    PacketBody, PacketKind, PutOutcome, Request, RequestSignatures, Role, Store, StoreError,
     ThreadStatus, UnixTime, body::CHUNK_BYTES, conformance,
 };
 use sqlx::Connection;
@@ -22,17 +23,10 @@ fn desk_id(s: &str) -> DeskId {
     s.parse().unwrap()
 }
 
+/// Desks come only from directory entries (stand-ins here: the store keeps
+/// entries opaque).
 async fn with_desks(store: &PostgresStore) {
-    for id in ["covic-intake", "shinjuku-iea"] {
-        let desk = Desk {
-            id: desk_id(id),
-            name: format!("{id} office"),
-            prefecture: None,
-            languages: None,
-            created_at: T0,
-        };
-        assert!(store.create_desk(&desk).await.unwrap());
-    }
+    conformance::create_desks(store, &["covic-intake", "shinjuku-iea"]).await;
 }
 
 fn referral(body: &[u8]) -> NewPacket {
@@ -531,5 +525,114 @@ async fn packet_tables_hold_only_routing_metadata() {
         assert_eq!(actual, expected, "columns of {table}");
     }
     conn.close().await.unwrap();
+    db.cleanup().await;
+}
+
+/// Several brokers appending at the same head (SPEC §8, scale-out): exactly
+/// one entry lands at each position, with its effect; the others are told
+/// the position is taken and change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_appends_at_one_position_store_one() {
+    let Some(db) = FreshDatabase::create().await else {
+        return;
+    };
+    let store = Arc::new(PostgresStore::connect(db.url()).await.unwrap());
+    with_desks(&store).await;
+    let seq = conformance::next_seq(store.as_ref()).await;
+    let tasks: Vec<_> = (0..8u8)
+        .map(|i| {
+            let store = store.clone();
+            let id = format!("desk-{i}");
+            let desk = Desk {
+                id: desk_id(&id),
+                name: id.clone(),
+                prefecture: None,
+                languages: None,
+                created_at: T0,
+            };
+            let entry = NewEntry {
+                seq,
+                hash: [i; 32],
+                bytes: vec![i; 16],
+                effect: DirectoryEffect::CreateDesk(desk),
+            };
+            tokio::spawn(async move { (i, store.append_directory(entry).await.unwrap()) })
+        })
+        .collect();
+    let mut winner = None;
+    for task in tasks {
+        match task.await.unwrap() {
+            (i, AppendOutcome::Appended) => assert!(winner.replace(i).is_none(), "two appended"),
+            (_, outcome) => assert_eq!(outcome, AppendOutcome::SeqTaken),
+        }
+    }
+    let winner = winner.expect("one append lands");
+    let log = store.directory_since(seq).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].bytes, vec![winner; 16]);
+    let desks: Vec<String> = store
+        .desks()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id.to_string())
+        .filter(|d| d.starts_with("desk-"))
+        .collect();
+    assert_eq!(
+        desks,
+        [format!("desk-{winner}")],
+        "only the winner's effect"
+    );
+    store.close().await;
+    db.cleanup().await;
+}
+
+/// One invite, many devices racing for it on several connections: one
+/// request is stored, the invite is spent once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_enrollments_spend_an_invite_once() {
+    let Some(db) = FreshDatabase::create().await else {
+        return;
+    };
+    let store = Arc::new(PostgresStore::connect(db.url()).await.unwrap());
+    with_desks(&store).await;
+    let invite = Invite {
+        code_hash: [4; 32],
+        desk: desk_id("shinjuku-iea"),
+        role: Role::Desk,
+        created_at: T0,
+        expires_at: T0 + HOUR,
+    };
+    store.create_invite(&invite).await.unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            let request = Request {
+                id: RequestId::random(),
+                device: DeviceId::random(),
+                desk: Some(desk_id("shinjuku-iea")),
+                role: Role::Desk,
+                signing_key: SigningKey::generate().unwrap().verifying_key(),
+                age_recipient: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+                    .parse()
+                    .unwrap(),
+                signatures: RequestSignatures::Enrollment {
+                    device_signature: [9; 64],
+                },
+                created_at: T0,
+            };
+            tokio::spawn(async move { store.submit_enrollment([4; 32], T0, &request).await })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            EnrollOutcome::Created => created += 1,
+            other => assert_eq!(other, EnrollOutcome::BadCode),
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(store.pending_requests().await.unwrap().len(), 1);
+    store.close().await;
     db.cleanup().await;
 }

@@ -10,8 +10,8 @@ use bytes::Bytes;
 use referral_protocol::{DeskId, PacketId, ThreadId};
 use referral_store::sqlite::{SqliteSettings, SqliteStore};
 use referral_store::{
-    AckOutcome, DeliveryState, Desk, NewPacket, PacketBody, PacketKind, PutOutcome, Store,
-    StoreError, ThreadStatus, TokenKey, conformance, to_hour,
+    AckOutcome, DeliveryState, NewPacket, PacketBody, PacketKind, PutOutcome, Store, StoreError,
+    ThreadStatus, TokenKey, conformance, to_hour,
 };
 use sqlx::{ConnectOptions, Connection};
 
@@ -22,17 +22,10 @@ fn desk_id(s: &str) -> DeskId {
     s.parse().unwrap()
 }
 
+/// Desks come only from directory entries (stand-ins here: the store keeps
+/// entries opaque).
 async fn with_desks(store: &SqliteStore, ids: &[&str]) {
-    for id in ids {
-        let desk = Desk {
-            id: desk_id(id),
-            name: format!("{id} office"),
-            prefecture: None,
-            languages: None,
-            created_at: T0,
-        };
-        store.create_desk(&desk).await.unwrap();
-    }
+    conformance::create_desks(store, ids).await;
 }
 
 fn referral(from: &str, to: &str, body: &[u8]) -> NewPacket {

@@ -17,15 +17,6 @@ use crate::state::{AppState, now};
 /// How long a challenge may be answered.
 pub const CHALLENGE_TTL_SECS: i64 = 60;
 
-fn rate_limited(state: &AppState) -> Result<(), ApiError> {
-    state.auth_limiter().check().map_err(|not_until| {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ));
-        ApiError::too_many_requests(wait.as_secs().max(1))
-    })
-}
-
 fn challenge_hash(challenge: &[u8]) -> [u8; 32] {
     referral_protocol::envelope::sha256(challenge)
 }
@@ -36,7 +27,7 @@ pub async fn challenge(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ChallengeRequest>,
 ) -> Result<Json<ChallengeResponse>, ApiError> {
-    rate_limited(&state)?;
+    state.check_auth_rate()?;
     let mut challenge = [0u8; 32];
     SystemRandom::new()
         .fill(&mut challenge)
@@ -57,7 +48,7 @@ pub async fn token(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    rate_limited(&state)?;
+    state.check_auth_rate()?;
     let refused = || {
         ApiError::client(
             StatusCode::UNAUTHORIZED,

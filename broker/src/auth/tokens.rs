@@ -1,7 +1,10 @@
 //! Broker tokens: short-lived EdDSA JWTs (SPEC §4, "Auth to the broker").
 //!
 //! Signing keys live in the store (docs/adr/0002) so that every broker over
-//! one database signs and verifies with the same set. Validation is strict:
+//! one database signs and verifies with the same set. The first key is made
+//! at first start; later ones are staged ([`TokenService::stage`]) and take
+//! over when an administrator's `TokenKeyRotated` entry is appended to the
+//! directory log (ADR 0004). Validation is strict:
 //! only EdDSA; `exp`, `iss`, `aud` and `sub` required, `nbf` checked when
 //! present; 30 s leeway; the `kid` must name a key we hold, and a retired key
 //! verifies only during its overlap window.
@@ -9,7 +12,7 @@
 use std::sync::{Arc, Once};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use referral_protocol::{DeskId, DeviceId, SigningKey};
+use referral_protocol::{DeskId, DeviceId, SigningKey, VerifyingKey};
 use referral_store::{Device, Store, StoreError, TokenKey, UnixTime};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -127,7 +130,7 @@ impl TokenService {
         };
         service.reload().await?;
         if service.keys.read().await.keys.is_empty() {
-            service.rotate(now).await?;
+            service.first_key(now).await?;
         }
         Ok(service)
     }
@@ -137,7 +140,9 @@ impl TokenService {
         self.lifetime_secs
     }
 
-    async fn reload(&self) -> Result<(), TokenError> {
+    /// Reads the key set from the store again (after an append activated a
+    /// staged key, so that the next token is signed with it at once).
+    pub async fn reload(&self) -> Result<(), TokenError> {
         let stored = self.store.token_keys().await?;
         let loaded = stored.iter().map(load_key).collect::<Result<Vec<_>, _>>()?;
         *self.keys.write().await = KeyCache {
@@ -147,21 +152,19 @@ impl TokenService {
         Ok(())
     }
 
-    /// Makes a new signing key and retires the others; tokens they signed
-    /// stay valid until they expire (the overlap window). Returns the new kid.
-    pub async fn rotate(&self, now: UnixTime) -> Result<String, TokenError> {
-        let key = SigningKey::generate().map_err(|e| TokenError::Key(e.to_string()))?;
-        let kid = random_kid();
-        let token_key = TokenKey {
-            kid: kid.clone(),
-            pkcs8: key.pkcs8().clone(),
-            public: key.verifying_key(),
-            created_at: now,
-            retired_at: None,
-        };
-        self.store.rotate_token_key(&token_key).await?;
-        self.reload().await?;
-        Ok(kid)
+    /// Makes the broker's first signing key.
+    async fn first_key(&self, now: UnixTime) -> Result<(), TokenError> {
+        self.store.rotate_token_key(&new_key(now)?).await?;
+        self.reload().await
+    }
+
+    /// Makes a new signing key and stages it: it signs nothing until a
+    /// `TokenKeyRotated` entry naming its kid and public key is appended.
+    /// Returns the kid and the public key, for that entry.
+    pub async fn stage(&self, now: UnixTime) -> Result<(String, VerifyingKey), TokenError> {
+        let key = new_key(now)?;
+        self.store.stage_token_key(&key).await?;
+        Ok((key.kid, key.public))
     }
 
     /// Issues a token for an active device, signed by the current key as
@@ -299,6 +302,19 @@ fn is_plain_kid(kid: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+fn new_key(now: UnixTime) -> Result<TokenKey, TokenError> {
+    let key = SigningKey::generate().map_err(|e| TokenError::Key(e.to_string()))?;
+    Ok(TokenKey {
+        kid: random_kid(),
+        pkcs8: key.pkcs8().clone(),
+        public: key.verifying_key(),
+        created_at: now,
+        retired_at: None,
+    })
+}
+
+/// 16 hex digits: a kid the directory log accepts (`MAX_KID_LEN`, its
+/// alphabet) and [`is_plain_kid`] too.
 fn random_kid() -> String {
     let id = uuid::Uuid::new_v4();
     id.simple().to_string()[..16].to_owned()

@@ -1,8 +1,11 @@
 //! The router: every route, its layers, and the helpers they share.
 
 pub mod admin;
+pub mod directory;
 pub mod health;
 pub mod packets;
+pub mod requests;
+pub mod rewrap;
 pub mod threads;
 
 use axum::Router;
@@ -19,6 +22,7 @@ pub fn router(state: AppState) -> Router {
     let packet_limit = usize::try_from(state.limits().max_packet_bytes).unwrap_or(usize::MAX);
     let packets = Router::new()
         .route("/v1/packets", post(packets::send))
+        .route("/v1/packets/{id}/rewrap", post(rewrap::rewrap))
         .layer(axum::middleware::map_response(close_after_refused_upload))
         // axum applies DefaultBodyLimit only to its own extractors, not to a
         // raw `Body`: the packet limit is enforced by `intake::receive` while
@@ -31,12 +35,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/packets/{id}", get(packets::fetch))
         .route("/v1/packets/{id}/ack", post(packets::ack))
         .route("/v1/threads/{id}", get(threads::get))
+        .route("/v1/directory", get(directory::get).post(directory::append))
+        .route("/v1/enrollments", post(requests::enroll))
+        .route("/v1/rotations", post(requests::rotate))
         .route("/v1/admin/bootstrap", post(admin::bootstrap))
-        .route("/v1/admin/desks", post(admin::create_desk))
-        .route("/v1/admin/devices", post(admin::add_device))
-        .route("/v1/admin/devices/{id}/revoke", post(admin::revoke_device))
-        .route("/v1/admin/token-keys/rotate", post(admin::rotate_token_key))
-        .route("/v1/desks/{id}/devices", get(admin::desk_devices))
+        .route("/v1/admin/invites", post(requests::create_invite))
+        .route("/v1/admin/requests", get(requests::list))
+        .route("/v1/admin/requests/{id}", get(requests::get))
+        .route("/v1/admin/token-keys", post(admin::stage_token_key))
+        .route("/v1/admin/stats", get(admin::stats))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

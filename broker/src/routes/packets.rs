@@ -133,7 +133,8 @@ fn routing(headers: &HeaderMap) -> Result<Routing, ApiError> {
     })
 }
 
-fn receipt(meta: &PacketMeta) -> PacketReceipt {
+/// The receipt for a stored packet (a send, a retry, a rewrap).
+pub(crate) fn receipt(meta: &PacketMeta) -> PacketReceipt {
     PacketReceipt {
         packet_id: meta.id,
         thread_id: meta.thread_id,
@@ -262,7 +263,9 @@ pub async fn inbox(
     Ok(axum::Json(Inbox { packets }))
 }
 
-fn no_such_packet() -> ApiError {
+/// 404 for a packet the caller's desk may not see, or that does not exist:
+/// the two are answered alike.
+pub(crate) fn no_such_packet() -> ApiError {
     ApiError::client(
         StatusCode::NOT_FOUND,
         "unknown_packet",

@@ -11,10 +11,15 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use referral_broker::app::Application;
 use referral_broker::config::{Config, Layer};
-use referral_protocol::api::{self, ChallengeResponse, TokenResponse};
+use referral_broker::state::now;
+use referral_protocol::api::{
+    self, ChallengeResponse, DirectoryPage, InviteResponse, PendingRequest, RequestKind,
+    RequestReceipt, StagedTokenKey, TokenResponse,
+};
+use referral_protocol::directory::{Entry, Statement, VerifiedLog, enrollment_proof};
 use referral_protocol::{
-    ContentType, DeskId, DeviceId, PacketId, RecipientKey, SealRequest, Sender, SigningKey,
-    ThreadId, seal,
+    ContentType, DeskId, DeviceId, Fingerprint, PacketId, RecipientKey, RequestId, Role,
+    SealRequest, Sender, SigningKey, ThreadId, seal,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -129,74 +134,264 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Claims the broker with a fresh admin device.
-    pub async fn bootstrap_admin(&self) -> TestDevice {
-        let admin = TestDevice::new(None);
+    /// The directory as the broker serves it, verified from its genesis
+    /// (what a client does; the harness pins nothing: tests that care
+    /// compare the root themselves).
+    pub async fn directory(&self) -> VerifiedLog {
+        let page: DirectoryPage = self
+            .http
+            .get(self.url("/v1/directory"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let entries = page
+            .entries
+            .iter()
+            .map(|e| Entry::from_base64(e).expect("a canonical entry"))
+            .collect();
+        VerifiedLog::from_genesis(entries, None).expect("the served directory verifies")
+    }
+
+    /// Signs `statement` as the next entry after the served head.
+    pub async fn next_entry(&self, signer: &SigningKey, statement: Statement) -> Entry {
+        let log = self.directory().await;
+        sign_after(&log, signer, statement)
+    }
+
+    /// POSTs an entry; the status and the JSON body.
+    pub async fn post_entry(
+        &self,
+        token: &str,
+        entry: &Entry,
+        request: Option<RequestId>,
+    ) -> (StatusCode, Value) {
         let res = self
             .http
-            .post(self.url("/v1/admin/bootstrap"))
-            .json(&json!({
-                "code": self.bootstrap_code(),
-                "device_id": admin.id,
-                "signing_key": admin.key.verifying_key(),
-                "age_recipient": admin.recipient(),
-            }))
+            .post(self.url("/v1/directory"))
+            .bearer_auth(token)
+            .json(&json!({"entry": entry.to_base64(), "request_id": request}))
             .send()
             .await
             .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Signs `statement` with `admin`'s key at the head and appends it.
+    pub async fn append(
+        &self,
+        admin: &TestDevice,
+        token: &str,
+        statement: Statement,
+        request: Option<RequestId>,
+    ) {
+        let entry = self.next_entry(&admin.key, statement).await;
+        let (status, body) = self.post_entry(token, &entry, request).await;
+        assert_eq!(status, StatusCode::CREATED, "append: {body}");
+    }
+
+    /// Claims the broker with a fresh admin device: its key signs the
+    /// genesis entry and becomes the root.
+    pub async fn bootstrap_admin(&self) -> TestDevice {
+        let admin = TestDevice::new(None);
+        let (status, body) = self.bootstrap_with(&admin, &self.bootstrap_code()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(
-            res.status(),
-            StatusCode::CREATED,
-            "{}",
-            res.text().await.unwrap()
+            body["root_fingerprint"],
+            Fingerprint::of_root(&admin.key.verifying_key()).to_string()
         );
         admin
     }
 
-    /// Creates a desk as `admin`.
-    pub async fn create_desk(&self, admin: &TestDevice, desk: &str) {
-        let token = admin.token(self).await;
+    /// POSTs a bootstrap for `admin` with `code`; the status and body.
+    pub async fn bootstrap_with(&self, admin: &TestDevice, code: &str) -> (StatusCode, Value) {
+        let genesis = genesis_of(&admin.key);
         let res = self
             .http
-            .post(self.url("/v1/admin/desks"))
-            .bearer_auth(token)
-            .json(&json!({"id": desk, "name": format!("{desk} office")}))
+            .post(self.url("/v1/admin/bootstrap"))
+            .json(&json!({
+                "code": code,
+                "device_id": admin.id,
+                "age_recipient": admin.recipient(),
+                "genesis": genesis.to_base64(),
+            }))
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            res.status(),
-            StatusCode::CREATED,
-            "{}",
-            res.text().await.unwrap()
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Creates a desk as `admin`: a signed `DeskCreated` entry.
+    pub async fn create_desk(&self, admin: &TestDevice, desk: &str) {
+        let token = admin.token(self).await;
+        let statement = Statement::DeskCreated {
+            desk: desk.parse().unwrap(),
+            name: format!("{desk} office"),
+            prefecture: None,
+            languages: None,
+        };
+        self.append(admin, &token, statement, None).await;
+    }
+
+    /// An invite code for `desk` and `role`, made with an admin's token.
+    pub async fn invite(&self, token: &str, desk: &str, role: Role) -> String {
+        let res = self
+            .http
+            .post(self.url("/v1/admin/invites"))
+            .bearer_auth(token)
+            .json(&json!({"desk": desk, "role": role}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let invite: InviteResponse = res.json().await.unwrap();
+        invite.code
+    }
+
+    /// `device` asks to join `desk` as `role` with `code`; the raw answer.
+    pub async fn request_enrollment(
+        &self,
+        device: &TestDevice,
+        code: &str,
+        desk: &str,
+        role: Role,
+    ) -> (StatusCode, Value) {
+        let desk: DeskId = desk.parse().unwrap();
+        let proof = enrollment_proof(
+            &device.id,
+            Some(&desk),
+            role,
+            &device.key.verifying_key(),
+            &device.recipient(),
+            &device.key,
         );
+        let res = self
+            .http
+            .post(self.url("/v1/enrollments"))
+            .json(&json!({
+                "code": code,
+                "device_id": device.id,
+                "signing_key": device.key.verifying_key(),
+                "age_recipient": device.recipient(),
+                "device_signature": STANDARD.encode(proof),
+            }))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A pending request, as an administrator reads it.
+    pub async fn pending_request(&self, token: &str, id: RequestId) -> PendingRequest {
+        let (status, body) = get_json(self, token, &format!("/v1/admin/requests/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        serde_json::from_value(body).unwrap()
+    }
+
+    /// Approves request `id` the way `referral admin approve` does: reads it,
+    /// checks the fingerprint it was told, and signs the entry from the
+    /// request's own fields.
+    pub async fn approve(
+        &self,
+        admin: &TestDevice,
+        token: &str,
+        id: RequestId,
+        fingerprint: &Fingerprint,
+    ) {
+        let statement = self.approval_of(token, id, fingerprint).await;
+        self.append(admin, token, statement, Some(id)).await;
+    }
+
+    /// The statement that approves request `id`.
+    pub async fn approval_of(
+        &self,
+        token: &str,
+        id: RequestId,
+        fingerprint: &Fingerprint,
+    ) -> Statement {
+        let r = self.pending_request(token, id).await;
+        assert_eq!(
+            Fingerprint::of_device(&r.signing_key, &r.age_recipient),
+            *fingerprint,
+            "the fingerprint the device showed"
+        );
+        let sig = |s: &Option<String>| -> [u8; 64] {
+            STANDARD
+                .decode(s.as_deref().expect("signature"))
+                .unwrap()
+                .try_into()
+                .unwrap()
+        };
+        match r.kind {
+            RequestKind::Enrollment => Statement::DeviceEnrolled {
+                device: r.device_id,
+                desk: r.desk,
+                role: r.role,
+                signing_key: r.signing_key,
+                age_recipient: r.age_recipient,
+                device_signature: sig(&r.device_signature),
+            },
+            RequestKind::Rotation => Statement::DeviceRotated {
+                device: r.device_id,
+                signing_key: r.signing_key,
+                age_recipient: r.age_recipient,
+                old_key_signature: sig(&r.old_key_signature),
+                new_key_signature: sig(&r.new_key_signature),
+            },
+        }
+    }
+
+    /// Enrolls `device` at its desk as `role`: invite, request, approval.
+    pub async fn enroll_device(&self, admin: &TestDevice, device: &TestDevice, role: Role) {
+        let token = admin.token(self).await;
+        let desk = device.desk.as_ref().expect("a desk device").to_string();
+        let code = self.invite(&token, &desk, role).await;
+        let (status, body) = self.request_enrollment(device, &code, &desk, role).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let receipt: RequestReceipt = serde_json::from_value(body).unwrap();
+        self.approve(admin, &token, receipt.request_id, &receipt.fingerprint)
+            .await;
     }
 
     /// Enrolls a new device of `role` at `desk`.
     pub async fn enroll(&self, admin: &TestDevice, desk: &str, role: &str) -> TestDevice {
         let device = TestDevice::new(Some(desk.parse().unwrap()));
+        self.enroll_device(admin, &device, role.parse().unwrap())
+            .await;
+        device
+    }
+
+    /// Revokes `device` with a signed `DeviceRevoked` entry.
+    pub async fn revoke(&self, admin: &TestDevice, device: DeviceId) {
+        let token = admin.token(self).await;
+        self.append(admin, &token, Statement::DeviceRevoked { device }, None)
+            .await;
+    }
+
+    /// Rotates the broker's token key: stage, then a `TokenKeyRotated`
+    /// entry. Returns the new kid.
+    pub async fn rotate_token_key(&self, admin: &TestDevice) -> String {
         let token = admin.token(self).await;
         let res = self
             .http
-            .post(self.url("/v1/admin/devices"))
-            .bearer_auth(token)
-            .json(&json!({
-                "device_id": device.id,
-                "desk": desk,
-                "role": role,
-                "signing_key": device.key.verifying_key(),
-                "age_recipient": device.recipient(),
-            }))
+            .post(self.url("/v1/admin/token-keys"))
+            .bearer_auth(&token)
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            res.status(),
-            StatusCode::CREATED,
-            "{}",
-            res.text().await.unwrap()
-        );
-        device
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let staged: StagedTokenKey = res.json().await.unwrap();
+        let statement = Statement::TokenKeyRotated {
+            kid: staged.kid.clone(),
+            public_key: staged.public_key,
+        };
+        self.append(admin, &token, statement, None).await;
+        staged.kid
     }
 
     /// A claimed broker with two desks and one device on each:
@@ -209,6 +404,20 @@ impl TestApp {
         let desk = self.enroll(&admin, "shinjuku-iea", "desk").await;
         (admin, caseworker, desk)
     }
+}
+
+/// The genesis entry a bootstrap carries, signed by the root itself.
+pub fn genesis_of(root: &SigningKey) -> Entry {
+    let statement = Statement::Genesis {
+        root: root.verifying_key(),
+    };
+    Entry::sign(0, [0; 32], now(), statement, root, None).unwrap()
+}
+
+/// `statement` signed by `signer` as the successor of `log`'s head.
+pub fn sign_after(log: &VerifiedLog, signer: &SigningKey, statement: Statement) -> Entry {
+    let head = log.head();
+    Entry::sign(head.seq + 1, head.hash, now(), statement, signer, None).unwrap()
 }
 
 impl Drop for TestApp {

@@ -5,9 +5,8 @@ use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool};
 
-use super::codec;
-use super::directory;
-use crate::{Device, StoreError, TokenKey, UnixTime};
+use super::{codec, desks, directory};
+use crate::{Device, NewEntry, StoreError, TokenKey, UnixTime};
 
 /// Advisory lock key serialising bootstrap changes across brokers: setting
 /// a code and claiming the broker each read, then write, several tables,
@@ -64,18 +63,26 @@ pub(super) async fn has_bootstrap_code(pool: &PgPool, now: UnixTime) -> Result<b
     Ok(row.is_some())
 }
 
+/// The admin device, the root key, the genesis entry and the spent code, in
+/// one transaction: a claim happens completely or not at all.
 pub(super) async fn claim_bootstrap(
     pool: &PgPool,
     code_hash: [u8; 32],
     now: UnixTime,
     admin: &Device,
+    genesis: &NewEntry,
 ) -> Result<bool, StoreError> {
+    genesis.check_genesis()?;
     let mut tx = pool.begin().await?;
     lock_bootstrap(&mut tx).await?;
-    if has_root(&mut tx).await? || !mark_claimed(&mut tx, code_hash, now).await? {
+    if has_root(&mut tx).await?
+        || directory::has_entries(&mut tx).await?
+        || desks::signing_key_used(&mut tx, &admin.signing_key).await?
+        || !mark_claimed(&mut tx, code_hash, now).await?
+    {
         return Ok(false);
     }
-    if !directory::add_device(&mut tx, admin).await? {
+    if !desks::add_device(&mut tx, admin).await? {
         // The admin's device id is taken: refuse rather than make someone
         // else's device the root. Dropping `tx` rolls the claim back.
         return Ok(false);
@@ -84,6 +91,9 @@ pub(super) async fn claim_bootstrap(
         .bind(admin.signing_key.as_bytes())
         .execute(&mut *tx)
         .await?;
+    if !directory::insert_entry(&mut tx, genesis).await? {
+        return Ok(false);
+    }
     tx.commit().await?;
     Ok(true)
 }
@@ -175,9 +185,16 @@ pub(super) async fn token_keys(pool: &PgPool) -> Result<Vec<TokenKey>, StoreErro
 
 pub(super) async fn rotate_token_key(pool: &PgPool, key: &TokenKey) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
+    insert_current_key(&mut tx, key).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Retires every current key at `key.created_at`, then adds `key`.
+async fn insert_current_key(conn: &mut PgConnection, key: &TokenKey) -> Result<(), StoreError> {
     sqlx::query("UPDATE token_keys SET retired_at = $1 WHERE retired_at IS NULL")
         .bind(key.created_at)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     sqlx::query(
         "INSERT INTO token_keys (kid, pkcs8, public, created_at, retired_at) \
@@ -188,8 +205,50 @@ pub(super) async fn rotate_token_key(pool: &PgPool, key: &TokenKey) -> Result<()
     .bind(key.public.as_bytes())
     .bind(key.created_at)
     .bind(key.retired_at)
-    .execute(&mut *tx)
+    .execute(conn)
     .await?;
-    tx.commit().await?;
     Ok(())
+}
+
+pub(super) async fn stage_token_key(pool: &PgPool, key: &TokenKey) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO staged_token_keys (kid, pkcs8, public, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&key.kid)
+    .bind(key.pkcs8.expose_secret())
+    .bind(key.public.as_bytes())
+    .bind(key.created_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Moves the staged key `kid` (if its public key is `public`) into
+/// `token_keys` as the current key from `at`, retiring the others at `at`.
+/// `false` if no such key is staged.
+pub(super) async fn activate_token_key(
+    conn: &mut PgConnection,
+    kid: &str,
+    public: &VerifyingKey,
+    at: UnixTime,
+) -> Result<bool, StoreError> {
+    let staged: Option<Vec<u8>> = sqlx::query_scalar(
+        "DELETE FROM staged_token_keys WHERE kid = $1 AND public = $2 RETURNING pkcs8",
+    )
+    .bind(kid)
+    .bind(public.as_bytes())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(pkcs8) = staged else {
+        return Ok(false);
+    };
+    let key = TokenKey {
+        kid: kid.to_owned(),
+        pkcs8: SecretSlice::from(pkcs8),
+        public: *public,
+        created_at: at,
+        retired_at: None,
+    };
+    insert_current_key(conn, &key).await?;
+    Ok(true)
 }

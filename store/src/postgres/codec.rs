@@ -52,7 +52,7 @@ pub(super) fn role_str(role: Role) -> &'static str {
     }
 }
 
-fn parse_role(s: &str) -> Result<Role, StoreError> {
+pub(super) fn parse_role(s: &str) -> Result<Role, StoreError> {
     match s {
         "caseworker" => Ok(Role::Caseworker),
         "desk" => Ok(Role::Desk),

@@ -1,12 +1,14 @@
-//! Desks, devices and the metric counts.
+//! Desks, devices, the metric counts and `admin stats`. Desks and devices
+//! change only as effects of directory entries (`directory`) and the
+//! bootstrap claim.
 
-use referral_protocol::{DeskId, DeviceId};
+use referral_protocol::{DeskId, DeviceId, VerifyingKey};
 use sqlx::postgres::{PgConnection, PgPool};
 
 use super::codec::{self, desk_columns, device_columns};
-use crate::{Counts, Desk, Device, DeviceState, StoreError};
+use crate::{Counts, Desk, Device, StoreError, ThreadStat};
 
-pub(super) async fn create_desk(pool: &PgPool, desk: &Desk) -> Result<bool, StoreError> {
+pub(super) async fn create_desk(conn: &mut PgConnection, desk: &Desk) -> Result<bool, StoreError> {
     // ON CONFLICT DO NOTHING: an existing desk is left exactly as it was.
     let done = sqlx::query(
         "INSERT INTO desks (id, name, prefecture, languages, created_at) \
@@ -17,9 +19,40 @@ pub(super) async fn create_desk(pool: &PgPool, desk: &Desk) -> Result<bool, Stor
     .bind(desk.prefecture.as_deref())
     .bind(desk.languages.as_deref())
     .bind(desk.created_at)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn desk_exists(conn: &mut PgConnection, id: &DeskId) -> Result<bool, StoreError> {
+    let known = sqlx::query("SELECT 1 FROM desks WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(conn)
+        .await?;
+    Ok(known.is_some())
+}
+
+pub(super) async fn device_exists(
+    conn: &mut PgConnection,
+    id: &DeviceId,
+) -> Result<bool, StoreError> {
+    let found = sqlx::query("SELECT 1 FROM devices WHERE id = $1::uuid")
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Whether any device (active or not) holds `key`: keys name one device.
+pub(super) async fn signing_key_used(
+    conn: &mut PgConnection,
+    key: &VerifyingKey,
+) -> Result<bool, StoreError> {
+    let found = sqlx::query("SELECT 1 FROM devices WHERE signing_key = $1")
+        .bind(key.as_bytes())
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
 }
 
 pub(super) async fn desk(pool: &PgPool, id: &DeskId) -> Result<Option<Desk>, StoreError> {
@@ -52,16 +85,12 @@ pub(super) async fn add_device(
     conn: &mut PgConnection,
     device: &Device,
 ) -> Result<bool, StoreError> {
-    if let Some(desk) = &device.desk {
-        // Desks are never deleted, so this check cannot go stale before the
-        // insert; the foreign key would catch it anyway, as an opaque error.
-        let known = sqlx::query("SELECT 1 FROM desks WHERE id = $1")
-            .bind(desk.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-        if known.is_none() {
-            return Err(StoreError::UnknownDesk);
-        }
+    // Desks are never deleted, so this check cannot go stale before the
+    // insert; the foreign key would catch it anyway, as an opaque error.
+    if let Some(desk) = &device.desk
+        && !desk_exists(conn, desk).await?
+    {
+        return Err(StoreError::UnknownDesk);
     }
     let done = sqlx::query(
         "INSERT INTO devices (id, desk_id, role, signing_key, age_recipient, state, created_at) \
@@ -91,42 +120,15 @@ pub(super) async fn device(pool: &PgPool, id: &DeviceId) -> Result<Option<Device
     row.as_ref().map(codec::device).transpose()
 }
 
-pub(super) async fn active_devices_of(
-    pool: &PgPool,
-    desk: &DeskId,
-) -> Result<Vec<Device>, StoreError> {
-    // Ordered so that every broker lists the same devices the same way.
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        device_columns!(),
-        " FROM devices WHERE desk_id = $1 AND state = 'active' ORDER BY created_at, id"
-    ))
-    .bind(desk.as_str())
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(codec::device).collect()
-}
-
-pub(super) async fn set_device_state(
-    pool: &PgPool,
-    id: &DeviceId,
-    state: DeviceState,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE devices SET state = $2 WHERE id = $1::uuid")
-        .bind(id.to_string())
-        .bind(codec::state_str(state))
-        .execute(pool)
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 pub(super) async fn counts(pool: &PgPool) -> Result<Counts, StoreError> {
     // One statement, so the numbers come from one snapshot. `stored_bytes`
     // counts the ciphertext still held: expired packets have none left.
-    let (pending, acknowledged, stored, desks, active): (i64, i64, i64, i64, i64) = sqlx::query_as(
+    type Row = (i64, i64, i64, i64, i64, i64);
+    let (pending, acknowledged, expired, stored, desks, active): Row = sqlx::query_as(
         "SELECT \
                (SELECT count(*) FROM packets WHERE delivery = 'pending'), \
                (SELECT count(*) FROM packets WHERE delivery = 'acknowledged'), \
+               (SELECT count(*) FROM packets WHERE delivery = 'expired'), \
                (SELECT coalesce(sum(bytes), 0)::bigint FROM packets \
                  WHERE delivery IN ('pending', 'acknowledged')), \
                (SELECT count(*) FROM desks), \
@@ -137,8 +139,35 @@ pub(super) async fn counts(pool: &PgPool) -> Result<Counts, StoreError> {
     Ok(Counts {
         pending_packets: codec::to_u64("count", pending)?,
         acknowledged_packets: codec::to_u64("count", acknowledged)?,
+        expired_packets: codec::to_u64("count", expired)?,
         stored_bytes: codec::to_u64("stored bytes", stored)?,
         desks: codec::to_u64("count", desks)?,
         active_devices: codec::to_u64("count", active)?,
     })
+}
+
+/// Threads by recipient desk, status and the Monday their hour falls in
+/// (`crate::week_start`, computed in SQL so only the groups come back).
+pub(super) async fn thread_stats(pool: &PgPool) -> Result<Vec<ThreadStat>, StoreError> {
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT recipient_desk, status, \
+                created_hour - mod(mod(created_hour - 345600, 604800) + 604800, 604800) AS week, \
+                count(*) \
+         FROM threads GROUP BY recipient_desk, status, week",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut stats = rows
+        .into_iter()
+        .map(|(desk, status, week_start, threads)| {
+            Ok(ThreadStat {
+                desk: codec::parse("desk id", &desk)?,
+                status: codec::parse_status(&status)?,
+                week_start,
+                threads: codec::to_u64("count", threads)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    crate::sort_stats(&mut stats);
+    Ok(stats)
 }

@@ -9,7 +9,7 @@ use super::codec::{self, packet_columns};
 use super::threads;
 use crate::{
     AckOutcome, DeliveryState, NewPacket, PacketBody, PacketKind, PacketMeta, PutOutcome,
-    StoreError, UnixTime, to_hour, tombstone_hash,
+    RewrapOutcome, RewrapPacket, StoreError, UnixTime, to_hour, tombstone_hash,
 };
 
 pub(super) async fn put_packet(
@@ -243,6 +243,51 @@ pub(super) async fn inbox(
         .fetch_all(pool)
         .await?;
     rows.iter().map(codec::packet_meta).collect()
+}
+
+/// Replaces a pending packet's chunks and hash (a rewrap), if the packet is
+/// addressed to the asking desk and still holds exactly the ciphertext the
+/// caller compared against. The packet row is locked first, so a concurrent
+/// ack, purge or other rewrap waits and then sees the outcome of this one.
+pub(super) async fn rewrap(
+    pool: &PgPool,
+    r: &RewrapPacket,
+    body: PacketBody,
+) -> Result<RewrapOutcome, StoreError> {
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        packet_columns!(),
+        " FROM packets WHERE id = $1::uuid AND recipient_desk = $2 FOR UPDATE"
+    ))
+    .bind(r.id.to_string())
+    .bind(r.desk.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(m) = row.as_ref().map(codec::packet_meta).transpose()? else {
+        return Ok(RewrapOutcome::NotFound);
+    };
+    if m.delivery != DeliveryState::Pending {
+        return Ok(RewrapOutcome::NotPending(m.delivery));
+    }
+    if m.sha256 != r.replaces || m.bytes != r.bytes || body.len() != r.bytes {
+        return Ok(RewrapOutcome::Stale);
+    }
+    sqlx::query("DELETE FROM packet_chunks WHERE packet_id = $1::uuid")
+        .bind(r.id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    insert_chunks(&mut tx, &r.id, body).await?;
+    sqlx::query("UPDATE packets SET sha256 = $2 WHERE id = $1::uuid")
+        .bind(r.id.to_string())
+        .bind(r.sha256)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(RewrapOutcome::Rewrapped(PacketMeta {
+        sha256: r.sha256,
+        ..m
+    }))
 }
 
 pub(super) async fn ack(

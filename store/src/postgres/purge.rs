@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool};
 
 use super::codec;
-use crate::{PurgeReport, StoreError, UnixTime, to_hour, tombstone_hash};
+use crate::{PurgeReport, STAGED_TOKEN_KEY_TTL, StoreError, UnixTime, to_hour, tombstone_hash};
 
 /// Advisory lock key: one purge at a time across every broker on the
 /// database. Two purges locking overlapping packet and thread rows in
@@ -27,7 +27,7 @@ pub(super) async fn purge(
     let expired = expire_unread(&mut tx, now).await?;
     let deleted = delete_old(&mut tx, acked_before).await?;
     leave_tombstones(&mut tx, &deleted.ids, to_hour(now)).await?;
-    drop_stale_challenges(&mut tx, now).await?;
+    drop_stale_rows(&mut tx, now).await?;
     tx.commit().await?;
     if expired > 0 || !deleted.ids.is_empty() {
         vacuum_chunks(pool).await?;
@@ -131,10 +131,19 @@ async fn leave_tombstones(
     Ok(())
 }
 
-/// Expired challenges can never be taken; they only take up space.
-async fn drop_stale_challenges(conn: &mut PgConnection, now: UnixTime) -> Result<(), StoreError> {
+/// Expired challenges and invites can never be used; a staged token key
+/// past [`STAGED_TOKEN_KEY_TTL`] is a private key nobody will activate.
+async fn drop_stale_rows(conn: &mut PgConnection, now: UnixTime) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
         .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM invites WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM staged_token_keys WHERE created_at < $1")
+        .bind(now - STAGED_TOKEN_KEY_TTL)
         .execute(conn)
         .await?;
     Ok(())

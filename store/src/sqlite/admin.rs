@@ -1,15 +1,16 @@
 //! Writes for desks, devices, the bootstrap claim, auth challenges and
-//! token keys. Each runs on the writer's connection inside its batch's
+//! token keys. Desks and devices change only as effects of directory
+//! entries (`directory`) and the bootstrap claim. Each runs on the writer's connection inside its batch's
 //! transaction and its own savepoint (see `writer`), so "nothing changes" on
 //! a refusal or an error is the savepoint's job; these functions still
 //! check before they write, so a refusal does no work to undo.
 
-use referral_protocol::{DeskId, DeviceId};
-use secrecy::ExposeSecret;
+use referral_protocol::{DeskId, DeviceId, VerifyingKey};
+use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::SqliteConnection;
 
 use super::codec;
-use crate::{Desk, Device, DeviceState, StoreError, TokenKey, UnixTime};
+use crate::{Desk, Device, NewEntry, StoreError, TokenKey, UnixTime};
 
 pub(super) async fn create_desk(
     conn: &mut SqliteConnection,
@@ -67,20 +68,10 @@ pub(super) async fn add_device(
     Ok(done.rows_affected() == 1)
 }
 
-pub(super) async fn set_device_state(
+pub(super) async fn device_exists(
     conn: &mut SqliteConnection,
     id: &DeviceId,
-    state: DeviceState,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE devices SET state = ? WHERE id = ?")
-        .bind(codec::state_str(state))
-        .bind(&id.as_bytes()[..])
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-async fn device_exists(conn: &mut SqliteConnection, id: &DeviceId) -> Result<bool, StoreError> {
     let found = sqlx::query("SELECT 1 FROM devices WHERE id = ?")
         .bind(&id.as_bytes()[..])
         .fetch_optional(conn)
@@ -115,15 +106,33 @@ pub(super) async fn set_bootstrap_code(
     Ok(())
 }
 
-/// The admin device, the root key and the spent code, all in one
-/// savepoint: a claim happens completely or not at all.
+/// Whether any device (active or not) holds `key`: keys name one device.
+pub(super) async fn signing_key_used(
+    conn: &mut SqliteConnection,
+    key: &VerifyingKey,
+) -> Result<bool, StoreError> {
+    let found = sqlx::query("SELECT 1 FROM devices WHERE signing_key = ?")
+        .bind(&key.as_bytes()[..])
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// The admin device, the root key, the genesis entry and the spent code, all
+/// in one savepoint: a claim happens completely or not at all.
 pub(super) async fn claim_bootstrap(
     conn: &mut SqliteConnection,
     code_hash: &[u8; 32],
     now: UnixTime,
     admin: &Device,
+    genesis: &NewEntry,
 ) -> Result<bool, StoreError> {
-    if has_root(&mut *conn).await? || device_exists(&mut *conn, &admin.id).await? {
+    genesis.check_genesis()?;
+    if has_root(&mut *conn).await?
+        || device_exists(&mut *conn, &admin.id).await?
+        || signing_key_used(&mut *conn, &admin.signing_key).await?
+        || super::directory::has_entries(&mut *conn).await?
+    {
         return Ok(false);
     }
     let claimed = sqlx::query(
@@ -146,8 +155,9 @@ pub(super) async fn claim_bootstrap(
     }
     sqlx::query("INSERT INTO root (slot, signing_key) VALUES (1, ?)")
         .bind(&admin.signing_key.as_bytes()[..])
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    super::directory::insert_entry(conn, genesis).await?;
     Ok(true)
 }
 
@@ -205,4 +215,50 @@ pub(super) async fn rotate_token_key(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+pub(super) async fn stage_token_key(
+    conn: &mut SqliteConnection,
+    key: &TokenKey,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO staged_token_keys (kid, pkcs8, public, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(&key.kid)
+    .bind(key.pkcs8.expose_secret())
+    .bind(&key.public.as_bytes()[..])
+    .bind(key.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves the staged key `kid` (if its public key is `public`) into
+/// `token_keys` as the current key from `at`, retiring the others at `at`.
+/// `false` if no such key is staged.
+pub(super) async fn activate_token_key(
+    conn: &mut SqliteConnection,
+    kid: &str,
+    public: &VerifyingKey,
+    at: UnixTime,
+) -> Result<bool, StoreError> {
+    let staged: Option<Vec<u8>> = sqlx::query_scalar(
+        "DELETE FROM staged_token_keys WHERE kid = ? AND public = ? RETURNING pkcs8",
+    )
+    .bind(kid)
+    .bind(&public.as_bytes()[..])
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(pkcs8) = staged else {
+        return Ok(false);
+    };
+    let key = TokenKey {
+        kid: kid.to_owned(),
+        pkcs8: SecretSlice::from(pkcs8),
+        public: *public,
+        created_at: at,
+        retired_at: None,
+    };
+    rotate_token_key(conn, &key).await?;
+    Ok(true)
 }

@@ -3,14 +3,14 @@
 //! constraints list. Everything read back is parsed again, so a damaged row
 //! surfaces as [`StoreError::Corrupt`] instead of a wrong value.
 
-use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId, VerifyingKey};
+use referral_protocol::{DeskId, DeviceId, PacketId, RequestId, ThreadId, VerifyingKey};
 use secrecy::SecretSlice;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use crate::{
-    DeliveryState, Desk, Device, DeviceState, PacketKind, PacketMeta, Role, StoreError,
-    ThreadStatus, TokenKey,
+    DeliveryState, Desk, Device, DeviceState, PacketKind, PacketMeta, Request, RequestKind,
+    RequestSignatures, Role, StoreError, ThreadStatus, TokenKey,
 };
 
 /// The columns [`packet_meta`] reads, in a macro so that `concat!` can build
@@ -22,6 +22,15 @@ macro_rules! packet_columns {
     };
 }
 pub(super) use packet_columns;
+
+/// The columns [`request`] reads.
+macro_rules! request_columns {
+    () => {
+        "id, kind, device_id, desk_id, role, signing_key, age_recipient, device_signature, \
+         old_key_signature, new_key_signature, created_hour"
+    };
+}
+pub(super) use request_columns;
 
 /// The columns [`device`] reads.
 macro_rules! device_columns {
@@ -43,7 +52,7 @@ pub(super) fn role_str(role: Role) -> &'static str {
     }
 }
 
-fn role(s: &str) -> Result<Role, StoreError> {
+pub(super) fn role(s: &str) -> Result<Role, StoreError> {
     match s {
         "caseworker" => Ok(Role::Caseworker),
         "desk" => Ok(Role::Desk),
@@ -117,6 +126,50 @@ pub(super) fn packet_id(bytes: &[u8]) -> Result<PacketId, StoreError> {
 
 pub(super) fn thread_id(bytes: &[u8]) -> Result<ThreadId, StoreError> {
     ThreadId::from_bytes(id16(bytes, "thread id")?).map_err(|_| corrupt("thread id"))
+}
+
+pub(super) fn request_id(bytes: &[u8]) -> Result<RequestId, StoreError> {
+    RequestId::from_bytes(id16(bytes, "request id")?).map_err(|_| corrupt("request id"))
+}
+
+pub(super) fn request_kind_str(kind: RequestKind) -> &'static str {
+    match kind {
+        RequestKind::Enrollment => "enrollment",
+        RequestKind::Rotation => "rotation",
+    }
+}
+
+fn signature(bytes: Option<Vec<u8>>, what: &str) -> Result<[u8; 64], StoreError> {
+    bytes
+        .ok_or_else(|| corrupt(what))?
+        .try_into()
+        .map_err(|_| corrupt(what))
+}
+
+/// A row selected with [`request_columns!`].
+pub(super) fn request(row: &SqliteRow) -> Result<Request, StoreError> {
+    let desk: Option<&str> = row.try_get("desk_id")?;
+    let recipient: &str = row.try_get("age_recipient")?;
+    let signatures = match row.try_get::<&str, _>("kind")? {
+        "enrollment" => RequestSignatures::Enrollment {
+            device_signature: signature(row.try_get("device_signature")?, "device signature")?,
+        },
+        "rotation" => RequestSignatures::Rotation {
+            old_key_signature: signature(row.try_get("old_key_signature")?, "old key signature")?,
+            new_key_signature: signature(row.try_get("new_key_signature")?, "new key signature")?,
+        },
+        _ => return Err(corrupt("request kind")),
+    };
+    Ok(Request {
+        id: request_id(row.try_get("id")?)?,
+        device: device_id(row.try_get("device_id")?)?,
+        desk: desk.map(desk_id).transpose()?,
+        role: role(row.try_get("role")?)?,
+        signing_key: VerifyingKey(bytes32(row.try_get("signing_key")?, "signing key")?),
+        age_recipient: recipient.parse().map_err(|_| corrupt("age recipient"))?,
+        signatures,
+        created_at: row.try_get("created_hour")?,
+    })
 }
 
 pub(super) fn device_id(bytes: &[u8]) -> Result<DeviceId, StoreError> {

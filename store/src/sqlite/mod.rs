@@ -6,10 +6,12 @@
 
 mod admin;
 mod codec;
+mod directory;
 mod files;
 mod packets;
 mod purge;
 mod reads;
+mod requests;
 mod settings;
 mod threads;
 mod writer;
@@ -17,7 +19,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId, VerifyingKey};
+use referral_protocol::{DeskId, DeviceId, PacketId, RequestId, ThreadId, VerifyingKey};
 use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqlitePoolOptions;
@@ -27,8 +29,10 @@ pub use settings::{BUSY_TIMEOUT, SqliteSettings};
 use writer::{Op, WriterHandle};
 
 use crate::{
-    AckOutcome, Backend, Counts, Desk, Device, DeviceState, NewPacket, PacketBody, PacketMeta,
-    PurgeReport, PutOutcome, Store, StoreError, Thread, TokenKey, UnixTime,
+    AckOutcome, AppendOutcome, Backend, Counts, Desk, Device, EnrollOutcome, Invite, NewEntry,
+    NewPacket, PacketBody, PacketMeta, PurgeReport, PutOutcome, Request, RewrapOutcome,
+    RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread, ThreadStat, TokenKey,
+    UnixTime,
 };
 
 /// The SQLite migrations, compiled in (`build.rs` makes a new file in
@@ -149,10 +153,6 @@ impl Store for SqliteStore {
         reads::ping(&self.readers).await
     }
 
-    async fn create_desk(&self, desk: &Desk) -> Result<bool, StoreError> {
-        self.write(Op::CreateDesk(desk.clone())).await?.flag()
-    }
-
     async fn desk(&self, id: &DeskId) -> Result<Option<Desk>, StoreError> {
         reads::desk(&self.readers, id).await
     }
@@ -161,24 +161,8 @@ impl Store for SqliteStore {
         reads::desks(&self.readers).await
     }
 
-    async fn add_device(&self, device: &Device) -> Result<bool, StoreError> {
-        self.write(Op::AddDevice(device.clone())).await?.flag()
-    }
-
     async fn device(&self, id: &DeviceId) -> Result<Option<Device>, StoreError> {
         reads::device(&self.readers, id).await
-    }
-
-    async fn active_devices_of(&self, desk: &DeskId) -> Result<Vec<Device>, StoreError> {
-        reads::active_devices_of(&self.readers, desk).await
-    }
-
-    async fn set_device_state(
-        &self,
-        id: &DeviceId,
-        state: DeviceState,
-    ) -> Result<bool, StoreError> {
-        self.write(Op::SetDeviceState(*id, state)).await?.flag()
     }
 
     async fn set_bootstrap_code(
@@ -203,17 +187,68 @@ impl Store for SqliteStore {
         code_hash: [u8; 32],
         now: UnixTime,
         admin: &Device,
+        genesis: &NewEntry,
     ) -> Result<bool, StoreError> {
+        genesis.check_genesis()?;
         let op = Op::ClaimBootstrap {
             code_hash,
             now,
             admin: admin.clone(),
+            genesis: genesis.clone(),
         };
         self.write(op).await?.flag()
     }
 
     async fn root_key(&self) -> Result<Option<VerifyingKey>, StoreError> {
         reads::root_key(&self.readers).await
+    }
+
+    async fn directory_since(&self, seq: u64) -> Result<Vec<StoredEntry>, StoreError> {
+        directory::since(&self.readers, seq).await
+    }
+
+    async fn append_directory(&self, entry: NewEntry) -> Result<AppendOutcome, StoreError> {
+        self.write(Op::AppendDirectory(entry)).await?.append()
+    }
+
+    async fn create_invite(&self, invite: &Invite) -> Result<(), StoreError> {
+        self.write(Op::CreateInvite(invite.clone())).await?.done()
+    }
+
+    async fn invite(
+        &self,
+        code_hash: [u8; 32],
+        now: UnixTime,
+    ) -> Result<Option<Invite>, StoreError> {
+        requests::invite(&self.readers, &code_hash, now).await
+    }
+
+    async fn submit_enrollment(
+        &self,
+        code_hash: [u8; 32],
+        now: UnixTime,
+        request: &Request,
+    ) -> Result<EnrollOutcome, StoreError> {
+        let op = Op::SubmitEnrollment {
+            code_hash,
+            now,
+            request: request.clone(),
+        };
+        self.write(op).await?.enroll()
+    }
+
+    async fn submit_rotation(&self, request: &Request) -> Result<RotationOutcome, StoreError> {
+        self.write(Op::SubmitRotation(request.clone()))
+            .await?
+            .rotation()
+    }
+
+    async fn pending_requests(&self) -> Result<Vec<Request>, StoreError> {
+        requests::pending(&self.readers).await
+    }
+
+    async fn request(&self, id: &RequestId) -> Result<Option<Request>, StoreError> {
+        requests::request(&self.readers, id).await
     }
 
     async fn put_challenge(
@@ -252,6 +287,10 @@ impl Store for SqliteStore {
         self.write(Op::RotateTokenKey(copy_key(key))).await?.done()
     }
 
+    async fn stage_token_key(&self, key: &TokenKey) -> Result<(), StoreError> {
+        self.write(Op::StageTokenKey(copy_key(key))).await?.done()
+    }
+
     async fn put_packet(
         &self,
         packet: NewPacket,
@@ -288,6 +327,14 @@ impl Store for SqliteStore {
         .ack()
     }
 
+    async fn rewrap_packet(
+        &self,
+        rewrap: RewrapPacket,
+        body: PacketBody,
+    ) -> Result<RewrapOutcome, StoreError> {
+        self.write(Op::Rewrap(rewrap, body)).await?.rewrap()
+    }
+
     async fn thread(&self, id: &ThreadId) -> Result<Option<Thread>, StoreError> {
         reads::thread(&self.readers, id).await
     }
@@ -302,6 +349,10 @@ impl Store for SqliteStore {
 
     async fn counts(&self) -> Result<Counts, StoreError> {
         reads::counts(&self.readers).await
+    }
+
+    async fn thread_stats(&self) -> Result<Vec<ThreadStat>, StoreError> {
+        reads::thread_stats(&self.readers).await
     }
 }
 

@@ -10,8 +10,8 @@ use super::codec::{self, packet_columns};
 use super::{admin, threads};
 use crate::body::PacketBody;
 use crate::{
-    AckOutcome, DeliveryState, NewPacket, PacketKind, PacketMeta, Party, PutOutcome, StoreError,
-    ThreadStatus, UnixTime, to_hour, tombstone_hash,
+    AckOutcome, DeliveryState, NewPacket, PacketKind, PacketMeta, Party, PutOutcome, RewrapOutcome,
+    RewrapPacket, StoreError, ThreadStatus, UnixTime, to_hour, tombstone_hash,
 };
 
 pub(super) async fn put(
@@ -215,6 +215,42 @@ async fn insert_chunks(
             .await?;
     }
     Ok(())
+}
+
+/// Replaces a pending packet's chunks and hash (a rewrap), if the packet
+/// is addressed to the asking desk and still holds exactly the ciphertext
+/// the caller compared against.
+pub(super) async fn rewrap(
+    conn: &mut SqliteConnection,
+    r: &RewrapPacket,
+    body: PacketBody,
+) -> Result<RewrapOutcome, StoreError> {
+    let Some(m) = meta(&mut *conn, &r.id).await? else {
+        return Ok(RewrapOutcome::NotFound);
+    };
+    if m.recipient_desk != r.desk {
+        return Ok(RewrapOutcome::NotFound);
+    }
+    if m.delivery != DeliveryState::Pending {
+        return Ok(RewrapOutcome::NotPending(m.delivery));
+    }
+    if m.sha256 != r.replaces || m.bytes != r.bytes || body.len() != r.bytes {
+        return Ok(RewrapOutcome::Stale);
+    }
+    sqlx::query("DELETE FROM packet_chunks WHERE packet_id = ?")
+        .bind(&r.id.as_bytes()[..])
+        .execute(&mut *conn)
+        .await?;
+    insert_chunks(conn, &r.id, body).await?;
+    sqlx::query("UPDATE packets SET sha256 = ? WHERE id = ?")
+        .bind(&r.sha256[..])
+        .bind(&r.id.as_bytes()[..])
+        .execute(&mut *conn)
+        .await?;
+    Ok(RewrapOutcome::Rewrapped(PacketMeta {
+        sha256: r.sha256,
+        ..m
+    }))
 }
 
 /// Only the addressed desk acknowledges. A referral or forward whose thread

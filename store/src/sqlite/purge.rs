@@ -6,7 +6,7 @@
 use sqlx::SqliteConnection;
 
 use super::codec;
-use crate::{PurgeReport, StoreError, UnixTime, to_hour, tombstone_hash};
+use crate::{PurgeReport, STAGED_TOKEN_KEY_TTL, StoreError, UnixTime, to_hour, tombstone_hash};
 
 pub(super) async fn purge(
     conn: &mut SqliteConnection,
@@ -17,6 +17,14 @@ pub(super) async fn purge(
     let purged = delete_old(conn, now, acked_before).await?;
     sqlx::query("DELETE FROM challenges WHERE expires_at <= ?")
         .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM invites WHERE expires_at <= ?")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM staged_token_keys WHERE created_at < ?")
+        .bind(now - STAGED_TOKEN_KEY_TTL)
         .execute(conn)
         .await?;
     Ok(PurgeReport { purged, expired })

@@ -7,7 +7,8 @@ use sqlx::SqlitePool;
 
 use super::codec::{self, device_columns, packet_columns};
 use crate::{
-    Counts, Desk, Device, PacketMeta, StoreError, Thread, ThreadEvent, TokenKey, UnixTime,
+    Counts, Desk, Device, PacketMeta, StoreError, Thread, ThreadEvent, ThreadStat, TokenKey,
+    UnixTime,
 };
 
 pub(super) async fn desk(pool: &SqlitePool, id: &DeskId) -> Result<Option<Desk>, StoreError> {
@@ -37,21 +38,6 @@ pub(super) async fn device(pool: &SqlitePool, id: &DeviceId) -> Result<Option<De
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(codec::device).transpose()
-}
-
-pub(super) async fn active_devices_of(
-    pool: &SqlitePool,
-    desk: &DeskId,
-) -> Result<Vec<Device>, StoreError> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        device_columns!(),
-        " FROM devices WHERE desk_id = ? AND state = 'active' ORDER BY created_at, id"
-    ))
-    .bind(desk.as_str())
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(codec::device).collect()
 }
 
 /// An unclaimed code that is still valid at `now`, on a broker with no root.
@@ -166,10 +152,12 @@ pub(super) async fn thread(pool: &SqlitePool, id: &ThreadId) -> Result<Option<Th
 }
 
 pub(super) async fn counts(pool: &SqlitePool) -> Result<Counts, StoreError> {
-    let (pending, acknowledged, bytes, desks, devices): (i64, i64, i64, i64, i64) = sqlx::query_as(
+    type Row = (i64, i64, i64, i64, i64, i64);
+    let (pending, acknowledged, expired, bytes, desks, devices): Row = sqlx::query_as(
         "SELECT \
            (SELECT COUNT(*) FROM packets WHERE delivery = 'pending'), \
            (SELECT COUNT(*) FROM packets WHERE delivery = 'acknowledged'), \
+           (SELECT COUNT(*) FROM packets WHERE delivery = 'expired'), \
            (SELECT COALESCE(SUM(bytes), 0) FROM packets \
               WHERE delivery IN ('pending', 'acknowledged')), \
            (SELECT COUNT(*) FROM desks), \
@@ -180,10 +168,37 @@ pub(super) async fn counts(pool: &SqlitePool) -> Result<Counts, StoreError> {
     Ok(Counts {
         pending_packets: codec::unsigned(pending, "count")?,
         acknowledged_packets: codec::unsigned(acknowledged, "count")?,
+        expired_packets: codec::unsigned(expired, "count")?,
         stored_bytes: codec::unsigned(bytes, "byte count")?,
         desks: codec::unsigned(desks, "count")?,
         active_devices: codec::unsigned(devices, "count")?,
     })
+}
+
+/// Threads by recipient desk, status and the Monday their hour falls in
+/// (`crate::week_start`, computed in SQL so only the groups come back).
+pub(super) async fn thread_stats(pool: &SqlitePool) -> Result<Vec<ThreadStat>, StoreError> {
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT recipient_desk, status, \
+                created_hour - (((created_hour - 345600) % 604800) + 604800) % 604800 AS week, \
+                COUNT(*) \
+         FROM threads GROUP BY recipient_desk, status, week",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut stats = rows
+        .into_iter()
+        .map(|(desk, status, week_start, threads)| {
+            Ok(ThreadStat {
+                desk: codec::desk_id(&desk)?,
+                status: codec::status(&status)?,
+                week_start,
+                threads: codec::unsigned(threads, "count")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    crate::sort_stats(&mut stats);
+    Ok(stats)
 }
 
 pub(super) async fn ping(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -23,10 +23,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::settings::{self, SqliteSettings};
-use super::{admin, packets, purge};
+use super::{admin, directory, packets, purge, requests};
 use crate::{
-    AckOutcome, Desk, Device, DeviceState, NewPacket, PacketBody, PurgeReport, PutOutcome,
-    StoreError, TokenKey, UnixTime,
+    AckOutcome, AppendOutcome, Device, EnrollOutcome, Invite, NewEntry, NewPacket, PacketBody,
+    PurgeReport, PutOutcome, Request, RewrapOutcome, RewrapPacket, RotationOutcome, StoreError,
+    TokenKey, UnixTime,
 };
 use referral_protocol::{DeskId, DeviceId, PacketId};
 
@@ -40,9 +41,6 @@ const QUEUE: usize = 4 * MAX_BATCH;
 /// A write, with everything it needs (owned: it crosses to the writer task).
 #[derive(Debug)]
 pub(super) enum Op {
-    CreateDesk(Desk),
-    AddDevice(Device),
-    SetDeviceState(DeviceId, DeviceState),
     SetBootstrapCode {
         code_hash: [u8; 32],
         expires_at: UnixTime,
@@ -51,7 +49,18 @@ pub(super) enum Op {
         code_hash: [u8; 32],
         now: UnixTime,
         admin: Device,
+        genesis: NewEntry,
     },
+    AppendDirectory(NewEntry),
+    CreateInvite(Invite),
+    SubmitEnrollment {
+        code_hash: [u8; 32],
+        now: UnixTime,
+        request: Request,
+    },
+    SubmitRotation(Request),
+    StageTokenKey(TokenKey),
+    Rewrap(RewrapPacket, PacketBody),
     PutChallenge {
         hash: [u8; 32],
         device: DeviceId,
@@ -82,7 +91,9 @@ impl Op {
     fn alone(&self) -> bool {
         matches!(
             self,
-            Op::PutPacket(_, PacketBody::Spooled { .. }) | Op::Purge { .. }
+            Op::PutPacket(_, PacketBody::Spooled { .. })
+                | Op::Rewrap(_, PacketBody::Spooled { .. })
+                | Op::Purge { .. }
         )
     }
 }
@@ -96,14 +107,26 @@ pub(super) enum Answer {
     Put(PutOutcome),
     Ack(AckOutcome),
     Purge(PurgeReport),
+    Append(AppendOutcome),
+    Enroll(EnrollOutcome),
+    Rotation(RotationOutcome),
+    Rewrap(RewrapOutcome),
 }
 
 impl Answer {
-    /// Whether the op's writes should be kept. A refused put has written
-    /// nothing by construction; rolling it back anyway makes "a refusal
-    /// changes nothing" hold even if that ever changes.
+    /// Whether the op's writes should be kept. Every refusal is rolled
+    /// back: some (a put) have written nothing by construction, others (an
+    /// append whose effect is refused after the entry went in) rely on this
+    /// to make "a refusal changes nothing" hold.
     fn keep(&self) -> bool {
-        !matches!(self, Answer::Put(outcome) if !matches!(outcome, PutOutcome::Stored(_)))
+        match self {
+            Answer::Put(outcome) => matches!(outcome, PutOutcome::Stored(_)),
+            Answer::Append(outcome) => *outcome == AppendOutcome::Appended,
+            Answer::Enroll(outcome) => *outcome == EnrollOutcome::Created,
+            Answer::Rotation(outcome) => *outcome == RotationOutcome::Created,
+            Answer::Rewrap(outcome) => matches!(outcome, RewrapOutcome::Rewrapped(_)),
+            Answer::Done | Answer::Flag(_) | Answer::Ack(_) | Answer::Purge(_) => true,
+        }
     }
 
     fn wrong(self) -> StoreError {
@@ -141,6 +164,34 @@ impl Answer {
     pub(super) fn purge(self) -> Result<PurgeReport, StoreError> {
         match self {
             Answer::Purge(r) => Ok(r),
+            other => Err(other.wrong()),
+        }
+    }
+
+    pub(super) fn append(self) -> Result<AppendOutcome, StoreError> {
+        match self {
+            Answer::Append(o) => Ok(o),
+            other => Err(other.wrong()),
+        }
+    }
+
+    pub(super) fn enroll(self) -> Result<EnrollOutcome, StoreError> {
+        match self {
+            Answer::Enroll(o) => Ok(o),
+            other => Err(other.wrong()),
+        }
+    }
+
+    pub(super) fn rotation(self) -> Result<RotationOutcome, StoreError> {
+        match self {
+            Answer::Rotation(o) => Ok(o),
+            other => Err(other.wrong()),
+        }
+    }
+
+    pub(super) fn rewrap(self) -> Result<RewrapOutcome, StoreError> {
+        match self {
+            Answer::Rewrap(o) => Ok(o),
             other => Err(other.wrong()),
         }
     }
@@ -386,11 +437,6 @@ fn fail(reply: Reply<Answer>, msg: &str) {
 
 async fn apply(conn: &mut SqliteConnection, op: Op) -> Result<Answer, StoreError> {
     match op {
-        Op::CreateDesk(desk) => admin::create_desk(conn, &desk).await.map(Answer::Flag),
-        Op::AddDevice(device) => admin::add_device(conn, &device).await.map(Answer::Flag),
-        Op::SetDeviceState(id, state) => admin::set_device_state(conn, &id, state)
-            .await
-            .map(Answer::Flag),
         Op::SetBootstrapCode {
             code_hash,
             expires_at,
@@ -401,9 +447,30 @@ async fn apply(conn: &mut SqliteConnection, op: Op) -> Result<Answer, StoreError
             code_hash,
             now,
             admin,
-        } => admin::claim_bootstrap(conn, &code_hash, now, &admin)
+            genesis,
+        } => admin::claim_bootstrap(conn, &code_hash, now, &admin, &genesis)
             .await
             .map(Answer::Flag),
+        Op::AppendDirectory(entry) => directory::append(conn, entry).await.map(Answer::Append),
+        Op::CreateInvite(invite) => requests::create_invite(conn, &invite)
+            .await
+            .map(|()| Answer::Done),
+        Op::SubmitEnrollment {
+            code_hash,
+            now,
+            request,
+        } => requests::submit_enrollment(conn, &code_hash, now, &request)
+            .await
+            .map(Answer::Enroll),
+        Op::SubmitRotation(request) => requests::submit_rotation(conn, &request)
+            .await
+            .map(Answer::Rotation),
+        Op::StageTokenKey(key) => admin::stage_token_key(conn, &key)
+            .await
+            .map(|()| Answer::Done),
+        Op::Rewrap(rewrap, body) => packets::rewrap(conn, &rewrap, body)
+            .await
+            .map(Answer::Rewrap),
         Op::PutChallenge {
             hash,
             device,

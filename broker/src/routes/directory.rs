@@ -1,0 +1,149 @@
+//! `GET /v1/directory` (anyone: a device verifies the log before it is
+//! enrolled) and `POST /v1/directory` (an administrator appends one signed
+//! entry).
+//!
+//! An append is verified against the broker's own copy of the log, as the
+//! successor of its head, before anything is stored; its effect on the
+//! broker's tables is stored in the same transaction as the entry. The
+//! broker serves only entries it has verified, so a broker that stored a bad
+//! entry would refuse to start rather than hand it to clients.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use referral_protocol::api::{
+    AppendEntryRequest, AppendEntryResponse, DirectoryPage, DirectoryQuery,
+};
+use referral_store::{AppendOutcome, DirectoryEffect, NewEntry};
+
+use crate::auth::AdminUser;
+use crate::directory::cache::read_all;
+use crate::directory::effect;
+use crate::directory::errors::{check_time, decode_entry, refused, stale_head, unavailable};
+use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::state::{AppState, now};
+
+/// `GET /v1/directory?since=N`: the verified entries from `N` on, and the
+/// head's seq. Before the broker is claimed: no entries and no head.
+pub async fn get(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<DirectoryQuery>,
+) -> Result<Json<DirectoryPage>, ApiError> {
+    state.check_auth_rate()?;
+    let cache = state
+        .directory()
+        .fresh(state.store())
+        .await
+        .map_err(unavailable)?;
+    let page = match cache.as_ref() {
+        None => DirectoryPage {
+            entries: Vec::new(),
+            head_seq: None,
+        },
+        Some(log) => DirectoryPage {
+            entries: log
+                .since(query.since)
+                .iter()
+                .map(|e| e.to_base64())
+                .collect(),
+            head_seq: Some(log.head().seq),
+        },
+    };
+    Ok(Json(page))
+}
+
+/// `POST /v1/directory`: appends one entry signed by an administrator.
+pub async fn append(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiJson(req): ApiJson<AppendEntryRequest>,
+) -> Result<(StatusCode, Json<AppendEntryResponse>), ApiError> {
+    let t = now();
+    let (entry, bytes) = decode_entry(&req.entry)?;
+    check_time(entry.time, t)?;
+    let mut cache = state
+        .directory()
+        .fresh(state.store())
+        .await
+        .map_err(unavailable)?;
+    let Some(log) = cache.as_ref() else {
+        return Err(ApiError::client(
+            StatusCode::CONFLICT,
+            "not_bootstrapped",
+            "the broker has no directory log yet: claim it first",
+        ));
+    };
+    let head = log.head();
+    if entry.seq != head.seq.saturating_add(1) || entry.prev_hash != head.hash {
+        return Err(stale_head(head.seq));
+    }
+    // Verified on a copy, so the cache changes only once the store has the
+    // entry too.
+    let mut extended = log.clone();
+    let appended = extended.append(entry.clone()).map_err(refused)?;
+    let effect = effect::derive(state.store(), &entry, req.request_id, t).await?;
+    let activates_token_key = matches!(effect, DirectoryEffect::ActivateTokenKey { .. });
+    let outcome = state
+        .store()
+        .append_directory(NewEntry {
+            seq: entry.seq,
+            hash: appended.hash,
+            bytes,
+            effect,
+        })
+        .await?;
+    match outcome {
+        AppendOutcome::Appended => {
+            *cache = Some(extended);
+            drop(cache);
+            if activates_token_key {
+                // Sign with the new key from the next token on, here at once
+                // (other brokers see it within their key refresh).
+                state
+                    .tokens()
+                    .reload()
+                    .await
+                    .map_err(|e| ApiError::Internal(e.into()))?;
+            }
+            tracing::info!(kind = entry.statement.kind(), "directory entry appended");
+            Ok((
+                StatusCode::CREATED,
+                Json(AppendEntryResponse {
+                    seq: appended.seq,
+                    hash: appended.hash_hex(),
+                }),
+            ))
+        }
+        AppendOutcome::SeqTaken | AppendOutcome::NotNext => {
+            // Another broker appended first (or the database is not where
+            // this copy thought): start over from what the database holds.
+            *cache = read_all(state.store()).await.map_err(unavailable)?;
+            Err(ApiError::client(
+                StatusCode::CONFLICT,
+                "directory_conflict",
+                "another entry was appended at this position; fetch the directory and sign again",
+            ))
+        }
+        AppendOutcome::RequestGone => Err(ApiError::client(
+            StatusCode::CONFLICT,
+            "request_gone",
+            "the request was approved or replaced meanwhile",
+        )),
+        AppendOutcome::UnknownTokenKey => Err(ApiError::client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_token_key",
+            "no staged token key has this kid and public key (POST /v1/admin/token-keys first)",
+        )),
+        AppendOutcome::Inconsistent(why) => {
+            tracing::warn!(
+                reason = why,
+                "a verified entry disagrees with the broker's tables"
+            );
+            Err(ApiError::client(
+                StatusCode::CONFLICT,
+                "directory_inconsistent",
+                format!("the broker's records disagree with the entry: {why}"),
+            ))
+        }
+    }
+}

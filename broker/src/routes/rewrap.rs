@@ -1,0 +1,187 @@
+//! `POST /v1/packets/{id}/rewrap` (ADR 0004): the recipient desk replaces a
+//! pending packet's age header, re-encrypting the file key from a retired
+//! device key to the device's current one. The body is the whole new
+//! ciphertext; `referral-replaces` names the SHA-256 of the one it replaces.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use referral_protocol::PacketId;
+use referral_protocol::api::{HEADER_REPLACES, PacketReceipt};
+use referral_store::{DeliveryState, RewrapOutcome, RewrapPacket};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiPath};
+use crate::routes::packets::{no_such_packet, receipt};
+use crate::state::AppState;
+use crate::{intake, rewrap};
+
+fn stale() -> ApiError {
+    ApiError::client(
+        StatusCode::CONFLICT,
+        "stale_ciphertext",
+        "the packet no longer holds the ciphertext referral-replaces names; fetch it again",
+    )
+}
+
+fn payload_changed() -> ApiError {
+    ApiError::client(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "payload_changed",
+        "a rewrap may change only the age header: the size and everything after the header must stay the same",
+    )
+}
+
+fn not_pending(delivery: DeliveryState) -> ApiError {
+    match delivery {
+        DeliveryState::Expired => ApiError::client(
+            StatusCode::GONE,
+            "packet_expired",
+            "nobody read this packet in time",
+        ),
+        _ => ApiError::client(
+            StatusCode::CONFLICT,
+            "not_pending",
+            "only a pending packet can be rewrapped",
+        ),
+    }
+}
+
+/// The `referral-replaces` header: 64 lowercase hex digits.
+fn replaces(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
+    let value = headers.get(HEADER_REPLACES).ok_or_else(|| {
+        ApiError::client(
+            StatusCode::BAD_REQUEST,
+            "missing_header",
+            format!("{HEADER_REPLACES} is required"),
+        )
+    })?;
+    let bad = || {
+        ApiError::client(
+            StatusCode::BAD_REQUEST,
+            "bad_header",
+            format!(
+                "{HEADER_REPLACES} must be the SHA-256 of the stored ciphertext, 64 lowercase hex digits"
+            ),
+        )
+    };
+    let text = value.to_str().map_err(|_| bad())?;
+    // One spelling per hash, as for ids: lowercase only.
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(bad());
+    }
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(text, &mut out).map_err(|_| bad())?;
+    Ok(out)
+}
+
+/// Replaces a pending packet's ciphertext with one whose header changed
+/// and whose size and payload did not.
+pub async fn rewrap(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<PacketReceipt>, ApiError> {
+    let desk = user.require_desk()?.clone();
+    let id: PacketId = id.parse().map_err(|_| no_such_packet())?;
+    let replaces = replaces(&headers)?;
+    // The cheap refusals first, before a byte of the body is read.
+    let meta = state
+        .store()
+        .packet(&id)
+        .await?
+        .ok_or_else(no_such_packet)?;
+    if meta.recipient_desk != desk {
+        if meta.sender_desk == desk {
+            return Err(ApiError::client(
+                StatusCode::FORBIDDEN,
+                "not_recipient",
+                "only the desk a packet is addressed to may rewrap it",
+            ));
+        }
+        return Err(no_such_packet());
+    }
+    if meta.delivery != DeliveryState::Pending {
+        return Err(not_pending(meta.delivery));
+    }
+    if meta.sha256 != replaces {
+        return Err(stale());
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n != meta.bytes) {
+        return Err(payload_changed());
+    }
+    // The same intake as a send: size limit, bucket, age header check.
+    let limits = state.intake_limits();
+    let idle = std::time::Duration::from_secs(state.limits().body_idle_timeout_secs);
+    let mut received = intake::receive(body, &limits, state.spool_dir(), idle).await?;
+    if received.len != meta.bytes {
+        return Err(payload_changed());
+    }
+    let internal = |e: rewrap::CompareError| ApiError::Internal(e.into());
+    let stored_header = rewrap::stored_header_len(state.store(), &id, &limits.header)
+        .await
+        .map_err(internal)?;
+    // Equal sizes and equal payloads mean equal header lengths; checking the
+    // lengths first lets a different one fail before any comparison.
+    if received.header.header_len != stored_header
+        || !rewrap::same_from(state.store(), &id, &mut received.body, stored_header as u64)
+            .await
+            .map_err(internal)?
+    {
+        return Err(payload_changed());
+    }
+    let request = RewrapPacket {
+        id,
+        desk,
+        replaces,
+        sha256: received.sha256,
+        bytes: received.len,
+    };
+    match state.store().rewrap_packet(request, received.body).await? {
+        RewrapOutcome::Rewrapped(meta) => Ok(Json(receipt(&meta))),
+        RewrapOutcome::NotFound => Err(no_such_packet()),
+        RewrapOutcome::NotPending(delivery) => Err(not_pending(delivery)),
+        RewrapOutcome::Stale => Err(stale()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(HEADER_REPLACES, value.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn replaces_is_64_lowercase_hex_digits() {
+        let hash = [0xab; 32];
+        assert_eq!(replaces(&with(&"ab".repeat(32))).unwrap(), hash);
+        for bad in [
+            "AB".repeat(32),
+            "ab".repeat(31),
+            "zz".repeat(32),
+            "ab".repeat(33),
+            format!("+a{}", "ab".repeat(31)),
+        ] {
+            assert_eq!(
+                replaces(&with(&bad)).unwrap_err().code(),
+                "bad_header",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            replaces(&HeaderMap::new()).unwrap_err().code(),
+            "missing_header"
+        );
+    }
+}
