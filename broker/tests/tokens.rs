@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use common::{Db, TestApp, TestDevice, Upload, assert_error, post_packet};
+use common::{Db, TestApp, TestDevice, Upload, assert_error, post_packet, try_token};
 use referral_broker::config::Layer;
 use referral_broker::state::now;
 use referral_protocol::api::{self, ChallengeResponse};
@@ -173,13 +173,6 @@ impl Setup {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: admin: {body}");
         assert_error(status, &body, 401, "unauthorized");
     }
-}
-
-/// Challenge → token, returning the raw answer.
-async fn try_token(app: &TestApp, device: &TestDevice) -> (StatusCode, Value) {
-    let (challenge, raw) = challenge(app, &device.id).await;
-    let signature = device.key.sign(&api::challenge_message(&device.id, &raw));
-    token_request(app, &device.id, &challenge, &signature).await
 }
 
 async fn challenge(app: &TestApp, device: &DeviceId) -> (String, Vec<u8>) {

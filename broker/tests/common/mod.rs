@@ -18,8 +18,8 @@ use referral_protocol::api::{
 };
 use referral_protocol::directory::{Entry, Statement, VerifiedLog, enrollment_proof};
 use referral_protocol::{
-    ContentType, DeskId, DeviceId, Fingerprint, PacketId, RecipientKey, RequestId, Role,
-    SealRequest, Sender, SigningKey, ThreadId, seal,
+    Attachment, ContentType, DeskId, DeviceId, Fingerprint, PacketId, RecipientKey, RequestId,
+    Role, SealRequest, Sender, SigningKey, ThreadId, seal,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -452,35 +452,9 @@ impl TestDevice {
 
     /// Challenge, sign, token.
     pub async fn token(&self, app: &TestApp) -> String {
-        let res = app
-            .http
-            .post(app.url("/v1/auth/challenge"))
-            .json(&json!({"device_id": self.id}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "challenge");
-        let challenge: ChallengeResponse = res.json().await.unwrap();
-        let raw = STANDARD.decode(&challenge.challenge).unwrap();
-        let signature = self.key.sign(&api::challenge_message(&self.id, &raw));
-        let res = app
-            .http
-            .post(app.url("/v1/auth/token"))
-            .json(&json!({
-                "device_id": self.id,
-                "challenge": challenge.challenge,
-                "signature": STANDARD.encode(signature),
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            res.status(),
-            StatusCode::OK,
-            "token: {}",
-            res.text().await.unwrap()
-        );
-        let token: TokenResponse = res.json().await.unwrap();
+        let (status, body) = try_token(app, self).await;
+        assert_eq!(status, StatusCode::OK, "token: {body}");
+        let token: TokenResponse = serde_json::from_value(body).unwrap();
         token.token
     }
 
@@ -491,6 +465,18 @@ impl TestDevice {
         packet_id: PacketId,
         thread: ThreadId,
         content: &[u8],
+    ) -> Vec<u8> {
+        self.seal_with(to, packet_id, thread, content, &[])
+    }
+
+    /// [`TestDevice::seal_to`] with attachments (to make large packets).
+    pub fn seal_with(
+        &self,
+        to: &TestDevice,
+        packet_id: PacketId,
+        thread: ThreadId,
+        content: &[u8],
+        attachments: &[Attachment],
     ) -> Vec<u8> {
         let mut out = Vec::new();
         seal(
@@ -507,13 +493,41 @@ impl TestDevice {
                 recipients: vec![to.recipient(), self.recipient()],
                 content_type: ContentType::referral_v1(),
                 content,
-                attachments: &[],
+                attachments,
             },
             &mut out,
         )
         .unwrap();
         out
     }
+}
+
+/// Challenge, sign with `device`'s key, ask for a token: the raw answer.
+pub async fn try_token(app: &TestApp, device: &TestDevice) -> (StatusCode, Value) {
+    let res = app
+        .http
+        .post(app.url("/v1/auth/challenge"))
+        .json(&json!({"device_id": device.id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "challenge");
+    let challenge: ChallengeResponse = res.json().await.unwrap();
+    let raw = STANDARD.decode(&challenge.challenge).unwrap();
+    let signature = device.key.sign(&api::challenge_message(&device.id, &raw));
+    let res = app
+        .http
+        .post(app.url("/v1/auth/token"))
+        .json(&json!({
+            "device_id": device.id,
+            "challenge": challenge.challenge,
+            "signature": STANDARD.encode(signature),
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 /// Routing headers for a packet upload.
