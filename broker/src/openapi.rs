@@ -12,8 +12,9 @@ use serde_json::{Map, Value, json};
 use referral_protocol::api::{
     AckResponse, AppendEntryRequest, AppendEntryResponse, BootstrapRequest, BootstrapResponse,
     ChallengeRequest, ChallengeResponse, DirectoryPage, EnrollmentRequest, ErrorBody, Inbox,
-    InviteRequest, InviteResponse, PacketReceipt, PendingRequest, PendingRequests, RequestReceipt,
-    RotationRequest, StagedTokenKey, Stats, ThreadView, TokenRequest, TokenResponse,
+    InviteLookup, InviteLookupRequest, InviteRequest, InviteResponse, PacketReceipt,
+    PendingRequest, PendingRequests, RequestReceipt, RotationRequest, StagedTokenKey, Stats,
+    ThreadView, TokenRequest, TokenResponse,
 };
 
 use crate::routes::health::Health;
@@ -145,6 +146,16 @@ fn routes() -> Vec<Route> {
             ok_status: 201,
             response: Json(schema::<AppendEntryResponse>),
             errors: &[400, 401, 403, 404, 409, 413, 415, 422],
+        },
+        Route {
+            method: "post",
+            path: "/v1/invites/lookup",
+            summary: "Which desk and role an invite code is for, so the device can sign its proof of possession over them. Does not use the code up.",
+            bearer: false,
+            request: Json(schema::<InviteLookupRequest>),
+            ok_status: 200,
+            response: Json(schema::<InviteLookup>),
+            errors: &[400, 403, 413, 415, 429],
         },
         Route {
             method: "post",

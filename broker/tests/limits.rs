@@ -312,7 +312,7 @@ async fn malformed_json_on_every_json_route() {
     let token = admin.token(&app).await;
     let device = TestDevice::new(Some("covic-intake".parse().unwrap()));
     let key = device.key.verifying_key();
-    let routes: [(&str, Value); 7] = [
+    let routes: [(&str, Value); 8] = [
         ("/v1/auth/challenge", json!({"device_id": device.id})),
         (
             "/v1/auth/token",
@@ -328,6 +328,7 @@ async fn malformed_json_on_every_json_route() {
             json!({"desk": "covic-intake", "role": "caseworker"}),
         ),
         ("/v1/directory", json!({"entry": "AAAA"})),
+        ("/v1/invites/lookup", json!({"code": "x"})),
         (
             "/v1/enrollments",
             json!({"code": "x", "device_id": device.id, "signing_key": key,

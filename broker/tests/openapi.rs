@@ -38,6 +38,7 @@ fn every_routed_path_is_documented() {
         "/v1/threads/{id}",
         "/v1/packets/{id}/rewrap",
         "/v1/directory",
+        "/v1/invites/lookup",
         "/v1/enrollments",
         "/v1/rotations",
         "/v1/admin/bootstrap",

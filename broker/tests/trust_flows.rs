@@ -86,6 +86,16 @@ async fn invite_codes_work_once_for_their_desk_and_role() {
     let hash = invite::code_hash(&code).unwrap();
     assert!(store.invite(hash, now()).await.unwrap().is_some());
 
+    // A device learns the desk and role it will sign its proof over; the
+    // lookup does not use the code up.
+    for _ in 0..2 {
+        let (status, looked) = post(&app, None, "/v1/invites/lookup", json!({"code": code})).await;
+        assert_eq!(status, StatusCode::OK, "{looked}");
+        assert_eq!(looked["desk"], "shinjuku-iea");
+        assert_eq!(looked["role"], "desk");
+        assert_eq!(looked["expires_at"], body["expires_at"]);
+    }
+
     let device = TestDevice::new(Some(desk("shinjuku-iea")));
     // A code that was never made, text that is no code at all.
     for wrong in ["00000-00000-00000-00000", "not a code", ""] {
@@ -127,6 +137,8 @@ async fn invite_codes_work_once_for_their_desk_and_role() {
         .await;
     assert_error(status, &body, 403, "invalid_invite_code");
     assert_eq!(store.pending_requests().await.unwrap().len(), 1);
+    let (status, body) = post(&app, None, "/v1/invites/lookup", json!({"code": code})).await;
+    assert_error(status, &body, 403, "invalid_invite_code");
 
     // An expired code, with a value known to the test.
     let expired_code = "7RCPD-KXGN4-2QZ9M-HW3TB";
@@ -144,6 +156,10 @@ async fn invite_codes_work_once_for_their_desk_and_role() {
         .request_enrollment(&other, expired_code, "shinjuku-iea", Role::Desk)
         .await;
     assert_error(status, &body, 403, "invalid_invite_code");
+    for text in [expired_code, "no code", "00000-00000-00000-00000"] {
+        let (status, body) = post(&app, None, "/v1/invites/lookup", json!({"code": text})).await;
+        assert_error(status, &body, 403, "invalid_invite_code");
+    }
     assert_eq!(store.pending_requests().await.unwrap().len(), 1);
 }
 

@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use referral_protocol::api::{
-    EnrollmentRequest, InviteRequest, InviteResponse, PendingRequest, PendingRequests,
-    RequestReceipt, RotationRequest,
+    EnrollmentRequest, InviteLookup, InviteLookupRequest, InviteRequest, InviteResponse,
+    PendingRequest, PendingRequests, RequestReceipt, RotationRequest,
 };
 use referral_protocol::directory::{DirectoryState, enrollment_message, rotation_message};
 use referral_protocol::{DeviceId, Fingerprint, RequestId, VerifyingKey};
@@ -81,6 +81,37 @@ pub async fn create_invite(
     ))
 }
 
+fn invalid_code() -> ApiError {
+    ApiError::client(
+        StatusCode::FORBIDDEN,
+        "invalid_invite_code",
+        "the invite code is wrong, used or expired",
+    )
+}
+
+/// `POST /v1/invites/lookup`: which desk and role an invite code is for, so
+/// that the device can sign its proof of possession over them before it
+/// enrolls (the proof binds desk and role). Does not use the code up. No
+/// token; rate-limited like the auth routes, since it answers whether a
+/// guessed code exists (100 random bits: guessing is hopeless anyway).
+pub async fn lookup_invite(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<InviteLookupRequest>,
+) -> Result<Json<InviteLookup>, ApiError> {
+    state.check_auth_rate()?;
+    let code_hash = invite::code_hash(&req.code).ok_or_else(invalid_code)?;
+    let invite = state
+        .store()
+        .invite(code_hash, now())
+        .await?
+        .ok_or_else(invalid_code)?;
+    Ok(Json(InviteLookup {
+        desk: invite.desk,
+        role: invite.role,
+        expires_at: hour_text(invite.expires_at),
+    }))
+}
+
 fn bad_proof(what: &'static str) -> ApiError {
     ApiError::client(StatusCode::UNPROCESSABLE_ENTITY, "bad_proof", what)
 }
@@ -114,13 +145,6 @@ pub async fn enroll(
 ) -> Result<(StatusCode, Json<RequestReceipt>), ApiError> {
     state.check_auth_rate()?;
     let t = now();
-    let invalid_code = || {
-        ApiError::client(
-            StatusCode::FORBIDDEN,
-            "invalid_invite_code",
-            "the invite code is wrong, used or expired",
-        )
-    };
     let code_hash = invite::code_hash(&req.code).ok_or_else(invalid_code)?;
     let invite = state
         .store()
