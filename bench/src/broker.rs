@@ -29,10 +29,12 @@ use bytes::Bytes;
 use referral_broker::app::Application;
 use referral_broker::bootstrap::BootstrapState;
 use referral_broker::config::Layer;
-use referral_protocol::api::{self, ChallengeResponse, TokenResponse};
+use referral_broker::state::now;
+use referral_protocol::api::{self, ChallengeResponse, RequestReceipt, TokenResponse};
+use referral_protocol::directory::{Entry, Statement, VerifiedLog, enrollment_proof};
 use referral_protocol::{
-    ContentType, DeskId, DeviceId, PacketId, RecipientKey, SealRequest, Sender, SigningKey,
-    ThreadId, seal,
+    ContentType, DeskId, DeviceId, PacketId, RecipientKey, RequestId, Role, SealRequest, Sender,
+    SigningKey, ThreadId, seal,
 };
 use referral_store::postgres::PostgresStore;
 use referral_store::postgres::test_support::FreshDatabase;
@@ -691,8 +693,10 @@ async fn stored_count(http: &reqwest::Client, base: &str) -> anyhow::Result<u64>
         .context("parsing referral_packets_stored_total")
 }
 
-/// Claims the broker, creates the desks, enrolls every device, and returns
-/// each sender's token (in `fleet.senders` order).
+/// Claims the broker with the admin's genesis entry, creates the desks and
+/// enrolls every device the way the CLI does (signed `DeskCreated` entries;
+/// invite, enrollment request, `DeviceEnrolled` approval), and returns each
+/// sender's token (in `fleet.senders` order).
 async fn enroll(
     http: &reqwest::Client,
     base: &str,
@@ -700,6 +704,16 @@ async fn enroll(
     fleet: &Fleet,
 ) -> anyhow::Result<Vec<String>> {
     let admin = &fleet.admin;
+    let root = admin.key.verifying_key();
+    let genesis = Entry::sign(
+        0,
+        [0; 32],
+        now(),
+        Statement::Genesis { root },
+        &admin.key,
+        None,
+    )?;
+    let mut log = VerifiedLog::from_genesis(vec![genesis.clone()], None)?;
     post_json(
         http,
         &format!("{base}/v1/admin/bootstrap"),
@@ -707,49 +721,127 @@ async fn enroll(
         json!({
             "code": code,
             "device_id": admin.id,
-            "signing_key": admin.key.verifying_key(),
             "age_recipient": admin.recipient,
+            "genesis": genesis.to_base64(),
         }),
         StatusCode::CREATED,
     )
     .await
     .context("bootstrap")?;
     let admin_token = token(http, base, admin).await?;
+    let mut directory = Directory {
+        http,
+        base,
+        token: &admin_token,
+        key: &admin.key,
+        log: &mut log,
+    };
     for desk in &fleet.desks {
-        post_json(
-            http,
-            &format!("{base}/v1/admin/desks"),
-            Some(&admin_token),
-            json!({"id": desk, "name": format!("{desk} office")}),
-            StatusCode::CREATED,
-        )
-        .await
-        .context("creating a desk")?;
+        let statement = Statement::DeskCreated {
+            desk: desk.clone(),
+            name: format!("{desk} office"),
+            prefecture: None,
+            languages: None,
+        };
+        directory
+            .append(statement, None)
+            .await
+            .context("creating a desk")?;
     }
-    let devices = std::iter::once((&fleet.inbox, "desk"))
-        .chain(fleet.senders.iter().map(|d| (d, "caseworker")));
+    let devices = std::iter::once((&fleet.inbox, Role::Desk))
+        .chain(fleet.senders.iter().map(|d| (d, Role::Caseworker)));
     for (device, role) in devices {
-        post_json(
-            http,
-            &format!("{base}/v1/admin/devices"),
-            Some(&admin_token),
-            json!({
-                "device_id": device.id,
-                "desk": device.desk,
-                "role": role,
-                "signing_key": device.key.verifying_key(),
-                "age_recipient": device.recipient,
-            }),
-            StatusCode::CREATED,
-        )
-        .await
-        .context("enrolling a device")?;
+        directory
+            .enroll(device, role)
+            .await
+            .context("enrolling a device")?;
     }
     let mut tokens = Vec::with_capacity(fleet.senders.len());
     for sender in &fleet.senders {
         tokens.push(token(http, base, sender).await?);
     }
     Ok(tokens)
+}
+
+/// The administrator's side of the signed directory: a verified copy of the
+/// log, extended with each entry before it is posted.
+struct Directory<'a> {
+    http: &'a reqwest::Client,
+    base: &'a str,
+    token: &'a str,
+    key: &'a SigningKey,
+    log: &'a mut VerifiedLog,
+}
+
+impl Directory<'_> {
+    async fn append(
+        &mut self,
+        statement: Statement,
+        request: Option<RequestId>,
+    ) -> anyhow::Result<()> {
+        let head = self.log.head();
+        let entry = Entry::sign(head.seq + 1, head.hash, now(), statement, self.key, None)?;
+        self.log.append(entry.clone())?;
+        post_json(
+            self.http,
+            &format!("{}/v1/directory", self.base),
+            Some(self.token),
+            json!({"entry": entry.to_base64(), "request_id": request}),
+            StatusCode::CREATED,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Invite, the device's request with its proof of possession, approval.
+    async fn enroll(&mut self, device: &Device, role: Role) -> anyhow::Result<()> {
+        let desk = device
+            .desk
+            .clone()
+            .context("enrolled devices have a desk")?;
+        let invite = post_json(
+            self.http,
+            &format!("{}/v1/admin/invites", self.base),
+            Some(self.token),
+            json!({"desk": desk, "role": role}),
+            StatusCode::CREATED,
+        )
+        .await?;
+        let signing_key = device.key.verifying_key();
+        let proof = enrollment_proof(
+            &device.id,
+            Some(&desk),
+            role,
+            &signing_key,
+            &device.recipient,
+            &device.key,
+        );
+        let receipt: RequestReceipt = serde_json::from_value(
+            post_json(
+                self.http,
+                &format!("{}/v1/enrollments", self.base),
+                None,
+                json!({
+                    "code": invite["code"],
+                    "device_id": device.id,
+                    "signing_key": signing_key,
+                    "age_recipient": device.recipient,
+                    "device_signature": STANDARD.encode(proof),
+                }),
+                StatusCode::CREATED,
+            )
+            .await?,
+        )?;
+        let statement = Statement::DeviceEnrolled {
+            device: device.id,
+            desk: Some(desk),
+            role,
+            signing_key,
+            age_recipient: device.recipient.clone(),
+            device_signature: proof,
+        };
+        self.append(statement, Some(receipt.request_id)).await
+    }
 }
 
 /// Challenge, signature, token.
