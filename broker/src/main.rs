@@ -130,7 +130,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             // The operator needs this once, to claim the broker; it is also
             // in the 0600 file. It is never logged through tracing.
             eprintln!(
-                "\nThis broker is not claimed yet. Bootstrap code (one use, valid 24 h):\n\n    {code}\n\nIt is also in {} (mode 0600). The first administrator claims the broker\nwith it (POST /v1/admin/bootstrap); their signing key becomes the root.\n",
+                "\nThis broker is not claimed yet. Bootstrap code (one use, valid 24 h):\n\n    {code}\n\nIt is also in {} (mode 0600). The first administrator claims the broker\nwith it (`referral admin bootstrap`): their device key signs the directory's\ngenesis entry and becomes the root.\n",
                 code_path(&config.data_dir).display()
             );
         }
