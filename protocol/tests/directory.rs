@@ -628,6 +628,21 @@ fn a_rotation_of_the_root_needs_both_roots() {
         DirectoryError::Unauthorised { seq: 15 }
     );
 
+    // A device's key cannot become the root, even with both signatures: a
+    // key names one party for good.
+    let mut log = continue_world(w);
+    log.push_co(
+        Statement::RootRotated {
+            new_root: w.caseworker.vk(),
+        },
+        &w.new_root,
+        Some(&w.caseworker.key),
+    );
+    assert!(matches!(
+        log.verify().unwrap_err(),
+        DirectoryError::Precondition { seq: 15, .. }
+    ));
+
     let mut log = continue_world(w);
     log.push_co(rotation, &w.new_root, Some(&newer));
     assert_eq!(*log.verify().unwrap().state().root(), newer.verifying_key());

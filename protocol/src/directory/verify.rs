@@ -407,7 +407,12 @@ fn apply(state: &mut DirectoryState, prev: &Entry, entry: &Entry) -> Result<(), 
             d.revoked_at = Some(time);
         }
         Statement::RootRotated { new_root } => {
-            if *new_root == state.root || state.past_roots.contains(new_root) {
+            // Fresh in every sense: not a root before, and no device's key
+            // either (a key names one party, for good).
+            if *new_root == state.root
+                || state.past_roots.contains(new_root)
+                || state.key_owner.contains_key(new_root)
+            {
                 return Err(precondition(seq, "the new root key is not new"));
             }
             let old = std::mem::replace(&mut state.root, *new_root);
