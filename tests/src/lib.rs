@@ -3,6 +3,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod deployment;
+pub mod proxy;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -70,6 +73,75 @@ impl Device {
             String::from_utf8_lossy(&out.stderr)
         );
         out
+    }
+
+    /// Runs `referral ARGS` whatever the outcome.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("spawn referral")
+    }
+
+    /// Runs `referral ARGS`, asserting that it exits with `code`, and
+    /// returns its stderr.
+    pub fn run_fails(&self, args: &[&str], code: i32) -> String {
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "referral {args:?}: expected exit {code}; stdout {} stderr {stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "a failed command prints nothing on stdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        stderr
+    }
+
+    /// The passphrase (to unlock the keystore in-process, as the test's
+    /// stand-in for a second program on the same device).
+    pub fn passphrase(&self) -> secrecy::SecretString {
+        secrecy::SecretString::from(self.passphrase.clone())
+    }
+
+    /// This device's keys, unlocked in-process.
+    pub fn unlock(&self) -> referral_cli::keystore::UnlockedKeys {
+        referral_cli::keystore::Keystore::unlock(self.home.path(), &self.passphrase())
+            .expect("unlock the test keystore")
+    }
+
+    /// The home's files that hold trust state: `device.json` and the
+    /// directory cache, to check that a refusal changed neither.
+    pub fn trust_state(&self) -> (Vec<u8>, Vec<u8>) {
+        let read = |name: &str| std::fs::read(self.home.path().join(name)).unwrap_or_default();
+        (read("device.json"), read("directory.log"))
+    }
+
+    /// The directory this device has verified (what `referral` itself
+    /// encrypts with), read from its cache and verified again.
+    pub fn verified_log(&self) -> referral_protocol::directory::VerifiedLog {
+        let record = referral_cli::keystore::Keystore::device(self.home.path())
+            .expect("an initialised device");
+        referral_cli::trust::load(self.home.path(), record.root_fingerprint)
+            .expect("the cache verifies")
+            .expect("the device has synced")
+    }
+
+    /// `referral whoami`'s device id.
+    pub fn device_id(&self) -> String {
+        self.json(&["whoami"])["device_id"]
+            .as_str()
+            .expect("device_id")
+            .to_owned()
+    }
+
+    /// A fresh bearer token from `referral token`.
+    pub fn token(&self) -> String {
+        self.json(&["token"])["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
     }
 
     /// Runs `referral --json ARGS` and parses stdout as one JSON document.
