@@ -132,7 +132,11 @@ impl Report for PendingReport {
             return writeln!(out, "No requests are waiting.");
         }
         for r in &self.0 {
-            writeln!(out, "{}  {:?}", r.request_id, r.kind)?;
+            let kind = match r.kind {
+                RequestKind::Enrollment => "enrollment",
+                RequestKind::Rotation => "rotation",
+            };
+            writeln!(out, "{}  {kind}", r.request_id)?;
             writeln!(
                 out,
                 "  desk {}  role {}  device {}  since {}",
