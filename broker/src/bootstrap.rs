@@ -10,10 +10,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use referral_store::{Store, StoreError, UnixTime};
-use ring::rand::{SecureRandom, SystemRandom};
 
 /// How long a bootstrap code is valid.
 pub const CODE_TTL_SECS: i64 = 24 * 3600;
@@ -23,11 +20,16 @@ pub fn code_path(data_dir: &Path) -> PathBuf {
     data_dir.join("bootstrap-code")
 }
 
-/// The hash the store keeps instead of the code.
+/// The hash the store keeps instead of the code. The code has the invite
+/// codes' format (`XXXXX-XXXXX-XXXXX-XXXXX`, Crockford base32: read off a
+/// console and typed by a person, never starting with `-`), and any
+/// spelling of it that the invite rules accept hashes alike. Text that is no
+/// code at all hashes as itself and so matches nothing.
 pub fn code_hash(code: &str) -> [u8; 32] {
+    let canonical = crate::invite::normalise(code);
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    ctx.update(b"referral-broker bootstrap code v1\0");
-    ctx.update(code.trim().as_bytes());
+    ctx.update(b"referral-broker bootstrap code v2\0");
+    ctx.update(canonical.as_deref().unwrap_or(code).as_bytes());
     let mut out = [0u8; 32];
     out.copy_from_slice(ctx.finish().as_ref());
     out
@@ -58,11 +60,7 @@ pub async fn ensure_code(
     if store.has_bootstrap_code(now).await? && code_path(data_dir).exists() {
         return Ok(BootstrapState::Pending);
     }
-    let mut raw = [0u8; 20];
-    SystemRandom::new()
-        .fill(&mut raw)
-        .map_err(|_| anyhow::anyhow!("system RNG failed"))?;
-    let code = URL_SAFE_NO_PAD.encode(raw);
+    let code = crate::invite::generate().map_err(|_| anyhow::anyhow!("system RNG failed"))?;
     match store
         .set_bootstrap_code(code_hash(&code), now + CODE_TTL_SECS)
         .await
@@ -85,4 +83,23 @@ fn write_code_file(data_dir: &Path, code: &str) -> std::io::Result<()> {
         .open(&path)?;
     writeln!(f, "{code}")?;
     f.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_is_typeable_and_its_spellings_hash_alike() {
+        let code = crate::invite::generate().unwrap();
+        assert!(!code.starts_with('-'), "clap would read it as a flag");
+        let hash = code_hash(&code);
+        assert_eq!(code_hash(&code.to_lowercase()), hash);
+        assert_eq!(code_hash(&format!("  {}  ", code.replace('-', " "))), hash);
+        assert_ne!(code_hash(&crate::invite::generate().unwrap()), hash);
+        // Not a code at all: hashes as itself, matching no code.
+        assert_ne!(code_hash("not a code"), hash);
+        // Bootstrap and invite hashes never coincide (separate domains).
+        assert_ne!(Some(hash), crate::invite::code_hash(&code));
+    }
 }

@@ -31,8 +31,9 @@ pub fn generate() -> Result<String, ring::error::Unspecified> {
     Ok(code)
 }
 
-/// The code's canonical symbols, or `None` if it cannot be a code.
-fn normalise(code: &str) -> Option<String> {
+/// The code's canonical symbols, or `None` if it cannot be a code. The
+/// bootstrap code uses the same format and spelling rules.
+pub(crate) fn normalise(code: &str) -> Option<String> {
     let mut out = String::with_capacity(CODE_SYMBOLS);
     for c in code.chars() {
         let symbol = match c.to_ascii_uppercase() {

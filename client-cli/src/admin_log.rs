@@ -24,6 +24,67 @@ use crate::trust;
 /// between (the broker answers 409).
 const ATTEMPTS: usize = 3;
 
+/// An administrator at work: online, keys unlocked, checked to be an
+/// administrator of the verified directory, and holding a token.
+pub struct Admin {
+    /// The device online, with its verified directory.
+    pub online: Online,
+    /// Its unlocked keys.
+    pub keys: UnlockedKeys,
+    /// A bearer token for the admin routes.
+    pub token: String,
+}
+
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admin")
+            .field("online", &self.online)
+            .field("keys", &self.keys)
+            .field("token", &"[REDACTED]")
+            .finish()
+    }
+}
+
+impl Admin {
+    /// Connects (syncing the directory), then signs in.
+    pub fn connect(ctx: &Context) -> Result<Self, Failure> {
+        Self::sign_in(ctx, Online::connect(ctx)?)
+    }
+
+    /// Unlocks the keystore, refuses unless this device is an administrator
+    /// in the verified directory, and gets a token. Commands that can refuse
+    /// on the directory alone do so before calling this, so a refusal never
+    /// costs a passphrase prompt.
+    pub fn sign_in(ctx: &Context, online: Online) -> Result<Self, Failure> {
+        let keys = online.unlock(ctx)?;
+        admin_key(&online, &keys)?;
+        let token = online.token(&keys)?.token;
+        Ok(Self {
+            online,
+            keys,
+            token,
+        })
+    }
+
+    /// Signs `statement` as the next entry and appends it (see [`append`]).
+    pub fn append(
+        &mut self,
+        ctx: &Context,
+        statement: &Statement,
+        request_id: Option<RequestId>,
+    ) -> Result<AppendEntryResponse, Failure> {
+        append(
+            ctx,
+            &mut self.online,
+            &self.keys,
+            &self.token,
+            statement,
+            request_id,
+            None,
+        )
+    }
+}
+
 /// The key this device signs directory entries with: the root, if this is
 /// the root device, or its key as an active admin device.
 pub fn admin_key<'k>(online: &Online, keys: &'k UnlockedKeys) -> Result<&'k SigningKey, Failure> {

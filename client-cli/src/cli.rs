@@ -69,7 +69,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct EnrollArgs {
     /// The one-time invite code from your administrator
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
     pub code: String,
 }
 
@@ -109,7 +109,7 @@ pub enum AdminCommand {
 pub struct BootstrapArgs {
     /// The code the broker printed at first start (also in
     /// <data-dir>/bootstrap-code)
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
     pub code: String,
 }
 
@@ -219,6 +219,15 @@ mod tests {
             Cli::try_parse_from(["referral", "whoami", "--json", "--home", "/tmp/x"]).unwrap();
         assert!(cli.global.json);
         assert_eq!(cli.global.home, Some(PathBuf::from("/tmp/x")));
+    }
+
+    #[test]
+    fn a_code_may_start_with_a_hyphen() {
+        let cli = Cli::try_parse_from(["referral", "enroll", "--code", "-AB12-CD34"]).unwrap();
+        let Command::Enroll(args) = cli.command else {
+            panic!("parsed as another command")
+        };
+        assert_eq!(args.code, "-AB12-CD34");
     }
 
     #[test]

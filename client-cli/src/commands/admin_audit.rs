@@ -10,7 +10,7 @@ use referral_protocol::directory::{Entry, Statement, VerifiedLog};
 use referral_protocol::{Fingerprint, VerifyingKey};
 use serde::Serialize;
 
-use crate::admin_log;
+use crate::admin_log::Admin;
 use crate::cli::AuditArgs;
 use crate::context::Context;
 use crate::exit::Failure;
@@ -193,11 +193,11 @@ impl Report for StatsReport {
 
 /// Runs `admin stats`.
 pub fn stats(ctx: &Context) -> Result<StatsReport, Failure> {
-    let online = Online::connect(ctx)?;
-    let keys = online.unlock(ctx)?;
-    admin_log::admin_key(&online, &keys)?;
-    let token = online.token(&keys)?;
-    let stats: Stats = online.client.get("/v1/admin/stats", Some(&token.token))?;
+    let admin = Admin::connect(ctx)?;
+    let stats: Stats = admin
+        .online
+        .client
+        .get("/v1/admin/stats", Some(&admin.token))?;
     Ok(StatsReport {
         rows: stats.rows,
         packets_pending: stats.packets_pending,

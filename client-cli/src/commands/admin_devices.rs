@@ -20,7 +20,7 @@ use referral_protocol::directory::{Statement, enrollment_message, rotation_messa
 use referral_protocol::{DeskId, DeviceId, Fingerprint, RequestId, Role};
 use serde::Serialize;
 
-use crate::admin_log;
+use crate::admin_log::Admin;
 use crate::cli::{ApproveArgs, InviteArgs, RevokeArgs};
 use crate::context::Context;
 use crate::exit::Failure;
@@ -73,17 +73,15 @@ pub fn invite(ctx: &Context, args: &InviteArgs) -> Result<InviteReport, Failure>
             args.desk
         )));
     }
-    let keys = online.unlock(ctx)?;
-    admin_log::admin_key(&online, &keys)?;
-    let token = online.token(&keys)?;
-    let answer: InviteResponse = online.client.post(
+    let admin = Admin::sign_in(ctx, online)?;
+    let answer: InviteResponse = admin.online.client.post(
         "/v1/admin/invites",
         &InviteRequest {
             desk: args.desk.clone(),
             role,
             ttl_hours: Some(args.ttl_hours),
         },
-        Some(&token.token),
+        Some(&admin.token),
     )?;
     if answer.desk != args.desk || answer.role != role {
         return Err(Failure::Verification(anyhow!(
@@ -157,13 +155,11 @@ impl Report for PendingReport {
 
 /// Runs `admin pending`.
 pub fn pending(ctx: &Context) -> Result<PendingReport, Failure> {
-    let online = Online::connect(ctx)?;
-    let keys = online.unlock(ctx)?;
-    admin_log::admin_key(&online, &keys)?;
-    let token = online.token(&keys)?;
-    let list: PendingRequests = online
+    let admin = Admin::connect(ctx)?;
+    let list: PendingRequests = admin
+        .online
         .client
-        .get("/v1/admin/requests", Some(&token.token))?;
+        .get("/v1/admin/requests", Some(&admin.token))?;
     Ok(PendingReport(
         list.requests
             .into_iter()
@@ -219,13 +215,10 @@ impl Report for ApproveReport {
 
 /// Runs `admin approve REQ --fingerprint FP`.
 pub fn approve(ctx: &Context, args: &ApproveArgs) -> Result<ApproveReport, Failure> {
-    let mut online = Online::connect(ctx)?;
-    let keys = online.unlock(ctx)?;
-    admin_log::admin_key(&online, &keys)?;
-    let token = online.token(&keys)?;
-    let request: PendingRequest = online.client.get(
+    let mut admin = Admin::connect(ctx)?;
+    let request: PendingRequest = admin.online.client.get(
         &format!("/v1/admin/requests/{}", args.request),
-        Some(&token.token),
+        Some(&admin.token),
     )?;
     if request.request_id != args.request {
         return Err(Failure::Verification(anyhow!(
@@ -245,16 +238,8 @@ pub fn approve(ctx: &Context, args: &ApproveArgs) -> Result<ApproveReport, Failu
             args.fingerprint
         )));
     }
-    let statement = statement_for(&online, &request)?;
-    let answer = admin_log::append(
-        ctx,
-        &mut online,
-        &keys,
-        &token.token,
-        &statement,
-        Some(request.request_id),
-        None,
-    )?;
+    let statement = statement_for(&admin.online, &request)?;
+    let answer = admin.append(ctx, &statement, Some(request.request_id))?;
     Ok(ApproveReport {
         request_id: request.request_id,
         kind: request.kind,
@@ -370,7 +355,7 @@ impl Report for RevokeReport {
 
 /// Runs `admin revoke DEVICE`.
 pub fn revoke(ctx: &Context, args: &RevokeArgs) -> Result<RevokeReport, Failure> {
-    let mut online = Online::connect(ctx)?;
+    let online = Online::connect(ctx)?;
     let desk = match online.log.state().device(&args.device) {
         None => {
             return Err(Failure::User(anyhow!(
@@ -386,18 +371,11 @@ pub fn revoke(ctx: &Context, args: &RevokeArgs) -> Result<RevokeReport, Failure>
         }
         Some(d) => d.desk.clone(),
     };
-    let keys = online.unlock(ctx)?;
-    admin_log::admin_key(&online, &keys)?;
-    let token = online.token(&keys)?;
-    let answer = admin_log::append(
+    let answer = Admin::sign_in(ctx, online)?.append(
         ctx,
-        &mut online,
-        &keys,
-        &token.token,
         &Statement::DeviceRevoked {
             device: args.device,
         },
-        None,
         None,
     )?;
     Ok(RevokeReport {

@@ -8,7 +8,7 @@ use referral_protocol::api::StagedTokenKey;
 use referral_protocol::directory::Statement;
 use serde::Serialize;
 
-use crate::admin_log;
+use crate::admin_log::{self, Admin};
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::keystore::{Keystore, WorkFactor};
@@ -42,26 +42,16 @@ impl Report for BrokerKeyReport {
 /// Runs `admin rotate-broker-key`: the broker stages a fresh key, this
 /// device signs the entry that activates it.
 pub fn rotate_broker_key(ctx: &Context) -> Result<BrokerKeyReport, Failure> {
-    let mut online = Online::connect(ctx)?;
-    let keys = online.unlock(ctx)?;
-    admin_log::admin_key(&online, &keys)?;
-    let token = online.token(&keys)?;
-    let staged: StagedTokenKey = online
+    let mut admin = Admin::connect(ctx)?;
+    let staged: StagedTokenKey = admin
+        .online
         .client
-        .post_empty("/v1/admin/token-keys", &token.token)?;
+        .post_empty("/v1/admin/token-keys", &admin.token)?;
     let statement = Statement::TokenKeyRotated {
         kid: staged.kid.clone(),
         public_key: staged.public_key,
     };
-    let answer = admin_log::append(
-        ctx,
-        &mut online,
-        &keys,
-        &token.token,
-        &statement,
-        None,
-        None,
-    )?;
+    let answer = admin.append(ctx, &statement, None)?;
     Ok(BrokerKeyReport {
         kid: staged.kid,
         seq: answer.seq,

@@ -9,6 +9,7 @@ use referral_protocol::directory::{Entry, Statement, VerifiedLog};
 use referral_protocol::{DeskId, DeviceId, Fingerprint};
 use serde::Serialize;
 
+use crate::admin_log::Admin;
 use crate::api_client::BrokerClient;
 use crate::cli::{BootstrapArgs, DeskAddArgs, KeyPolicyArgs};
 use crate::context::Context;
@@ -17,7 +18,7 @@ use crate::keystore::{Keystore, Role};
 use crate::output::Report;
 use crate::passphrase::Purpose;
 use crate::session::Online;
-use crate::{admin_log, atomic_file, trust};
+use crate::{atomic_file, trust};
 
 /// What `admin bootstrap` did.
 #[derive(Debug, Serialize)]
@@ -159,22 +160,11 @@ pub fn desk_add(ctx: &Context, args: &DeskAddArgs) -> Result<DeskReport, Failure
     statement
         .validate()
         .map_err(|e| Failure::User(anyhow!("cannot create desk {}: {e}", args.id)))?;
-    let mut online = Online::connect(ctx)?;
+    let online = Online::connect(ctx)?;
     if online.log.state().desk(&args.id).is_some() {
         return Err(Failure::User(anyhow!("desk {} already exists", args.id)));
     }
-    let keys = online.unlock(ctx)?;
-    admin_log::admin_key(&online, &keys)?;
-    let token = online.token(&keys)?;
-    let answer = admin_log::append(
-        ctx,
-        &mut online,
-        &keys,
-        &token.token,
-        &statement,
-        None,
-        None,
-    )?;
+    let answer = Admin::sign_in(ctx, online)?.append(ctx, &statement, None)?;
     Ok(DeskReport {
         desk: args.id.clone(),
         name: args.name.trim().to_owned(),
@@ -214,19 +204,7 @@ pub fn key_policy(ctx: &Context, args: &KeyPolicyArgs) -> Result<KeyPolicyReport
     let statement = Statement::KeyAgePolicy {
         max_age_secs: u64::from(args.max_age_days) * 86_400,
     };
-    let mut online = Online::connect(ctx)?;
-    let keys = online.unlock(ctx)?;
-    admin_log::admin_key(&online, &keys)?;
-    let token = online.token(&keys)?;
-    let answer = admin_log::append(
-        ctx,
-        &mut online,
-        &keys,
-        &token.token,
-        &statement,
-        None,
-        None,
-    )?;
+    let answer = Admin::connect(ctx)?.append(ctx, &statement, None)?;
     Ok(KeyPolicyReport {
         max_age_days: (args.max_age_days > 0).then_some(args.max_age_days),
         seq: answer.seq,
