@@ -715,3 +715,61 @@ fn the_broker_key_and_the_root_rotate_without_breaking_anyone() {
         .collect();
     assert!(kinds.contains(&"token_key_rotated") && kinds.contains(&"root_rotated"));
 }
+
+#[test]
+fn keys_past_the_key_age_limit_get_no_new_packets_and_their_owner_is_told() {
+    let dep = Deployment::start(&["covic-intake", "shinjuku-iea"]);
+    let (caseworker, _) = dep.enroll("covic-intake", "caseworker");
+    let (member, _) = dep.enroll("shinjuku-iea", "desk");
+
+    // `admin key-policy` takes whole days; a limit of one second, appended
+    // the same way (an administrator's signed entry), lets the test see
+    // keys expire without waiting a day.
+    let days = dep
+        .admin
+        .json(&["admin", "key-policy", "--max-age-days", "30"]);
+    assert_eq!(days["max_age_days"], 30);
+    dep.admin.run_ok(&["directory"]);
+    let log = dep.admin.verified_log();
+    let head = log.head();
+    let entry = Entry::sign(
+        head.seq + 1,
+        head.hash,
+        log.entries().last().unwrap().time,
+        Statement::KeyAgePolicy { max_age_secs: 1 },
+        dep.admin.unlock().signing_key(),
+        None,
+    )
+    .unwrap();
+    let res = Client::new()
+        .post(format!("{}/v1/directory", dep.broker.url))
+        .bearer_auth(dep.admin.token())
+        .json(&serde_json::json!({ "entry": entry.to_base64() }))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().unwrap());
+    std::thread::sleep(std::time::Duration::from_secs(2));
+
+    // The owner is told at its next sync …
+    let out = member.run_ok(&["directory"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("referral rotate"), "{stderr}");
+    let listed = member.json(&["directory"]);
+    let desk = listed["desks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["desk"] == "shinjuku-iea")
+        .unwrap()
+        .clone();
+    assert_eq!(desk["devices"][0]["keys_expired"], true);
+    // … and senders find no key to encrypt to: they must refuse, not fall
+    // back to anything else.
+    caseworker.run_ok(&["directory"]);
+    let keys = caseworker.verified_log().state().encryption_keys(
+        &"shinjuku-iea".parse().unwrap(),
+        referral_e2e::deployment::unix_now(),
+        None,
+    );
+    assert!(keys.is_empty(), "{keys:?}");
+}
