@@ -54,6 +54,14 @@ impl Online {
     /// verified directory lists for this device.
     pub fn token(&self, keys: &UnlockedKeys) -> Result<TokenResponse, Failure> {
         let device_id = self.device.device_id;
+        if let Some(listed) = self.log.state().device(&device_id)
+            && !listed.is_active()
+        {
+            return Err(Failure::User(anyhow!(
+                "this device has been revoked by an administrator; it can no longer use the \
+                 broker. Set up a new device (referral init, enroll) if you still need one"
+            )));
+        }
         let own: Vec<_> = keys.keys().map(|k| k.signing.verifying_key()).collect();
         let listed =
             trust::listed_signing_key(self.log.state(), &device_id, &own).ok_or_else(|| {
