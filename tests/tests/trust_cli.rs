@@ -34,6 +34,17 @@ fn open_as(device: &Device, bytes: &[u8]) -> usize {
     }
 }
 
+/// One desk of `referral directory --json` as `device` sees it.
+fn desk_in_directory(device: &Device, desk: &str) -> Value {
+    device.json(&["directory"])["desks"]
+        .as_array()
+        .expect("desks")
+        .iter()
+        .find(|d| d["desk"] == desk)
+        .unwrap_or_else(|| panic!("no desk {desk} in the directory"))
+        .clone()
+}
+
 // --- enrollment -------------------------------------------------------------
 
 #[test]
@@ -135,13 +146,7 @@ fn bootstrap_enroll_and_approve_through_the_real_cli() {
 
     // The member sees itself in the verified directory, and its record says
     // where it belongs.
-    let directory = member.json(&["directory"]);
-    let desk = directory["desks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["desk"] == "shinjuku-iea")
-        .unwrap();
+    let desk = desk_in_directory(&member, "shinjuku-iea");
     let me = &desk["devices"][0];
     assert_eq!(me["this_device"], true);
     assert_eq!(me["fingerprint"], fingerprint);
@@ -646,14 +651,7 @@ fn a_revoked_device_can_no_longer_get_a_token_send_or_read() {
         None,
     );
     assert!(keys.is_empty(), "{keys:?}");
-    let listed = caseworker.json(&["directory"]);
-    let desk = listed["desks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["desk"] == "shinjuku-iea")
-        .unwrap()
-        .clone();
+    let desk = desk_in_directory(&caseworker, "shinjuku-iea");
     assert_eq!(desk["devices"][0]["status"], "revoked");
 }
 
@@ -754,14 +752,7 @@ fn keys_past_the_key_age_limit_get_no_new_packets_and_their_owner_is_told() {
     let out = member.run_ok(&["directory"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("referral rotate"), "{stderr}");
-    let listed = member.json(&["directory"]);
-    let desk = listed["desks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["desk"] == "shinjuku-iea")
-        .unwrap()
-        .clone();
+    let desk = desk_in_directory(&member, "shinjuku-iea");
     assert_eq!(desk["devices"][0]["keys_expired"], true);
     // … and senders find no key to encrypt to: they must refuse, not fall
     // back to anything else.
