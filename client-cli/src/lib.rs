@@ -19,6 +19,8 @@
 //! - [`session`]: a device online: its broker, its verified directory, its
 //!   keys and a token;
 //! - [`admin_log`]: signing and appending directory entries;
+//! - [`referral`]: referral content, schema v1: types, validation and the
+//!   blank document;
 //! - [`commands`]: one module per subcommand.
 
 #![forbid(unsafe_code)]
@@ -34,5 +36,6 @@ pub mod exit;
 pub mod keystore;
 pub mod output;
 pub mod passphrase;
+pub mod referral;
 pub mod session;
 pub mod trust;
