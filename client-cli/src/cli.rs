@@ -60,6 +60,9 @@ pub enum Command {
     Rewrap,
     /// Print a short-lived bearer token for the broker API (for scripts)
     Token,
+    /// Print a blank referral (schema v1) to fill in: `referral new > r.json`.
+    /// Needs no keystore and no broker
+    New,
     /// Administration: the directory, devices and keys
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -228,6 +231,14 @@ mod tests {
             panic!("parsed as another command")
         };
         assert_eq!(args.code, "-AB12-CD34");
+    }
+
+    #[test]
+    fn new_takes_no_arguments() {
+        let cli = Cli::try_parse_from(["referral", "new", "--json"]).unwrap();
+        assert!(matches!(cli.command, Command::New));
+        let err = Cli::try_parse_from(["referral", "new", "extra"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
     }
 
     #[test]

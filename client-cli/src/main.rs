@@ -12,7 +12,7 @@ use referral_cli::cli::{AdminCommand, Cli, Command, DeskCommand};
 use referral_cli::commands;
 use referral_cli::context::Context;
 use referral_cli::exit::{Exit, Failure};
-use referral_cli::output::{self, Report};
+use referral_cli::output::{self, Format, Report};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -41,6 +41,17 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    // `new` only prints a template: it must work where no home directory
+    // can be found (no $HOME), so it runs before the context is resolved.
+    if let Command::New = cli.command {
+        let format = if cli.global.json {
+            Format::Json
+        } else {
+            Format::Human
+        };
+        output::emit(format, &commands::new::run()).context("cannot write the result to stdout")?;
+        return Ok(());
+    }
     let ctx = Context::from_args(&cli.global)?;
     match &cli.command {
         Command::Init(args) => emit(&ctx, &commands::init::run(&ctx, args)?),
@@ -51,6 +62,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Rotate => emit(&ctx, &commands::rotate::run(&ctx)?),
         Command::Rewrap => emit(&ctx, &commands::rewrap::run(&ctx)?),
         Command::Token => emit(&ctx, &commands::token::run(&ctx)?),
+        // Answered above without a context; the same answer with one.
+        Command::New => emit(&ctx, &commands::new::run()),
         Command::Admin(admin) => run_admin(&ctx, admin),
     }
 }

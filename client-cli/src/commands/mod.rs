@@ -11,6 +11,7 @@ pub mod directory;
 pub mod enroll;
 pub mod export_identity;
 pub mod init;
+pub mod new;
 pub mod rewrap;
 pub mod rotate;
 pub mod token;
