@@ -9,7 +9,8 @@
 //! - [`rewrap`](mod@rewrap): moving a packet's stanza from a device's retired age
 //!   key to its current one, changing nothing else;
 //! - [`directory`]: the signed, hash-chained directory log and its verifier;
-//! - [`role`]: device roles, shared by tokens and the directory.
+//! - [`role`]: device roles, shared by tokens and the directory;
+//! - [`status`]: a case thread's coarse status and its lifecycle rule.
 //!
 //! The byte layout is documented in `docs/protocol.md`.
 
@@ -28,6 +29,7 @@ pub mod padding;
 pub mod rewrap;
 pub mod role;
 mod seal;
+pub mod status;
 
 pub use envelope::{AttachmentMeta, EnvelopeError, PacketHeader};
 pub use fingerprint::{Fingerprint, FingerprintError};
@@ -43,3 +45,4 @@ pub use role::{Role, RoleError};
 pub use seal::{
     Attachment, AttachmentSource, SealError, SealRequest, Sealed, Sender, seal, seal_with_progress,
 };
+pub use status::{Party, ThreadStatus, UnknownStatus};
