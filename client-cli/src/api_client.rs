@@ -5,12 +5,13 @@
 //! [`crate::trust`], and packets by `referral_protocol::open`. This module
 //! only moves bytes and reports the broker's refusals.
 
+use std::io::{Read, Write};
 use std::time::Duration;
 
 use anyhow::anyhow;
 use referral_protocol::api::ErrorBody;
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::blocking::{Body, Client, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -166,6 +167,33 @@ impl BrokerClient {
             request = request.header(*name, value);
         }
         self.json(request.body(body))
+    }
+
+    /// `POST path` with a streamed body of `len` bytes (a sealed packet on
+    /// disk, read in constant memory) and extra headers, JSON answer.
+    pub fn post_stream<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &str,
+        headers: &[(&str, String)],
+        body: impl Read + Send + 'static,
+        len: u64,
+    ) -> Result<T, ApiError> {
+        let mut request = with_token(self.http.post(self.url(path)), Some(token))
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream");
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        self.json(request.body(Body::sized(body, len)))
+    }
+
+    /// `GET path`, the body streamed into `out` (a packet's ciphertext, in
+    /// constant memory). Returns the number of bytes written.
+    pub fn download(&self, path: &str, token: &str, out: &mut dyn Write) -> Result<u64, ApiError> {
+        let mut response = self.send(with_token(self.http.get(self.url(path)), Some(token)))?;
+        response
+            .copy_to(out)
+            .map_err(|e| self.unexpected(format!("the body was cut short: {e}")))
     }
 
     fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ApiError> {

@@ -63,9 +63,154 @@ pub enum Command {
     /// Print a blank referral (schema v1) to fill in: `referral new > r.json`.
     /// Needs no keystore and no broker
     New,
+    /// Validate a referral, seal it for a desk and send it to the broker
+    Send(SendArgs),
+    /// List the packets waiting for this device's desk
+    Inbox,
+    /// Fetch a packet, verify it, show it and acknowledge it
+    Open(OpenArgs),
+    /// Answer a case: a new status, with a message, reason or outcome
+    Reply(ReplyArgs),
+    /// Pass a received referral on to another desk (where consent allows)
+    Forward(ForwardArgs),
+    /// Show a case's history, oldest first
+    Thread(ThreadArgs),
+    /// List the cases in this device's case store
+    Cases(CasesArgs),
+    /// Program figures from this device's case store, computed locally
+    Report(ReportArgs),
+    /// Seal a referral into a file, without the broker (USB stick, no network)
+    Seal(SealArgs),
+    /// Open a sealed file, without the broker
+    Unseal(UnsealArgs),
     /// Administration: the directory, devices and keys
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+/// `referral send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The desk to send to
+    #[arg(long, value_name = "DESK")]
+    pub to: referral_protocol::DeskId,
+    /// The referral (JSON, schema v1; `referral new` prints a blank one)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// A file to send with it (repeatable)
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+}
+
+/// `referral open`.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The packet id, from `referral inbox`
+    #[arg(value_name = "PACKET")]
+    pub packet: referral_protocol::PacketId,
+    /// Save the attachments into DIR (created if absent)
+    #[arg(long, value_name = "DIR")]
+    pub save_attachments: Option<PathBuf>,
+}
+
+/// `referral reply`.
+#[derive(Debug, Args)]
+pub struct ReplyArgs {
+    /// The thread id of the case
+    #[arg(value_name = "THREAD")]
+    pub thread: referral_protocol::ThreadId,
+    /// The case's new status
+    #[arg(long, value_name = "S", value_parser = ["accepted", "rejected", "in_progress", "completed", "cancelled"])]
+    pub status: String,
+    /// A message to the other desk
+    #[arg(long, value_name = "T")]
+    pub message: Option<String>,
+    /// Why the case is rejected (required with --status rejected)
+    #[arg(long, value_name = "R")]
+    pub reason: Option<String>,
+    /// What came of it (required with --status completed)
+    #[arg(long, value_name = "O")]
+    pub outcome: Option<String>,
+}
+
+/// `referral forward`.
+#[derive(Debug, Args)]
+pub struct ForwardArgs {
+    /// The packet id of the received referral
+    #[arg(value_name = "PACKET")]
+    pub packet: referral_protocol::PacketId,
+    /// The desk to pass it on to
+    #[arg(long, value_name = "DESK")]
+    pub to: referral_protocol::DeskId,
+    /// A note for the new desk
+    #[arg(long, value_name = "T")]
+    pub note: Option<String>,
+}
+
+/// `referral thread`.
+#[derive(Debug, Args)]
+pub struct ThreadArgs {
+    /// The thread id of the case
+    #[arg(value_name = "THREAD")]
+    pub thread: referral_protocol::ThreadId,
+}
+
+/// `referral cases`.
+#[derive(Debug, Args)]
+pub struct CasesArgs {
+    /// Only cases with this status
+    #[arg(long, value_name = "S", value_parser = ["sent", "received", "accepted", "rejected", "in_progress", "completed", "cancelled", "forwarded", "expired"])]
+    pub status: Option<String>,
+}
+
+/// How `report` prints its figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned tables for people
+    Table,
+    /// Comma-separated values: section,key,value
+    Csv,
+    /// One JSON document
+    Json,
+}
+
+/// `referral report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Only cases referred on or after this day (YYYY-MM-DD, UTC)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Output format (`--json` implies json)
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+}
+
+/// `referral seal`.
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// The desk the file is for
+    #[arg(long, value_name = "DESK")]
+    pub to: referral_protocol::DeskId,
+    /// The referral (JSON, schema v1)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// A file to seal with it (repeatable)
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// Where to write the sealed packet
+    #[arg(long, value_name = "F.age")]
+    pub out: PathBuf,
+}
+
+/// `referral unseal`.
+#[derive(Debug, Args)]
+pub struct UnsealArgs {
+    /// The sealed file
+    #[arg(value_name = "F.age")]
+    pub file: PathBuf,
+    /// Save the attachments into DIR (created if absent)
+    #[arg(long, value_name = "DIR")]
+    pub save_attachments: Option<PathBuf>,
 }
 
 /// `referral enroll`.

@@ -21,6 +21,10 @@
 //! - [`admin_log`]: signing and appending directory entries;
 //! - [`referral`]: referral content, schema v1: types, validation and the
 //!   blank document;
+//! - [`cases`]: the local case store, encrypted to the device's own key;
+//! - [`workflow`]: what sending, opening and replying share: recipients,
+//!   the outbox, fetching, and the reply and forward contents;
+//! - [`report`]: the program figures, computed from the case store alone;
 //! - [`commands`]: one module per subcommand.
 
 #![forbid(unsafe_code)]
@@ -29,6 +33,7 @@ pub mod admin_log;
 pub mod api_client;
 pub mod atomic_file;
 pub mod broker_url;
+pub mod cases;
 pub mod cli;
 pub mod commands;
 pub mod context;
@@ -37,5 +42,7 @@ pub mod keystore;
 pub mod output;
 pub mod passphrase;
 pub mod referral;
+pub mod report;
 pub mod session;
 pub mod trust;
+pub mod workflow;

@@ -64,6 +64,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Token => emit(&ctx, &commands::token::run(&ctx)?),
         // Answered above without a context; the same answer with one.
         Command::New => emit(&ctx, &commands::new::run()),
+        Command::Send(args) => emit(&ctx, &commands::send::run(&ctx, args)?),
+        Command::Inbox => emit(&ctx, &commands::inbox::run(&ctx)?),
+        Command::Open(args) => emit(&ctx, &commands::open::run(&ctx, args)?),
+        Command::Reply(args) => emit(&ctx, &commands::reply::run(&ctx, args)?),
+        Command::Forward(args) => emit(&ctx, &commands::forward::run(&ctx, args)?),
+        Command::Thread(args) => emit(&ctx, &commands::thread::run(&ctx, args)?),
+        Command::Cases(args) => emit(&ctx, &commands::cases::run(&ctx, args)?),
+        Command::Report(args) => commands::report::run(&ctx, args),
+        Command::Seal(args) => emit(&ctx, &commands::seal::seal(&ctx, args)?),
+        Command::Unseal(args) => emit(&ctx, &commands::seal::unseal(&ctx, args)?),
         Command::Admin(admin) => run_admin(&ctx, admin),
     }
 }

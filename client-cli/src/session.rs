@@ -8,7 +8,8 @@ use base64::engine::general_purpose::STANDARD;
 use referral_protocol::api::{
     ChallengeRequest, ChallengeResponse, TokenRequest, TokenResponse, challenge_message,
 };
-use referral_protocol::directory::VerifiedLog;
+use referral_protocol::directory::{DirectoryState, VerifiedLog};
+use referral_protocol::{DeskId, DeviceId, SigningKey};
 
 use crate::api_client::BrokerClient;
 use crate::context::Context;
@@ -50,32 +51,25 @@ impl Online {
         Ok(Keystore::unlock(&ctx.home, &passphrase)?)
     }
 
+    /// The signing key the verified directory lists for this device
+    /// ([`listed_signing_key`]).
+    pub fn listed_signing_key<'k>(
+        &self,
+        keys: &'k UnlockedKeys,
+    ) -> Result<&'k SigningKey, Failure> {
+        listed_signing_key(self.log.state(), &self.device.device_id, keys)
+    }
+
+    /// This device's desk ([`desk_of`]).
+    pub fn desk(&self) -> Result<DeskId, Failure> {
+        desk_of(self.log.state(), &self.device.device_id)
+    }
+
     /// A fresh bearer token: the broker's challenge, signed with the key the
     /// verified directory lists for this device.
     pub fn token(&self, keys: &UnlockedKeys) -> Result<TokenResponse, Failure> {
         let device_id = self.device.device_id;
-        if let Some(listed) = self.log.state().device(&device_id)
-            && !listed.is_active()
-        {
-            return Err(Failure::User(anyhow!(
-                "this device has been revoked by an administrator; it can no longer use the \
-                 broker. Set up a new device (referral init, enroll) if you still need one"
-            )));
-        }
-        let own: Vec<_> = keys.keys().map(|k| k.signing.verifying_key()).collect();
-        let listed =
-            trust::listed_signing_key(self.log.state(), &device_id, &own).ok_or_else(|| {
-                Failure::User(anyhow!(
-                    "this device is not in the directory yet: run `referral enroll --code CODE`, \
-                     and ask your administrator to approve it"
-                ))
-            })?;
-        let signing = keys.signing_key_for(&listed).ok_or_else(|| {
-            Failure::Verification(anyhow!(
-                "the directory lists a signing key for this device that its keystore does not \
-                 hold: the keystore was replaced, or the device was rotated from another copy"
-            ))
-        })?;
+        let signing = self.listed_signing_key(keys)?;
         let challenge: ChallengeResponse =
             self.client
                 .post("/v1/auth/challenge", &ChallengeRequest { device_id }, None)?;
@@ -94,4 +88,51 @@ impl Online {
         )?;
         Ok(token)
     }
+}
+
+/// The signing key the verified directory lists for this device: the one the
+/// broker authenticates it by, and the one readers check its packets'
+/// signatures against. During a rotation that is still the old key
+/// (ADR 0004).
+pub fn listed_signing_key<'k>(
+    state: &DirectoryState,
+    device_id: &DeviceId,
+    keys: &'k UnlockedKeys,
+) -> Result<&'k SigningKey, Failure> {
+    if let Some(listed) = state.device(device_id)
+        && !listed.is_active()
+    {
+        return Err(Failure::User(anyhow!(
+            "this device has been revoked by an administrator; it can no longer use the \
+             broker. Set up a new device (referral init, enroll) if you still need one"
+        )));
+    }
+    let own: Vec<_> = keys.keys().map(|k| k.signing.verifying_key()).collect();
+    let listed = trust::listed_signing_key(state, device_id, &own).ok_or_else(|| {
+        Failure::User(anyhow!(
+            "this device is not in the directory yet: run `referral enroll --code CODE`, \
+             and ask your administrator to approve it"
+        ))
+    })?;
+    keys.signing_key_for(&listed).ok_or_else(|| {
+        Failure::Verification(anyhow!(
+            "the directory lists a signing key for this device that its keystore does not \
+             hold: the keystore was replaced, or the device was rotated from another copy"
+        ))
+    })
+}
+
+/// This device's desk in the verified directory; an error for a device that
+/// is not (yet, or any more) an active member of one.
+pub fn desk_of(state: &DirectoryState, device_id: &DeviceId) -> Result<DeskId, Failure> {
+    state
+        .device(device_id)
+        .filter(|d| d.is_active())
+        .and_then(|d| d.desk.clone())
+        .ok_or_else(|| {
+            Failure::User(anyhow!(
+                "this device is not an active member of a desk: enroll it with an invite \
+                 code for a desk (`referral enroll --code CODE`) and have it approved"
+            ))
+        })
 }

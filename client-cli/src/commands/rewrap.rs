@@ -8,10 +8,9 @@
 //! still standard age. The broker accepts the new bytes only in place of the
 //! ones it holds (`referral-replaces`), and only with the payload unchanged.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 
 use anyhow::anyhow;
-use indicatif::{ProgressBar, ProgressStyle};
 use referral_protocol::api::{HEADER_REPLACES, Inbox, PacketReceipt};
 use referral_protocol::rewrap::{RewrapError, rewrap};
 use referral_protocol::{PacketId, RecipientKey};
@@ -21,8 +20,9 @@ use crate::api_client::ApiError;
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::keystore::UnlockedKeys;
-use crate::output::{self, Format, Report};
+use crate::output::{self, Report};
 use crate::session::Online;
+use crate::workflow::progress;
 
 /// What `rewrap` did.
 #[derive(Debug, Default, Serialize)]
@@ -85,7 +85,11 @@ pub fn run(ctx: &Context) -> Result<RewrapReport, Failure> {
     let token = online.token(&keys)?;
     let inbox: Inbox = online.client.get("/v1/inbox", Some(&token.token))?;
 
-    let bar = progress_bar(ctx.format, inbox.packets.len() as u64);
+    let bar = progress::bar(
+        ctx.format,
+        inbox.packets.len() as u64,
+        "rewrap {bar:30} {pos}/{len} packets",
+    );
     let mut report = RewrapReport {
         pending: inbox.packets.len(),
         ..RewrapReport::default()
@@ -103,18 +107,6 @@ pub fn run(ctx: &Context) -> Result<RewrapReport, Failure> {
     }
     bar.finish_and_clear();
     Ok(report)
-}
-
-/// A bar on a terminal for people; nothing for `--json` or a pipe.
-fn progress_bar(format: Format, len: u64) -> ProgressBar {
-    if format == Format::Json || !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("rewrap {bar:30} {pos}/{len} packets") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 /// Fetches one packet, rewraps it from whichever retired key it is sealed

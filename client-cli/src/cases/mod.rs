@@ -1,0 +1,28 @@
+//! The local case store (ADR 0005): every case this device sent or
+//! received, kept encrypted to the device's own key, so that the history
+//! survives the broker's purge and `report` needs nothing from the broker.
+//!
+//! - [`record`]: what a case is: the referral, the other desk, the events;
+//! - [`history`]: a case's events merged with the broker's coarse view;
+//! - [`store`]: where records and packets live on disk, and how they are
+//!   encrypted.
+
+pub mod history;
+pub mod record;
+pub mod store;
+
+pub use record::{AttachmentView, CaseEvent, CaseRecord, Direction, EventSource, ThreadLink};
+pub use store::{CaseStore, CaseStoreError};
+
+use crate::exit::Failure;
+
+impl From<CaseStoreError> for Failure {
+    fn from(e: CaseStoreError) -> Self {
+        match e {
+            // A record that no key of this device opens was damaged or
+            // replaced: an integrity failure, not a user error.
+            CaseStoreError::Decrypt { .. } => Failure::Verification(e.into()),
+            CaseStoreError::Io { .. } | CaseStoreError::Malformed { .. } => Failure::User(e.into()),
+        }
+    }
+}

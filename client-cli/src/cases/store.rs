@@ -1,0 +1,323 @@
+//! `<home>/cases/`: the device's own copy of every case (ADR 0005).
+//!
+//! - `packets/<packet-id>.age`: each packet this device sent, received or
+//!   replied with, exactly as it travelled. It is already encrypted to this
+//!   device (senders encrypt to their own desk too), so keeping it adds no
+//!   plaintext to the disk.
+//! - `threads/<thread-id>.age`: the case record, JSON age-encrypted to the
+//!   device's current key. Records sealed before a rotation still open with
+//!   the retired key, which the keystore keeps.
+//!
+//! Every write goes through [`atomic_file`]: a crash leaves the old record or
+//! the new one, never a torn file.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use referral_protocol::{PacketId, RecipientKey, ThreadId};
+use zeroize::Zeroizing;
+
+use super::record::{CaseRecord, RECORD_VERSION};
+use crate::atomic_file::{self, Existing, PRIVATE_FILE_MODE};
+
+/// A case record is a few KiB; a far larger file is not one of ours.
+const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why the case store could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseStoreError {
+    /// Reading or writing a file failed.
+    #[error("case store {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+    /// No key of this device opens the record, or it is damaged.
+    #[error("case record {path} cannot be decrypted with this device's keys: {reason}")]
+    Decrypt {
+        /// The file.
+        path: PathBuf,
+        /// What age said.
+        reason: String,
+    },
+    /// The record decrypted but is not a case record this build reads.
+    #[error("case record {path} is not readable: {reason}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> CaseStoreError + '_ {
+    move |source| CaseStoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The case store of one device.
+#[derive(Debug, Clone)]
+pub struct CaseStore {
+    threads: PathBuf,
+    packets: PathBuf,
+}
+
+impl CaseStore {
+    /// The store under `home`, created (mode 0700) if absent.
+    pub fn open(home: &Path) -> Result<Self, CaseStoreError> {
+        let root = home.join("cases");
+        let store = Self {
+            threads: root.join("threads"),
+            packets: root.join("packets"),
+        };
+        for dir in [&root, &store.threads, &store.packets] {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(io_error(dir))?;
+        }
+        Ok(store)
+    }
+
+    /// Where the packet `id` is kept.
+    pub fn packet_path(&self, id: &PacketId) -> PathBuf {
+        self.packets.join(format!("{id}.age"))
+    }
+
+    /// Keeps a copy of the packet at `source` (a file this device wrote or
+    /// downloaded). Keeping the same packet twice is harmless.
+    pub fn keep_packet(&self, id: &PacketId, source: &Path) -> Result<(), CaseStoreError> {
+        let target = self.packet_path(id);
+        if target.exists() {
+            return Ok(());
+        }
+        let temp = self.packets.join(format!(".{id}.tmp"));
+        let copy = || -> io::Result<()> {
+            let mut from = File::open(source)?;
+            let mut to = fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(PRIVATE_FILE_MODE)
+                .open(&temp)?;
+            io::copy(&mut from, &mut to)?;
+            to.sync_all()?;
+            fs::rename(&temp, &target)?;
+            atomic_file::sync_dir(&self.packets)
+        };
+        copy().map_err(|e| {
+            let _ = fs::remove_file(&temp);
+            io_error(&target)(e)
+        })
+    }
+
+    /// Moves a packet downloaded next to the kept ones (same directory, so
+    /// the rename is atomic) into the store, once it has verified.
+    pub fn adopt_packet(&self, id: &PacketId, downloaded: &Path) -> Result<(), CaseStoreError> {
+        let target = self.packet_path(id);
+        fs::rename(downloaded, &target).map_err(io_error(&target))?;
+        atomic_file::sync_dir(&self.packets).map_err(io_error(&self.packets))
+    }
+
+    fn record_path(&self, thread: &ThreadId) -> PathBuf {
+        self.threads.join(format!("{thread}.age"))
+    }
+
+    /// Writes `record`, encrypted to `to` (the device's current key).
+    pub fn save(&self, record: &CaseRecord, to: &RecipientKey) -> Result<(), CaseStoreError> {
+        let path = self.record_path(&record.thread_id);
+        let plain =
+            Zeroizing::new(
+                serde_json::to_vec(record).map_err(|e| CaseStoreError::Malformed {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?,
+            );
+        let recipient = to.to_age();
+        let encryptor =
+            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .map_err(|e| CaseStoreError::Decrypt {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+        let mut sealed = Vec::with_capacity(plain.len() + 256);
+        let mut writer = encryptor
+            .wrap_output(&mut sealed)
+            .map_err(io_error(&path))?;
+        writer.write_all(&plain).map_err(io_error(&path))?;
+        writer.finish().map_err(io_error(&path))?;
+        let name = format!("{}.age", record.thread_id);
+        atomic_file::write(&self.threads, &name, &sealed, Existing::Replace)
+            .map_err(io_error(&path))
+    }
+
+    /// The record of `thread`, if this device has one.
+    pub fn load(
+        &self,
+        thread: &ThreadId,
+        identities: &[age::x25519::Identity],
+    ) -> Result<Option<CaseRecord>, CaseStoreError> {
+        let path = self.record_path(thread);
+        match File::open(&path) {
+            Ok(file) => read_record(&path, file, identities).map(Some),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(&path)(e)),
+        }
+    }
+
+    /// Every record, oldest referral first.
+    pub fn all(
+        &self,
+        identities: &[age::x25519::Identity],
+    ) -> Result<Vec<CaseRecord>, CaseStoreError> {
+        let mut records = Vec::new();
+        let entries = fs::read_dir(&self.threads).map_err(io_error(&self.threads))?;
+        for entry in entries {
+            let entry = entry.map_err(io_error(&self.threads))?;
+            let path = entry.path();
+            // Temporary files of an interrupted write start with a dot.
+            let is_record = path.extension().is_some_and(|e| e == "age")
+                && !entry.file_name().to_string_lossy().starts_with('.');
+            if !is_record {
+                continue;
+            }
+            let file = File::open(&path).map_err(io_error(&path))?;
+            records.push(read_record(&path, file, identities)?);
+        }
+        records.sort_by(|a, b| {
+            (a.referred_at, a.thread_id.to_string()).cmp(&(b.referred_at, b.thread_id.to_string()))
+        });
+        Ok(records)
+    }
+}
+
+fn read_record(
+    path: &Path,
+    file: File,
+    identities: &[age::x25519::Identity],
+) -> Result<CaseRecord, CaseStoreError> {
+    let dyn_ids: Vec<&dyn age::Identity> =
+        identities.iter().map(|i| i as &dyn age::Identity).collect();
+    let decrypt_error = |reason: String| CaseStoreError::Decrypt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let (reader, _) =
+        referral_protocol::decrypt(BufReader::new(file.take(MAX_RECORD_BYTES)), &dyn_ids)
+            .map_err(|e| decrypt_error(e.to_string()))?;
+    let mut plain = Zeroizing::new(Vec::new());
+    reader
+        .take(MAX_RECORD_BYTES)
+        .read_to_end(&mut plain)
+        .map_err(|e| decrypt_error(e.to_string()))?;
+    let record: CaseRecord =
+        serde_json::from_slice(&plain).map_err(|e| CaseStoreError::Malformed {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    if record.version != RECORD_VERSION {
+        return Err(CaseStoreError::Malformed {
+            path: path.to_path_buf(),
+            reason: format!(
+                "record version {} (this build reads {RECORD_VERSION})",
+                record.version
+            ),
+        });
+    }
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use referral_protocol::{DeviceId, PacketId, ThreadId};
+
+    use super::*;
+    use crate::cases::CaseRecord;
+
+    fn record(at: i64) -> CaseRecord {
+        CaseRecord::sent(
+            ThreadId::random(),
+            &"covic-intake".parse().unwrap(),
+            &"shinjuku-iea".parse().unwrap(),
+            DeviceId::random(),
+            PacketId::random(),
+            at,
+            serde_json::json!({"person": {"name": "store canary 51c2"}}),
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn records_are_encrypted_to_the_device_and_read_back_in_order() {
+        let home = tempfile::tempdir().unwrap();
+        let store = CaseStore::open(home.path()).unwrap();
+        let key = age::x25519::Identity::generate();
+        let (later, earlier) = (record(2_000), record(1_000));
+        store.save(&later, &RecipientKey::of(&key)).unwrap();
+        store.save(&earlier, &RecipientKey::of(&key)).unwrap();
+
+        let all = store.all(std::slice::from_ref(&key)).unwrap();
+        assert_eq!(all, vec![earlier.clone(), later]);
+        assert_eq!(
+            store
+                .load(&earlier.thread_id, std::slice::from_ref(&key))
+                .unwrap(),
+            Some(earlier.clone())
+        );
+        assert_eq!(
+            store
+                .load(&ThreadId::random(), std::slice::from_ref(&key))
+                .unwrap(),
+            None
+        );
+        // Nothing of the content is on disk in the clear.
+        for entry in fs::read_dir(home.path().join("cases/threads")).unwrap() {
+            let bytes = fs::read(entry.unwrap().path()).unwrap();
+            assert!(bytes.starts_with(b"age-encryption.org/v1"));
+            assert!(!bytes.windows(17).any(|w| w == b"store canary 51c2"));
+        }
+    }
+
+    #[test]
+    fn another_key_cannot_read_a_record_and_a_retired_key_still_can() {
+        let home = tempfile::tempdir().unwrap();
+        let store = CaseStore::open(home.path()).unwrap();
+        let old = age::x25519::Identity::generate();
+        let case = record(1_000);
+        store.save(&case, &RecipientKey::of(&old)).unwrap();
+
+        let stranger = age::x25519::Identity::generate();
+        let err = store
+            .load(&case.thread_id, std::slice::from_ref(&stranger))
+            .unwrap_err();
+        assert!(matches!(err, CaseStoreError::Decrypt { .. }), "{err}");
+        // After a rotation the keystore holds the new key first, the retired
+        // one after it.
+        let rotated = [age::x25519::Identity::generate(), old];
+        assert_eq!(store.load(&case.thread_id, &rotated).unwrap(), Some(case));
+    }
+
+    #[test]
+    fn kept_packets_are_private_copies() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        let store = CaseStore::open(home.path()).unwrap();
+        let source = home.path().join("p.age");
+        fs::write(&source, b"ciphertext").unwrap();
+        let id = PacketId::random();
+        store.keep_packet(&id, &source).unwrap();
+        store.keep_packet(&id, &source).unwrap();
+        let kept = store.packet_path(&id);
+        assert_eq!(fs::read(&kept).unwrap(), b"ciphertext");
+        let mode = fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}

@@ -1,0 +1,112 @@
+//! `referral cases [--status S]`: the cases in this device's case store,
+//! oldest referral first. It reads only the local store (no broker): statuses
+//! are as of the last `open`, `reply` or `thread` on this device.
+
+use std::io::{self, Write};
+
+use referral_protocol::{DeskId, ThreadId, ThreadStatus};
+use serde::Serialize;
+
+use crate::cases::{CaseRecord, CaseStore};
+use crate::cli::CasesArgs;
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::keystore::Keystore;
+use crate::output::Report;
+use crate::passphrase::Purpose;
+use crate::workflow::rfc3339;
+
+/// One case, in a line.
+#[derive(Debug, Serialize)]
+pub struct CaseRow {
+    /// The thread.
+    pub thread_id: ThreadId,
+    /// The latest status this device knows.
+    pub status: ThreadStatus,
+    /// `sent` or `received`.
+    pub direction: &'static str,
+    /// The desk on the other side.
+    pub other_desk: DeskId,
+    /// `case.need`.
+    pub need: Option<String>,
+    /// `person.preferred_language`.
+    pub preferred_language: Option<String>,
+    /// `person.prefecture`.
+    pub prefecture: Option<String>,
+    /// When it was referred (RFC 3339).
+    pub referred_at: String,
+    /// When it last changed (RFC 3339).
+    pub updated_at: String,
+}
+
+impl From<&CaseRecord> for CaseRow {
+    fn from(r: &CaseRecord) -> Self {
+        Self {
+            thread_id: r.thread_id,
+            status: r.status,
+            direction: r.direction.as_str(),
+            other_desk: r.other_desk.clone(),
+            need: r.field("case", "need").map(str::to_owned),
+            preferred_language: r.field("person", "preferred_language").map(str::to_owned),
+            prefecture: r.field("person", "prefecture").map(str::to_owned),
+            referred_at: rfc3339(r.referred_at),
+            updated_at: rfc3339(r.events.last().map_or(r.referred_at, |e| e.at)),
+        }
+    }
+}
+
+/// The cases listed.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct CasesReport(pub Vec<CaseRow>);
+
+impl Report for CasesReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.0.is_empty() {
+            return writeln!(out, "No cases.");
+        }
+        writeln!(
+            out,
+            "{:<36}  {:<11}  {:<8}  {:<20}  {:<20}  {:<8}  {:<6}  referred",
+            "thread", "status", "sent/rcv", "other desk", "need", "language", "pref."
+        )?;
+        for c in &self.0 {
+            writeln!(
+                out,
+                "{:<36}  {:<11}  {:<8}  {:<20}  {:<20}  {:<8}  {:<6}  {}",
+                c.thread_id.to_string(),
+                c.status.as_str(),
+                c.direction,
+                c.other_desk.as_str(),
+                c.need.as_deref().unwrap_or("-"),
+                c.preferred_language.as_deref().unwrap_or("-"),
+                c.prefecture.as_deref().unwrap_or("-"),
+                c.referred_at
+            )?;
+        }
+        writeln!(
+            out,
+            "{} case(s). Details: referral thread THREAD",
+            self.0.len()
+        )
+    }
+}
+
+/// Runs `cases`.
+pub fn run(ctx: &Context, args: &CasesArgs) -> Result<CasesReport, Failure> {
+    let status: Option<ThreadStatus> = args
+        .status
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| Failure::User(anyhow::anyhow!("--status: {e}")))?;
+    let keys = Keystore::unlock(&ctx.home, &ctx.passphrase(Purpose::Unlock)?)?;
+    let cases = CaseStore::open(&ctx.home)?;
+    let rows = cases
+        .all(keys.age_identities())?
+        .iter()
+        .filter(|r| status.is_none_or(|s| r.status == s))
+        .map(CaseRow::from)
+        .collect();
+    Ok(CasesReport(rows))
+}

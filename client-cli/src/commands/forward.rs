@@ -1,0 +1,200 @@
+//! `referral forward PACKET --to DESK [--note T]`: passes a received
+//! referral on to another desk, re-encrypted to that desk (and this one),
+//! with its attachments, and marks the original case `forwarded` (SPEC §7,
+//! §9: `forward`).
+//!
+//! Only where the person agreed: `consent.scope` must be
+//! `onward_referral_allowed`. The packet is read from this device's case
+//! store (it must have been opened here first), so a case can be forwarded
+//! after the broker purged the original.
+
+use std::fs;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::anyhow;
+use referral_protocol::{Attachment, AttachmentSource, ThreadStatus};
+use ring::rand::{SecureRandom, SystemRandom};
+
+use super::send::PacketSent;
+use crate::cases::{CaseEvent, CaseRecord, CaseStore, ThreadLink};
+use crate::cli::ForwardArgs;
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::session::Online;
+use crate::workflow::content::{FORWARD_SCHEMA, ForwardContent};
+use crate::workflow::outbox::{Kind, Outbox, Outgoing, Signer};
+use crate::workflow::{receive, recipients, unix_now};
+
+/// The consent scope that allows onward referral (SPEC §6).
+const ONWARD_ALLOWED: &str = "onward_referral_allowed";
+
+/// A private directory for the attachments between opening the original
+/// and sealing the forward, removed however the command ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(home: &Path) -> Result<Self, Failure> {
+        let mut random = [0u8; 16];
+        SystemRandom::new()
+            .fill(&mut random)
+            .map_err(|_| Failure::User(anyhow!("the system random generator failed")))?;
+        let dir = home.join(format!(".forward-{}", hex::encode(random)));
+        fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| Failure::User(anyhow!("cannot create {}: {e}", dir.display())))?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Best effort; the files are this user's own, under their home.
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `forward`.
+pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
+    let online = Online::connect(ctx)?;
+    let our_desk = online.desk()?;
+    if args.to == our_desk {
+        return Err(Failure::User(anyhow!(
+            "the case is already at {our_desk}; forward it to another desk"
+        )));
+    }
+    let keys = online.unlock(ctx)?;
+    let cases = CaseStore::open(&ctx.home)?;
+    let kept = cases.packet_path(&args.packet);
+    if !kept.exists() {
+        return Err(Failure::User(anyhow!(
+            "this device has not opened packet {} yet: run `referral open {}` first",
+            args.packet,
+            args.packet
+        )));
+    }
+    let scratch = Scratch::new(&ctx.home)?;
+    let original = receive::open_file(
+        &kept,
+        keys.age_identities(),
+        online.log.state(),
+        Some(&scratch.0),
+    )?;
+    receive::check_addressing(&original, Some(&args.packet), &our_desk)?;
+    let header = &original.opened.header;
+    if header.recipient_desk != our_desk {
+        return Err(Failure::User(anyhow!(
+            "only the desk a referral was sent to can forward it; this desk sent it"
+        )));
+    }
+    let Some(referral) = original.body.referral().cloned() else {
+        return Err(Failure::User(anyhow!(
+            "packet {} is a reply; forward the referral that opened the case",
+            args.packet
+        )));
+    };
+    let scope = referral["consent"]["scope"].as_str().unwrap_or("");
+    if scope != ONWARD_ALLOWED {
+        return Err(Failure::User(anyhow!(
+            "the person's consent does not allow onward referral (consent.scope is \
+             {scope:?}, not {ONWARD_ALLOWED:?}): the referral was not forwarded. The \
+             caseworker who referred the case must record the person's consent first"
+        )));
+    }
+    let recipients = recipients::for_desk(online.log.state(), &args.to, &our_desk, unix_now())?;
+    let forward = ForwardContent {
+        schema: FORWARD_SCHEMA.to_owned(),
+        note: args.note.clone().filter(|n| !n.trim().is_empty()),
+        from_desk: our_desk.clone(),
+        from_thread_id: header.thread_id,
+        referral: referral.clone(),
+    };
+    let attachments: Vec<Attachment> = original
+        .attachments
+        .iter()
+        .map(|a| {
+            a.saved_to
+                .clone()
+                .map(|path| Attachment {
+                    name: a.view.name.clone(),
+                    media_type: a.view.media_type.clone(),
+                    source: AttachmentSource::Path(path),
+                })
+                .ok_or_else(|| Failure::User(anyhow!("attachment {} was not saved", a.view.name)))
+        })
+        .collect::<Result<_, _>>()?;
+    let content = serde_json::to_vec(&forward).map_err(|e| Failure::User(e.into()))?;
+    let outgoing = Outgoing {
+        kind: Kind::Forward(header.thread_id),
+        thread_id: None,
+        recipient_desk: args.to.clone(),
+        recipients,
+        content_type: ForwardContent::content_type(),
+        content: &content,
+        attachments: &attachments,
+        attachments_key: Some(args.packet.to_string()),
+    };
+    let outbox = Outbox::open(&ctx.home, ctx.format)?;
+    let signing = online.listed_signing_key(&keys)?;
+    let signer = Signer {
+        device: online.device.device_id,
+        desk: &our_desk,
+        key: signing,
+    };
+    let (sealed, path) = outbox.seal(signer, &outgoing)?;
+    let token = online.token(&keys)?;
+    let receipt = outbox.post(
+        &online.client,
+        &token.token,
+        &outgoing.kind,
+        &sealed,
+        &path,
+        &cases,
+    )?;
+    drop(scratch);
+
+    let own_key = keys.current_public_keys().age_recipient;
+    let device = online.device.device_id;
+    let mut new_case = CaseRecord::sent(
+        sealed.thread_id,
+        &our_desk,
+        &args.to,
+        device,
+        sealed.packet_id,
+        sealed.created_at,
+        referral,
+        sealed.attachments.clone(),
+    );
+    new_case.forward_note = forward.note.clone();
+    new_case.forwarded_from = Some(ThreadLink {
+        desk: header.sender_desk.clone(),
+        thread_id: header.thread_id,
+    });
+    cases.save(&new_case, &own_key)?;
+    if let Some(mut old_case) = cases.load(&header.thread_id, keys.age_identities())? {
+        let mut event = CaseEvent::from_packet(
+            ThreadStatus::Forwarded,
+            sealed.created_at,
+            &our_desk,
+            device,
+        );
+        event.packet_id = Some(sealed.packet_id);
+        event.message = forward.note;
+        old_case.push(event);
+        old_case.forwarded_to = Some(ThreadLink {
+            desk: args.to.clone(),
+            thread_id: sealed.thread_id,
+        });
+        cases.save(&old_case, &own_key)?;
+    }
+    Ok(PacketSent {
+        packet_id: receipt.packet_id,
+        thread_id: receipt.thread_id,
+        recipient_desk: receipt.recipient_desk,
+        recipients: sealed.recipients.len(),
+        bytes: receipt.bytes,
+        attachments: sealed.attachments.len(),
+        kind: "forward",
+    })
+}

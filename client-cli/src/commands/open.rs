@@ -1,0 +1,200 @@
+//! `referral open PACKET [--save-attachments DIR]`: fetches a packet,
+//! verifies it (sender's signature, sender's key in the verified directory,
+//! this device among the signed recipients, content and attachment hashes,
+//! padding), shows it, keeps it in the case store and acknowledges it
+//! (SPEC §9: `open`).
+//!
+//! A packet that fails any check is neither shown nor kept, and exits 4.
+
+use std::io::{self, Write};
+
+use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId};
+use serde::Serialize;
+
+use crate::cases::CaseStore;
+use crate::cli::OpenArgs;
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::output::{self, Report};
+use crate::session::Online;
+use crate::workflow::content::ReplyContent;
+use crate::workflow::receive::{self, Body, Received, ReceivedAttachment, Receiver};
+use crate::workflow::{render, rfc3339, unix_now};
+
+/// A forward's own fields.
+#[derive(Debug, Serialize)]
+pub struct ForwardInfo {
+    /// The forwarding desk's note.
+    pub note: Option<String>,
+    /// The desk that forwarded it.
+    pub from_desk: DeskId,
+    /// The thread it came in on there.
+    pub from_thread_id: ThreadId,
+}
+
+/// What `open` and `unseal` print (SPEC §9: `open`, `unseal`).
+#[derive(Debug, Serialize)]
+pub struct OpenReport {
+    /// The packet.
+    pub packet_id: PacketId,
+    /// Its thread.
+    pub thread_id: ThreadId,
+    /// The sending desk.
+    pub from_desk: DeskId,
+    /// The sending device.
+    pub sender_device: DeviceId,
+    /// Always true: a packet that does not verify is not reported, it fails.
+    pub verified: bool,
+    /// `referral`, `reply` or `forward`.
+    pub kind: &'static str,
+    /// When the sender sealed it (RFC 3339, the sender's signed clock).
+    pub sent_at: String,
+    /// The referral (schema v1), for a referral or a forward; null for a
+    /// reply.
+    pub referral: serde_json::Value,
+    /// The reply, for a reply.
+    pub reply: Option<ReplyContent>,
+    /// The forward's note and origin, for a forward.
+    pub forward: Option<ForwardInfo>,
+    /// The attachments, `{name, media_type, bytes, sha256, saved_to}`.
+    pub attachments: Vec<ReceivedAttachment>,
+    /// The case's status in this device's case store after opening.
+    pub case_status: Option<String>,
+}
+
+impl OpenReport {
+    /// The report for a verified packet.
+    pub fn new(received: Received, case_status: Option<String>) -> Self {
+        let header = &received.opened.header;
+        let (kind, referral, reply, forward) = match received.body {
+            Body::Referral(v) => ("referral", v, None, None),
+            Body::Reply(r) => ("reply", serde_json::Value::Null, Some(r), None),
+            Body::Forward(f) => (
+                "forward",
+                f.referral,
+                None,
+                Some(ForwardInfo {
+                    note: f.note,
+                    from_desk: f.from_desk,
+                    from_thread_id: f.from_thread_id,
+                }),
+            ),
+        };
+        Self {
+            packet_id: header.packet_id,
+            thread_id: header.thread_id,
+            from_desk: header.sender_desk.clone(),
+            sender_device: header.sender_device,
+            verified: true,
+            kind,
+            sent_at: rfc3339(header.created_at),
+            referral,
+            reply,
+            forward,
+            attachments: received.attachments,
+            case_status,
+        }
+    }
+}
+
+impl Report for OpenReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{} {}", capitalised(self.kind), self.packet_id)?;
+        writeln!(out, "  {:<14} {}", "thread:", self.thread_id)?;
+        writeln!(
+            out,
+            "  {:<14} {} (device {}), signature verified",
+            "from:", self.from_desk, self.sender_device
+        )?;
+        writeln!(out, "  {:<14} {}", "sent at:", self.sent_at)?;
+        if let Some(forward) = &self.forward {
+            writeln!(
+                out,
+                "  {:<14} forwarded by {} (their thread {})",
+                "forwarded:", forward.from_desk, forward.from_thread_id
+            )?;
+            if let Some(note) = &forward.note {
+                writeln!(out, "  {:<14} {note}", "note:")?;
+            }
+        }
+        if let Some(reply) = &self.reply {
+            writeln!(out, "  {:<14} {}", "status:", reply.status)?;
+            for (label, text) in [
+                ("message:", &reply.message),
+                ("reason:", &reply.reason),
+                ("outcome:", &reply.outcome),
+            ] {
+                if let Some(text) = text {
+                    writeln!(out, "  {label:<14} {text}")?;
+                }
+            }
+        }
+        if !self.referral.is_null() {
+            writeln!(out)?;
+            render::referral(out, &self.referral)?;
+        }
+        render::attachments(out, &self.attachments)?;
+        writeln!(out)?;
+        match self.kind {
+            "reply" => writeln!(
+                out,
+                "See the whole case with: referral thread {}",
+                self.thread_id
+            ),
+            _ => writeln!(
+                out,
+                "Answer with: referral reply {} --status accepted (or rejected --reason ...)",
+                self.thread_id
+            ),
+        }
+    }
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Runs `open`.
+pub fn run(ctx: &Context, args: &OpenArgs) -> Result<OpenReport, Failure> {
+    let online = Online::connect(ctx)?;
+    let our_desk = online.desk()?;
+    let keys = online.unlock(ctx)?;
+    let cases = CaseStore::open(&ctx.home)?;
+    let token = online.token(&keys)?;
+    let receiver = Receiver {
+        client: &online.client,
+        token: &token.token,
+        cases: &cases,
+        identities: keys.age_identities(),
+        directory: online.log.state(),
+        our_desk: &our_desk,
+        format: ctx.format,
+    };
+    let received = receiver.fetch_and_open(&args.packet, args.save_attachments.as_deref())?;
+    let record = receive::record(
+        &cases,
+        keys.age_identities(),
+        &keys.current_public_keys().age_recipient,
+        &our_desk,
+        online.device.device_id,
+        &received,
+        unix_now(),
+    )?;
+    if received.opened.header.recipient_desk == our_desk
+        && let Err(e) = receive::ack(&online.client, &token.token, &args.packet)
+    {
+        output::warn(&format!(
+            "the packet was opened and kept, but the broker did not take the \
+             acknowledgement: {}",
+            e.error()
+        ));
+    }
+    Ok(OpenReport::new(
+        received,
+        record.map(|r| r.status.to_string()),
+    ))
+}

@@ -1,0 +1,56 @@
+//! `referral report [--since DATE] [--format table|csv|json]`: program
+//! figures from this device's own case store (SPEC §9, ADR 0005 point 5).
+//!
+//! It never talks to the broker, not even to sync the directory: the
+//! figures come from the decrypted case records alone (see
+//! [`crate::report`] for what is counted), so `report` works offline and
+//! tells the broker nothing, not even that a report was made.
+//!
+//! Unlike the other commands it prints itself, because it has a third
+//! output format (CSV) that the shared [`crate::output::Report`] does not
+//! know. The global `--json` wins over `--format`, as SPEC §9 promises one
+//! JSON document on stdout whenever `--json` is given.
+
+use std::io::{self, Write};
+
+use anyhow::Context as _;
+
+use crate::cases::CaseStore;
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::keystore::Keystore;
+use crate::output::Format;
+use crate::passphrase::Purpose;
+use crate::report::{self, Since};
+
+/// Runs `report` and prints the figures on stdout.
+pub fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Failure> {
+    // Before the passphrase: a typo in the date should not cost an unlock.
+    let since = args
+        .since
+        .as_deref()
+        .map(Since::parse)
+        .transpose()
+        .map_err(|e| Failure::User(e.into()))?;
+    let passphrase = ctx.passphrase(Purpose::Unlock)?;
+    let keys = Keystore::unlock(&ctx.home, &passphrase)?;
+    let records = CaseStore::open(&ctx.home)?.all(keys.age_identities())?;
+    // Counting needs no secrets: wipe them before the work starts.
+    drop(keys);
+
+    let figures = report::compute(&records, since);
+    let format = match ctx.format {
+        Format::Json => ReportFormat::Json,
+        Format::Human => args.format,
+    };
+    // Written whole and only now, so that a failure above leaves stdout
+    // empty (the `--json` promise).
+    let mut text = Vec::new();
+    report::format::write(&mut text, &figures, format).context("cannot format the report")?;
+    let mut out = io::stdout().lock();
+    out.write_all(&text)
+        .and_then(|()| out.flush())
+        .context("cannot write the report to stdout")?;
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! `referral send --to DESK FILE [--attach FILE]...`: validates a referral,
+//! seals it to every active device of the desk and of this device's own
+//! desk, and sends it (SPEC §2.3, §6, §9).
+//!
+//! Everything that can be refused is refused before anything is sealed or
+//! sent, in this order: the referral file (readable, valid schema v1,
+//! consent recorded), the attachments (readable regular files), this
+//! device's desk, and the addressed desk (in the verified directory, with a
+//! device that can be written to).
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::anyhow;
+use referral_protocol::{ContentType, DeskId, PacketId, ThreadId};
+use serde::Serialize;
+
+use crate::cases::{CaseRecord, CaseStore};
+use crate::cli::SendArgs;
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::output::Report;
+use crate::referral::{self, Referral};
+use crate::session::Online;
+use crate::workflow::outbox::{Kind, Outbox, Outgoing, Signer};
+use crate::workflow::{attachments, recipients, unix_now};
+
+/// What `send` and `forward` print (SPEC §9: `send`, `forward`).
+#[derive(Debug, Serialize)]
+pub struct PacketSent {
+    /// The packet's id.
+    pub packet_id: PacketId,
+    /// The case's thread.
+    pub thread_id: ThreadId,
+    /// The desk it went to.
+    pub recipient_desk: DeskId,
+    /// How many device keys it is encrypted to.
+    pub recipients: usize,
+    /// Its size on the wire (a padding bucket).
+    pub bytes: u64,
+    /// How many attachments travel with it.
+    pub attachments: usize,
+    /// What the packet was: `referral` or `forward`.
+    pub kind: &'static str,
+}
+
+impl Report for PacketSent {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "Sent {} {} to {} ({} bytes, {} attachment(s), encrypted to {} device key(s)).",
+            self.kind,
+            self.packet_id,
+            self.recipient_desk,
+            self.bytes,
+            self.attachments,
+            self.recipients
+        )?;
+        writeln!(out, "thread:  {}", self.thread_id)?;
+        writeln!(
+            out,
+            "Follow the case with: referral thread {}",
+            self.thread_id
+        )
+    }
+}
+
+/// Reads and validates a referral file; every problem is named with its
+/// field.
+pub fn read_referral(path: &Path) -> Result<Referral, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::User(anyhow!("cannot read {}: {e}", path.display())))?;
+    referral::parse(&text).map_err(|e| Failure::User(anyhow!("{}: {e}", path.display())))
+}
+
+/// Runs `send`.
+pub fn run(ctx: &Context, args: &SendArgs) -> Result<PacketSent, Failure> {
+    let referral = read_referral(&args.file)?;
+    let attachments = attachments::from_paths(&args.attach)?;
+    let online = Online::connect(ctx)?;
+    let our_desk = online.desk()?;
+    let recipients = recipients::for_desk(online.log.state(), &args.to, &our_desk, unix_now())?;
+    let keys = online.unlock(ctx)?;
+    let signing = online.listed_signing_key(&keys)?;
+    let content = serde_json::to_vec(&referral).map_err(|e| Failure::User(e.into()))?;
+    let outgoing = Outgoing {
+        kind: Kind::Referral,
+        thread_id: None,
+        recipient_desk: args.to.clone(),
+        recipients,
+        content_type: ContentType::referral_v1(),
+        content: &content,
+        attachments: &attachments,
+        attachments_key: None,
+    };
+    let outbox = Outbox::open(&ctx.home, ctx.format)?;
+    let cases = CaseStore::open(&ctx.home)?;
+    let signer = Signer {
+        device: online.device.device_id,
+        desk: &our_desk,
+        key: signing,
+    };
+    let (sealed, path) = outbox.seal(signer, &outgoing)?;
+    let token = online.token(&keys)?;
+    let receipt = outbox.post(
+        &online.client,
+        &token.token,
+        &outgoing.kind,
+        &sealed,
+        &path,
+        &cases,
+    )?;
+
+    let record = CaseRecord::sent(
+        sealed.thread_id,
+        &our_desk,
+        &args.to,
+        online.device.device_id,
+        sealed.packet_id,
+        sealed.created_at,
+        serde_json::to_value(&referral).map_err(|e| Failure::User(e.into()))?,
+        sealed.attachments.clone(),
+    );
+    cases.save(&record, &keys.current_public_keys().age_recipient)?;
+    Ok(PacketSent {
+        packet_id: receipt.packet_id,
+        thread_id: receipt.thread_id,
+        recipient_desk: receipt.recipient_desk,
+        recipients: sealed.recipients.len(),
+        bytes: receipt.bytes,
+        attachments: sealed.attachments.len(),
+        kind: "referral",
+    })
+}

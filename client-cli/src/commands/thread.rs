@@ -1,0 +1,264 @@
+//! `referral thread THREAD`: a case's whole history, oldest first (SPEC §7,
+//! §9: `thread`).
+//!
+//! Online, it first opens the thread's replies waiting in this desk's inbox
+//! (verifying and keeping them, as `open` does), then merges this device's
+//! history with the broker's coarse events ([`crate::cases::history`]), and
+//! keeps the result. With the broker out of reach it shows the case store's
+//! history and says so.
+
+use std::io::{self, Write};
+
+use anyhow::anyhow;
+use referral_protocol::api::{Inbox, ThreadView};
+use referral_protocol::{DeskId, ThreadId, ThreadStatus};
+use serde::Serialize;
+
+use crate::api_client::ApiError;
+use crate::cases::{CaseEvent, CaseRecord, CaseStore, history};
+use crate::cli::ThreadArgs;
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::keystore::{Keystore, UnlockedKeys};
+use crate::output::{self, Report};
+use crate::passphrase::Purpose;
+use crate::session::Online;
+use crate::workflow::receive::{self, Receiver};
+use crate::workflow::{rfc3339, unix_now};
+
+/// One event, for people and `--json`.
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    /// The case's status after it.
+    pub status: ThreadStatus,
+    /// When (RFC 3339; to the hour for events only the broker knows).
+    pub at: String,
+    /// The desk that acted, where known.
+    pub desk: Option<DeskId>,
+    /// The message, reason and outcome, where there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Why the case was rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What came of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// `packet` (this device verified it) or `broker` (coarse status only).
+    pub source: crate::cases::EventSource,
+}
+
+impl From<&CaseEvent> for EventView {
+    fn from(e: &CaseEvent) -> Self {
+        Self {
+            status: e.status,
+            at: rfc3339(e.at),
+            desk: e.desk.clone(),
+            message: e.message.clone(),
+            reason: e.reason.clone(),
+            outcome: e.outcome.clone(),
+            source: e.source,
+        }
+    }
+}
+
+/// What `thread` prints (SPEC §9: `thread`).
+#[derive(Debug, Serialize)]
+pub struct ThreadReport {
+    /// The thread.
+    pub thread_id: ThreadId,
+    /// The case's current status.
+    pub status: ThreadStatus,
+    /// The desk on the other side, where known.
+    pub other_desk: Option<DeskId>,
+    /// Whether this desk sent or received the case, where known.
+    pub direction: Option<&'static str>,
+    /// The history, oldest first.
+    pub events: Vec<EventView>,
+    /// Whether the broker was out of reach (the history is this device's
+    /// alone, and may be behind).
+    pub offline: bool,
+}
+
+impl Report for ThreadReport {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "Thread {}: {}", self.thread_id, self.status)?;
+        if let (Some(direction), Some(other)) = (self.direction, &self.other_desk) {
+            let with = if direction == "sent" { "to" } else { "from" };
+            writeln!(out, "  {direction} {with} {other}")?;
+        }
+        if self.offline {
+            writeln!(out, "  (offline: this device's history only)")?;
+        }
+        for e in &self.events {
+            let by = e
+                .desk
+                .as_ref()
+                .map(|d| format!(" by {d}"))
+                .unwrap_or_default();
+            writeln!(out, "  {}  {:<11}{by}", e.at, e.status.as_str())?;
+            for (label, text) in [
+                ("message", &e.message),
+                ("reason", &e.reason),
+                ("outcome", &e.outcome),
+            ] {
+                if let Some(text) = text {
+                    writeln!(out, "      {label}: {text}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs `thread`.
+pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
+    let online = match Online::connect(ctx) {
+        Ok(online) => Some(online),
+        Err(Failure::BrokerUnreachable(e)) => {
+            output::warn(&format!("{e:#}\nshowing this device's own history only"));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let keys = match &online {
+        Some(online) => online.unlock(ctx)?,
+        None => Keystore::unlock(&ctx.home, &ctx.passphrase(Purpose::Unlock)?)?,
+    };
+    let cases = CaseStore::open(&ctx.home)?;
+    let Some(online) = online else {
+        let record = cases
+            .load(&args.thread, keys.age_identities())?
+            .ok_or_else(|| no_case(&args.thread))?;
+        return Ok(report(&record, &record.events, record.status, true));
+    };
+    let our_desk = online.desk()?;
+    let token = online.token(&keys)?;
+    let view: ThreadView = match online
+        .client
+        .get(&format!("/v1/threads/{}", args.thread), Some(&token.token))
+    {
+        Ok(view) => view,
+        Err(e @ ApiError::Refused { .. }) if e.status().map(|s| s.as_u16()) == Some(404) => {
+            return Err(no_case(&args.thread));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    pull_replies(
+        ctx,
+        &online,
+        &keys,
+        &token.token,
+        &cases,
+        &our_desk,
+        &args.thread,
+    )?;
+
+    let status: ThreadStatus = view.status.parse().map_err(|e| {
+        Failure::BrokerUnreachable(anyhow!("the broker reported an unknown thread status: {e}"))
+    })?;
+    let broker_events = view
+        .events
+        .iter()
+        .map(|e| Ok((e.status.parse::<ThreadStatus>()?, parse_time(&e.at))))
+        .collect::<Result<Vec<_>, referral_protocol::UnknownStatus>>()
+        .map_err(|e| {
+            Failure::BrokerUnreachable(anyhow!("the broker reported an unknown thread status: {e}"))
+        })?;
+    match cases.load(&args.thread, keys.age_identities())? {
+        Some(mut record) => {
+            record.events = history::merge(&record.events, &broker_events);
+            record.status = status;
+            cases.save(&record, &keys.current_public_keys().age_recipient)?;
+            Ok(report(&record, &record.events, status, false))
+        }
+        None => {
+            // A case started on a colleague's device: the broker's view is
+            // all this device has.
+            let events = history::merge(&[], &broker_events);
+            let other = if view.recipient_desk == our_desk {
+                view.sender_desk
+            } else {
+                view.recipient_desk
+            };
+            Ok(ThreadReport {
+                thread_id: args.thread,
+                status,
+                other_desk: Some(other),
+                direction: None,
+                events: events.iter().map(EventView::from).collect(),
+                offline: false,
+            })
+        }
+    }
+}
+
+fn no_case(thread: &ThreadId) -> Failure {
+    Failure::User(anyhow!(
+        "no case with thread {thread} for this desk (`referral cases` lists this device's)"
+    ))
+}
+
+fn report(
+    record: &CaseRecord,
+    events: &[CaseEvent],
+    status: ThreadStatus,
+    offline: bool,
+) -> ThreadReport {
+    ThreadReport {
+        thread_id: record.thread_id,
+        status,
+        other_desk: Some(record.other_desk.clone()),
+        direction: Some(record.direction.as_str()),
+        events: events.iter().map(EventView::from).collect(),
+        offline,
+    }
+}
+
+/// The broker's hour (RFC 3339) as Unix time; 0 if it is not one.
+fn parse_time(text: &str) -> i64 {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .unwrap_or(0)
+}
+
+/// Opens, keeps and acknowledges the replies on `thread` waiting in this
+/// desk's inbox, so that their texts join the history.
+fn pull_replies(
+    ctx: &Context,
+    online: &Online,
+    keys: &UnlockedKeys,
+    token: &str,
+    cases: &CaseStore,
+    our_desk: &DeskId,
+    thread: &ThreadId,
+) -> Result<(), Failure> {
+    let inbox: Inbox = online.client.get("/v1/inbox", Some(token))?;
+    let receiver = Receiver {
+        client: &online.client,
+        token,
+        cases,
+        identities: keys.age_identities(),
+        directory: online.log.state(),
+        our_desk,
+        format: ctx.format,
+    };
+    for entry in inbox
+        .packets
+        .iter()
+        .filter(|p| p.thread_id == *thread && p.kind == "reply")
+    {
+        let received = receiver.fetch_and_open(&entry.packet_id, None)?;
+        receive::record(
+            cases,
+            keys.age_identities(),
+            &keys.current_public_keys().age_recipient,
+            our_desk,
+            online.device.device_id,
+            &received,
+            unix_now(),
+        )?;
+        receive::ack(&online.client, token, &entry.packet_id)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,464 @@
+//! Printing a [`ProgramReport`]: aligned tables for people, CSV for
+//! spreadsheets, JSON for scripts.
+//!
+//! Kept apart from the computation so that the figures are tested once and
+//! each format only has to show them faithfully. Table and CSV round
+//! fractional figures (median days, percentages) to one decimal, which is
+//! what a person reads; JSON keeps full precision, for scripts that compute
+//! further.
+
+use std::io::{self, Write};
+
+use super::ProgramReport;
+use crate::cli::ReportFormat;
+
+/// What "median" shows in the table when no case is completed.
+const NONE: &str = "-";
+
+/// The width the definitions are wrapped to: a terminal's 80 columns, less
+/// a margin.
+const TEXT_WIDTH: usize = 78;
+
+/// The definitions, printed under the table so that nobody reads a figure
+/// without knowing what was counted (see the module documentation of
+/// [`super`] and `docs/report.md`).
+const DEFINITIONS: &[(&str, &str)] = &[
+    (
+        "case",
+        "a thread in this device's case store; the onward copy of a case forwarded \
+         from this device is the same person and is not counted again",
+    ),
+    (
+        "since",
+        "cases whose referral was created on or after that day, from 00:00 UTC",
+    ),
+    ("unknown", "the referral does not give this field"),
+    ("%", "share of all cases counted"),
+    ("outcome", "the case's current status"),
+    (
+        "contact",
+        "an in_progress or completed reply from the desk the case was referred to; \
+         \"more than one contact\" means two or more",
+    ),
+    (
+        "days to outcome",
+        "from the referral's creation to its first completion, completed cases only; \
+         the median of an even count is the mean of the two middle values",
+    ),
+];
+
+/// Writes `report` in `format`.
+pub fn write(out: &mut dyn Write, report: &ProgramReport, format: ReportFormat) -> io::Result<()> {
+    match format {
+        ReportFormat::Table => write_table(out, report),
+        ReportFormat::Csv => write_csv(out, report),
+        ReportFormat::Json => write_json(out, report),
+    }
+}
+
+/// One JSON document, followed by a newline.
+pub fn write_json(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, report)?;
+    out.write_all(b"\n")
+}
+
+/// `section,key,value`, one row per figure (RFC 4180 quoting). Every
+/// status is listed, like in the other formats; a median that does not
+/// exist, and the `since` of a report over all dates, are empty fields.
+pub fn write_csv(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()> {
+    let mut rows: Vec<(&str, String, String)> = vec![
+        (
+            "filter",
+            "since".into(),
+            report.since.map(|s| s.to_string()).unwrap_or_default(),
+        ),
+        ("cases", "total".into(), report.cases.to_string()),
+        (
+            "cases",
+            "forwarded_copies_not_counted".into(),
+            report.forwarded_copies.to_string(),
+        ),
+    ];
+    for (section, breakdown) in [
+        ("language", &report.by_language),
+        ("prefecture", &report.by_prefecture),
+        ("need", &report.by_need),
+    ] {
+        rows.extend(
+            breakdown
+                .iter()
+                .map(|r| (section, r.display_key(), r.count.to_string())),
+        );
+    }
+    rows.extend(
+        report
+            .outcomes
+            .iter()
+            .map(|o| ("outcome", o.status.as_str().into(), o.count.to_string())),
+    );
+    rows.push((
+        "contacts",
+        "multi_contact_cases".into(),
+        report.multi_contact_cases.to_string(),
+    ));
+    rows.push((
+        "contacts",
+        "multi_contact_percent".into(),
+        report
+            .multi_contact_share
+            .map(|s| format!("{:.1}", s * 100.0))
+            .unwrap_or_default(),
+    ));
+    rows.push((
+        "days_to_outcome",
+        "count".into(),
+        report.days_to_outcome.count.to_string(),
+    ));
+    rows.push((
+        "days_to_outcome",
+        "median".into(),
+        report
+            .days_to_outcome
+            .median
+            .map(|m| format!("{m:.1}"))
+            .unwrap_or_default(),
+    ));
+
+    writeln!(out, "section,key,value")?;
+    for (section, key, value) in rows {
+        writeln!(
+            out,
+            "{},{},{}",
+            csv_field(section),
+            csv_field(&key),
+            csv_field(&value)
+        )?;
+    }
+    Ok(())
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break, with
+/// quotes doubled (RFC 4180). Language names and free-text codes from a
+/// referral could hold any of them.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// A line of the table: a label, a count, and optionally its share.
+struct Line {
+    label: String,
+    value: String,
+    percent: Option<String>,
+}
+
+/// The table for people: one section per figure, columns aligned across
+/// all sections, and the definitions underneath.
+pub fn write_table(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()> {
+    let percent = |count: u64| {
+        Some(if report.cases == 0 {
+            NONE.to_owned()
+        } else {
+            format!("{:.1}", count as f64 * 100.0 / report.cases as f64)
+        })
+    };
+    let line = |label: String, value: String, percent: Option<String>| Line {
+        label,
+        value,
+        percent,
+    };
+
+    let mut sections: Vec<(String, Vec<Line>)> = Vec::new();
+    sections.push((
+        "People referred".into(),
+        vec![line("cases".into(), report.cases.to_string(), None)],
+    ));
+    for (title, breakdown) in [
+        ("By language", &report.by_language),
+        ("By prefecture", &report.by_prefecture),
+        ("By need", &report.by_need),
+    ] {
+        sections.push((
+            title.into(),
+            breakdown
+                .iter()
+                .map(|r| line(r.display_key(), r.count.to_string(), percent(r.count)))
+                .collect(),
+        ));
+    }
+    sections.push((
+        "Outcomes (current status)".into(),
+        report
+            .outcomes
+            .iter()
+            .map(|o| {
+                line(
+                    o.status.as_str().into(),
+                    o.count.to_string(),
+                    percent(o.count),
+                )
+            })
+            .collect(),
+    ));
+    sections.push((
+        "Contacts".into(),
+        vec![line(
+            "needed more than one contact".into(),
+            report.multi_contact_cases.to_string(),
+            percent(report.multi_contact_cases),
+        )],
+    ));
+    sections.push((
+        "Days to outcome".into(),
+        vec![
+            line(
+                "completed cases".into(),
+                report.days_to_outcome.count.to_string(),
+                None,
+            ),
+            line(
+                "median days".into(),
+                report
+                    .days_to_outcome
+                    .median
+                    .map_or_else(|| NONE.to_owned(), |m| format!("{m:.1}")),
+                None,
+            ),
+        ],
+    ));
+
+    let all = || sections.iter().flat_map(|(_, lines)| lines);
+    let label_width = all()
+        .map(|l| l.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(28);
+    let value_width = all().map(|l| l.value.len()).max().unwrap_or(0).max(5);
+    let percent_width = 5;
+
+    writeln!(out, "Program report from this device's case store")?;
+    match report.since {
+        Some(since) => writeln!(out, "Cases referred since {since} (00:00 UTC)")?,
+        None => writeln!(out, "Cases referred: all dates")?,
+    }
+    if report.forwarded_copies > 0 {
+        writeln!(
+            out,
+            "Not counted again: {} onward copies of cases forwarded from this device",
+            report.forwarded_copies
+        )?;
+    }
+    for (title, lines) in &sections {
+        writeln!(out)?;
+        if lines.iter().any(|l| l.percent.is_some()) {
+            writeln!(
+                out,
+                "{title:<w$}  {:>vw$}  {:>pw$}",
+                "cases",
+                "%",
+                w = label_width + 2,
+                vw = value_width,
+                pw = percent_width
+            )?;
+        } else {
+            writeln!(out, "{title}")?;
+        }
+        if lines.is_empty() {
+            writeln!(out, "  (none)")?;
+        }
+        for l in lines {
+            let mut text = format!(
+                "  {:<w$}  {:>vw$}",
+                l.label,
+                l.value,
+                w = label_width,
+                vw = value_width
+            );
+            if let Some(p) = &l.percent {
+                text.push_str(&format!("  {p:>percent_width$}"));
+            }
+            writeln!(out, "{text}")?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "Definitions (docs/report.md)")?;
+    let term_width = DEFINITIONS.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
+    let meaning_width = TEXT_WIDTH.saturating_sub(term_width + 4).max(20);
+    for (term, meaning) in DEFINITIONS {
+        for (i, text) in wrap(meaning, meaning_width).iter().enumerate() {
+            let term = if i == 0 { *term } else { "" };
+            writeln!(out, "  {term:<term_width$}  {text}")?;
+        }
+    }
+    writeln!(
+        out,
+        "\nComputed from this device's own case store; nothing was sent to the broker."
+    )
+}
+
+/// `text` in lines of at most `width` characters, broken between words (a
+/// word longer than `width` gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CountRow, DaysToOutcome, Since, StatusCount};
+    use referral_protocol::ThreadStatus;
+
+    fn sample() -> ProgramReport {
+        ProgramReport {
+            since: Some(Since::parse("2024-05-01").unwrap()),
+            cases: 4,
+            forwarded_copies: 1,
+            by_language: vec![
+                CountRow {
+                    key: "vi".into(),
+                    label: Some("Vietnamese".into()),
+                    count: 3,
+                },
+                CountRow {
+                    key: "xx".into(),
+                    label: Some("Odd, \"quoted\"".into()),
+                    count: 1,
+                },
+            ],
+            by_prefecture: vec![CountRow {
+                key: "JP-13".into(),
+                label: Some("Tokyo".into()),
+                count: 4,
+            }],
+            by_need: vec![CountRow {
+                key: "medical".into(),
+                label: None,
+                count: 4,
+            }],
+            outcomes: ThreadStatus::ALL
+                .into_iter()
+                .map(|status| StatusCount {
+                    status,
+                    count: u64::from(status == ThreadStatus::Completed) * 4,
+                })
+                .collect(),
+            multi_contact_cases: 1,
+            multi_contact_share: Some(0.25),
+            days_to_outcome: DaysToOutcome {
+                count: 4,
+                median: Some(2.34),
+            },
+        }
+    }
+
+    fn text(
+        f: impl Fn(&mut dyn Write, &ProgramReport) -> io::Result<()>,
+        r: &ProgramReport,
+    ) -> String {
+        let mut out = Vec::new();
+        f(&mut out, r).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn csv_rows_are_quoted_where_needed() {
+        let csv = text(write_csv, &sample());
+        let lines: Vec<_> = csv.lines().collect();
+        assert_eq!(lines[0], "section,key,value");
+        assert!(lines.contains(&"filter,since,2024-05-01"));
+        assert!(lines.contains(&"cases,total,4"));
+        assert!(lines.contains(&"language,vi (Vietnamese),3"));
+        assert!(lines.contains(&"language,\"xx (Odd, \"\"quoted\"\")\",1"));
+        assert!(lines.contains(&"prefecture,JP-13 (Tokyo),4"));
+        assert!(lines.contains(&"outcome,completed,4"));
+        assert!(lines.contains(&"outcome,expired,0"));
+        assert!(lines.contains(&"contacts,multi_contact_cases,1"));
+        assert!(lines.contains(&"contacts,multi_contact_percent,25.0"));
+        assert!(lines.contains(&"days_to_outcome,count,4"));
+        assert!(lines.contains(&"days_to_outcome,median,2.3"));
+    }
+
+    #[test]
+    fn csv_leaves_missing_figures_empty() {
+        let mut r = sample();
+        r.since = None;
+        r.days_to_outcome.median = None;
+        r.multi_contact_share = None;
+        let csv = text(write_csv, &r);
+        assert!(csv.contains("\nfilter,since,\n"));
+        assert!(csv.contains("\ndays_to_outcome,median,\n"));
+        assert!(csv.contains("\ncontacts,multi_contact_percent,\n"));
+    }
+
+    #[test]
+    fn table_aligns_figures_and_explains_them() {
+        let table = text(write_table, &sample());
+        assert!(table.contains("Cases referred since 2024-05-01 (00:00 UTC)"));
+        let vi = table
+            .lines()
+            .find(|l| l.contains("vi (Vietnamese)"))
+            .unwrap();
+        let tokyo = table.lines().find(|l| l.contains("JP-13 (Tokyo)")).unwrap();
+        assert!(vi.ends_with(" 3   75.0"), "{vi:?}");
+        assert_eq!(vi.len(), tokyo.len(), "columns line up");
+        assert!(table.contains("needed more than one contact"));
+        let median = table
+            .lines()
+            .find(|l| l.starts_with("  median days"))
+            .unwrap();
+        assert!(median.ends_with(" 2.3"), "{median:?}");
+        assert!(table.contains("Definitions"));
+        assert!(table.contains("nothing was sent to the broker"));
+    }
+
+    #[test]
+    fn table_shows_a_dash_without_completed_cases() {
+        let mut r = sample();
+        r.cases = 0;
+        r.days_to_outcome = DaysToOutcome {
+            count: 0,
+            median: None,
+        };
+        let table = text(write_table, &r);
+        let median = table.lines().find(|l| l.contains("median days")).unwrap();
+        assert!(median.trim_end().ends_with(" -"), "{median:?}");
+    }
+
+    #[test]
+    fn definitions_fit_a_terminal() {
+        let table = text(write_table, &sample());
+        let definitions = table.split("Definitions").nth(1).unwrap();
+        assert!(
+            definitions.lines().all(|l| l.chars().count() <= TEXT_WIDTH),
+            "{definitions}"
+        );
+        assert!(definitions.contains("two middle values"));
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(wrap("", 4), Vec::<String>::new());
+    }
+
+    #[test]
+    fn json_is_one_document() {
+        let json = text(write_json, &sample());
+        assert_eq!(json.matches('\n').count(), 1);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["days_to_outcome"]["median"], serde_json::json!(2.34));
+    }
+}

@@ -1,0 +1,37 @@
+//! What the work commands (`send`, `open`, `reply`, `forward`, `thread`,
+//! `seal`, `unseal`) share:
+//!
+//! - [`recipients`]: whom a packet is encrypted to, from the verified
+//!   directory only;
+//! - [`attachments`]: the files given with `--attach`, checked up front;
+//! - [`content`]: the reply and forward contents (`reply.v1`, `forward.v1`);
+//! - [`outbox`]: sealing once and posting the same bytes until the broker
+//!   has them (ADR 0005);
+//! - [`receive`]: fetching a packet, opening and verifying it, and recording
+//!   it in the case store;
+//! - [`render`]: showing an opened referral to a person;
+//! - [`progress`]: progress bars for long transfers, on a terminal only.
+
+pub mod attachments;
+pub mod content;
+pub mod outbox;
+pub mod progress;
+pub mod receive;
+pub mod recipients;
+pub mod render;
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A time as RFC 3339 (UTC), for people and `--json`.
+pub fn rfc3339(at: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| at.to_string())
+}

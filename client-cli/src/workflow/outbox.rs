@@ -1,0 +1,413 @@
+//! Sealing once and posting the same bytes until the broker has them
+//! (ADR 0005, point 4).
+//!
+//! A packet is sealed into `<home>/outbox/<key>.age`, where `<key>` is a hash
+//! of what the user asked for. It is then posted, up to [`ATTEMPTS`] times,
+//! with the same id and the same bytes: the broker answers a repeat with the
+//! receipt it gave the first time (ADR 0002), so a lost answer cannot turn
+//! into a second referral. If every attempt fails, the sealed packet stays in
+//! the outbox, and running the same command again posts *it* instead of
+//! sealing a new one. Once the broker has answered, the packet moves into the
+//! case store and the outbox entry is removed.
+
+use std::fs::{self, File};
+use std::io::BufWriter;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::anyhow;
+use referral_protocol::api::{
+    HEADER_FORWARDS, HEADER_KIND, HEADER_PACKET_ID, HEADER_RECIPIENT_DESK, HEADER_THREAD_ID,
+    HEADER_THREAD_STATUS, PacketReceipt,
+};
+use referral_protocol::{
+    Attachment, AttachmentSource, ContentType, DeskId, PacketId, RecipientKey, SealRequest, Sender,
+    ThreadId, ThreadStatus,
+};
+use ring::digest::{Context as Digest, SHA256};
+use serde::{Deserialize, Serialize};
+
+use super::progress;
+use crate::api_client::{ApiError, BrokerClient};
+use crate::atomic_file::{self, Existing, PRIVATE_FILE_MODE};
+use crate::cases::{AttachmentView, CaseStore};
+use crate::exit::Failure;
+use crate::output::Format;
+
+/// How many times a packet is posted before the command gives up.
+pub const ATTEMPTS: u32 = 4;
+/// The wait before the second attempt; it doubles for each one after.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+
+/// What kind of packet, with what the broker needs to know about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// A new referral: opens a new thread.
+    Referral,
+    /// A reply on an existing thread, with the thread's new status.
+    Reply(ThreadStatus),
+    /// A referral passed on: opens a new thread and closes this one as
+    /// `forwarded`.
+    Forward(ThreadId),
+}
+
+impl Kind {
+    fn name(&self) -> &'static str {
+        match self {
+            Kind::Referral => "referral",
+            Kind::Reply(_) => "reply",
+            Kind::Forward(_) => "forward",
+        }
+    }
+}
+
+/// A packet to seal and send.
+#[derive(Debug)]
+pub struct Outgoing<'a> {
+    /// What kind.
+    pub kind: Kind,
+    /// The thread: `Some` for a reply, `None` for a new thread.
+    pub thread_id: Option<ThreadId>,
+    /// The desk addressed.
+    pub recipient_desk: DeskId,
+    /// Every key to encrypt to ([`super::recipients::for_desk`]).
+    pub recipients: Vec<RecipientKey>,
+    /// What the content is.
+    pub content_type: ContentType,
+    /// The content.
+    pub content: &'a [u8],
+    /// The attachments.
+    pub attachments: &'a [Attachment],
+    /// What identifies the attachments for the outbox key, where their paths
+    /// do not (a forward's attachments are unpacked into a fresh temporary
+    /// directory each run; the original packet's id identifies them).
+    pub attachments_key: Option<String>,
+}
+
+/// A sealed packet waiting in the outbox, and then sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sealed {
+    /// The packet id.
+    pub packet_id: PacketId,
+    /// Its thread.
+    pub thread_id: ThreadId,
+    /// The desk it is addressed to.
+    pub recipient_desk: DeskId,
+    /// Its signed creation time.
+    pub created_at: i64,
+    /// The keys it is encrypted to.
+    pub recipients: Vec<RecipientKey>,
+    /// Its size (a padding bucket).
+    pub bytes: u64,
+    /// Its attachments, as the reader will see them listed.
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// Who seals: the device, its desk and the key the directory lists for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Signer<'a> {
+    /// The device.
+    pub device: referral_protocol::DeviceId,
+    /// Its desk.
+    pub desk: &'a DeskId,
+    /// Its listed signing key.
+    pub key: &'a referral_protocol::SigningKey,
+}
+
+/// The outbox of one device.
+#[derive(Debug)]
+pub struct Outbox {
+    dir: PathBuf,
+    format: Format,
+}
+
+impl Outbox {
+    /// `<home>/outbox`, created (mode 0700) if absent.
+    pub fn open(home: &Path, format: Format) -> Result<Self, Failure> {
+        let dir = home.join("outbox");
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| Failure::User(anyhow!("cannot create {}: {e}", dir.display())))?;
+        Ok(Self { dir, format })
+    }
+
+    /// Seals `outgoing` into the outbox, or finds the packet an earlier,
+    /// failed run of the same command sealed (if it is still addressed to the
+    /// desk's current keys). Returns the packet and where it is.
+    pub fn seal(
+        &self,
+        signer: Signer<'_>,
+        outgoing: &Outgoing<'_>,
+    ) -> Result<(Sealed, PathBuf), Failure> {
+        let format = self.format;
+        let key = request_key(signer.device, outgoing)?;
+        let packet_path = self.dir.join(format!("{key}.age"));
+        let meta_name = format!("{key}.json");
+        if let Some(earlier) = self.earlier(&meta_name, &packet_path)
+            && earlier.recipients == sorted(&outgoing.recipients)
+        {
+            return Ok((earlier, packet_path));
+        }
+        let sealed = seal_to(&packet_path, signer, outgoing, format)?;
+        let meta = serde_json::to_vec(&sealed).map_err(|e| Failure::User(e.into()))?;
+        atomic_file::write(&self.dir, &meta_name, &meta, Existing::Replace)
+            .map_err(|e| Failure::User(anyhow!("cannot write the outbox entry: {e}")))?;
+        Ok((sealed, packet_path))
+    }
+
+    fn earlier(&self, meta_name: &str, packet_path: &Path) -> Option<Sealed> {
+        let bytes = fs::read(self.dir.join(meta_name)).ok()?;
+        let sealed: Sealed = serde_json::from_slice(&bytes).ok()?;
+        let len = fs::metadata(packet_path).ok()?.len();
+        (len == sealed.bytes).then_some(sealed)
+    }
+
+    /// Posts the packet at `path` until the broker answers, then moves it
+    /// into the case store and clears the outbox entry.
+    pub fn post(
+        &self,
+        client: &BrokerClient,
+        token: &str,
+        kind: &Kind,
+        sealed: &Sealed,
+        path: &Path,
+        cases: &CaseStore,
+    ) -> Result<PacketReceipt, Failure> {
+        let format = self.format;
+        let mut headers = vec![
+            (HEADER_PACKET_ID, sealed.packet_id.to_string()),
+            (HEADER_THREAD_ID, sealed.thread_id.to_string()),
+            (HEADER_RECIPIENT_DESK, sealed.recipient_desk.to_string()),
+            (HEADER_KIND, kind.name().to_owned()),
+        ];
+        match kind {
+            Kind::Referral => {}
+            Kind::Reply(status) => headers.push((HEADER_THREAD_STATUS, status.to_string())),
+            Kind::Forward(thread) => headers.push((HEADER_FORWARDS, thread.to_string())),
+        }
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 1;
+        let receipt = loop {
+            let file = File::open(path).map_err(|e| {
+                Failure::User(anyhow!(
+                    "cannot read the sealed packet {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let bar = progress::bytes(format, sealed.bytes, "upload");
+            let body = progress::ReadProgress::new(file, bar.clone());
+            let answer: Result<PacketReceipt, ApiError> =
+                client.post_stream("/v1/packets", token, &headers, body, sealed.bytes);
+            bar.finish_and_clear();
+            match answer {
+                Ok(receipt) => break receipt,
+                // A refusal is an answer: the same bytes would be refused again.
+                Err(e @ ApiError::Refused { .. }) => {
+                    self.discard(path);
+                    return Err(e.into());
+                }
+                Err(e) if attempt >= ATTEMPTS => {
+                    return Err(Failure::BrokerUnreachable(anyhow!(
+                        "{e}. Tried {ATTEMPTS} times. The sealed packet {} is kept in the \
+                         outbox: run the same command again to retry; the broker stores it \
+                         at most once",
+                        sealed.packet_id
+                    )));
+                }
+                Err(e) => {
+                    crate::output::warn(&format!(
+                        "attempt {attempt} of {ATTEMPTS} failed ({e}); retrying in {} ms with \
+                         the same packet",
+                        backoff.as_millis()
+                    ));
+                    std::thread::sleep(backoff);
+                    backoff *= 2;
+                    attempt += 1;
+                }
+            }
+        };
+        if receipt.packet_id != sealed.packet_id || receipt.bytes != sealed.bytes {
+            return Err(Failure::Verification(anyhow!(
+                "the broker's receipt names packet {} of {} bytes, not the {} bytes of {} it \
+                 was sent",
+                receipt.packet_id,
+                receipt.bytes,
+                sealed.bytes,
+                sealed.packet_id
+            )));
+        }
+        cases.keep_packet(&sealed.packet_id, path)?;
+        self.discard(path);
+        Ok(receipt)
+    }
+
+    /// Removes an outbox entry (the packet and its description).
+    pub fn discard(&self, packet_path: &Path) {
+        // Best effort: a leftover entry is re-posted (and answered with the
+        // same receipt) or re-sealed by the next run of the same command.
+        let _ = fs::remove_file(packet_path.with_extension("json"));
+        let _ = fs::remove_file(packet_path);
+    }
+}
+
+fn sorted(keys: &[RecipientKey]) -> Vec<RecipientKey> {
+    let mut keys = keys.to_vec();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Seals into `path` (via a temporary file, so that a crash never leaves a
+/// half-written packet under the name the outbox trusts).
+fn seal_to(
+    path: &Path,
+    signer: Signer<'_>,
+    outgoing: &Outgoing<'_>,
+    format: Format,
+) -> Result<Sealed, Failure> {
+    let packet_id = PacketId::random();
+    let thread_id = outgoing.thread_id.unwrap_or_else(ThreadId::random);
+    let created_at = super::unix_now();
+    let request = SealRequest {
+        packet_id,
+        thread_id,
+        created_at,
+        sender: Sender {
+            device: signer.device,
+            desk: signer.desk.clone(),
+            key: signer.key,
+        },
+        recipient_desk: outgoing.recipient_desk.clone(),
+        recipients: outgoing.recipients.clone(),
+        content_type: outgoing.content_type.clone(),
+        content: outgoing.content,
+        attachments: outgoing.attachments,
+    };
+    let temp = path.with_extension("partial");
+    let write = || -> Result<referral_protocol::Sealed, Failure> {
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(PRIVATE_FILE_MODE)
+            .open(&temp)
+            .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", temp.display())))?;
+        let total: u64 = outgoing.content.len() as u64
+            + outgoing
+                .attachments
+                .iter()
+                .map(|a| match &a.source {
+                    AttachmentSource::Path(p) => fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+                    AttachmentSource::Bytes(b) => b.len() as u64,
+                })
+                .sum::<u64>();
+        let bar = progress::bytes(format, total, "seal  ");
+        let mut out = BufWriter::new(file);
+        let sealed =
+            referral_protocol::seal_with_progress(&request, &mut out, &mut |n| bar.set_position(n))
+                .map_err(|e| Failure::User(anyhow!("cannot seal the packet: {e}")))?;
+        bar.finish_and_clear();
+        let file = out.into_inner().map_err(|e| {
+            Failure::User(anyhow!("cannot write {}: {}", temp.display(), e.error()))
+        })?;
+        file.sync_all()
+            .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", temp.display())))?;
+        Ok(sealed)
+    };
+    let sealed = match write() {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = fs::remove_file(&temp);
+            return Err(e);
+        }
+    };
+    fs::rename(&temp, path)
+        .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", path.display())))?;
+    Ok(Sealed {
+        packet_id,
+        thread_id,
+        recipient_desk: outgoing.recipient_desk.clone(),
+        created_at,
+        recipients: sealed.header.recipients.clone(),
+        bytes: sealed.bytes,
+        attachments: sealed
+            .header
+            .attachments
+            .iter()
+            .map(AttachmentView::from)
+            .collect(),
+    })
+}
+
+/// Seals `outgoing` straight into `out` (offline `seal`: no outbox, no
+/// broker).
+pub fn seal_file(
+    out: &Path,
+    signer: Signer<'_>,
+    outgoing: &Outgoing<'_>,
+    format: Format,
+) -> Result<Sealed, Failure> {
+    seal_to(out, signer, outgoing, format)
+}
+
+/// The outbox key: a hash of everything the user asked for, so that running
+/// the same command again finds the same sealed packet, and any change (a
+/// different desk, an edited file, another attachment) seals a new one.
+fn request_key(
+    device: referral_protocol::DeviceId,
+    outgoing: &Outgoing<'_>,
+) -> Result<String, Failure> {
+    let mut h = Digest::new(&SHA256);
+    let mut field = |bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    };
+    field(b"referral outbox v1");
+    field(device.as_bytes());
+    field(outgoing.kind.name().as_bytes());
+    match &outgoing.kind {
+        Kind::Referral => field(b""),
+        Kind::Reply(status) => field(status.as_str().as_bytes()),
+        Kind::Forward(thread) => field(thread.as_bytes()),
+    }
+    field(
+        outgoing
+            .thread_id
+            .map(|t| *t.as_bytes())
+            .unwrap_or_default()
+            .as_slice(),
+    );
+    field(outgoing.recipient_desk.as_str().as_bytes());
+    field(outgoing.content_type.as_str().as_bytes());
+    field(outgoing.content);
+    if let Some(key) = &outgoing.attachments_key {
+        field(key.as_bytes());
+        return Ok(hex::encode(h.finish().as_ref()));
+    }
+    for a in outgoing.attachments {
+        field(a.name.as_bytes());
+        match &a.source {
+            AttachmentSource::Path(p) => {
+                let canonical = fs::canonicalize(p)
+                    .map_err(|e| Failure::User(anyhow!("cannot attach {}: {e}", p.display())))?;
+                let meta = fs::metadata(&canonical)
+                    .map_err(|e| Failure::User(anyhow!("cannot attach {}: {e}", p.display())))?;
+                let modified = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                field(canonical.as_os_str().as_encoded_bytes());
+                field(&meta.len().to_be_bytes());
+                field(&modified.to_be_bytes());
+            }
+            AttachmentSource::Bytes(b) => {
+                field(b);
+            }
+        }
+    }
+    Ok(hex::encode(h.finish().as_ref()))
+}

@@ -1,0 +1,518 @@
+//! Receiving a packet: fetch it (streamed to disk, in constant memory), open
+//! and verify it against the verified directory, decode its content, and
+//! record it in the case store.
+//!
+//! Nothing of a packet is shown or kept before `referral_protocol::open` has
+//! verified all of it: attachments go to temporary files that are renamed
+//! into place only after the whole packet checked out.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::anyhow;
+use referral_protocol::api::AckResponse;
+use referral_protocol::directory::DirectoryState;
+use referral_protocol::{
+    AttachmentMeta, AttachmentSink, ContentType, DeskId, DeviceId, OpenError, Opened, PacketId,
+    RecipientKey, ThreadStatus,
+};
+use serde::Serialize;
+
+use super::content::{FORWARD_SCHEMA, ForwardContent, ReplyContent};
+use super::progress;
+use crate::api_client::BrokerClient;
+use crate::atomic_file::PRIVATE_FILE_MODE;
+use crate::cases::{AttachmentView, CaseEvent, CaseRecord, CaseStore, Direction, ThreadLink};
+use crate::exit::Failure;
+use crate::output::{self, Format};
+use crate::referral;
+
+/// What a verified packet holds.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "content")]
+pub enum Body {
+    /// A referral (schema v1), as JSON.
+    Referral(serde_json::Value),
+    /// A reply on a thread.
+    Reply(ReplyContent),
+    /// A referral passed on by another desk.
+    Forward(ForwardContent),
+}
+
+impl Body {
+    /// The referral this packet carries, if it carries one.
+    pub fn referral(&self) -> Option<&serde_json::Value> {
+        match self {
+            Body::Referral(v) => Some(v),
+            Body::Forward(f) => Some(&f.referral),
+            Body::Reply(_) => None,
+        }
+    }
+}
+
+/// An attachment of an opened packet, and where it was saved.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReceivedAttachment {
+    /// As listed (and signed) in the packet.
+    #[serde(flatten)]
+    pub view: AttachmentView,
+    /// Where it was saved, if it was.
+    pub saved_to: Option<PathBuf>,
+}
+
+/// A verified packet, decoded.
+#[derive(Debug)]
+pub struct Received {
+    /// The verified packet (header and raw content).
+    pub opened: Opened,
+    /// The decoded content.
+    pub body: Body,
+    /// The attachments.
+    pub attachments: Vec<ReceivedAttachment>,
+}
+
+/// Where a fetched packet is.
+#[derive(Debug)]
+pub enum Fetched {
+    /// Already in the case store (opened before): not fetched again.
+    Kept(PathBuf),
+    /// Downloaded to a temporary file next to the case store's packets; it
+    /// joins them ([`CaseStore::adopt_packet`]) once it has verified.
+    Downloaded(PathBuf),
+}
+
+impl Fetched {
+    /// The file.
+    pub fn path(&self) -> &Path {
+        match self {
+            Fetched::Kept(p) | Fetched::Downloaded(p) => p,
+        }
+    }
+}
+
+/// Fetches packet `id`, unless the case store already holds it.
+pub fn fetch(
+    client: &BrokerClient,
+    token: &str,
+    id: &PacketId,
+    cases: &CaseStore,
+    format: Format,
+) -> Result<Fetched, Failure> {
+    let target = cases.packet_path(id);
+    if target.exists() {
+        return Ok(Fetched::Kept(target));
+    }
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let temp = dir.join(format!(".{id}.download"));
+    let download = || -> Result<(), Failure> {
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(PRIVATE_FILE_MODE)
+            .open(&temp)
+            .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", temp.display())))?;
+        let bar = progress::bytes(format, 0, "fetch ");
+        let mut out = progress::WriteProgress::new(BufWriter::new(file), bar.clone());
+        client.download(&format!("/v1/packets/{id}"), token, &mut out)?;
+        bar.finish_and_clear();
+        out.flush()
+            .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", temp.display())))?;
+        Ok(())
+    };
+    if let Err(e) = download() {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    Ok(Fetched::Downloaded(temp))
+}
+
+/// What fetching and opening packets from the broker needs.
+pub struct Receiver<'a> {
+    /// The broker.
+    pub client: &'a BrokerClient,
+    /// A bearer token.
+    pub token: &'a str,
+    /// Where verified packets are kept.
+    pub cases: &'a CaseStore,
+    /// This device's current and retired age keys.
+    pub identities: &'a [age::x25519::Identity],
+    /// The verified directory.
+    pub directory: &'a DirectoryState,
+    /// This device's desk.
+    pub our_desk: &'a DeskId,
+    /// For the progress bar.
+    pub format: Format,
+}
+
+/// The identities are secrets: never in a debug dump.
+impl std::fmt::Debug for Receiver<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("our_desk", self.our_desk)
+            .field("identities", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl Receiver<'_> {
+    /// Fetches packet `id` (unless the case store has it), opens and
+    /// verifies it, checks that it is the packet asked for and concerns this
+    /// desk, and keeps it in the case store. A packet that fails is not kept.
+    pub fn fetch_and_open(
+        &self,
+        id: &PacketId,
+        save_to: Option<&Path>,
+    ) -> Result<Received, Failure> {
+        let fetched = fetch(self.client, self.token, id, self.cases, self.format)?;
+        let verified = open_file(fetched.path(), self.identities, self.directory, save_to)
+            .and_then(|r| check_addressing(&r, Some(id), self.our_desk).map(|()| r));
+        match (verified, fetched) {
+            (Ok(r), Fetched::Downloaded(path)) => {
+                self.cases.adopt_packet(id, &path)?;
+                Ok(r)
+            }
+            (Ok(r), Fetched::Kept(_)) => Ok(r),
+            (Err(e), Fetched::Downloaded(path)) => {
+                let _ = fs::remove_file(path);
+                Err(e)
+            }
+            (Err(e), Fetched::Kept(_)) => Err(e),
+        }
+    }
+}
+
+/// Opens the packet at `path` with this device's keys, verifying it against
+/// the directory. Attachments are saved into `save_to` if given (and only
+/// once the whole packet verified); otherwise they are checked and dropped.
+pub fn open_file(
+    path: &Path,
+    identities: &[age::x25519::Identity],
+    directory: &DirectoryState,
+    save_to: Option<&Path>,
+) -> Result<Received, Failure> {
+    let file = File::open(path)
+        .map_err(|e| Failure::User(anyhow!("cannot read {}: {e}", path.display())))?;
+    let mut sink = match save_to {
+        Some(dir) => SaveAttachments::new(dir)?,
+        None => SaveAttachments::discard(),
+    };
+    let opened = referral_protocol::open(BufReader::new(file), identities, directory, &mut sink)
+        .map_err(open_failure)?;
+    let body = decode(&opened)?;
+    let attachments = opened
+        .header
+        .attachments
+        .iter()
+        .enumerate()
+        .map(|(i, meta)| ReceivedAttachment {
+            view: AttachmentView::from(meta),
+            saved_to: sink.saved.get(i).cloned(),
+        })
+        .collect();
+    Ok(Received {
+        opened,
+        body,
+        attachments,
+    })
+}
+
+fn open_failure(e: OpenError) -> Failure {
+    match e {
+        OpenError::NoMatchingKey => Failure::User(anyhow!(
+            "{e}: it was not addressed to this device (it may have been sealed before this \
+             device joined its desk, or for another desk)"
+        )),
+        OpenError::Io(_) => Failure::User(anyhow!("{e}")),
+        e => Failure::Verification(anyhow!(
+            "refusing the packet: {e}. It was not shown or kept; tell your administrator"
+        )),
+    }
+}
+
+fn decode(opened: &Opened) -> Result<Body, Failure> {
+    let content_type = &opened.header.content_type;
+    let malformed = |e: &dyn std::fmt::Display| {
+        Failure::User(anyhow!(
+            "the packet verified, but its {} content is malformed: {e}",
+            content_type.as_str()
+        ))
+    };
+    if *content_type == ContentType::referral_v1() {
+        let value: serde_json::Value =
+            serde_json::from_slice(&opened.content).map_err(|e| malformed(&e))?;
+        let problems = referral::validate::check(&value);
+        if !problems.is_empty() {
+            let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            output::warn(&format!(
+                "the referral does not follow schema v1 in {} place(s); it is shown as sent:\n{}",
+                problems.len(),
+                listed.join("\n")
+            ));
+        }
+        return Ok(Body::Referral(value));
+    }
+    if *content_type == ReplyContent::content_type() {
+        let reply: ReplyContent =
+            serde_json::from_slice(&opened.content).map_err(|e| malformed(&e))?;
+        reply.check().map_err(|e| malformed(&e))?;
+        return Ok(Body::Reply(reply));
+    }
+    if content_type.as_str() == FORWARD_SCHEMA {
+        let forward: ForwardContent =
+            serde_json::from_slice(&opened.content).map_err(|e| malformed(&e))?;
+        return Ok(Body::Forward(forward));
+    }
+    Err(Failure::User(anyhow!(
+        "the packet verified, but holds content of type {:?}, which this version of \
+         referral does not read",
+        content_type.as_str()
+    )))
+}
+
+/// Checks that the packet is the one asked for and concerns this desk.
+pub fn check_addressing(
+    received: &Received,
+    expected: Option<&PacketId>,
+    our_desk: &DeskId,
+) -> Result<(), Failure> {
+    let header = &received.opened.header;
+    if let Some(expected) = expected
+        && header.packet_id != *expected
+    {
+        return Err(Failure::Verification(anyhow!(
+            "the broker served packet {} when {expected} was asked for",
+            header.packet_id
+        )));
+    }
+    if header.recipient_desk != *our_desk && header.sender_desk != *our_desk {
+        return Err(Failure::Verification(anyhow!(
+            "the packet is between {} and {}, not this device's desk {our_desk}",
+            header.sender_desk,
+            header.recipient_desk
+        )));
+    }
+    Ok(())
+}
+
+/// Acknowledges receipt to the broker (the desk has the packet now; the
+/// broker may purge it after its grace period).
+pub fn ack(client: &BrokerClient, token: &str, id: &PacketId) -> Result<(), Failure> {
+    let _: AckResponse = client.post_empty(&format!("/v1/packets/{id}/ack"), token)?;
+    Ok(())
+}
+
+/// Records a verified packet in the case store, and returns the record (or
+/// `None` for a reply on a thread this device has no record of: one sent
+/// from a colleague's device, say).
+pub fn record(
+    cases: &CaseStore,
+    identities: &[age::x25519::Identity],
+    own_key: &RecipientKey,
+    our_desk: &DeskId,
+    our_device: DeviceId,
+    received: &Received,
+    now: i64,
+) -> Result<Option<CaseRecord>, Failure> {
+    let header = &received.opened.header;
+    let existing = cases.load(&header.thread_id, identities)?;
+    let mut record = match (&received.body, existing) {
+        (Body::Reply(_), None) => {
+            output::warn(&format!(
+                "this device has no record of thread {} (it was started from another \
+                 device); the reply is shown but not kept in this device's case store",
+                header.thread_id
+            ));
+            return Ok(None);
+        }
+        (Body::Reply(reply), Some(mut record)) => {
+            if !record.has_packet(&header.packet_id) {
+                let mut event = CaseEvent::from_packet(
+                    reply.status,
+                    header.created_at,
+                    &header.sender_desk,
+                    header.sender_device,
+                );
+                event.packet_id = Some(header.packet_id);
+                event.message = reply.message.clone();
+                event.reason = reply.reason.clone();
+                event.outcome = reply.outcome.clone();
+                record.push(event);
+            }
+            record
+        }
+        (_, Some(record)) => record,
+        (body, None) => new_record(received, body, our_desk),
+    };
+    let we_received = header.recipient_desk == *our_desk;
+    if we_received
+        && received.body.referral().is_some()
+        && !record
+            .events
+            .iter()
+            .any(|e| e.status == ThreadStatus::Received)
+    {
+        record.push(CaseEvent::from_packet(
+            ThreadStatus::Received,
+            now,
+            our_desk,
+            our_device,
+        ));
+    }
+    cases.save(&record, own_key)?;
+    Ok(Some(record))
+}
+
+fn new_record(received: &Received, body: &Body, our_desk: &DeskId) -> CaseRecord {
+    let header = &received.opened.header;
+    let direction = if header.recipient_desk == *our_desk {
+        Direction::Received
+    } else {
+        Direction::Sent
+    };
+    let other_desk = match direction {
+        Direction::Received => header.sender_desk.clone(),
+        Direction::Sent => header.recipient_desk.clone(),
+    };
+    let mut sent = CaseEvent::from_packet(
+        ThreadStatus::Sent,
+        header.created_at,
+        &header.sender_desk,
+        header.sender_device,
+    );
+    sent.packet_id = Some(header.packet_id);
+    let (forward_note, forwarded_from) = match body {
+        Body::Forward(f) => (
+            f.note.clone(),
+            Some(ThreadLink {
+                desk: f.from_desk.clone(),
+                thread_id: f.from_thread_id,
+            }),
+        ),
+        _ => (None, None),
+    };
+    if let Body::Forward(f) = body {
+        sent.message = f.note.clone();
+    }
+    CaseRecord {
+        version: crate::cases::record::RECORD_VERSION,
+        thread_id: header.thread_id,
+        direction,
+        our_desk: our_desk.clone(),
+        other_desk,
+        referral_packet: header.packet_id,
+        referred_at: header.created_at,
+        referral: body.referral().cloned().unwrap_or(serde_json::Value::Null),
+        attachments: received
+            .attachments
+            .iter()
+            .map(|a| a.view.clone())
+            .collect(),
+        forward_note,
+        forwarded_from,
+        forwarded_to: None,
+        status: ThreadStatus::Sent,
+        events: vec![sent],
+    }
+}
+
+/// Saves attachments into a directory, each through a temporary file that
+/// is renamed into place only when the whole packet has verified; or, with
+/// no directory, hashes and drops them.
+struct SaveAttachments {
+    dir: Option<PathBuf>,
+    current: Option<(BufWriter<File>, PathBuf, PathBuf)>,
+    pending: Vec<(PathBuf, PathBuf)>,
+    saved: Vec<PathBuf>,
+}
+
+impl SaveAttachments {
+    fn new(dir: &Path) -> Result<Self, Failure> {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Failure::User(anyhow!("cannot create {}: {e}", dir.display())))?;
+        Ok(Self {
+            dir: Some(dir.to_path_buf()),
+            current: None,
+            pending: Vec::new(),
+            saved: Vec::new(),
+        })
+    }
+
+    fn discard() -> Self {
+        Self {
+            dir: None,
+            current: None,
+            pending: Vec::new(),
+            saved: Vec::new(),
+        }
+    }
+
+    fn finish_current(&mut self) -> io::Result<()> {
+        if let Some((mut file, temp, target)) = self.current.take() {
+            file.flush()?;
+            file.get_ref().sync_all()?;
+            self.pending.push((temp, target));
+        }
+        Ok(())
+    }
+}
+
+impl AttachmentSink for SaveAttachments {
+    fn begin(&mut self, index: usize, meta: &AttachmentMeta) -> io::Result<()> {
+        self.finish_current()?;
+        let Some(dir) = &self.dir else {
+            return Ok(());
+        };
+        // The name was checked when the header was decoded (no separators,
+        // no `..`), so it cannot leave `dir`.
+        let target = dir.join(&meta.name);
+        if target.exists() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} already exists; not overwriting it", target.display()),
+            ));
+        }
+        let temp = dir.join(format!(".{index}.{}.partial", meta.name));
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(PRIVATE_FILE_MODE)
+            .open(&temp)?;
+        self.current = Some((BufWriter::new(file), temp, target));
+        Ok(())
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+        match &mut self.current {
+            Some((file, _, _)) => file.write_all(chunk),
+            None => Ok(()),
+        }
+    }
+
+    fn commit(&mut self) -> io::Result<()> {
+        self.finish_current()?;
+        for (temp, target) in std::mem::take(&mut self.pending) {
+            fs::rename(&temp, &target)?;
+            self.saved.push(target);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SaveAttachments {
+    fn drop(&mut self) {
+        // A packet that failed to verify leaves nothing behind.
+        if let Some((_, temp, _)) = self.current.take() {
+            let _ = fs::remove_file(temp);
+        }
+        for (temp, _) in self.pending.drain(..) {
+            let _ = fs::remove_file(temp);
+        }
+    }
+}
