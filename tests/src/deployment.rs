@@ -56,13 +56,23 @@ impl Broker {
     /// `referral-broker serve` on a fresh data directory (embedded SQLite),
     /// up when `/healthz` answers.
     pub fn start() -> Broker {
+        Self::start_with_config("")
+    }
+
+    /// As [`Broker::start`], with `config` (TOML, e.g. `ttl_secs = 2`) as
+    /// its `--config` file.
+    pub fn start_with_config(config: &str) -> Broker {
         let work = tempfile::tempdir().expect("tempdir");
         let data_dir = work.path().join("data");
         let stderr_path = work.path().join("broker.stderr");
         let stdout_path = work.path().join("broker.stdout");
+        let config_path = work.path().join("broker.toml");
+        std::fs::write(&config_path, config).expect("write the broker config");
         let listen = format!("127.0.0.1:{}", free_port());
         let child = broker_command(&["serve"], &data_dir)
             .args(["--listen", &listen])
+            .arg("--config")
+            .arg(&config_path)
             .stdin(Stdio::null())
             .stdout(File::create(&stdout_path).expect("stdout file"))
             .stderr(File::create(&stderr_path).expect("stderr file"))

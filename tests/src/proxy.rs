@@ -4,10 +4,14 @@
 //! log it serves. A client pointed at the proxy cannot tell it from a broker
 //! whose operator (or database) has turned against it.
 //!
+//! It can also lose the broker's answers to packet uploads, to show that a
+//! retried send is stored once.
+//!
 //! The proxy runs its own tokio runtime on a background thread, so the
 //! tests that use it stay plain blocking tests driving the real binaries.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -29,6 +33,7 @@ struct Shared {
     upstream: String,
     http: reqwest::Client,
     tamper: Arc<Mutex<Option<Tamper>>>,
+    lose_answers: Arc<AtomicUsize>,
 }
 
 /// The proxy; stops when dropped.
@@ -36,6 +41,7 @@ pub struct TamperingProxy {
     /// `http://127.0.0.1:PORT`: give this to `referral init --broker`.
     pub url: String,
     tamper: Arc<Mutex<Option<Tamper>>>,
+    lose_answers: Arc<AtomicUsize>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -53,10 +59,12 @@ impl TamperingProxy {
     /// otherwise.
     pub fn start(upstream: &str) -> TamperingProxy {
         let tamper: Arc<Mutex<Option<Tamper>>> = Arc::new(Mutex::new(None));
+        let lose_answers = Arc::new(AtomicUsize::new(0));
         let shared = Shared {
             upstream: upstream.trim_end_matches('/').to_owned(),
             http: reqwest::Client::new(),
             tamper: tamper.clone(),
+            lose_answers: lose_answers.clone(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<SocketAddr>();
@@ -85,6 +93,7 @@ impl TamperingProxy {
         TamperingProxy {
             url: format!("http://{addr}"),
             tamper,
+            lose_answers,
             stop: Some(stop),
             thread: Some(thread),
         }
@@ -93,6 +102,13 @@ impl TamperingProxy {
     /// From now on, serve `f(honest log)` instead of the honest log.
     pub fn tamper(&self, f: impl Fn(Vec<Entry>) -> Vec<Entry> + Send + Sync + 'static) {
         *self.tamper.lock().expect("tamper lock") = Some(Arc::new(f));
+    }
+
+    /// The next `n` packet uploads (`POST /v1/packets`) reach the broker,
+    /// which stores them, but their answers are lost on the way back: the
+    /// client sees a gateway error, as after a dropped connection.
+    pub fn lose_packet_answers(&self, n: usize) {
+        self.lose_answers.store(n, Ordering::SeqCst);
     }
 
     /// Serve the honest log again.
@@ -128,6 +144,7 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
         return serve_tampered(&shared, request.uri().query(), &tamper).await;
     }
     let method = request.method().clone();
+    let is_upload = method == axum::http::Method::POST && path_and_query == "/v1/packets";
     let headers = request.headers().clone();
     let body = match axum::body::to_bytes(request.into_body(), 128 * 1024 * 1024).await {
         Ok(body) => body,
@@ -143,6 +160,17 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
         }
     }
     match upstream.send().await {
+        Ok(res)
+            if is_upload
+                && shared
+                    .lose_answers
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok() =>
+        {
+            // The broker answered; the client never hears it.
+            drop(res);
+            StatusCode::BAD_GATEWAY.into_response()
+        }
         Ok(res) => relay(res).await,
         Err(_) => StatusCode::BAD_GATEWAY.into_response(),
     }
