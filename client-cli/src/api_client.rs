@@ -188,9 +188,19 @@ impl BrokerClient {
     }
 
     /// `GET path`, the body streamed into `out` (a packet's ciphertext, in
-    /// constant memory). Returns the number of bytes written.
-    pub fn download(&self, path: &str, token: &str, out: &mut dyn Write) -> Result<u64, ApiError> {
+    /// constant memory). `on_length` hears the announced length first (for a
+    /// progress bar). Returns the number of bytes written.
+    pub fn download(
+        &self,
+        path: &str,
+        token: &str,
+        out: &mut dyn Write,
+        on_length: &dyn Fn(u64),
+    ) -> Result<u64, ApiError> {
         let mut response = self.send(with_token(self.http.get(self.url(path)), Some(token)))?;
+        if let Some(len) = response.content_length() {
+            on_length(len);
+        }
         response
             .copy_to(out)
             .map_err(|e| self.unexpected(format!("the body was cut short: {e}")))

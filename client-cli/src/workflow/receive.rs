@@ -116,7 +116,9 @@ pub fn fetch(
             .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", temp.display())))?;
         let bar = progress::bytes(format, 0, "fetch ");
         let mut out = progress::WriteProgress::new(BufWriter::new(file), bar.clone());
-        client.download(&format!("/v1/packets/{id}"), token, &mut out)?;
+        client.download(&format!("/v1/packets/{id}"), token, &mut out, &|len| {
+            bar.set_length(len)
+        })?;
         bar.finish_and_clear();
         out.flush()
             .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", temp.display())))?;
