@@ -375,7 +375,10 @@ fn the_closed_loop_refuses_illegal_steps() {
 
     // Not received yet: the desk cannot accept what it has not opened.
     let err = member.run_fails(&["reply", &thread, "--status", "accepted"], 1);
-    assert!(err.contains("the case is sent"), "{err}");
+    assert!(
+        err.contains("the case is sent") && err.contains("referral open"),
+        "{err}"
+    );
     member.json(&["open", &packet]);
     // Only the desk accepts; the caseworker may only cancel.
     let err = caseworker.run_fails(&["reply", &thread, "--status", "accepted"], 1);

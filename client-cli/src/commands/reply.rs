@@ -99,7 +99,11 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
         };
         return Err(Failure::User(anyhow!(
             "the case is {current}; as {side}, this desk cannot make it {status}. {}",
-            if options.is_empty() {
+            if current == ThreadStatus::Sent && party == Party::Recipient {
+                "Open the referral first (`referral inbox`, `referral open PACKET`): opening \
+                 it acknowledges receipt, and then the desk can answer."
+                    .to_owned()
+            } else if options.is_empty() {
                 "No further change is possible.".to_owned()
             } else {
                 format!("Possible now: {}.", options.join(", "))
