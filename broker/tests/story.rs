@@ -45,6 +45,15 @@ async fn story(db: Db) {
             .ends_with(":00:00Z")
     );
 
+    // The expiry is kept no finer than the receipt time: counted from the
+    // hour, so that with the TTL known it gives away nothing more.
+    let meta = app_store(&app).await.packet(&id).await.unwrap().unwrap();
+    assert_eq!(meta.received_hour % 3600, 0);
+    assert_eq!(
+        meta.expires_at,
+        meta.received_hour + app.config.limits.ttl_secs
+    );
+
     // Inbox.
     let entries = common::inbox(&app, &desk_token).await;
     assert_eq!(entries.len(), 1);

@@ -190,7 +190,11 @@ pub async fn send(
         thread_status: routing.status,
         forwards: routing.forwards,
         received_hour: to_hour(t),
-        expires_at: t + state.limits().ttl_secs,
+        // From the hour, not the second: with the TTL a known setting, an
+        // expiry to the second would give away the exact time of receipt,
+        // which SPEC §2.2 keeps to the hour. A packet may so expire up to an
+        // hour before its TTL, never after.
+        expires_at: to_hour(t) + state.limits().ttl_secs,
     };
     let outcome = state.store().put_packet(packet, received.body).await?;
     let refused = |status: StatusCode, code: &'static str, message: String| {
