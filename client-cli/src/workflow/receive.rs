@@ -518,3 +518,84 @@ impl Drop for SaveAttachments {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use referral_protocol::{
+        ContentType, DeviceId, KnownSenders, SealRequest, Sender, SigningKey, ThreadId,
+    };
+
+    use super::*;
+    use crate::exit::Exit;
+
+    /// A referral from covic-intake to shinjuku-iea, opened by the desk.
+    fn opened_packet() -> Received {
+        let signing = SigningKey::generate().unwrap();
+        let device = DeviceId::random();
+        let from: DeskId = "covic-intake".parse().unwrap();
+        let reader = age::x25519::Identity::generate();
+        let content = br#"{"schema":"referral.v1"}"#;
+        let request = SealRequest {
+            packet_id: PacketId::random(),
+            thread_id: ThreadId::random(),
+            created_at: 1_700_000_000,
+            sender: Sender {
+                device,
+                desk: from.clone(),
+                key: &signing,
+            },
+            recipient_desk: "shinjuku-iea".parse().unwrap(),
+            recipients: vec![RecipientKey::of(&reader)],
+            content_type: ContentType::referral_v1(),
+            content,
+            attachments: &[],
+        };
+        let mut sealed = Vec::new();
+        referral_protocol::seal(&request, &mut sealed).unwrap();
+        let mut senders = KnownSenders::new();
+        senders.add(device, from, signing.verifying_key());
+        let opened = referral_protocol::open(
+            sealed.as_slice(),
+            std::slice::from_ref(&reader),
+            &senders,
+            &mut referral_protocol::DiscardAttachments,
+        )
+        .unwrap();
+        let body = decode(&opened).unwrap();
+        Received {
+            opened,
+            body,
+            attachments: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_packet_is_accepted_only_as_the_one_asked_for_and_for_this_desk() {
+        let received = opened_packet();
+        let id = received.opened.header.packet_id;
+        let desk: DeskId = "shinjuku-iea".parse().unwrap();
+        let sender: DeskId = "covic-intake".parse().unwrap();
+        check_addressing(&received, Some(&id), &desk).unwrap();
+        // The sending desk's colleagues may read it too.
+        check_addressing(&received, Some(&id), &sender).unwrap();
+        // Unsealed from a file: no id was asked for.
+        check_addressing(&received, None, &desk).unwrap();
+
+        // A broker serving another packet than the one asked for.
+        let err = check_addressing(&received, Some(&PacketId::random()), &desk).unwrap_err();
+        assert_eq!(err.exit(), Exit::Verification, "{}", err.error());
+        // A packet between two other desks.
+        let other: DeskId = "osaka-ngo".parse().unwrap();
+        let err = check_addressing(&received, Some(&id), &other).unwrap_err();
+        assert_eq!(err.exit(), Exit::Verification, "{}", err.error());
+    }
+
+    #[test]
+    fn unknown_content_types_are_refused_after_verification() {
+        let mut received = opened_packet();
+        received.opened.header.content_type = "survey.v9".parse().unwrap();
+        let err = decode(&received.opened).unwrap_err();
+        assert_eq!(err.exit(), Exit::User);
+        assert!(err.error().to_string().contains("survey.v9"));
+    }
+}
