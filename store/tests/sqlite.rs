@@ -65,6 +65,63 @@ async fn conformance_suite() {
     conformance::run_all(&store).await;
 }
 
+/// SPEC §2.2: next to a packet, only desk-level routing metadata. A column
+/// added to these tables must be a deliberate decision, made here (the same
+/// check as PostgreSQL's; `arrival` is SQLite's rowid, its `ord`).
+#[tokio::test]
+async fn packet_tables_hold_only_routing_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let mut plain = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(store.path())
+        .connect()
+        .await
+        .unwrap();
+    let allowed: [(&str, &[&str]); 4] = [
+        (
+            "packets",
+            &[
+                "arrival",
+                "id",
+                "thread_id",
+                "sender_desk",
+                "recipient_desk",
+                "bytes",
+                "sha256",
+                "kind",
+                "delivery",
+                "received_hour",
+                "expires_at",
+                "acked_at",
+            ],
+        ),
+        ("packet_chunks", &["packet_id", "seq", "data"]),
+        (
+            "threads",
+            &[
+                "id",
+                "sender_desk",
+                "recipient_desk",
+                "status",
+                "created_hour",
+            ],
+        ),
+        ("thread_events", &["thread_id", "seq", "status", "at_hour"]),
+    ];
+    for (table, columns) in allowed {
+        let mut actual: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
+            .bind(table)
+            .fetch_all(&mut plain)
+            .await
+            .unwrap();
+        actual.sort();
+        let mut expected: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        expected.sort();
+        assert_eq!(actual, expected, "columns of {table}");
+    }
+    plain.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn settings_are_in_force() {
     let dir = tempfile::tempdir().unwrap();

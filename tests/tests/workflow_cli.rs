@@ -270,15 +270,16 @@ fn the_acceptance_walkthrough() {
         CANARIES.len(),
         "the scan finds the words where they are"
     );
-    // The client's own case store keeps them only encrypted, too.
-    let client_hits = canary::hits(
-        &canary::files_under(&caseworker.home.path().join("cases")),
-        &CANARIES,
-    );
-    assert!(
-        client_hits.is_empty(),
-        "plaintext in the case store: {client_hits:?}"
-    );
+    // The devices' homes (keystore, directory cache, case store, outbox)
+    // keep them only encrypted, too; plaintext exists only where the user
+    // wrote it (r.json, the saved attachment).
+    for device in [&caseworker, &member] {
+        let home_hits = canary::hits(&canary::files_under(device.home.path()), &CANARIES);
+        assert!(
+            home_hits.is_empty(),
+            "plaintext in a device's home: {home_hits:?}"
+        );
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
