@@ -411,3 +411,74 @@ fn request_key(
     }
     Ok(hex::encode(h.finish().as_ref()))
 }
+
+#[cfg(test)]
+mod tests {
+    use referral_protocol::DeviceId;
+
+    use super::*;
+
+    fn outgoing<'a>(content: &'a [u8], attachments: &'a [Attachment]) -> Outgoing<'a> {
+        Outgoing {
+            kind: Kind::Referral,
+            thread_id: None,
+            recipient_desk: "shinjuku-iea".parse().unwrap(),
+            recipients: Vec::new(),
+            content_type: ContentType::referral_v1(),
+            content,
+            attachments,
+            attachments_key: None,
+        }
+    }
+
+    #[test]
+    fn the_same_request_finds_the_same_outbox_entry_and_any_change_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let scan = dir.path().join("scan.pdf");
+        std::fs::write(&scan, b"%PDF one").unwrap();
+        let attachment = [Attachment {
+            name: "scan.pdf".into(),
+            media_type: "application/pdf".into(),
+            source: AttachmentSource::Path(scan.clone()),
+        }];
+        let device = DeviceId::random();
+        let key = |o: &Outgoing<'_>| request_key(device, o).unwrap();
+
+        let base = key(&outgoing(b"{}", &attachment));
+        assert_eq!(
+            base,
+            key(&outgoing(b"{}", &attachment)),
+            "same request, same key"
+        );
+        assert_ne!(base, key(&outgoing(b"{ }", &attachment)), "edited content");
+        assert_ne!(base, key(&outgoing(b"{}", &[])), "attachment dropped");
+        let mut elsewhere = outgoing(b"{}", &attachment);
+        elsewhere.recipient_desk = "osaka-ngo".parse().unwrap();
+        assert_ne!(base, key(&elsewhere), "another desk");
+        let mut reply = outgoing(b"{}", &attachment);
+        reply.kind = Kind::Reply(ThreadStatus::Accepted);
+        assert_ne!(base, key(&reply), "another kind");
+        assert_ne!(
+            base,
+            request_key(DeviceId::random(), &outgoing(b"{}", &attachment)).unwrap(),
+            "another device"
+        );
+        // The attachment's file changed (longer): a new packet.
+        std::fs::write(&scan, b"%PDF one, rescanned").unwrap();
+        assert_ne!(
+            base,
+            key(&outgoing(b"{}", &attachment)),
+            "attachment changed"
+        );
+
+        // A forward names its attachments by the original packet instead of
+        // by their temporary paths.
+        let mut forward = outgoing(b"{}", &attachment);
+        forward.attachments_key = Some("packet-1".into());
+        let first = key(&forward);
+        std::fs::write(&scan, b"moved and rewritten").unwrap();
+        assert_eq!(first, key(&forward));
+        forward.attachments_key = Some("packet-2".into());
+        assert_ne!(first, key(&forward));
+    }
+}
