@@ -23,7 +23,7 @@ use crate::context::Context;
 use crate::exit::Failure;
 use crate::session::Online;
 use crate::workflow::content::{FORWARD_SCHEMA, ForwardContent};
-use crate::workflow::outbox::{Kind, Outbox, Outgoing, Signer};
+use crate::workflow::outbox::{self, Kind, Outgoing};
 use crate::workflow::{receive, recipients, unix_now};
 
 /// The consent scope that allows onward referral (SPEC §6).
@@ -135,23 +135,7 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
         attachments: &attachments,
         attachments_key: Some(args.packet.to_string()),
     };
-    let outbox = Outbox::open(&ctx.home, ctx.format)?;
-    let signing = online.listed_signing_key(&keys)?;
-    let signer = Signer {
-        device: online.device.device_id,
-        desk: &our_desk,
-        key: signing,
-    };
-    let (sealed, path) = outbox.seal(signer, &outgoing)?;
-    let token = online.token(&keys)?;
-    let receipt = outbox.post(
-        &online.client,
-        &token.token,
-        &outgoing.kind,
-        &sealed,
-        &path,
-        &cases,
-    )?;
+    let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
     drop(scratch);
 
     let own_key = keys.current_public_keys().age_recipient;

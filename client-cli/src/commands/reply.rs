@@ -21,7 +21,7 @@ use crate::exit::Failure;
 use crate::output::{self, Report};
 use crate::session::Online;
 use crate::workflow::content::ReplyContent;
-use crate::workflow::outbox::{Kind, Outbox, Outgoing, Signer};
+use crate::workflow::outbox::{self, Kind, Outgoing};
 use crate::workflow::{recipients, unix_now};
 
 /// What `reply` prints (SPEC §9: `reply`).
@@ -111,7 +111,6 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
         )));
     }
     let recipients = recipients::for_desk(online.log.state(), &other, &our_desk, unix_now())?;
-    let signing = online.listed_signing_key(&keys)?;
     let content = serde_json::to_vec(&reply).map_err(|e| Failure::User(e.into()))?;
     let outgoing = Outgoing {
         kind: Kind::Reply(status),
@@ -123,22 +122,8 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
         attachments: &[],
         attachments_key: None,
     };
-    let outbox = Outbox::open(&ctx.home, ctx.format)?;
     let cases = CaseStore::open(&ctx.home)?;
-    let signer = Signer {
-        device: online.device.device_id,
-        desk: &our_desk,
-        key: signing,
-    };
-    let (sealed, path) = outbox.seal(signer, &outgoing)?;
-    let receipt = outbox.post(
-        &online.client,
-        &token.token,
-        &outgoing.kind,
-        &sealed,
-        &path,
-        &cases,
-    )?;
+    let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
 
     match cases.load(&args.thread, keys.age_identities())? {
         Some(mut record) => {

@@ -22,7 +22,7 @@ use crate::exit::Failure;
 use crate::output::Report;
 use crate::referral::{self, Referral};
 use crate::session::Online;
-use crate::workflow::outbox::{Kind, Outbox, Outgoing, Signer};
+use crate::workflow::outbox::{self, Kind, Outgoing};
 use crate::workflow::{attachments, recipients, unix_now};
 
 /// What `send` and `forward` print (SPEC §9: `send`, `forward`).
@@ -81,7 +81,6 @@ pub fn run(ctx: &Context, args: &SendArgs) -> Result<PacketSent, Failure> {
     let our_desk = online.desk()?;
     let recipients = recipients::for_desk(online.log.state(), &args.to, &our_desk, unix_now())?;
     let keys = online.unlock(ctx)?;
-    let signing = online.listed_signing_key(&keys)?;
     let content = serde_json::to_vec(&referral).map_err(|e| Failure::User(e.into()))?;
     let outgoing = Outgoing {
         kind: Kind::Referral,
@@ -93,23 +92,8 @@ pub fn run(ctx: &Context, args: &SendArgs) -> Result<PacketSent, Failure> {
         attachments: &attachments,
         attachments_key: None,
     };
-    let outbox = Outbox::open(&ctx.home, ctx.format)?;
     let cases = CaseStore::open(&ctx.home)?;
-    let signer = Signer {
-        device: online.device.device_id,
-        desk: &our_desk,
-        key: signing,
-    };
-    let (sealed, path) = outbox.seal(signer, &outgoing)?;
-    let token = online.token(&keys)?;
-    let receipt = outbox.post(
-        &online.client,
-        &token.token,
-        &outgoing.kind,
-        &sealed,
-        &path,
-        &cases,
-    )?;
+    let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
 
     let record = CaseRecord::sent(
         sealed.thread_id,

@@ -32,8 +32,11 @@ use super::progress;
 use crate::api_client::{ApiError, BrokerClient};
 use crate::atomic_file::{self, Existing, PRIVATE_FILE_MODE};
 use crate::cases::{AttachmentView, CaseStore};
+use crate::context::Context;
 use crate::exit::Failure;
+use crate::keystore::UnlockedKeys;
 use crate::output::Format;
+use crate::session::Online;
 
 /// How many times a packet is posted before the command gives up.
 pub const ATTEMPTS: u32 = 4;
@@ -251,6 +254,37 @@ impl Outbox {
         let _ = fs::remove_file(packet_path.with_extension("json"));
         let _ = fs::remove_file(packet_path);
     }
+}
+
+/// What `send`, `reply` and `forward` share: seal `outgoing` as this device
+/// (or find the packet an earlier, failed run sealed), then post it until the
+/// broker has it, keeping it in the case store. The token is fetched after
+/// sealing, so that a large attachment does not eat into its lifetime.
+pub fn deliver(
+    ctx: &Context,
+    online: &Online,
+    keys: &UnlockedKeys,
+    our_desk: &DeskId,
+    outgoing: &Outgoing<'_>,
+    cases: &CaseStore,
+) -> Result<(Sealed, PacketReceipt), Failure> {
+    let outbox = Outbox::open(&ctx.home, ctx.format)?;
+    let signer = Signer {
+        device: online.device.device_id,
+        desk: our_desk,
+        key: online.listed_signing_key(keys)?,
+    };
+    let (sealed, path) = outbox.seal(signer, outgoing)?;
+    let token = online.token(keys)?;
+    let receipt = outbox.post(
+        &online.client,
+        &token.token,
+        &outgoing.kind,
+        &sealed,
+        &path,
+        cases,
+    )?;
+    Ok((sealed, receipt))
 }
 
 fn sorted(keys: &[RecipientKey]) -> Vec<RecipientKey> {
