@@ -68,6 +68,18 @@ fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
+/// Creates (or truncates) `path` for writing with mode 0600 from the start,
+/// for files written as a stream (a download, a sealed packet, a saved
+/// attachment) that are then renamed into place by their writer.
+pub fn create_private(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(PRIVATE_FILE_MODE)
+        .open(path)
+}
+
 /// Makes a completed rename or link durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()

@@ -13,14 +13,14 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use referral_protocol::{PacketId, RecipientKey, ThreadId};
 use zeroize::Zeroizing;
 
 use super::record::{CaseRecord, RECORD_VERSION};
-use crate::atomic_file::{self, Existing, PRIVATE_FILE_MODE};
+use crate::atomic_file::{self, Existing};
 
 /// A case record is a few KiB; a far larger file is not one of ours.
 const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
@@ -102,12 +102,7 @@ impl CaseStore {
         let temp = self.packets.join(format!(".{id}.tmp"));
         let copy = || -> io::Result<()> {
             let mut from = File::open(source)?;
-            let mut to = fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(PRIVATE_FILE_MODE)
-                .open(&temp)?;
+            let mut to = atomic_file::create_private(&temp)?;
             io::copy(&mut from, &mut to)?;
             to.sync_all()?;
             fs::rename(&temp, &target)?;

@@ -172,13 +172,5 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
         });
         cases.save(&old_case, &own_key)?;
     }
-    Ok(PacketSent {
-        packet_id: receipt.packet_id,
-        thread_id: receipt.thread_id,
-        recipient_desk: receipt.recipient_desk,
-        recipients: sealed.recipients.len(),
-        bytes: receipt.bytes,
-        attachments: sealed.attachments.len(),
-        kind: "forward",
-    })
+    Ok(PacketSent::new("forward", &sealed, receipt))
 }

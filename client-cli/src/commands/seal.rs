@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use referral_protocol::directory::VerifiedLog;
-use referral_protocol::{ContentType, DeskId, PacketId, ThreadId};
+use referral_protocol::{DeskId, PacketId, ThreadId};
 use serde::Serialize;
 
 use super::open::OpenReport;
@@ -26,7 +26,7 @@ use crate::output::Report;
 use crate::passphrase::Purpose;
 use crate::session::{desk_of, listed_signing_key};
 use crate::trust;
-use crate::workflow::outbox::{self, Kind, Outgoing, Signer};
+use crate::workflow::outbox::{self, Outgoing, Signer};
 use crate::workflow::{attachments, receive, recipients, unix_now};
 
 /// What `seal` prints.
@@ -102,16 +102,7 @@ pub fn seal(ctx: &Context, args: &SealArgs) -> Result<SealReport, Failure> {
     let keys = Keystore::unlock(&ctx.home, &ctx.passphrase(Purpose::Unlock)?)?;
     let signing = listed_signing_key(log.state(), &device.device_id, &keys)?;
     let content = serde_json::to_vec(&referral).map_err(|e| Failure::User(e.into()))?;
-    let outgoing = Outgoing {
-        kind: Kind::Referral,
-        thread_id: None,
-        recipient_desk: args.to.clone(),
-        recipients,
-        content_type: ContentType::referral_v1(),
-        content: &content,
-        attachments: &attachments,
-        attachments_key: None,
-    };
+    let outgoing = Outgoing::referral(&args.to, recipients, &content, &attachments);
     let signer = Signer {
         device: device.device_id,
         desk: &our_desk,

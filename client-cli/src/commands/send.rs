@@ -12,7 +12,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use anyhow::anyhow;
-use referral_protocol::{ContentType, DeskId, PacketId, ThreadId};
+use referral_protocol::api::PacketReceipt;
+use referral_protocol::{DeskId, PacketId, ThreadId};
 use serde::Serialize;
 
 use crate::cases::{CaseRecord, CaseStore};
@@ -22,7 +23,7 @@ use crate::exit::Failure;
 use crate::output::Report;
 use crate::referral::{self, Referral};
 use crate::session::Online;
-use crate::workflow::outbox::{self, Kind, Outgoing};
+use crate::workflow::outbox::{self, Outgoing, Sealed};
 use crate::workflow::{attachments, recipients, unix_now};
 
 /// What `send` and `forward` print (SPEC §9: `send`, `forward`).
@@ -65,6 +66,21 @@ impl Report for PacketSent {
     }
 }
 
+impl PacketSent {
+    /// The report for `sealed`, as the broker's `receipt` confirmed it.
+    pub fn new(kind: &'static str, sealed: &Sealed, receipt: PacketReceipt) -> Self {
+        Self {
+            packet_id: receipt.packet_id,
+            thread_id: receipt.thread_id,
+            recipient_desk: receipt.recipient_desk,
+            recipients: sealed.recipients.len(),
+            bytes: receipt.bytes,
+            attachments: sealed.attachments.len(),
+            kind,
+        }
+    }
+}
+
 /// Reads and validates a referral file; every problem is named with its
 /// field.
 pub fn read_referral(path: &Path) -> Result<Referral, Failure> {
@@ -82,16 +98,7 @@ pub fn run(ctx: &Context, args: &SendArgs) -> Result<PacketSent, Failure> {
     let recipients = recipients::for_desk(online.log.state(), &args.to, &our_desk, unix_now())?;
     let keys = online.unlock(ctx)?;
     let content = serde_json::to_vec(&referral).map_err(|e| Failure::User(e.into()))?;
-    let outgoing = Outgoing {
-        kind: Kind::Referral,
-        thread_id: None,
-        recipient_desk: args.to.clone(),
-        recipients,
-        content_type: ContentType::referral_v1(),
-        content: &content,
-        attachments: &attachments,
-        attachments_key: None,
-    };
+    let outgoing = Outgoing::referral(&args.to, recipients, &content, &attachments);
     let cases = CaseStore::open(&ctx.home)?;
     let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
 
@@ -106,13 +113,5 @@ pub fn run(ctx: &Context, args: &SendArgs) -> Result<PacketSent, Failure> {
         sealed.attachments.clone(),
     );
     cases.save(&record, &keys.current_public_keys().age_recipient)?;
-    Ok(PacketSent {
-        packet_id: receipt.packet_id,
-        thread_id: receipt.thread_id,
-        recipient_desk: receipt.recipient_desk,
-        recipients: sealed.recipients.len(),
-        bytes: receipt.bytes,
-        attachments: sealed.attachments.len(),
-        kind: "referral",
-    })
+    Ok(PacketSent::new("referral", &sealed, receipt))
 }

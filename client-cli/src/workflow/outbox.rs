@@ -12,7 +12,7 @@
 
 use std::fs::{self, File};
 use std::io::BufWriter;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::progress;
 use crate::api_client::{ApiError, BrokerClient};
-use crate::atomic_file::{self, Existing, PRIVATE_FILE_MODE};
+use crate::atomic_file::{self, Existing};
 use crate::cases::{AttachmentView, CaseStore};
 use crate::context::Context;
 use crate::exit::Failure;
@@ -86,6 +86,27 @@ pub struct Outgoing<'a> {
     /// do not (a forward's attachments are unpacked into a fresh temporary
     /// directory each run; the original packet's id identifies them).
     pub attachments_key: Option<String>,
+}
+
+impl<'a> Outgoing<'a> {
+    /// A new referral (schema v1 content) to `to`, opening a new thread.
+    pub fn referral(
+        to: &DeskId,
+        recipients: Vec<RecipientKey>,
+        content: &'a [u8],
+        attachments: &'a [Attachment],
+    ) -> Self {
+        Self {
+            kind: Kind::Referral,
+            thread_id: None,
+            recipient_desk: to.clone(),
+            recipients,
+            content_type: ContentType::referral_v1(),
+            content,
+            attachments,
+            attachments_key: None,
+        }
+    }
 }
 
 /// A sealed packet waiting in the outbox, and then sent.
@@ -322,12 +343,7 @@ fn seal_to(
     };
     let temp = path.with_extension("partial");
     let write = || -> Result<referral_protocol::Sealed, Failure> {
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(PRIVATE_FILE_MODE)
-            .open(&temp)
+        let file = atomic_file::create_private(&temp)
             .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", temp.display())))?;
         let total: u64 = outgoing.content.len() as u64
             + outgoing

@@ -8,7 +8,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
@@ -23,7 +23,7 @@ use serde::Serialize;
 use super::content::{FORWARD_SCHEMA, ForwardContent, ReplyContent};
 use super::progress;
 use crate::api_client::BrokerClient;
-use crate::atomic_file::PRIVATE_FILE_MODE;
+use crate::atomic_file;
 use crate::cases::{AttachmentView, CaseEvent, CaseRecord, CaseStore, Direction, ThreadLink};
 use crate::exit::Failure;
 use crate::output::{self, Format};
@@ -107,12 +107,7 @@ pub fn fetch(
     let dir = target.parent().unwrap_or(Path::new("."));
     let temp = dir.join(format!(".{id}.download"));
     let download = || -> Result<(), Failure> {
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(PRIVATE_FILE_MODE)
-            .open(&temp)
+        let file = atomic_file::create_private(&temp)
             .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", temp.display())))?;
         let bar = progress::bytes(format, 0, "fetch ");
         let mut out = progress::WriteProgress::new(BufWriter::new(file), bar.clone());
@@ -480,12 +475,7 @@ impl AttachmentSink for SaveAttachments {
             ));
         }
         let temp = dir.join(format!(".{index}.{}.partial", meta.name));
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(PRIVATE_FILE_MODE)
-            .open(&temp)?;
+        let file = atomic_file::create_private(&temp)?;
         self.current = Some((BufWriter::new(file), temp, target));
         Ok(())
     }
