@@ -574,9 +574,13 @@ async fn run_broker(
         data_dir: Some(dir.path().join("data")),
         listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         database_url: pg.as_ref().map(|db| db.url().to_owned()),
-        // Every client gets its token before the window; the default (120 a
-        // minute across all clients) would make 64 of them wait.
+        // Every client gets its token before the window, all from one
+        // address, and each then sends far above what a person would: the
+        // abuse limits (ADR 0006) are lifted so that they do not measure
+        // themselves.
         auth_per_minute: Some(100_000),
+        unauthenticated_per_minute_per_address: Some(100_000),
+        requests_per_minute_per_device: Some(10_000_000),
         ..Layer::default()
     }
     .resolve()?;

@@ -12,6 +12,7 @@ use referral_store::Store;
 use referral_store::postgres::PostgresStore;
 use referral_store::sqlite::SqliteStore;
 
+use crate::abuse::AbuseLimits;
 use crate::auth::tokens::TokenService;
 use crate::bootstrap::{self, BootstrapState};
 use crate::config::Config;
@@ -83,7 +84,8 @@ impl Application {
         let bootstrap = bootstrap::ensure_code(store.as_ref(), &config.data_dir, t).await?;
         let spool_dir = config.data_dir.join("spool");
         create_private_dir(&spool_dir)?;
-        let state = AppState::new(store, tokens, directory, config.limits, spool_dir);
+        let abuse = AbuseLimits::new(&config.limits, config.trusted_proxies.clone());
+        let state = AppState::new(store, tokens, directory, config.limits, abuse, spool_dir);
         let router = routes::router(state.clone()).layer(axum::middleware::from_fn_with_state(
             state.clone(),
             telemetry::observe,
@@ -123,13 +125,17 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let retention_task = tokio::spawn(retention_loop(self.state.clone()));
+        let forget_task = tokio::spawn(forget_idle_clients(self.state.clone()));
         let handle = axum_server::Handle::new();
         let stopper = handle.clone();
         tokio::spawn(async move {
             shutdown.await;
             stopper.graceful_shutdown(Some(Duration::from_secs(30)));
         });
-        let service = self.router.into_make_service();
+        // The peer address reaches the abuse limits only (ADR 0006).
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
         let result = match self.tls {
             Some((cert, key)) => {
                 let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
@@ -148,7 +154,18 @@ impl Application {
             }
         };
         retention_task.abort();
+        forget_task.abort();
         result.context("serving")
+    }
+}
+
+/// Every minute, drops the rate-limit buckets of clients and devices that
+/// have been idle for a whole window.
+async fn forget_idle_clients(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        state.abuse().forget_idle();
     }
 }
 

@@ -2,7 +2,7 @@
 //! then environment variables, then flags — each later source overriding
 //! the earlier (SPEC §8).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -26,6 +26,9 @@ pub struct Config {
     pub limits: Limits,
     /// Token issuer and audience (`iss`, `aud`).
     pub token_issuer: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (ADR 0006). Empty:
+    /// the header is ignored and the TCP peer is the client.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// Limits and timings.
@@ -41,10 +44,15 @@ pub struct Limits {
     pub ttl_secs: i64,
     /// Token lifetime (at most 15 minutes).
     pub token_lifetime_secs: i64,
-    /// Auth requests (challenge and token together) allowed per minute,
-    /// across all clients. Per-device and per-address limits come with the
-    /// hardening issue.
+    /// Requests to the routes without a token (challenge, token, enrollment,
+    /// directory) allowed per minute across all clients: the backstop
+    /// against a flood spread over many addresses (ADR 0006).
     pub auth_per_minute: u32,
+    /// Requests to the routes without a token, and requests whose token
+    /// fails, allowed per minute from one client address.
+    pub unauthenticated_per_minute_per_address: u32,
+    /// Requests with a valid token allowed per minute from one device.
+    pub requests_per_minute_per_device: u32,
     /// Whole-request timeout for everything but packet bodies.
     pub request_timeout_secs: u64,
     /// Longest wait for the next piece of a packet body (slow clients).
@@ -61,7 +69,9 @@ impl Default for Limits {
             ack_grace_secs: 7 * 24 * 3600,
             ttl_secs: 30 * 24 * 3600,
             token_lifetime_secs: 600,
-            auth_per_minute: 120,
+            auth_per_minute: 600,
+            unauthenticated_per_minute_per_address: 120,
+            requests_per_minute_per_device: 6000,
             request_timeout_secs: 30,
             body_idle_timeout_secs: 15,
             purge_interval_secs: 3600,
@@ -93,6 +103,12 @@ pub struct Layer {
     pub token_lifetime_secs: Option<i64>,
     /// See [`Limits::auth_per_minute`].
     pub auth_per_minute: Option<u32>,
+    /// See [`Limits::unauthenticated_per_minute_per_address`].
+    pub unauthenticated_per_minute_per_address: Option<u32>,
+    /// See [`Limits::requests_per_minute_per_device`].
+    pub requests_per_minute_per_device: Option<u32>,
+    /// See [`Config::trusted_proxies`].
+    pub trusted_proxies: Option<Vec<IpAddr>>,
     /// See [`Limits::request_timeout_secs`].
     pub request_timeout_secs: Option<u64>,
     /// See [`Limits::body_idle_timeout_secs`].
@@ -153,6 +169,13 @@ impl Layer {
             ttl_secs: over.ttl_secs.or(self.ttl_secs),
             token_lifetime_secs: over.token_lifetime_secs.or(self.token_lifetime_secs),
             auth_per_minute: over.auth_per_minute.or(self.auth_per_minute),
+            unauthenticated_per_minute_per_address: over
+                .unauthenticated_per_minute_per_address
+                .or(self.unauthenticated_per_minute_per_address),
+            requests_per_minute_per_device: over
+                .requests_per_minute_per_device
+                .or(self.requests_per_minute_per_device),
+            trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
             request_timeout_secs: over.request_timeout_secs.or(self.request_timeout_secs),
             body_idle_timeout_secs: over.body_idle_timeout_secs.or(self.body_idle_timeout_secs),
             purge_interval_secs: over.purge_interval_secs.or(self.purge_interval_secs),
@@ -170,6 +193,12 @@ impl Layer {
             ttl_secs: self.ttl_secs.unwrap_or(d.ttl_secs),
             token_lifetime_secs: self.token_lifetime_secs.unwrap_or(d.token_lifetime_secs),
             auth_per_minute: self.auth_per_minute.unwrap_or(d.auth_per_minute),
+            unauthenticated_per_minute_per_address: self
+                .unauthenticated_per_minute_per_address
+                .unwrap_or(d.unauthenticated_per_minute_per_address),
+            requests_per_minute_per_device: self
+                .requests_per_minute_per_device
+                .unwrap_or(d.requests_per_minute_per_device),
             request_timeout_secs: self.request_timeout_secs.unwrap_or(d.request_timeout_secs),
             body_idle_timeout_secs: self
                 .body_idle_timeout_secs
@@ -191,10 +220,20 @@ impl Layer {
                 "ttl_secs and ack_grace_secs must be positive".into(),
             ));
         }
-        if limits.auth_per_minute == 0 {
-            return Err(ConfigError::Invalid(
-                "auth_per_minute must be at least 1".into(),
-            ));
+        for (name, value) in [
+            ("auth_per_minute", limits.auth_per_minute),
+            (
+                "unauthenticated_per_minute_per_address",
+                limits.unauthenticated_per_minute_per_address,
+            ),
+            (
+                "requests_per_minute_per_device",
+                limits.requests_per_minute_per_device,
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+            }
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return Err(ConfigError::Invalid(
@@ -223,6 +262,7 @@ impl Layer {
             token_issuer: self
                 .token_issuer
                 .unwrap_or_else(|| "referral-broker".into()),
+            trusted_proxies: self.trusted_proxies.unwrap_or_default(),
         })
     }
 }

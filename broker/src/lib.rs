@@ -13,6 +13,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod abuse;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;

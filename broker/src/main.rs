@@ -66,9 +66,21 @@ struct Common {
     /// Seconds before an unread packet expires [default: 2592000].
     #[arg(long, env = "REFERRAL_BROKER_TTL_SECS")]
     ttl_secs: Option<i64>,
-    /// Auth requests allowed per minute [default: 120].
+    /// Requests without a token allowed per minute, all clients together
+    /// [default: 600].
     #[arg(long, env = "REFERRAL_BROKER_AUTH_PER_MINUTE")]
     auth_per_minute: Option<u32>,
+    /// Requests without a token, or with a failing one, allowed per minute
+    /// from one client address [default: 120].
+    #[arg(long, env = "REFERRAL_BROKER_UNAUTHENTICATED_PER_MINUTE_PER_ADDRESS")]
+    unauthenticated_per_minute_per_address: Option<u32>,
+    /// Requests allowed per minute from one device [default: 6000].
+    #[arg(long, env = "REFERRAL_BROKER_REQUESTS_PER_MINUTE_PER_DEVICE")]
+    requests_per_minute_per_device: Option<u32>,
+    /// Reverse proxies whose X-Forwarded-For is believed, comma-separated
+    /// IP addresses [default: none; the header is ignored].
+    #[arg(long, env = "REFERRAL_BROKER_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 impl Common {
@@ -87,6 +99,9 @@ impl Common {
             ack_grace_secs: self.ack_grace_secs,
             ttl_secs: self.ttl_secs,
             auth_per_minute: self.auth_per_minute,
+            unauthenticated_per_minute_per_address: self.unauthenticated_per_minute_per_address,
+            requests_per_minute_per_device: self.requests_per_minute_per_device,
+            trusted_proxies: self.trusted_proxies,
             ..Layer::default()
         };
         Ok(file.overridden_by(flags).resolve()?)
@@ -123,6 +138,8 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // A test-only, non-durable intake must never go unnoticed in a log.
+    referral_broker::routes::packets::ack_before_commit::announce();
     let app = Application::build(&config).await?;
     let addr = app.local_addr()?;
     match app.bootstrap_state() {

@@ -2,17 +2,15 @@
 //! directory log, limits, metrics. Nothing global: tests build as many
 //! independent apps as they like.
 
-use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use referral_store::Store;
 
+use crate::abuse::AbuseLimits;
 use crate::auth::tokens::TokenService;
 use crate::config::Limits;
 use crate::directory::DirectoryCache;
-use crate::error::ApiError;
 use crate::intake::IntakeLimits;
 use crate::metrics::Metrics;
 
@@ -28,21 +26,22 @@ struct Inner {
     directory: DirectoryCache,
     limits: Limits,
     spool_dir: PathBuf,
-    auth_limiter: DefaultDirectRateLimiter,
+    abuse: AbuseLimits,
     metrics: Metrics,
 }
 
 impl AppState {
     /// Builds the state. `spool_dir` receives large uploads while they are
-    /// checked (0600 temporary files, deleted when done).
+    /// checked (0600 temporary files, deleted when done). `abuse` holds the
+    /// rate limits (ADR 0006).
     pub fn new(
         store: Arc<dyn Store>,
         tokens: TokenService,
         directory: DirectoryCache,
         limits: Limits,
+        abuse: AbuseLimits,
         spool_dir: PathBuf,
     ) -> Self {
-        let per_minute = NonZeroU32::new(limits.auth_per_minute).unwrap_or(NonZeroU32::MIN);
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -50,7 +49,7 @@ impl AppState {
                 directory,
                 limits,
                 spool_dir,
-                auth_limiter: RateLimiter::direct(Quota::per_minute(per_minute)),
+                abuse,
                 metrics: Metrics::default(),
             }),
         }
@@ -89,20 +88,9 @@ impl AppState {
         &self.inner.spool_dir
     }
 
-    /// The limiter of the auth routes.
-    pub fn auth_limiter(&self) -> &DefaultDirectRateLimiter {
-        &self.inner.auth_limiter
-    }
-
-    /// Takes one request from the limiter the routes without a token share
-    /// (challenge, token, enrollment, directory); 429 when it is empty.
-    pub fn check_auth_rate(&self) -> Result<(), ApiError> {
-        self.inner.auth_limiter.check().map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            ApiError::too_many_requests(wait.as_secs().max(1))
-        })
+    /// The rate limits.
+    pub fn abuse(&self) -> &AbuseLimits {
+        &self.inner.abuse
     }
 
     /// Counters for `/metrics`.

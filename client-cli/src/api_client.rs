@@ -23,6 +23,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a whole request may take; packets of tens of MiB on a slow
 /// line need minutes, not seconds.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+/// The longest `Retry-After` the client sits out by itself; beyond it the
+/// user is told to come back later.
+const LONGEST_WAIT: Duration = Duration::from_secs(30);
+/// How many times one request waits out a 429 before giving up.
+const WAITS: u32 = 3;
 
 /// Why a request to the broker failed.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +51,19 @@ pub enum ApiError {
         code: String,
         /// The broker's explanation.
         message: String,
+    },
+    /// The broker is limiting requests from this device or address (HTTP
+    /// 429), and waiting as long as it asked did not help, or would take too
+    /// long. Nothing was changed; the same request may be repeated (exit 3).
+    #[error(
+        "the broker at {broker} is limiting requests from this device or network; \
+         nothing was changed: try again in {retry_after_secs} s"
+    )]
+    Busy {
+        /// The broker's address.
+        broker: String,
+        /// How long the broker asked to wait.
+        retry_after_secs: u64,
     },
     /// The broker answered something that is not this API (a proxy's error
     /// page, say, or a server error).
@@ -82,7 +100,7 @@ impl From<ApiError> for Failure {
             // A refusal is an answer about the request, which the user can
             // act on; everything else means the broker is not usable now.
             ApiError::Refused { .. } => Failure::User(e.into()),
-            ApiError::Unreachable { .. } | ApiError::Unexpected { .. } => {
+            ApiError::Unreachable { .. } | ApiError::Busy { .. } | ApiError::Unexpected { .. } => {
                 Failure::BrokerUnreachable(e.into())
             }
         }
@@ -215,12 +233,41 @@ impl BrokerClient {
             .map_err(|e| self.unexpected(format!("not the expected JSON: {e}")))
     }
 
-    /// Sends, and turns every non-2xx answer into an [`ApiError`].
+    /// Sends, and turns every non-2xx answer into an [`ApiError`]. A 429
+    /// changed nothing on the broker (ADR 0006), so a request that can be
+    /// repeated (any but a streamed body) is sent again after the wait the
+    /// broker asked for, when that wait is short.
     fn send(&self, request: RequestBuilder) -> Result<Response, ApiError> {
-        let response = request.send().map_err(|source| ApiError::Unreachable {
-            broker: self.base.to_string(),
-            source,
-        })?;
+        let mut request = request;
+        let mut waits = 0;
+        let response = loop {
+            let again = request.try_clone();
+            let response = request.send().map_err(|source| ApiError::Unreachable {
+                broker: self.base.to_string(),
+                source,
+            })?;
+            if response.status() != StatusCode::TOO_MANY_REQUESTS {
+                break response;
+            }
+            let wait = retry_after(&response);
+            match again {
+                Some(next) if waits < WAITS && wait <= LONGEST_WAIT => {
+                    crate::output::warn(&format!(
+                        "the broker is limiting requests; waiting {} s as it asked",
+                        wait.as_secs()
+                    ));
+                    std::thread::sleep(wait);
+                    waits += 1;
+                    request = next;
+                }
+                _ => {
+                    return Err(ApiError::Busy {
+                        broker: self.base.to_string(),
+                        retry_after_secs: wait.as_secs(),
+                    });
+                }
+            }
+        };
         let status = response.status();
         if status.is_success() {
             return Ok(response);
@@ -247,6 +294,18 @@ impl BrokerClient {
             what,
         }
     }
+}
+
+/// The `Retry-After` of a 429 in seconds (RFC 9110 §10.2.3); a missing or
+/// unreadable one (an HTTP date, say) counts as a second.
+fn retry_after(response: &Response) -> Duration {
+    let secs = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1);
+    Duration::from_secs(secs.max(1))
 }
 
 fn with_token(request: RequestBuilder, token: Option<&str>) -> RequestBuilder {

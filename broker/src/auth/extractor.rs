@@ -50,47 +50,64 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| unauthorized("missing bearer token"))?;
-        // The scheme name is case-insensitive (RFC 7235 §2.1).
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| unauthorized("malformed Authorization header"))?;
-        let verified = state
-            .tokens()
-            .verify(token, now())
-            .await
-            .map_err(|e| match e {
-                crate::auth::tokens::TokenError::Store(s) => ApiError::from(s),
-                _ => unauthorized("invalid or expired token"),
-            })?;
-        let device = state
-            .store()
-            .device(&verified.device)
-            .await?
-            .ok_or_else(|| unauthorized("unknown device"))?;
-        match device.state {
-            DeviceState::Active => {}
-            DeviceState::Revoked => return Err(unauthorized("device revoked")),
-            DeviceState::Retired => return Err(unauthorized("device retired")),
+        match authenticate(parts, state).await {
+            Err(refusal) if refusal.status() == StatusCode::UNAUTHORIZED => {
+                // Guessing or replaying tokens runs into the address's limit;
+                // devices with good tokens never spend from it (ADR 0006).
+                state
+                    .abuse()
+                    .charge_failed_auth(crate::abuse::client_of(parts, state))?;
+                Err(refusal)
+            }
+            other => other,
         }
-        if device.desk != verified.desk {
-            // The device moved desks since the token was issued.
-            return Err(unauthorized("token no longer matches the device"));
-        }
-        Ok(Self {
-            device: device.id,
-            desk: device.desk,
-            role: device.role,
-        })
     }
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, ApiError> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("missing bearer token"))?;
+    // The scheme name is case-insensitive (RFC 7235 §2.1).
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| unauthorized("malformed Authorization header"))?;
+    let verified = state
+        .tokens()
+        .verify(token, now())
+        .await
+        .map_err(|e| match e {
+            crate::auth::tokens::TokenError::Store(s) => ApiError::from(s),
+            _ => unauthorized("invalid or expired token"),
+        })?;
+    // Before the store is read: a device over its limit costs one
+    // signature check and nothing more.
+    state.abuse().check_device(&verified.device)?;
+    let device = state
+        .store()
+        .device(&verified.device)
+        .await?
+        .ok_or_else(|| unauthorized("unknown device"))?;
+    match device.state {
+        DeviceState::Active => {}
+        DeviceState::Revoked => return Err(unauthorized("device revoked")),
+        DeviceState::Retired => return Err(unauthorized("device retired")),
+    }
+    if device.desk != verified.desk {
+        // The device moved desks since the token was issued.
+        return Err(unauthorized("token no longer matches the device"));
+    }
+    Ok(AuthUser {
+        device: device.id,
+        desk: device.desk,
+        role: device.role,
+    })
 }
 
 impl FromRequestParts<AppState> for AdminUser {

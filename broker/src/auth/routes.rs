@@ -11,6 +11,7 @@ use referral_protocol::api::{
 use referral_store::DeviceState;
 use ring::rand::{SecureRandom, SystemRandom};
 
+use crate::abuse::UnauthenticatedQuota;
 use crate::error::{ApiError, ApiJson};
 use crate::state::{AppState, now};
 
@@ -24,10 +25,10 @@ fn challenge_hash(challenge: &[u8]) -> [u8; 32] {
 /// Issues a single-use challenge. It is issued whether or not the device
 /// exists, so the answer says nothing about which devices are enrolled.
 pub async fn challenge(
+    _quota: UnauthenticatedQuota,
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ChallengeRequest>,
 ) -> Result<Json<ChallengeResponse>, ApiError> {
-    state.check_auth_rate()?;
     let mut challenge = [0u8; 32];
     SystemRandom::new()
         .fill(&mut challenge)
@@ -45,10 +46,10 @@ pub async fn challenge(
 
 /// Exchanges a signed challenge for a token.
 pub async fn token(
+    _quota: UnauthenticatedQuota,
     State(state): State<AppState>,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    state.check_auth_rate()?;
     let refused = || {
         ApiError::client(
             StatusCode::UNAUTHORIZED,

@@ -12,6 +12,7 @@ use referral_protocol::api::{
 use referral_protocol::directory::VerifiedLog;
 use referral_store::{Device, DeviceState, DirectoryEffect, NewEntry, Role, UnixTime};
 
+use crate::abuse::UnauthenticatedQuota;
 use crate::auth::AdminUser;
 use crate::bootstrap::code_hash;
 use crate::directory::errors::{check_time, decode_entry, refused};
@@ -22,6 +23,7 @@ use crate::state::{AppState, now};
 /// credential, single use; the genesis entry, signed by the first
 /// administrator's device key, makes that key the root.
 pub async fn bootstrap(
+    _quota: UnauthenticatedQuota,
     State(state): State<AppState>,
     ApiJson(req): ApiJson<BootstrapRequest>,
 ) -> Result<(StatusCode, Json<BootstrapResponse>), ApiError> {

@@ -16,6 +16,7 @@ use referral_protocol::api::{
 };
 use referral_store::{AppendOutcome, DirectoryEffect, NewEntry};
 
+use crate::abuse::UnauthenticatedQuota;
 use crate::auth::AdminUser;
 use crate::directory::cache::read_all;
 use crate::directory::effect;
@@ -26,10 +27,10 @@ use crate::state::{AppState, now};
 /// `GET /v1/directory?since=N`: the verified entries from `N` on, and the
 /// head's seq. Before the broker is claimed: no entries and no head.
 pub async fn get(
+    _quota: UnauthenticatedQuota,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<DirectoryQuery>,
 ) -> Result<Json<DirectoryPage>, ApiError> {
-    state.check_auth_rate()?;
     let cache = state
         .directory()
         .fresh(state.store())

@@ -19,6 +19,7 @@ use referral_store::{
     EnrollOutcome, Invite, Request, RequestSignatures, RotationOutcome, StoreError,
 };
 
+use crate::abuse::UnauthenticatedQuota;
 use crate::auth::{AdminUser, AuthUser};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::invite;
@@ -95,10 +96,10 @@ fn invalid_code() -> ApiError {
 /// token; rate-limited like the auth routes, since it answers whether a
 /// guessed code exists (100 random bits: guessing is hopeless anyway).
 pub async fn lookup_invite(
+    _quota: UnauthenticatedQuota,
     State(state): State<AppState>,
     ApiJson(req): ApiJson<InviteLookupRequest>,
 ) -> Result<Json<InviteLookup>, ApiError> {
-    state.check_auth_rate()?;
     let code_hash = invite::code_hash(&req.code).ok_or_else(invalid_code)?;
     let invite = state
         .store()
@@ -140,10 +141,10 @@ fn in_use(code: &'static str, message: &'static str) -> ApiError {
 /// `POST /v1/enrollments`: a new device asks to join with an invite code.
 /// No token (the device has none yet); rate-limited like the auth routes.
 pub async fn enroll(
+    _quota: UnauthenticatedQuota,
     State(state): State<AppState>,
     ApiJson(req): ApiJson<EnrollmentRequest>,
 ) -> Result<(StatusCode, Json<RequestReceipt>), ApiError> {
-    state.check_auth_rate()?;
     let t = now();
     let code_hash = invite::code_hash(&req.code).ok_or_else(invalid_code)?;
     let invite = state

@@ -112,10 +112,17 @@ impl TestApp {
     }
 
     /// Stops this broker and starts a new one on the same data.
-    pub async fn restart(mut self) -> TestApp {
+    pub async fn restart(self) -> TestApp {
+        self.restart_with(|_| {}).await
+    }
+
+    /// [`TestApp::restart`] with settings changed by `change` (a test that
+    /// sets a deployment up freely, then runs it under tight limits).
+    pub async fn restart_with(mut self, change: impl FnOnce(&mut Config)) -> TestApp {
         self.stop().await;
         let mut config = self.config.clone();
         config.listen = "127.0.0.1:0".parse().unwrap();
+        change(&mut config);
         let mut next = Self::start(config).await;
         next._dir = self._dir.take();
         next._pg = self._pg.take();

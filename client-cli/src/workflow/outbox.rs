@@ -242,12 +242,21 @@ impl Outbox {
                     )));
                 }
                 Err(e) => {
+                    // A broker that is limiting us said how long to wait.
+                    let wait = match &e {
+                        ApiError::Busy {
+                            retry_after_secs, ..
+                        } => {
+                            backoff.max(std::time::Duration::from_secs((*retry_after_secs).min(30)))
+                        }
+                        _ => backoff,
+                    };
                     crate::output::warn(&format!(
                         "attempt {attempt} of {ATTEMPTS} failed ({e}); retrying in {} ms with \
                          the same packet",
-                        backoff.as_millis()
+                        wait.as_millis()
                     ));
-                    std::thread::sleep(backoff);
+                    std::thread::sleep(wait);
                     backoff *= 2;
                     attempt += 1;
                 }
