@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod abuse;
+pub mod ack_before_commit;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;

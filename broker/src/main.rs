@@ -139,7 +139,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     // A test-only, non-durable intake must never go unnoticed in a log.
-    referral_broker::routes::packets::ack_before_commit::announce();
+    referral_broker::ack_before_commit::announce();
     let app = Application::build(&config).await?;
     let addr = app.local_addr()?;
     match app.bootstrap_state() {

@@ -196,6 +196,13 @@ pub async fn send(
         // hour before its TTL, never after.
         expires_at: to_hour(t) + state.limits().ttl_secs,
     };
+    if crate::ack_before_commit::enabled() {
+        return Ok(crate::ack_before_commit::answer_then_store(
+            state,
+            packet,
+            received.body,
+        ));
+    }
     let outcome = state.store().put_packet(packet, received.body).await?;
     let refused = |status: StatusCode, code: &'static str, message: String| {
         state.metrics().packet_refused(code);
