@@ -155,7 +155,18 @@ impl From<JsonRejection> for ApiError {
             }
             JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
             JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_json"),
-            JsonRejection::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            // Over the limit, or cut short by the client: axum tells which
+            // by the status; its text for the second names hyper internals.
+            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large")
+            }
+            JsonRejection::BytesRejection(_) => {
+                return Self::client(
+                    StatusCode::BAD_REQUEST,
+                    "body_error",
+                    "the request body could not be read",
+                );
+            }
             _ => (StatusCode::BAD_REQUEST, "bad_request"),
         };
         // serde's message names the field and the problem, not the value.

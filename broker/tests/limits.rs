@@ -481,12 +481,19 @@ async fn malformed_age_headers_are_422() {
             .position(|w| w == b"\n-> ")
             .unwrap()
         + 1;
-    let mut many_stanzas = good[..version_len].to_vec();
-    for _ in 0..200 {
-        many_stanzas.extend_from_slice(&good[version_len..first_stanza_end]);
-    }
-    many_stanzas.extend_from_slice(&good[header_end + 1..]);
-    many_stanzas.resize(32 * 1024, 0);
+    let stanzas = |count: usize, bucket: usize| {
+        let mut v = good[..version_len].to_vec();
+        for _ in 0..count {
+            v.extend_from_slice(&good[version_len..first_stanza_end]);
+        }
+        v.extend_from_slice(&good[header_end + 1..]);
+        v.resize(bucket, 0);
+        v
+    };
+    let many_stanzas = stanzas(200, 32 * 1024);
+    // A huge count: 5,000 stanzas, a header of about 480 KiB in a 512 KiB
+    // bucket. The check stops at 16 KiB without reading further.
+    let huge_stanza_count = stanzas(5000, 512 * 1024);
 
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("zeros", vec![0u8; 4096], "not_age"),
@@ -507,6 +514,7 @@ async fn malformed_age_headers_are_422() {
             "truncated_age_file",
         ),
         ("header over 16 KiB", many_stanzas, "age_header_too_large"),
+        ("5,000 stanzas", huge_stanza_count, "age_header_too_large"),
     ];
     for (what, body, code) in cases {
         let (status, value, _) = s.post(body).await;
@@ -869,4 +877,87 @@ async fn a_stalled_json_body_is_408() {
     assert_error(status, &body, 408, "request_timeout");
     let res = app.http.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+}
+
+// --- truncated bodies ----------------------------------------------------------------
+
+/// Sends `head` and then `body` over a raw connection and closes the
+/// sending side: a client that promised more than it sent and hung up.
+/// Returns the status and the JSON body of the answer, if one came.
+async fn send_cut_short(app: &TestApp, head: String, body: &[u8]) -> Option<(u16, Value)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(body).await.unwrap();
+    conn.shutdown().await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), conn.read_to_end(&mut answer))
+        .await
+        .expect("the broker does not wait forever for the missing bytes")
+        .ok()?;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let json = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    Some((status, json))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_cut_short_is_a_4xx_and_stores_nothing() {
+    let s = setup(Layer::default()).await;
+    let (id, thread, packet) = s.packet(10);
+    let host = s.app.addr;
+    // A packet upload that stops half-way.
+    let head = format!(
+        "POST /v1/packets HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {}\r\n\
+         {}: {id}\r\n{}: {thread}\r\n{}: shinjuku-iea\r\n{}: referral\r\n\
+         content-type: application/octet-stream\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        s.cw_token,
+        api::HEADER_PACKET_ID,
+        api::HEADER_THREAD_ID,
+        api::HEADER_RECIPIENT_DESK,
+        api::HEADER_KIND,
+        packet.len(),
+    );
+    let (status, body) = send_cut_short(&s.app, head, &packet[..packet.len() / 2])
+        .await
+        .expect("an answer");
+    assert_error(
+        StatusCode::from_u16(status).unwrap(),
+        &body,
+        400,
+        "body_error",
+    );
+    s.assert_nothing_stored().await;
+
+    // A JSON body that stops half-way.
+    let json = br#"{"device_id": "00000000-0000-4000-8000-000000000000"}"#;
+    let head = format!(
+        "POST /v1/auth/challenge HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        json.len()
+    );
+    let (status, body) = send_cut_short(&s.app, head, &json[..20])
+        .await
+        .expect("an answer");
+    // Not "too large": it was too short, and the message names no internals.
+    assert_error(
+        StatusCode::from_u16(status).unwrap(),
+        &body,
+        400,
+        "body_error",
+    );
+    s.assert_healthy().await;
+
+    // Control: the same upload, whole, is stored.
+    let (status, value) = post_packet(
+        &s.app,
+        &s.cw_token,
+        &Upload::referral(id, thread, "shinjuku-iea"),
+        packet,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{value}");
 }
