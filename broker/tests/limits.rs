@@ -634,6 +634,13 @@ async fn every_cctv_vector_is_refused_cleanly() {
     assert_eq!(s.inbox_len().await, accepted.len());
     assert_spool_empty(&s.app.data_dir);
     s.assert_healthy().await;
+    // The figure docs/security-testing.md quotes.
+    eprintln!(
+        "every_cctv_vector_is_refused_cleanly: {} vectors, each posted as is and padded; \
+         {} padded ones well-formed enough to store",
+        vectors.len(),
+        accepted.len()
+    );
 }
 
 // --- routing ---------------------------------------------------------------------

@@ -446,6 +446,11 @@ async fn jwt_attack_catalogue() {
         s.assert_refused(what, token).await;
     }
     s.assert_unchanged().await;
+    // The figure docs/security-testing.md quotes.
+    eprintln!(
+        "jwt_attack_catalogue: {} forged tokens, each refused with 401 on 3 routes",
+        forged.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
