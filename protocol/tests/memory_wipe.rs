@@ -49,7 +49,10 @@ fn dropped_keys_leave_no_trace_in_memory() {
         let plain: Vec<u8> = key.pkcs8().expose_secret().to_vec();
         let copy = plain.clone();
         let addr = plain.as_ptr() as usize;
-        assert!(still_there(&mem, addr, &copy), "the probe reads live memory");
+        assert!(
+            still_there(&mem, addr, &copy),
+            "the probe reads live memory"
+        );
         drop(plain);
         assert!(
             still_there(&mem, addr, &copy),
@@ -88,7 +91,10 @@ fn dropped_keys_leave_no_trace_in_memory() {
         let mut before = vec![0u8; 4096];
         peek(&mem, addr, &mut before[..size]);
         let before = before[..size].to_vec();
-        assert!(before.iter().any(|&b| b != 0), "a live key is not all zeros");
+        assert!(
+            before.iter().any(|&b| b != 0),
+            "a live key is not all zeros"
+        );
         drop(identity);
         assert!(
             !still_there(&mem, addr, &before),
