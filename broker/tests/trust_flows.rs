@@ -458,10 +458,11 @@ async fn a_revoked_device_can_do_nothing() {
 /// naming a key the broker did not stage changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn token_key_rotation_keeps_requests_in_flight_working() {
-    // Workers fetch tokens as fast as they can: lift the auth rate limit,
-    // which is not what this test is about.
+    // Workers fetch tokens as fast as they can, all from one address: lift
+    // the auth rate limits, which are not what this test is about.
     let settings = Layer {
         auth_per_minute: Some(1_000_000),
+        unauthenticated_per_minute_per_address: Some(1_000_000),
         ..Layer::default()
     };
     let app = Arc::new(TestApp::spawn_on(Db::Sqlite, settings).await.unwrap());
