@@ -3,7 +3,7 @@
 //! administrator device through the real `referral` binary, with desks and
 //! enrolled devices made the way people make them (SPEC §10, steps 1–3).
 
-use std::fs::File;
+use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -12,7 +12,9 @@ use serde_json::Value;
 
 use crate::{Device, bin};
 
-/// The real broker binary, killed when dropped.
+/// The real broker binary, killed when dropped. It can be killed and started
+/// again on the same data directory, port and settings ([`Broker::kill9`],
+/// [`Broker::restart`]); its log files then hold every run, one after another.
 #[derive(Debug)]
 pub struct Broker {
     child: Option<Child>,
@@ -26,6 +28,10 @@ pub struct Broker {
     pub stderr_path: PathBuf,
     /// Where its stdout goes.
     pub stdout_path: PathBuf,
+    config_path: PathBuf,
+    /// Extra environment for every run (the rest is cleared by
+    /// [`broker_command`]).
+    env: Vec<(String, String)>,
     _work: tempfile::TempDir,
 }
 
@@ -62,6 +68,12 @@ impl Broker {
     /// As [`Broker::start`], with `config` (TOML, e.g. `ttl_secs = 2`) as
     /// its `--config` file.
     pub fn start_with_config(config: &str) -> Broker {
+        Self::start_with_env(config, &[])
+    }
+
+    /// As [`Broker::start_with_config`], with extra environment variables
+    /// (kept for restarts too).
+    pub fn start_with_env(config: &str, env: &[(&str, &str)]) -> Broker {
         let work = tempfile::tempdir().expect("tempdir");
         let data_dir = work.path().join("data");
         let stderr_path = work.path().join("broker.stderr");
@@ -69,26 +81,81 @@ impl Broker {
         let config_path = work.path().join("broker.toml");
         std::fs::write(&config_path, config).expect("write the broker config");
         let listen = format!("127.0.0.1:{}", free_port());
-        let child = broker_command(&["serve"], &data_dir)
-            .args(["--listen", &listen])
-            .arg("--config")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(File::create(&stdout_path).expect("stdout file"))
-            .stderr(File::create(&stderr_path).expect("stderr file"))
-            .spawn()
-            .expect("spawn referral-broker");
         let mut broker = Broker {
-            child: Some(child),
+            child: None,
             url: format!("http://{listen}"),
             listen,
             data_dir,
             stderr_path,
             stdout_path,
+            config_path,
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
             _work: work,
         };
+        broker.spawn();
         broker.wait_until_up();
         broker
+    }
+
+    /// Starts the process with this broker's settings. The log files are
+    /// appended to, so that a restarted broker's log keeps the earlier runs.
+    fn spawn(&mut self) {
+        assert!(self.child.is_none(), "the broker is already running");
+        let append = |path: &Path| {
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .expect("open a broker log file")
+        };
+        let mut cmd = broker_command(&["serve"], &self.data_dir);
+        cmd.args(["--listen", &self.listen])
+            .arg("--config")
+            .arg(&self.config_path)
+            .stdin(Stdio::null())
+            .stdout(append(&self.stdout_path))
+            .stderr(append(&self.stderr_path));
+        for (key, value) in &self.env {
+            cmd.env(key, value);
+        }
+        self.child = Some(cmd.spawn().expect("spawn referral-broker"));
+    }
+
+    /// SIGKILL (`Child::kill` on Unix): the process gets no chance to flush,
+    /// finish requests or close the database. Waits until it is reaped, so
+    /// that its port and files are free when this returns.
+    pub fn kill9(&mut self) {
+        let mut child = self.child.take().expect("the broker is running");
+        child.kill().expect("SIGKILL the broker");
+        let status = child.wait().expect("reap the broker");
+        // Killed by the signal, not exited on its own before it: otherwise
+        // the test would not be testing a crash.
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(9),
+            "the broker had already exited ({status}): {}",
+            self.log()
+        );
+    }
+
+    /// Starts the broker again on the same data directory, port, config and
+    /// environment (after [`Broker::kill9`] or [`Broker::terminate`]); back
+    /// when `/healthz` answers.
+    pub fn restart(&mut self) {
+        self.spawn();
+        self.wait_until_up();
+    }
+
+    /// Stops the broker (SIGTERM) and starts it again on the same data with
+    /// `config` as its new `--config` file (a deployment set up under the
+    /// defaults, then run under other settings).
+    pub fn restart_with_config(&mut self, config: &str) {
+        self.terminate(Duration::from_secs(30));
+        std::fs::write(&self.config_path, config).expect("write the broker config");
+        self.restart();
     }
 
     fn wait_until_up(&mut self) {
@@ -257,31 +324,33 @@ pub struct Sent {
     pub packet_id: referral_protocol::PacketId,
     /// Its thread.
     pub thread_id: referral_protocol::ThreadId,
+    /// The desk it is addressed to.
+    pub recipient_desk: String,
     /// The ciphertext as posted.
     pub bytes: Vec<u8>,
 }
 
-impl Deployment {
-    /// Seals a referral from `sender` to `desk` with the keys of the sender's
-    /// own verified directory (the desk's active devices and the sender
-    /// desk's own), exactly as the client must, and posts it with a token
-    /// from `referral token`.
-    pub fn send(&self, sender: &Device, desk: &str, text: &str) -> Sent {
-        use referral_protocol::{ContentType, DeskId, PacketId, SealRequest, Sender, ThreadId};
-        sender.run_ok(&["directory"]);
-        let log = sender.verified_log();
-        let keys = sender.unlock();
-        let me = keys.device_id();
-        let record = log.state().device(&me).expect("the sender is enrolled");
-        let sender_desk = record.desk.clone().expect("the sender has a desk");
-        let to: DeskId = desk.parse().expect("desk id");
-        let now = unix_now();
-        let mut recipients = log.state().encryption_keys(&to, now, None);
-        recipients.extend(log.state().encryption_keys(&sender_desk, now, None));
-        recipients.sort();
-        recipients.dedup();
-        let signing = keys
-            .signing_key_for(&record.signing_key)
+/// What a device needs to seal referrals to one desk in-process, gathered
+/// once: its unlocked keys and the recipients from its verified directory.
+/// Sealing many packets this way costs no `referral` run per packet.
+#[derive(Debug)]
+pub struct Sealer {
+    keys: referral_cli::keystore::UnlockedKeys,
+    device: referral_protocol::DeviceId,
+    sender_desk: referral_protocol::DeskId,
+    signing_key: referral_protocol::VerifyingKey,
+    to: referral_protocol::DeskId,
+    recipients: Vec<referral_protocol::RecipientKey>,
+}
+
+impl Sealer {
+    /// Seals `content` as a referral opening a new thread, exactly as the
+    /// client must; posts nothing.
+    pub fn seal(&self, content: &[u8]) -> Sent {
+        use referral_protocol::{ContentType, PacketId, SealRequest, Sender, ThreadId};
+        let signing = self
+            .keys
+            .signing_key_for(&self.signing_key)
             .expect("the keystore holds the listed key");
         let (packet_id, thread_id) = (PacketId::random(), ThreadId::random());
         let mut bytes = Vec::new();
@@ -289,37 +358,97 @@ impl Deployment {
             &SealRequest {
                 packet_id,
                 thread_id,
-                created_at: now,
+                created_at: unix_now(),
                 sender: Sender {
-                    device: me,
-                    desk: sender_desk,
+                    device: self.device,
+                    desk: self.sender_desk.clone(),
                     key: signing,
                 },
-                recipient_desk: to,
-                recipients,
+                recipient_desk: self.to.clone(),
+                recipients: self.recipients.clone(),
                 content_type: ContentType::referral_v1(),
-                content: text.as_bytes(),
+                content,
                 attachments: &[],
             },
             &mut bytes,
         )
         .expect("seal");
-        let res = reqwest::blocking::Client::new()
-            .post(format!("{}/v1/packets", self.broker.url))
-            .bearer_auth(sender.token())
+        Sent {
+            packet_id,
+            thread_id,
+            recipient_desk: self.to.to_string(),
+            bytes,
+        }
+    }
+}
+
+impl Sent {
+    /// `POST /v1/packets` of this referral to `base` with `token`, whatever
+    /// the answer (a retry sends the same id and bytes).
+    pub fn post(
+        &self,
+        http: &reqwest::blocking::Client,
+        base: &str,
+        token: &str,
+    ) -> reqwest::Result<reqwest::blocking::Response> {
+        http.post(format!("{base}/v1/packets"))
+            .bearer_auth(token)
             .header(
                 referral_protocol::api::HEADER_PACKET_ID,
-                packet_id.to_string(),
+                self.packet_id.to_string(),
             )
             .header(
                 referral_protocol::api::HEADER_THREAD_ID,
-                thread_id.to_string(),
+                self.thread_id.to_string(),
             )
-            .header(referral_protocol::api::HEADER_RECIPIENT_DESK, desk)
+            .header(
+                referral_protocol::api::HEADER_RECIPIENT_DESK,
+                &self.recipient_desk,
+            )
             .header(referral_protocol::api::HEADER_KIND, "referral")
             .header("content-type", "application/octet-stream")
-            .body(bytes.clone())
+            .body(self.bytes.clone())
             .send()
+    }
+}
+
+impl Deployment {
+    /// A [`Sealer`] for referrals from `sender` to `desk`, with the keys of
+    /// the sender's own verified directory (the desk's active devices and
+    /// the sender desk's own), synced first.
+    pub fn sealer(&self, sender: &Device, desk: &str) -> Sealer {
+        sender.run_ok(&["directory"]);
+        let log = sender.verified_log();
+        let keys = sender.unlock();
+        let device = keys.device_id();
+        let record = log.state().device(&device).expect("the sender is enrolled");
+        let sender_desk = record.desk.clone().expect("the sender has a desk");
+        let to: referral_protocol::DeskId = desk.parse().expect("desk id");
+        let now = unix_now();
+        let mut recipients = log.state().encryption_keys(&to, now, None);
+        recipients.extend(log.state().encryption_keys(&sender_desk, now, None));
+        recipients.sort();
+        recipients.dedup();
+        Sealer {
+            signing_key: record.signing_key,
+            keys,
+            device,
+            sender_desk,
+            to,
+            recipients,
+        }
+    }
+
+    /// Seals a referral from `sender` to `desk` (see [`Deployment::sealer`])
+    /// and posts it with a token from `referral token`, asserting 201.
+    pub fn send(&self, sender: &Device, desk: &str, text: &str) -> Sent {
+        let sent = self.sealer(sender, desk).seal(text.as_bytes());
+        let res = sent
+            .post(
+                &reqwest::blocking::Client::new(),
+                &self.broker.url,
+                &sender.token(),
+            )
             .expect("post the packet");
         let status = res.status();
         assert_eq!(
@@ -328,11 +457,7 @@ impl Deployment {
             "{}",
             res.text().unwrap_or_default()
         );
-        Sent {
-            packet_id,
-            thread_id,
-            bytes,
-        }
+        sent
     }
 
     /// `GET /v1/packets/{id}` as `device`.
