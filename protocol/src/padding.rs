@@ -28,7 +28,16 @@ pub const AGE_CHUNK: u64 = 64 * 1024;
 const AGE_NONCE: u64 = 16;
 const AGE_TAG: u64 = 16;
 
+/// The largest published size a u64 holds, 2^64 - 2^57: from 2^63 up,
+/// Padmé keeps only the top 7 bits.
+pub const MAX_BUCKET: u64 = u64::MAX << 57;
+
 /// The smallest bucket that holds `n` bytes.
+///
+/// # Panics
+///
+/// If `n` is above [`MAX_BUCKET`]: no published size is that large (and no
+/// file is either).
 pub fn bucket_for(n: u64) -> u64 {
     if n <= MIN_BUCKET {
         MIN_BUCKET
@@ -40,28 +49,61 @@ pub fn bucket_for(n: u64) -> u64 {
 }
 
 /// Whether `n` is one of the published ciphertext sizes.
+///
+/// Answers for every u64, without going through [`bucket_for`]: the broker
+/// applies it to the length a client declares. (It used to round `n` up and
+/// compare, and rounding a length above [`MAX_BUCKET`] overflowed: a panic
+/// in debug builds. Found by the `padding` fuzz target.)
 pub fn is_bucket(n: u64) -> bool {
-    n >= MIN_BUCKET && bucket_for(n) == n
+    if n < MIN_BUCKET {
+        false
+    } else if n <= POWER_OF_TWO_LIMIT {
+        n.is_power_of_two()
+    } else {
+        n & padme_mask(n) == 0
+    }
 }
 
 /// The bucket after `bucket` (the smallest one strictly larger).
+///
+/// # Panics
+///
+/// If `bucket` is [`MAX_BUCKET`] or above: there is none.
 pub fn next_bucket(bucket: u64) -> u64 {
     bucket_for(bucket + 1)
 }
 
-/// Padmé rounding of `n` (n ≥ 2).
-fn padme(n: u64) -> u64 {
+/// The low bits Padmé clears in a number of `n`'s size (n ≥ 2): with `E` the
+/// position of the top bit, `E - (⌊log2 E⌋ + 1)` of them.
+fn padme_mask(n: u64) -> u64 {
     let e = 63 - u64::from(n.leading_zeros()); // ⌊log2 n⌋
     let s = 64 - u64::from(e.leading_zeros()); // ⌊log2 e⌋ + 1
     let low_bits = e - s;
-    let mask = (1u64 << low_bits) - 1;
-    (n + mask) & !mask
+    (1u64 << low_bits) - 1
+}
+
+/// Padmé rounding of `n` (n ≥ 2).
+fn padme(n: u64) -> u64 {
+    let mask = padme_mask(n);
+    // Checked: release builds would otherwise wrap above MAX_BUCKET and
+    // answer 0, a "bucket" smaller than `n`.
+    n.checked_add(mask)
+        .expect("no published size above MAX_BUCKET")
+        & !mask
 }
 
 /// The size of age's payload (nonce, chunks and tags) for `p` plaintext bytes.
+///
+/// # Panics
+///
+/// If that size does not fit a u64 (`p` within about 2^52 of `u64::MAX`).
 pub fn age_payload_len(p: u64) -> u64 {
+    checked_age_payload_len(p).expect("age payload length overflows u64")
+}
+
+fn checked_age_payload_len(p: u64) -> Option<u64> {
     let chunks = p.div_ceil(AGE_CHUNK).max(1);
-    AGE_NONCE + p + AGE_TAG * chunks
+    (AGE_NONCE + AGE_TAG * chunks).checked_add(p)
 }
 
 /// The plaintext length whose age payload is exactly `payload` bytes, if any.
@@ -78,7 +120,10 @@ pub fn plaintext_len_for_payload(payload: u64) -> Option<u64> {
         .into_iter()
         .filter(|&chunks| chunks >= 1 && body >= AGE_TAG * chunks)
         .map(|chunks| body - AGE_TAG * chunks)
-        .find(|&p| age_payload_len(p) == payload)
+        // Checked: near u64::MAX a wrong neighbour's payload overflows (a
+        // panic in debug builds, found by the `padding` fuzz target); it is
+        // simply not the answer.
+        .find(|&p| checked_age_payload_len(p) == Some(payload))
 }
 
 #[cfg(test)]
@@ -111,6 +156,36 @@ mod tests {
         assert!(!is_bucket((64 << 20) + 1));
         assert!(!is_bucket(4095));
         assert!(!is_bucket(5000));
+    }
+
+    #[test]
+    fn is_bucket_answers_for_every_length() {
+        // The `padding` fuzz target's first finding: above MAX_BUCKET,
+        // `is_bucket` overflowed while rounding (fuzz/corpus/padding/
+        // regression-is-bucket-overflow).
+        assert!(is_bucket(MAX_BUCKET));
+        assert_eq!(bucket_for(MAX_BUCKET), MAX_BUCKET);
+        assert!(!is_bucket(MAX_BUCKET + 1));
+        assert!(!is_bucket(0xffff_28ff_ff10_0001));
+        assert!(!is_bucket(u64::MAX));
+    }
+
+    #[test]
+    fn unpadding_answers_for_every_length() {
+        // The `padding` fuzz target's second finding (fuzz/corpus/padding/
+        // regression-unpad-overflow): checking a neighbouring chunk count
+        // overflowed near u64::MAX.
+        for payload in [u64::MAX, u64::MAX - 1, u64::MAX - 16, u64::MAX - 65_552] {
+            if let Some(p) = plaintext_len_for_payload(payload) {
+                assert_eq!(age_payload_len(p), payload);
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "no published size above MAX_BUCKET")]
+    fn no_bucket_above_the_largest() {
+        bucket_for(MAX_BUCKET + 1);
     }
 
     #[test]
