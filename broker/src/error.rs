@@ -9,7 +9,8 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::de::{DeserializeOwned, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// An error answered to a client.
 #[derive(Debug, thiserror::Error)]
@@ -186,10 +187,104 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-/// `axum::Json`, but rejections are [`ApiError`]s.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json`, but rejections are [`ApiError`]s, and the body must be a
+/// JSON object, as the API's schema says.
+///
+/// serde's derived structs also accept an array holding the fields in
+/// order (`["…"]` for `{"entry": "…"}`), so `axum::Json` alone lets every
+/// request body arrive in a second, undocumented shape. Found by the
+/// `api_json` fuzz target (`fuzz/corpus/api_json/regression-array-body`).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let Json(ObjectBody(value)) = Json::<ObjectBody<T>>::from_request(req, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// A value read through [`ObjectOnly`], so that axum's `Json` (its content
+/// type check, body limit, error paths and classification) is unchanged.
+struct ObjectBody<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectBody<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(ObjectOnly(d)).map(Self)
+    }
+}
+
+/// Passes everything through to the wrapped deserializer, except that a
+/// struct is read as a map only: a JSON array is then an "invalid type"
+/// (422 `invalid_json`), like any other wrong shape. Only the outermost
+/// value is affected; fields are read by the wrapped deserializer itself.
+struct ObjectOnly<D>(D);
+
+macro_rules! forward {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+                self.0.$method($($arg,)* visitor)
+            }
+        )*
+    };
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for ObjectOnly<D> {
+    type Error = D::Error;
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_map(visitor)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.0.is_human_readable()
+    }
+
+    forward! {
+        deserialize_any();
+        deserialize_bool();
+        deserialize_i8();
+        deserialize_i16();
+        deserialize_i32();
+        deserialize_i64();
+        deserialize_i128();
+        deserialize_u8();
+        deserialize_u16();
+        deserialize_u32();
+        deserialize_u64();
+        deserialize_u128();
+        deserialize_f32();
+        deserialize_f64();
+        deserialize_char();
+        deserialize_str();
+        deserialize_string();
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_option();
+        deserialize_unit();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_newtype_struct(name: &'static str);
+        deserialize_seq();
+        deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_map();
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+        deserialize_identifier();
+        deserialize_ignored_any();
+    }
+}
 
 /// `axum::extract::Query`, but rejections are [`ApiError`]s.
 #[derive(Debug, Clone, Copy, Default, FromRequestParts)]
@@ -239,6 +334,44 @@ mod tests {
             serde_json::json!({"error": "internal", "message": "internal error"})
         );
         assert!(!body.to_string().contains("hunter2"));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Entry {
+        entry: String,
+    }
+
+    async fn extract(body: &'static str) -> Result<Entry, ApiError> {
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri("/")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        ApiJson::<Entry>::from_request(request, &())
+            .await
+            .map(|ApiJson(e)| e)
+    }
+
+    #[tokio::test]
+    async fn json_bodies_are_objects_only() {
+        assert_eq!(extract(r#"{"entry":"x"}"#).await.unwrap().entry, "x");
+        // A derived struct alone would also take its fields by position.
+        let err = extract(r#"["x"]"#).await.unwrap_err();
+        assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(err.code(), "invalid_json");
+        assert_eq!(
+            extract(r#"{"entry":"x","more":1}"#)
+                .await
+                .unwrap_err()
+                .code(),
+            "invalid_json"
+        );
+        assert_eq!(
+            extract(r#"{"entry":"x""#).await.unwrap_err().code(),
+            "malformed_json"
+        );
     }
 
     #[tokio::test]
