@@ -1,0 +1,6 @@
+//! `cargo fuzz run header_check`: the body, and what it checks, is
+//! `referral_fuzz_harness::header_check`, which the stable replay test also runs.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| referral_fuzz_harness::header_check(data));
