@@ -621,6 +621,31 @@ async fn db_figures(backend: &Backend, data_dir: &Path) -> DbFigures {
          WHERE NOT EXISTS (SELECT 1 FROM packets p WHERE p.thread_id = t.id)";
     const SHORT: &str = "SELECT count(*) FROM packets p WHERE p.bytes <> \
          (SELECT coalesce(sum(length(c.data)), 0) FROM packet_chunks c WHERE c.packet_id = p.id)";
+    // One body for both connection types: sqlx's executors are typed by
+    // backend, and a generic bound over both costs more lines than it saves.
+    macro_rules! figures {
+        ($conn:expr) => {{
+            let conn = $conn;
+            let (packet_rows, distinct_ids): (i64, i64) = sqlx::query_as(ROWS)
+                .fetch_one(&mut *conn)
+                .await
+                .expect("count packets");
+            let orphan_threads = sqlx::query_scalar(ORPHANS)
+                .fetch_one(&mut *conn)
+                .await
+                .expect("orphan threads");
+            let short_packets = sqlx::query_scalar(SHORT)
+                .fetch_one(&mut *conn)
+                .await
+                .expect("short packets");
+            DbFigures {
+                packet_rows,
+                distinct_ids,
+                orphan_threads,
+                short_packets,
+            }
+        }};
+    }
     match backend {
         Backend::Sqlite => {
             let options = sqlx::sqlite::SqliteConnectOptions::new()
@@ -629,49 +654,17 @@ async fn db_figures(backend: &Backend, data_dir: &Path) -> DbFigures {
             let mut conn = sqlx::SqliteConnection::connect_with(&options)
                 .await
                 .expect("open broker.db");
-            let (packet_rows, distinct_ids): (i64, i64) = sqlx::query_as(ROWS)
-                .fetch_one(&mut conn)
-                .await
-                .expect("count packets");
-            let orphan_threads = sqlx::query_scalar(ORPHANS)
-                .fetch_one(&mut conn)
-                .await
-                .expect("orphan threads");
-            let short_packets = sqlx::query_scalar(SHORT)
-                .fetch_one(&mut conn)
-                .await
-                .expect("short packets");
+            let found = figures!(&mut conn);
             conn.close().await.expect("close");
-            DbFigures {
-                packet_rows,
-                distinct_ids,
-                orphan_threads,
-                short_packets,
-            }
+            found
         }
         Backend::Postgres(url) => {
             let mut conn = sqlx::PgConnection::connect(url)
                 .await
                 .expect("connect to the test database");
-            let (packet_rows, distinct_ids): (i64, i64) = sqlx::query_as(ROWS)
-                .fetch_one(&mut conn)
-                .await
-                .expect("count packets");
-            let orphan_threads = sqlx::query_scalar(ORPHANS)
-                .fetch_one(&mut conn)
-                .await
-                .expect("orphan threads");
-            let short_packets = sqlx::query_scalar(SHORT)
-                .fetch_one(&mut conn)
-                .await
-                .expect("short packets");
+            let found = figures!(&mut conn);
             conn.close().await.expect("close");
-            DbFigures {
-                packet_rows,
-                distinct_ids,
-                orphan_threads,
-                short_packets,
-            }
+            found
         }
     }
 }
