@@ -170,7 +170,9 @@ impl From<JsonRejection> for ApiError {
             }
             _ => (StatusCode::BAD_REQUEST, "bad_request"),
         };
-        // serde's message names the field and the problem, not the value.
+        // serde's message names the field and the problem. For a malformed id
+        // or key it may quote the rejected text back to the client that sent
+        // it; 4xx messages are never logged, so it goes nowhere else.
         Self::client(status, code, r.body_text())
     }
 }
