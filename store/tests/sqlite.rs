@@ -343,6 +343,126 @@ async fn a_refused_or_failed_op_spares_its_batch() {
     );
 }
 
+/// Concurrent sends that share a packet id or a thread: the writer runs
+/// the first of each in its set (ADR 0007) and the others one at a time
+/// after it, so every answer is the one some serial order gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sends_sharing_ids_or_threads_in_one_batch() {
+    const COPIES: usize = 12;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    with_desks(&store, &["aa-desk", "bb-desk", "cc-desk"]).await;
+    let first = referral("aa-desk", "bb-desk", b"case");
+    store
+        .put_packet(first.clone(), memory(b"case"))
+        .await
+        .unwrap();
+    // Received, so that its recipient may forward it.
+    let acked = store.ack(&first.id, &desk_id("bb-desk"), T0).await.unwrap();
+    assert_eq!(acked, AckOutcome::Acknowledged);
+    let same = referral("aa-desk", "bb-desk", b"retried");
+
+    let mut tasks = Vec::new();
+    for _ in 0..COPIES {
+        // The same send retried: one is stored, the rest are duplicates.
+        let (s, p) = (store.clone(), same.clone());
+        tasks.push(tokio::spawn(async move {
+            ("copy", s.put_packet(p, memory(b"retried")).await.unwrap())
+        }));
+        // Messages on one thread, from its recipient: all stored.
+        let (s, mut p) = (store.clone(), referral("bb-desk", "aa-desk", b"note"));
+        p.kind = PacketKind::Reply;
+        p.thread_id = first.thread_id;
+        tasks.push(tokio::spawn(async move {
+            ("reply", s.put_packet(p, memory(b"note")).await.unwrap())
+        }));
+        // Forwards of that thread: only one may forward it.
+        let (s, mut p) = (store.clone(), referral("bb-desk", "cc-desk", b"fwd"));
+        p.kind = PacketKind::Forward;
+        p.forwards = Some(first.thread_id);
+        tasks.push(tokio::spawn(async move {
+            ("forward", s.put_packet(p, memory(b"fwd")).await.unwrap())
+        }));
+    }
+    let mut stored = std::collections::HashMap::<&str, usize>::new();
+    for task in tasks {
+        let (what, outcome) = task.await.unwrap();
+        match (what, outcome) {
+            (_, PutOutcome::Stored(_)) => *stored.entry(what).or_default() += 1,
+            ("copy", PutOutcome::Duplicate(m)) => assert_eq!(m.id, same.id),
+            ("forward", PutOutcome::IllegalTransition { from, to }) => {
+                assert_eq!(
+                    (from, to),
+                    (ThreadStatus::Forwarded, ThreadStatus::Forwarded)
+                );
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(stored["copy"], 1);
+    assert_eq!(stored["reply"], COPIES);
+    assert_eq!(stored["forward"], 1);
+
+    let thread = store.thread(&first.thread_id).await.unwrap().unwrap();
+    assert_eq!(thread.status, ThreadStatus::Forwarded);
+    let statuses: Vec<_> = thread.events.iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            ThreadStatus::Sent,
+            ThreadStatus::Received,
+            ThreadStatus::Forwarded
+        ]
+    );
+    assert_eq!(
+        store.inbox(&desk_id("cc-desk"), 100).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        store.inbox(&desk_id("aa-desk"), 100).await.unwrap().len(),
+        COPIES
+    );
+}
+
+/// A send that breaks a statement of its set (a length no column can hold)
+/// makes the set fall back to one send at a time: it fails alone, and
+/// leaves no thread behind, while the others are stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_send_fails_alone_after_its_set_falls_back() {
+    const SENDS: usize = 32;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    with_desks(&store, &["aa-desk", "bb-desk"]).await;
+    let mut bad = referral("aa-desk", "bb-desk", b"odd");
+    bad.bytes = u64::MAX;
+
+    let tasks: Vec<_> = (0..SENDS)
+        .map(|i| {
+            let store = store.clone();
+            let p = if i == SENDS / 2 {
+                bad.clone()
+            } else {
+                referral("aa-desk", "bb-desk", b"good")
+            };
+            tokio::spawn(async move { (p.id, store.put_packet(p, memory(b"good")).await) })
+        })
+        .collect();
+    for task in tasks {
+        let (id, result) = task.await.unwrap();
+        if id == bad.id {
+            assert!(result.is_err(), "{result:?}");
+        } else {
+            assert!(matches!(result, Ok(PutOutcome::Stored(_))), "{result:?}");
+        }
+    }
+    assert_eq!(store.packet(&bad.id).await.unwrap(), None);
+    assert_eq!(store.thread(&bad.thread_id).await.unwrap(), None);
+    assert_eq!(
+        store.inbox(&desk_id("bb-desk"), 100).await.unwrap().len(),
+        SENDS - 1
+    );
+}
+
 /// A spooled body that ends early fails after the thread, the packet row
 /// and a first chunk were written: the op's savepoint undoes all of it.
 #[tokio::test]

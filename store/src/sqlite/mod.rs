@@ -10,11 +10,15 @@ mod directory;
 mod files;
 mod packets;
 mod purge;
+mod put_set;
 mod reads;
 mod requests;
 mod settings;
 mod threads;
 mod writer;
+
+/// Prepared statements the write connection keeps.
+const WRITER_STATEMENT_CACHE: usize = 8 * writer::MAX_BATCH;
 
 use std::path::{Path, PathBuf};
 
@@ -62,7 +66,14 @@ impl SqliteStore {
         files::create_private(&path)?;
         let options = settings::connect_options(&path);
 
-        let mut conn = options.clone().connect().await?;
+        // The writer's set statements (ADR 0007) are prepared once per row
+        // count, up to `MAX_BATCH`, about six each: a cache of sqlx's
+        // default 100 would evict and re-prepare them on every batch.
+        let mut conn = options
+            .clone()
+            .statement_cache_capacity(WRITER_STATEMENT_CACHE)
+            .connect()
+            .await?;
         let found = settings::read(&mut conn).await?;
         found.check()?;
         MIGRATOR.run(&mut conn).await?;

@@ -3,11 +3,12 @@
 //! the op's savepoint undoes a write that fails half-way (e.g. a spool file
 //! that cannot be read to its end).
 
-use referral_protocol::{DeskId, PacketId};
+use referral_protocol::{DeskId, PacketId, ThreadId};
 use sqlx::SqliteConnection;
 
+use super::admin;
 use super::codec::{self, packet_columns};
-use super::{admin, threads};
+use super::threads::{self, ThreadRow};
 use crate::body::PacketBody;
 use crate::{
     AckOutcome, DeliveryState, NewPacket, PacketKind, PacketMeta, Party, PutOutcome, RewrapOutcome,
@@ -43,7 +44,7 @@ pub(super) async fn put(
 }
 
 /// Idempotency: the same bytes from the same desk get the stored answer.
-fn same_or_conflict(stored: PacketMeta, packet: &NewPacket) -> PutOutcome {
+pub(super) fn same_or_conflict(stored: PacketMeta, packet: &NewPacket) -> PutOutcome {
     if stored.sha256 == packet.sha256 && stored.sender_desk == packet.sender_desk {
         PutOutcome::Duplicate(stored)
     } else {
@@ -53,7 +54,7 @@ fn same_or_conflict(stored: PacketMeta, packet: &NewPacket) -> PutOutcome {
 
 /// The metadata as stored: pending, and the arrival hour truncated even if
 /// the caller forgot, because only whole hours may sit next to a packet.
-fn stored_meta(p: NewPacket) -> PacketMeta {
+pub(super) fn stored_meta(p: NewPacket) -> PacketMeta {
     PacketMeta {
         id: p.id,
         thread_id: p.thread_id,
@@ -92,90 +93,137 @@ async fn tombstoned(conn: &mut SqliteConnection, id: &PacketId) -> Result<bool, 
     Ok(found.is_some())
 }
 
-/// Checks and applies the packet's effect on threads; `Some` is a refusal.
-async fn apply_to_threads(
-    conn: &mut SqliteConnection,
-    p: &NewPacket,
-) -> Result<Option<PutOutcome>, StoreError> {
-    match p.kind {
-        PacketKind::Referral => {
-            if threads::exists(conn, &p.thread_id).await? {
-                return Ok(Some(PutOutcome::ThreadExists));
-            }
-            threads::open(
-                conn,
-                &p.thread_id,
-                &p.sender_desk,
-                &p.recipient_desk,
-                p.received_hour,
-            )
-            .await?;
-            Ok(None)
+/// What storing a packet does to threads, decided before any write.
+#[derive(Debug, Default)]
+pub(super) struct ThreadPlan {
+    /// The packet opens its own thread, in `sent`.
+    pub(super) open: bool,
+    /// A thread whose status changes: the packet's own (a reply with a
+    /// status) or the one it forwards.
+    pub(super) advance: Option<(ThreadId, ThreadStatus)>,
+}
+
+/// Why [`plan`] refuses a packet: the thread-related refusals of
+/// [`PutOutcome`], without its large `Stored` variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Refusal {
+    ThreadExists,
+    UnknownThread,
+    IllegalTransition {
+        from: ThreadStatus,
+        to: ThreadStatus,
+    },
+}
+
+impl From<Refusal> for PutOutcome {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::ThreadExists => PutOutcome::ThreadExists,
+            Refusal::UnknownThread => PutOutcome::UnknownThread,
+            Refusal::IllegalTransition { from, to } => PutOutcome::IllegalTransition { from, to },
         }
-        PacketKind::Reply => reply(conn, p).await,
-        PacketKind::Forward => forward(conn, p).await,
+    }
+}
+
+/// The lifecycle rules for one packet, given the thread it names (`own`)
+/// and, for a forward, the thread it forwards. `Err` is a refusal. Both the
+/// one-at-a-time path and the set path of the writer decide with this, so
+/// the rules exist once.
+pub(super) fn plan(
+    p: &NewPacket,
+    own: Option<&ThreadRow>,
+    forwarded: Option<&ThreadRow>,
+) -> Result<ThreadPlan, Refusal> {
+    match p.kind {
+        PacketKind::Referral if own.is_some() => Err(Refusal::ThreadExists),
+        PacketKind::Referral => Ok(ThreadPlan {
+            open: true,
+            advance: None,
+        }),
+        PacketKind::Reply => plan_reply(p, own),
+        PacketKind::Forward => plan_forward(p, own, forwarded),
     }
 }
 
 /// A reply travels between the thread's two parties, either way; with a
 /// status, `ThreadStatus::may_become` must allow that party the change.
 /// Without one it is a message, allowed in any state.
-async fn reply(
-    conn: &mut SqliteConnection,
-    p: &NewPacket,
-) -> Result<Option<PutOutcome>, StoreError> {
-    let Some(thread) = threads::load(conn, &p.thread_id).await? else {
-        return Ok(Some(PutOutcome::UnknownThread));
-    };
+fn plan_reply(p: &NewPacket, own: Option<&ThreadRow>) -> Result<ThreadPlan, Refusal> {
+    let thread = own.ok_or(Refusal::UnknownThread)?;
     let parties = thread.parties(&p.sender_desk, &p.recipient_desk);
     if parties.is_empty() {
-        return Ok(Some(PutOutcome::UnknownThread));
+        return Err(Refusal::UnknownThread);
     }
     let Some(to) = p.thread_status else {
-        return Ok(None);
+        return Ok(ThreadPlan::default());
     };
     let from = thread.status;
     if !parties.iter().any(|&party| from.may_become(to, party)) {
-        return Ok(Some(PutOutcome::IllegalTransition { from, to }));
+        return Err(Refusal::IllegalTransition { from, to });
     }
-    threads::advance(conn, &p.thread_id, to, p.received_hour).await?;
-    Ok(None)
+    Ok(ThreadPlan {
+        open: false,
+        advance: Some((p.thread_id, to)),
+    })
 }
 
 /// A forward is sent by the desk a thread was addressed to: that thread
 /// becomes `forwarded` and the packet opens a new thread, in `sent`.
-async fn forward(
-    conn: &mut SqliteConnection,
+fn plan_forward(
     p: &NewPacket,
-) -> Result<Option<PutOutcome>, StoreError> {
-    let Some(old_id) = p.forwards else {
-        return Ok(Some(PutOutcome::UnknownThread));
-    };
-    let Some(old) = threads::load(conn, &old_id).await? else {
-        return Ok(Some(PutOutcome::UnknownThread));
+    own: Option<&ThreadRow>,
+    forwarded: Option<&ThreadRow>,
+) -> Result<ThreadPlan, Refusal> {
+    let (Some(old_id), Some(old)) = (p.forwards, forwarded) else {
+        return Err(Refusal::UnknownThread);
     };
     if old.recipient_desk != p.sender_desk.as_str() {
-        return Ok(Some(PutOutcome::UnknownThread));
+        return Err(Refusal::UnknownThread);
     }
     if !old
         .status
         .may_become(ThreadStatus::Forwarded, Party::Recipient)
     {
         let (from, to) = (old.status, ThreadStatus::Forwarded);
-        return Ok(Some(PutOutcome::IllegalTransition { from, to }));
+        return Err(Refusal::IllegalTransition { from, to });
     }
-    if threads::exists(conn, &p.thread_id).await? {
-        return Ok(Some(PutOutcome::ThreadExists));
+    if own.is_some() {
+        return Err(Refusal::ThreadExists);
     }
-    threads::advance(conn, &old_id, ThreadStatus::Forwarded, p.received_hour).await?;
-    threads::open(
-        conn,
-        &p.thread_id,
-        &p.sender_desk,
-        &p.recipient_desk,
-        p.received_hour,
-    )
-    .await?;
+    Ok(ThreadPlan {
+        open: true,
+        advance: Some((old_id, ThreadStatus::Forwarded)),
+    })
+}
+
+/// Reads the threads [`plan`] needs, checks, and applies the plan; `Some`
+/// is a refusal.
+async fn apply_to_threads(
+    conn: &mut SqliteConnection,
+    p: &NewPacket,
+) -> Result<Option<PutOutcome>, StoreError> {
+    let own = threads::load(conn, &p.thread_id).await?;
+    let forwarded = match (p.kind, p.forwards) {
+        (PacketKind::Forward, Some(old)) => threads::load(conn, &old).await?,
+        _ => None,
+    };
+    let plan = match plan(p, own.as_ref(), forwarded.as_ref()) {
+        Ok(plan) => plan,
+        Err(refusal) => return Ok(Some(refusal.into())),
+    };
+    if let Some((id, status)) = plan.advance {
+        threads::advance(conn, &id, status, p.received_hour).await?;
+    }
+    if plan.open {
+        threads::open(
+            conn,
+            &p.thread_id,
+            &p.sender_desk,
+            &p.recipient_desk,
+            p.received_hour,
+        )
+        .await?;
+    }
     Ok(None)
 }
 

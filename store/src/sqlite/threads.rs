@@ -52,14 +52,6 @@ pub(super) async fn load(
     .transpose()
 }
 
-pub(super) async fn exists(conn: &mut SqliteConnection, id: &ThreadId) -> Result<bool, StoreError> {
-    let found = sqlx::query("SELECT 1 FROM threads WHERE id = ?")
-        .bind(&id.as_bytes()[..])
-        .fetch_optional(conn)
-        .await?;
-    Ok(found.is_some())
-}
-
 /// A new thread in `sent`, with its first event.
 pub(super) async fn open(
     conn: &mut SqliteConnection,

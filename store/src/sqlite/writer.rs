@@ -18,12 +18,13 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use bytes::Bytes;
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::settings::{self, SqliteSettings};
-use super::{admin, directory, packets, purge, requests};
+use super::{admin, directory, packets, purge, put_set, requests};
 use crate::{
     AckOutcome, AppendOutcome, Device, EnrollOutcome, Invite, NewEntry, NewPacket, PacketBody,
     PurgeReport, PutOutcome, Request, RewrapOutcome, RewrapPacket, RotationOutcome, StoreError,
@@ -278,6 +279,39 @@ impl WriterHandle {
 /// An op that ran, waiting for its batch's COMMIT before it is answered.
 type Ran = (Reply<Answer>, Result<Answer, StoreError>);
 
+/// A send that runs in the batch's set: the packet, its in-memory body and
+/// who waits for the answer.
+type SetSend = (NewPacket, Bytes, Reply<Answer>);
+
+/// How a batch's set of sends went.
+enum SetRun {
+    /// Every send has its answer (stored or refused), pending the COMMIT.
+    Stored(Vec<Ran>),
+    /// A statement failed and the set's work was undone: the sends, to run
+    /// one at a time.
+    OneByOne(Vec<(Op, Reply<Answer>)>),
+    /// The transaction is gone; the set's callers have their error.
+    Aborted,
+}
+
+/// Splits a batch into its set of sends (ADR 0007: in-memory bodies, no
+/// packet id or thread shared with an earlier send of the set) and the
+/// rest, which keeps its order.
+fn take_set(batch: VecDeque<(Op, Reply<Answer>)>) -> (Vec<SetSend>, VecDeque<(Op, Reply<Answer>)>) {
+    let mut taken = put_set::Disjoint::default();
+    let mut set = Vec::new();
+    let mut rest = VecDeque::new();
+    for (op, reply) in batch {
+        match op {
+            Op::PutPacket(packet, PacketBody::Memory(body)) if taken.take(&packet) => {
+                set.push((packet, body, reply));
+            }
+            op => rest.push_back((op, reply)),
+        }
+    }
+    (set, rest)
+}
+
 struct Writer {
     conn: SqliteConnection,
     rx: mpsc::Receiver<Job>,
@@ -339,13 +373,31 @@ impl Writer {
         batch
     }
 
-    async fn run_batch(&mut self, mut batch: VecDeque<(Op, Reply<Answer>)>) {
+    async fn run_batch(&mut self, batch: VecDeque<(Op, Reply<Answer>)>) {
         if let Err(e) = exec(&mut self.conn, "BEGIN IMMEDIATE").await {
             let msg = format!("BEGIN IMMEDIATE failed: {e}");
             batch.into_iter().for_each(|(_, reply)| fail(reply, &msg));
             return;
         }
-        let mut ran: Vec<Ran> = Vec::with_capacity(batch.len());
+        let (set, mut batch) = take_set(batch);
+        let mut ran: Vec<Ran> = Vec::with_capacity(set.len() + batch.len());
+        if !set.is_empty() {
+            match self.run_set(set).await {
+                SetRun::Stored(answers) => ran.extend(answers),
+                SetRun::OneByOne(ops) => {
+                    for op in ops.into_iter().rev() {
+                        batch.push_front(op);
+                    }
+                }
+                SetRun::Aborted => {
+                    let _ = exec(&mut self.conn, "ROLLBACK").await;
+                    for (op, reply) in batch.into_iter().rev() {
+                        self.carry.push_front(Job::Write(op, reply));
+                    }
+                    return;
+                }
+            }
+        }
         let mut checkpoint = false;
         while let Some((op, reply)) = batch.pop_front() {
             checkpoint |= matches!(op, Op::Purge { .. });
@@ -357,6 +409,61 @@ impl Writer {
             ran.push((reply, result));
         }
         self.commit(ran, checkpoint).await;
+    }
+
+    /// Runs the batch's set of sends (ADR 0007) inside one SAVEPOINT. If a
+    /// statement fails, the set's work is rolled back and its sends are
+    /// handed back to run one at a time, each in its own savepoint, so that
+    /// a bad send fails alone.
+    async fn run_set(&mut self, set: Vec<SetSend>) -> SetRun {
+        let (sends, replies): (Vec<_>, Vec<_>) = set
+            .into_iter()
+            .map(|(packet, body, reply)| ((packet, body), reply))
+            .unzip();
+        if let Err(e) = exec(&mut self.conn, "SAVEPOINT send_set").await {
+            return self.set_aborted(replies, &e.to_string());
+        }
+        let error = match put_set::put_set(&mut self.conn, &sends).await {
+            Ok(outcomes) => match exec(&mut self.conn, "RELEASE send_set").await {
+                Ok(()) => {
+                    let answers = replies
+                        .into_iter()
+                        .zip(outcomes)
+                        .map(|(reply, outcome)| (reply, Ok(Answer::Put(outcome))))
+                        .collect();
+                    return SetRun::Stored(answers);
+                }
+                Err(e) => e.to_string(),
+            },
+            Err(e) => e.to_string(),
+        };
+        if let Err(e) = exec(&mut self.conn, "ROLLBACK TO send_set").await {
+            return self.set_aborted(replies, &format!("{error}; then {e}"));
+        }
+        if let Err(e) = exec(&mut self.conn, "RELEASE send_set").await {
+            return self.set_aborted(replies, &format!("{error}; then {e}"));
+        }
+        tracing::warn!(
+            sends = sends.len(),
+            error = %error,
+            "a set of sends failed as a whole; running them one at a time"
+        );
+        let ops = sends
+            .into_iter()
+            .zip(replies)
+            .map(|((packet, body), reply)| (Op::PutPacket(packet, PacketBody::Memory(body)), reply))
+            .collect();
+        SetRun::OneByOne(ops)
+    }
+
+    /// The transaction is gone while the set ran: its sends get the error
+    /// (as the current op does in [`Writer::abandon`], so a lasting failure
+    /// cannot loop), and the caller requeues the rest.
+    fn set_aborted(&mut self, replies: Vec<Reply<Answer>>, error: &str) -> SetRun {
+        let msg = format!("the batch's transaction was aborted: {error}");
+        tracing::error!("{msg}");
+        replies.into_iter().for_each(|reply| fail(reply, &msg));
+        SetRun::Aborted
     }
 
     /// Runs one op inside a SAVEPOINT. The flag says whether the batch's
