@@ -424,6 +424,54 @@ async fn sends_sharing_ids_or_threads_in_one_batch() {
     );
 }
 
+/// Concurrent acks, as the writer's ack set runs them (ADR 0007): each
+/// thread moves to `received` once, however many times its referral is
+/// acknowledged, and another desk's ack changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_acks_move_each_thread_once() {
+    const PACKETS: usize = 24;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    with_desks(&store, &["aa-desk", "bb-desk"]).await;
+    let mut sent = Vec::new();
+    for _ in 0..PACKETS {
+        let p = referral("aa-desk", "bb-desk", b"case");
+        store.put_packet(p.clone(), memory(b"case")).await.unwrap();
+        sent.push(p);
+    }
+
+    let mut tasks = Vec::new();
+    for p in &sent {
+        for desk in ["bb-desk", "bb-desk", "aa-desk"] {
+            let (store, id) = (store.clone(), p.id);
+            tasks.push(tokio::spawn(async move {
+                let outcome = store.ack(&id, &desk_id(desk), T0).await.unwrap();
+                (desk, outcome)
+            }));
+        }
+    }
+    for task in tasks {
+        match task.await.unwrap() {
+            ("bb-desk", outcome) => assert_eq!(outcome, AckOutcome::Acknowledged),
+            (_, outcome) => assert_eq!(outcome, AckOutcome::NotFound),
+        }
+    }
+    for p in &sent {
+        let meta = store.packet(&p.id).await.unwrap().unwrap();
+        assert_eq!(meta.delivery, DeliveryState::Acknowledged);
+        let thread = store.thread(&p.thread_id).await.unwrap().unwrap();
+        let statuses: Vec<_> = thread.events.iter().map(|e| e.status).collect();
+        assert_eq!(statuses, [ThreadStatus::Sent, ThreadStatus::Received]);
+    }
+    assert!(
+        store
+            .inbox(&desk_id("bb-desk"), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// A send that breaks a statement of its set (a length no column can hold)
 /// makes the set fall back to one send at a time: it fails alone, and
 /// leaves no thread behind, while the others are stored.

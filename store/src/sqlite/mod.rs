@@ -4,6 +4,7 @@
 //! group-commits concurrent writes (`writer`); a pool of read-only
 //! connections for reads (`reads`).
 
+mod ack_set;
 mod admin;
 mod codec;
 mod directory;

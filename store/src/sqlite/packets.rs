@@ -338,7 +338,7 @@ pub(super) async fn ack(
 
 /// `t` rounded up to a whole hour: the stored ack time is coarse, and the
 /// grace period before purge can only grow, never shrink.
-fn hour_after(t: UnixTime) -> UnixTime {
+pub(super) fn hour_after(t: UnixTime) -> UnixTime {
     let h = to_hour(t);
     if h == t { h } else { h + 3600 }
 }

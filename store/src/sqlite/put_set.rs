@@ -238,42 +238,8 @@ impl Writes {
                 .execute(&mut *conn)
                 .await?;
         }
-        if !self.advances.is_empty() {
-            let mut args = SqliteArguments::default();
-            for (thread, status) in &self.advances {
-                bind(&mut args, thread.as_bytes().to_vec())?;
-                bind(&mut args, status.as_str())?;
-            }
-            let sql = format!(
-                "UPDATE threads SET status = v.column2 FROM (VALUES {}) AS v \
-                 WHERE threads.id = v.column1",
-                rows(self.advances.len(), "(?, ?)")
-            );
-            sqlx::query_with(AssertSqlSafe(sql), args)
-                .execute(&mut *conn)
-                .await?;
-        }
-        if !self.events.is_empty() {
-            // The same numbering as `threads::add_event`: one past the
-            // thread's last event (1 for a new thread).
-            let mut args = SqliteArguments::default();
-            for (thread, status, hour) in &self.events {
-                bind(&mut args, thread.as_bytes().to_vec())?;
-                bind(&mut args, status.as_str())?;
-                bind(&mut args, *hour)?;
-            }
-            let sql = format!(
-                "INSERT INTO thread_events (thread_id, seq, status, at_hour) \
-                 SELECT v.column1, \
-                 (SELECT COALESCE(MAX(e.seq), 0) + 1 FROM thread_events e \
-                 WHERE e.thread_id = v.column1), v.column2, v.column3 \
-                 FROM (VALUES {}) AS v",
-                rows(self.events.len(), "(?, ?, ?)")
-            );
-            sqlx::query_with(AssertSqlSafe(sql), args)
-                .execute(&mut *conn)
-                .await?;
-        }
+        advance_threads(conn, &self.advances).await?;
+        add_events(conn, &self.events).await?;
         if self.packets.is_empty() {
             return Ok(());
         }
@@ -326,13 +292,67 @@ impl Writes {
     }
 }
 
+/// Sets each thread's status (ADR 0007: one statement for the set).
+pub(super) async fn advance_threads(
+    conn: &mut SqliteConnection,
+    advances: &[(ThreadId, ThreadStatus)],
+) -> Result<(), StoreError> {
+    if advances.is_empty() {
+        return Ok(());
+    }
+    let mut args = SqliteArguments::default();
+    for (thread, status) in advances {
+        bind(&mut args, thread.as_bytes().to_vec())?;
+        bind(&mut args, status.as_str())?;
+    }
+    let sql = format!(
+        "UPDATE threads SET status = v.column2 FROM (VALUES {}) AS v \
+         WHERE threads.id = v.column1",
+        rows(advances.len(), "(?, ?)")
+    );
+    sqlx::query_with(AssertSqlSafe(sql), args)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Records one history event per thread, numbered as
+/// `threads::add_event` numbers them: one past the thread's last event (1
+/// for a new thread). At most one event per thread: the sets are disjoint.
+pub(super) async fn add_events(
+    conn: &mut SqliteConnection,
+    events: &[(ThreadId, ThreadStatus, i64)],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut args = SqliteArguments::default();
+    for (thread, status, hour) in events {
+        bind(&mut args, thread.as_bytes().to_vec())?;
+        bind(&mut args, status.as_str())?;
+        bind(&mut args, *hour)?;
+    }
+    let sql = format!(
+        "INSERT INTO thread_events (thread_id, seq, status, at_hour) \
+         SELECT v.column1, \
+         (SELECT COALESCE(MAX(e.seq), 0) + 1 FROM thread_events e \
+         WHERE e.thread_id = v.column1), v.column2, v.column3 \
+         FROM (VALUES {}) AS v",
+        rows(events.len(), "(?, ?, ?)")
+    );
+    sqlx::query_with(AssertSqlSafe(sql), args)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// `n` comma-separated `?`.
-fn marks(n: usize) -> String {
+pub(super) fn marks(n: usize) -> String {
     rows(n, "?")
 }
 
 /// `row` repeated `n` times, comma-separated.
-fn rows(n: usize, row: &str) -> String {
+pub(super) fn rows(n: usize, row: &str) -> String {
     let mut s = String::with_capacity(n * (row.len() + 2));
     for i in 0..n {
         if i > 0 {
@@ -345,7 +365,7 @@ fn rows(n: usize, row: &str) -> String {
 
 /// Adds one argument; an encoding failure is a database error like any
 /// other (none is expected: every value here is a blob, text or integer).
-fn bind<'t, T>(args: &mut SqliteArguments, value: T) -> Result<(), StoreError>
+pub(super) fn bind<'t, T>(args: &mut SqliteArguments, value: T) -> Result<(), StoreError>
 where
     T: Encode<'t, Sqlite> + Type<Sqlite>,
 {

@@ -13,7 +13,7 @@
 //! an error; the ops not yet run go into the next batch. If COMMIT fails,
 //! every op of the batch gets the error.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::settings::{self, SqliteSettings};
-use super::{admin, directory, packets, purge, put_set, requests};
+use super::{ack_set, admin, directory, packets, purge, put_set, requests};
 use crate::{
     AckOutcome, AppendOutcome, Device, EnrollOutcome, Invite, NewEntry, NewPacket, PacketBody,
     PurgeReport, PutOutcome, Request, RewrapOutcome, RewrapPacket, RotationOutcome, StoreError,
@@ -279,37 +279,98 @@ impl WriterHandle {
 /// An op that ran, waiting for its batch's COMMIT before it is answered.
 type Ran = (Reply<Answer>, Result<Answer, StoreError>);
 
-/// A send that runs in the batch's set: the packet, its in-memory body and
-/// who waits for the answer.
-type SetSend = (NewPacket, Bytes, Reply<Answer>);
-
-/// How a batch's set of sends went.
+/// How a batch's set went.
 enum SetRun {
-    /// Every send has its answer (stored or refused), pending the COMMIT.
-    Stored(Vec<Ran>),
-    /// A statement failed and the set's work was undone: the sends, to run
+    /// Every op has its answer (done or refused), pending the COMMIT.
+    Ran(Vec<Ran>),
+    /// A statement failed and the set's work was undone: its ops, to run
     /// one at a time.
     OneByOne(Vec<(Op, Reply<Answer>)>),
     /// The transaction is gone; the set's callers have their error.
     Aborted,
 }
 
-/// Splits a batch into its set of sends (ADR 0007: in-memory bodies, no
-/// packet id or thread shared with an earlier send of the set) and the
-/// rest, which keeps its order.
-fn take_set(batch: VecDeque<(Op, Reply<Answer>)>) -> (Vec<SetSend>, VecDeque<(Op, Reply<Answer>)>) {
+/// Ops of one kind that run together (ADR 0007).
+enum Set {
+    /// Sends with in-memory bodies that share no packet id or thread.
+    Sends(Vec<(NewPacket, Bytes)>),
+    /// Acknowledgements of distinct packets.
+    Acks(Vec<ack_set::Ack>),
+}
+
+impl Set {
+    fn len(&self) -> usize {
+        match self {
+            Set::Sends(sends) => sends.len(),
+            Set::Acks(acks) => acks.len(),
+        }
+    }
+
+    async fn run(&self, conn: &mut SqliteConnection) -> Result<Vec<Answer>, StoreError> {
+        Ok(match self {
+            Set::Sends(sends) => put_set::put_set(conn, sends)
+                .await?
+                .into_iter()
+                .map(Answer::Put)
+                .collect(),
+            Set::Acks(acks) => ack_set::ack_set(conn, acks)
+                .await?
+                .into_iter()
+                .map(Answer::Ack)
+                .collect(),
+        })
+    }
+
+    /// The same ops, to run one at a time.
+    fn into_ops(self) -> Vec<Op> {
+        match self {
+            Set::Sends(sends) => sends
+                .into_iter()
+                .map(|(packet, body)| Op::PutPacket(packet, PacketBody::Memory(body)))
+                .collect(),
+            Set::Acks(acks) => acks
+                .into_iter()
+                .map(|(id, desk, now)| Op::Ack { id, desk, now })
+                .collect(),
+        }
+    }
+}
+
+/// A batch split for ADR 0007: its set of sends and its set of acks (each
+/// with its callers, in order), and the rest, in its order.
+struct Split {
+    sends: (Set, Vec<Reply<Answer>>),
+    acks: (Set, Vec<Reply<Answer>>),
+    rest: VecDeque<(Op, Reply<Answer>)>,
+}
+
+/// Sends join their set if their body is in memory and they share no
+/// packet id or thread with an earlier send of the set; acks if no earlier
+/// ack of the set names the same packet. Everything else keeps its order.
+fn split(batch: VecDeque<(Op, Reply<Answer>)>) -> Split {
     let mut taken = put_set::Disjoint::default();
-    let mut set = Vec::new();
+    let mut acked = HashSet::new();
+    let (mut sends, mut send_replies) = (Vec::new(), Vec::new());
+    let (mut acks, mut ack_replies) = (Vec::new(), Vec::new());
     let mut rest = VecDeque::new();
     for (op, reply) in batch {
         match op {
             Op::PutPacket(packet, PacketBody::Memory(body)) if taken.take(&packet) => {
-                set.push((packet, body, reply));
+                sends.push((packet, body));
+                send_replies.push(reply);
+            }
+            Op::Ack { id, desk, now } if acked.insert(id) => {
+                acks.push((id, desk, now));
+                ack_replies.push(reply);
             }
             op => rest.push_back((op, reply)),
         }
     }
-    (set, rest)
+    Split {
+        sends: (Set::Sends(sends), send_replies),
+        acks: (Set::Acks(acks), ack_replies),
+        rest,
+    }
 }
 
 struct Writer {
@@ -379,24 +440,35 @@ impl Writer {
             batch.into_iter().for_each(|(_, reply)| fail(reply, &msg));
             return;
         }
-        let (set, mut batch) = take_set(batch);
-        let mut ran: Vec<Ran> = Vec::with_capacity(set.len() + batch.len());
-        if !set.is_empty() {
-            match self.run_set(set).await {
-                SetRun::Stored(answers) => ran.extend(answers),
-                SetRun::OneByOne(ops) => {
-                    for op in ops.into_iter().rev() {
-                        batch.push_front(op);
-                    }
-                }
+        let Split {
+            sends,
+            acks,
+            rest: mut batch,
+        } = split(batch);
+        let mut ran: Vec<Ran> = Vec::with_capacity(sends.0.len() + acks.0.len() + batch.len());
+        // Sends first, so that acks in the same batch see their packets;
+        // the ops run one at a time go last and see both.
+        let mut one_by_one = Vec::new();
+        for (set, replies) in [sends, acks] {
+            if set.len() == 0 {
+                continue;
+            }
+            match self.run_set(set, replies).await {
+                SetRun::Ran(answers) => ran.extend(answers),
+                SetRun::OneByOne(ops) => one_by_one.extend(ops),
                 SetRun::Aborted => {
                     let _ = exec(&mut self.conn, "ROLLBACK").await;
-                    for (op, reply) in batch.into_iter().rev() {
+                    let msg = "the batch's transaction was aborted";
+                    ran.into_iter().for_each(|(reply, _)| fail(reply, msg));
+                    for (op, reply) in one_by_one.into_iter().chain(batch).rev() {
                         self.carry.push_front(Job::Write(op, reply));
                     }
                     return;
                 }
             }
+        }
+        for op in one_by_one.into_iter().rev() {
+            batch.push_front(op);
         }
         let mut checkpoint = false;
         while let Some((op, reply)) = batch.pop_front() {
@@ -411,59 +483,39 @@ impl Writer {
         self.commit(ran, checkpoint).await;
     }
 
-    /// Runs the batch's set of sends (ADR 0007) inside one SAVEPOINT. If a
-    /// statement fails, the set's work is rolled back and its sends are
-    /// handed back to run one at a time, each in its own savepoint, so that
-    /// a bad send fails alone.
-    async fn run_set(&mut self, set: Vec<SetSend>) -> SetRun {
-        let (sends, replies): (Vec<_>, Vec<_>) = set
-            .into_iter()
-            .map(|(packet, body, reply)| ((packet, body), reply))
-            .unzip();
-        if let Err(e) = exec(&mut self.conn, "SAVEPOINT send_set").await {
-            return self.set_aborted(replies, &e.to_string());
+    /// Runs a set (ADR 0007) inside one SAVEPOINT. If a statement fails,
+    /// the set's work is rolled back and its ops are handed back to run one
+    /// at a time, each in its own savepoint, so that a bad op fails alone.
+    async fn run_set(&mut self, set: Set, replies: Vec<Reply<Answer>>) -> SetRun {
+        if let Err(e) = exec(&mut self.conn, "SAVEPOINT op_set").await {
+            return set_aborted(replies, &e.to_string());
         }
-        let error = match put_set::put_set(&mut self.conn, &sends).await {
-            Ok(outcomes) => match exec(&mut self.conn, "RELEASE send_set").await {
+        let error = match set.run(&mut self.conn).await {
+            Ok(answers) => match exec(&mut self.conn, "RELEASE op_set").await {
                 Ok(()) => {
-                    let answers = replies
+                    let ran = replies
                         .into_iter()
-                        .zip(outcomes)
-                        .map(|(reply, outcome)| (reply, Ok(Answer::Put(outcome))))
+                        .zip(answers)
+                        .map(|(reply, answer)| (reply, Ok(answer)))
                         .collect();
-                    return SetRun::Stored(answers);
+                    return SetRun::Ran(ran);
                 }
                 Err(e) => e.to_string(),
             },
             Err(e) => e.to_string(),
         };
-        if let Err(e) = exec(&mut self.conn, "ROLLBACK TO send_set").await {
-            return self.set_aborted(replies, &format!("{error}; then {e}"));
+        if let Err(e) = exec(&mut self.conn, "ROLLBACK TO op_set").await {
+            return set_aborted(replies, &format!("{error}; then {e}"));
         }
-        if let Err(e) = exec(&mut self.conn, "RELEASE send_set").await {
-            return self.set_aborted(replies, &format!("{error}; then {e}"));
+        if let Err(e) = exec(&mut self.conn, "RELEASE op_set").await {
+            return set_aborted(replies, &format!("{error}; then {e}"));
         }
         tracing::warn!(
-            sends = sends.len(),
+            ops = set.len(),
             error = %error,
-            "a set of sends failed as a whole; running them one at a time"
+            "a set of ops failed as a whole; running them one at a time"
         );
-        let ops = sends
-            .into_iter()
-            .zip(replies)
-            .map(|((packet, body), reply)| (Op::PutPacket(packet, PacketBody::Memory(body)), reply))
-            .collect();
-        SetRun::OneByOne(ops)
-    }
-
-    /// The transaction is gone while the set ran: its sends get the error
-    /// (as the current op does in [`Writer::abandon`], so a lasting failure
-    /// cannot loop), and the caller requeues the rest.
-    fn set_aborted(&mut self, replies: Vec<Reply<Answer>>, error: &str) -> SetRun {
-        let msg = format!("the batch's transaction was aborted: {error}");
-        tracing::error!("{msg}");
-        replies.into_iter().for_each(|reply| fail(reply, &msg));
-        SetRun::Aborted
+        SetRun::OneByOne(set.into_ops().into_iter().zip(replies).collect())
     }
 
     /// Runs one op inside a SAVEPOINT. The flag says whether the batch's
@@ -523,6 +575,16 @@ impl Writer {
             let _ = reply.send(result);
         }
     }
+}
+
+/// The transaction is gone while a set ran: its ops get the error (as the
+/// current op does in [`Writer::abandon`], so a lasting failure cannot
+/// loop), and the caller fails what ran before and requeues the rest.
+fn set_aborted(replies: Vec<Reply<Answer>>, error: &str) -> SetRun {
+    let msg = format!("the batch's transaction was aborted: {error}");
+    tracing::error!("{msg}");
+    replies.into_iter().for_each(|reply| fail(reply, &msg));
+    SetRun::Aborted
 }
 
 /// Undoes one op and drops its savepoint, leaving the batch open.
