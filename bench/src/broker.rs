@@ -23,28 +23,25 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail, ensure};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use referral_broker::app::Application;
 use referral_broker::bootstrap::BootstrapState;
 use referral_broker::config::Layer;
-use referral_broker::state::now;
-use referral_protocol::api::{self, ChallengeResponse, RequestReceipt, TokenResponse};
-use referral_protocol::directory::{Entry, Statement, VerifiedLog, enrollment_proof};
-use referral_protocol::{
-    ContentType, DeskId, DeviceId, PacketId, RecipientKey, RequestId, Role, SealRequest, Sender,
-    SigningKey, ThreadId, seal,
-};
+use referral_protocol::{DeskId, Role};
 use referral_store::postgres::PostgresStore;
 use referral_store::postgres::test_support::FreshDatabase;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+// `Device` and `token` moved to `crate::enroll` (shared with `load`); they
+// stay reachable here under their old paths.
+use crate::enroll::{Admin, Prepared, seal_referral, time_now};
+pub(crate) use crate::enroll::{Device, token};
 use crate::limits::{self, Inserts, NoopServer};
 use crate::load::{self, Outcome};
-use crate::report::{self, cores, cpu_model, load_average, millis, row, table_header, text_row};
+use crate::report::{
+    self, cores, cpu_model, load_average, loud, millis, row, table_header, text_row,
+};
 
 /// Sends per client before the timed window: connections are open, the
 /// token's device is warm in every cache, the database files exist.
@@ -93,39 +90,19 @@ pub struct Args {
     content_bytes: usize,
 }
 
-/// A device with real keys (the age identity is not kept: nobody opens the
-/// packets here).
-struct Device {
-    id: DeviceId,
-    desk: Option<DeskId>,
-    key: SigningKey,
-    recipient: RecipientKey,
-}
-
-impl Device {
-    fn new(desk: Option<DeskId>) -> anyhow::Result<Self> {
-        Ok(Self {
-            id: DeviceId::random(),
-            desk,
-            key: SigningKey::generate()?,
-            recipient: RecipientKey::of(&age::x25519::Identity::generate()),
-        })
-    }
-}
-
 /// Every device of the run. The same keys are enrolled in each broker, so
 /// one set of sealed packets serves both backends.
-struct Fleet {
+pub(crate) struct Fleet {
     admin: Device,
-    desks: Vec<DeskId>,
+    pub(crate) desks: Vec<DeskId>,
     /// The one `desk`-role device of `desks[0]`, to which every packet goes.
-    inbox: Device,
+    pub(crate) inbox: Device,
     /// One caseworker per client, spread over `desks[1..]`.
-    senders: Vec<Device>,
+    pub(crate) senders: Vec<Device>,
 }
 
 impl Fleet {
-    fn new(desks: usize, clients: usize) -> anyhow::Result<Self> {
+    pub(crate) fn new(desks: usize, clients: usize) -> anyhow::Result<Self> {
         let desks: Vec<DeskId> = (0..desks)
             .map(|i| format!("bench-desk-{i}").parse())
             .collect::<Result<_, _>>()?;
@@ -139,14 +116,6 @@ impl Fleet {
             senders,
         })
     }
-}
-
-/// A sealed packet and its routing headers.
-#[derive(Clone)]
-struct Prepared {
-    id: PacketId,
-    thread: ThreadId,
-    body: Bytes,
 }
 
 /// One broker run.
@@ -465,13 +434,6 @@ fn batch_label(raw: &Inserts) -> String {
     }
 }
 
-/// Prints a note nobody can miss, on stdout (the report) and stderr.
-fn loud(what: &str) {
-    let rule = "!".repeat(72);
-    println!("\n{rule}\n!! {what}\n{rule}\n");
-    eprintln!("\n{rule}\n!! {what}\n{rule}\n");
-}
-
 /// Seals `per_client` packets for each sender, on `threads` threads.
 fn seal_pools(
     fleet: &Fleet,
@@ -507,44 +469,21 @@ fn seal_pools(
     Ok(pools)
 }
 
+/// One packet from `sender` to the receiving desk, sealed to its one
+/// device and to the sender (as the CLI seals to the sender's own desk).
 fn seal_one(
     fleet: &Fleet,
     sender: &Device,
     content: &[u8],
     created_at: i64,
 ) -> anyhow::Result<Prepared> {
-    let id = PacketId::random();
-    let thread = ThreadId::random();
-    let mut out = Vec::with_capacity(8192);
-    seal(
-        &SealRequest {
-            packet_id: id,
-            thread_id: thread,
-            created_at,
-            sender: Sender {
-                device: sender.id,
-                desk: sender.desk.clone().context("a sender has a desk")?,
-                key: &sender.key,
-            },
-            recipient_desk: fleet.desks[0].clone(),
-            recipients: vec![fleet.inbox.recipient.clone(), sender.recipient.clone()],
-            content_type: ContentType::referral_v1(),
-            content,
-            attachments: &[],
-        },
-        &mut out,
-    )?;
-    Ok(Prepared {
-        id,
-        thread,
-        body: Bytes::from(out),
-    })
-}
-
-fn time_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    seal_referral(
+        sender,
+        &fleet.desks[0],
+        vec![fleet.inbox.recipient.clone(), sender.recipient.clone()],
+        content,
+        created_at,
+    )
 }
 
 /// Starts a broker on a fresh database, enrolls the fleet, warms up, runs
@@ -632,28 +571,16 @@ async fn measure_broker(
     http: &reqwest::Client,
 ) -> anyhow::Result<(Outcome, u64, Option<u64>)> {
     let tokens = enroll(http, base, code, fleet).await?;
-    let to = fleet.desks[0].to_string();
     let sends = |range: std::ops::Range<usize>| -> Vec<_> {
         pools
             .iter()
             .zip(&tokens)
             .map(|(pool, token)| {
-                let (http, url, token, to) = (
-                    http.clone(),
-                    format!("{base}/v1/packets"),
-                    token.clone(),
-                    to.clone(),
-                );
-                Vec::from(&pool[range.clone()]).into_iter().map(move |p| {
-                    http.post(&url)
-                        .bearer_auth(&token)
-                        .header(api::HEADER_PACKET_ID, p.id.to_string())
-                        .header(api::HEADER_THREAD_ID, p.thread.to_string())
-                        .header(api::HEADER_RECIPIENT_DESK, &to)
-                        .header(api::HEADER_KIND, "referral")
-                        .header("content-type", "application/octet-stream")
-                        .body(p.body)
-                })
+                let (http, url, token) =
+                    (http.clone(), format!("{base}/v1/packets"), token.clone());
+                Vec::from(&pool[range.clone()])
+                    .into_iter()
+                    .map(move |p| p.request(&http, &url, &token))
             })
             .collect()
     };
@@ -698,207 +625,28 @@ async fn stored_count(http: &reqwest::Client, base: &str) -> anyhow::Result<u64>
 }
 
 /// Claims the broker with the admin's genesis entry, creates the desks and
-/// enrolls every device the way the CLI does (signed `DeskCreated` entries;
-/// invite, enrollment request, `DeviceEnrolled` approval), and returns each
-/// sender's token (in `fleet.senders` order).
-async fn enroll(
+/// enrolls every device the way the CLI does (see [`crate::enroll`]), and
+/// returns each sender's token (in `fleet.senders` order).
+pub(crate) async fn enroll(
     http: &reqwest::Client,
     base: &str,
     code: &str,
     fleet: &Fleet,
 ) -> anyhow::Result<Vec<String>> {
-    let admin = &fleet.admin;
-    let root = admin.key.verifying_key();
-    let genesis = Entry::sign(
-        0,
-        [0; 32],
-        now(),
-        Statement::Genesis { root },
-        &admin.key,
-        None,
-    )?;
-    let mut log = VerifiedLog::from_genesis(vec![genesis.clone()], None)?;
-    post_json(
-        http,
-        &format!("{base}/v1/admin/bootstrap"),
-        None,
-        json!({
-            "code": code,
-            "device_id": admin.id,
-            "age_recipient": admin.recipient,
-            "genesis": genesis.to_base64(),
-        }),
-        StatusCode::CREATED,
-    )
-    .await
-    .context("bootstrap")?;
-    let admin_token = token(http, base, admin).await?;
-    let mut directory = Directory {
-        http,
-        base,
-        token: &admin_token,
-        key: &admin.key,
-        log: &mut log,
-    };
+    let mut admin = Admin::claim(http, base, code, &fleet.admin).await?;
     for desk in &fleet.desks {
-        let statement = Statement::DeskCreated {
-            desk: desk.clone(),
-            name: format!("{desk} office"),
-            prefecture: None,
-            languages: None,
-        };
-        directory
-            .append(statement, None)
-            .await
-            .context("creating a desk")?;
+        admin.add_desk(desk, format!("{desk} office"), None).await?;
     }
     let devices = std::iter::once((&fleet.inbox, Role::Desk))
         .chain(fleet.senders.iter().map(|d| (d, Role::Caseworker)));
     for (device, role) in devices {
-        directory
-            .enroll(device, role)
-            .await
-            .context("enrolling a device")?;
+        admin.enroll(device, role).await?;
     }
     let mut tokens = Vec::with_capacity(fleet.senders.len());
     for sender in &fleet.senders {
         tokens.push(token(http, base, sender).await?);
     }
     Ok(tokens)
-}
-
-/// The administrator's side of the signed directory: a verified copy of the
-/// log, extended with each entry before it is posted.
-struct Directory<'a> {
-    http: &'a reqwest::Client,
-    base: &'a str,
-    token: &'a str,
-    key: &'a SigningKey,
-    log: &'a mut VerifiedLog,
-}
-
-impl Directory<'_> {
-    async fn append(
-        &mut self,
-        statement: Statement,
-        request: Option<RequestId>,
-    ) -> anyhow::Result<()> {
-        let head = self.log.head();
-        let entry = Entry::sign(head.seq + 1, head.hash, now(), statement, self.key, None)?;
-        self.log.append(entry.clone())?;
-        post_json(
-            self.http,
-            &format!("{}/v1/directory", self.base),
-            Some(self.token),
-            json!({"entry": entry.to_base64(), "request_id": request}),
-            StatusCode::CREATED,
-        )
-        .await?;
-        Ok(())
-    }
-
-    /// Invite, the device's request with its proof of possession, approval.
-    async fn enroll(&mut self, device: &Device, role: Role) -> anyhow::Result<()> {
-        let desk = device
-            .desk
-            .clone()
-            .context("enrolled devices have a desk")?;
-        let invite = post_json(
-            self.http,
-            &format!("{}/v1/admin/invites", self.base),
-            Some(self.token),
-            json!({"desk": desk, "role": role}),
-            StatusCode::CREATED,
-        )
-        .await?;
-        let signing_key = device.key.verifying_key();
-        let proof = enrollment_proof(
-            &device.id,
-            Some(&desk),
-            role,
-            &signing_key,
-            &device.recipient,
-            &device.key,
-        );
-        let receipt: RequestReceipt = serde_json::from_value(
-            post_json(
-                self.http,
-                &format!("{}/v1/enrollments", self.base),
-                None,
-                json!({
-                    "code": invite["code"],
-                    "device_id": device.id,
-                    "signing_key": signing_key,
-                    "age_recipient": device.recipient,
-                    "device_signature": STANDARD.encode(proof),
-                }),
-                StatusCode::CREATED,
-            )
-            .await?,
-        )?;
-        let statement = Statement::DeviceEnrolled {
-            device: device.id,
-            desk: Some(desk),
-            role,
-            signing_key,
-            age_recipient: device.recipient.clone(),
-            device_signature: proof,
-        };
-        self.append(statement, Some(receipt.request_id)).await
-    }
-}
-
-/// Challenge, signature, token.
-async fn token(http: &reqwest::Client, base: &str, device: &Device) -> anyhow::Result<String> {
-    let challenge: ChallengeResponse = serde_json::from_value(
-        post_json(
-            http,
-            &format!("{base}/v1/auth/challenge"),
-            None,
-            json!({"device_id": device.id}),
-            StatusCode::OK,
-        )
-        .await
-        .context("challenge")?,
-    )?;
-    let raw = STANDARD.decode(&challenge.challenge)?;
-    let signature = device.key.sign(&api::challenge_message(&device.id, &raw));
-    let token: TokenResponse = serde_json::from_value(
-        post_json(
-            http,
-            &format!("{base}/v1/auth/token"),
-            None,
-            json!({
-                "device_id": device.id,
-                "challenge": challenge.challenge,
-                "signature": STANDARD.encode(signature),
-            }),
-            StatusCode::OK,
-        )
-        .await
-        .context("token")?,
-    )?;
-    Ok(token.token)
-}
-
-async fn post_json(
-    http: &reqwest::Client,
-    url: &str,
-    bearer: Option<&str>,
-    body: Value,
-    expect: StatusCode,
-) -> anyhow::Result<Value> {
-    let mut req = http.post(url).json(&body);
-    if let Some(t) = bearer {
-        req = req.bearer_auth(t);
-    }
-    let res = req.send().await?;
-    let status = res.status();
-    let text = res.text().await?;
-    if status != expect {
-        bail!("{url}: {status}: {text}");
-    }
-    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// `GET /noop` and `POST /sink` (a body of the packets' size) on the

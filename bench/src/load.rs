@@ -63,6 +63,33 @@ pub async fn run<I>(clients: Vec<I>, duration: Duration, expect: StatusCode) -> 
 where
     I: Iterator<Item = RequestBuilder> + Send + 'static,
 {
+    let clients = clients
+        .into_iter()
+        .map(|requests| requests.map(|r| (r, ())))
+        .collect();
+    run_tagged(clients, duration, expect).await.0
+}
+
+/// A request that got the expected answer, with the tag it was sent with.
+#[derive(Debug)]
+pub struct Answered<T> {
+    pub tag: T,
+    /// When the request was handed to the client.
+    pub sent: Instant,
+}
+
+/// As [`run`], for requests that carry a tag (a packet id, say): also
+/// returns the tag and send time of every request that got the expected
+/// answer, so that a caller can check afterwards what became of each.
+pub async fn run_tagged<I, T>(
+    clients: Vec<I>,
+    duration: Duration,
+    expect: StatusCode,
+) -> (Outcome, Vec<Answered<T>>)
+where
+    I: Iterator<Item = (RequestBuilder, T)> + Send + 'static,
+    T: Send + 'static,
+{
     let barrier = Arc::new(Barrier::new(clients.len() + 1));
     let tasks: Vec<_> = clients
         .into_iter()
@@ -78,6 +105,7 @@ where
     let mut errors = 0;
     let mut first_error = None;
     let mut samples = Vec::new();
+    let mut answered = Vec::new();
     let mut exhausted = 0;
     for task in tasks {
         let c = task.await.expect("a load client panicked");
@@ -85,10 +113,11 @@ where
         errors += c.errors;
         first_error = first_error.or(c.first_error);
         samples.extend(c.latencies_us);
+        answered.extend(c.answered);
         exhausted += usize::from(c.exhausted);
     }
     let elapsed = started.elapsed();
-    Outcome {
+    let outcome = Outcome {
         cpu: report::process_cpu().saturating_sub(cpu_before),
         ok,
         errors,
@@ -96,37 +125,40 @@ where
         elapsed,
         latencies: Latencies::new(samples),
         exhausted,
-    }
+    };
+    (outcome, answered)
 }
 
-struct ClientResult {
+struct ClientResult<T> {
     ok: u64,
     errors: u64,
     first_error: Option<String>,
     latencies_us: Vec<u32>,
+    answered: Vec<Answered<T>>,
     exhausted: bool,
 }
 
-async fn client<I>(
+async fn client<I, T>(
     mut requests: I,
     barrier: Arc<Barrier>,
     duration: Duration,
     expect: StatusCode,
-) -> ClientResult
+) -> ClientResult<T>
 where
-    I: Iterator<Item = RequestBuilder>,
+    I: Iterator<Item = (RequestBuilder, T)>,
 {
     let mut r = ClientResult {
         ok: 0,
         errors: 0,
         first_error: None,
         latencies_us: Vec::with_capacity(1 << 14),
+        answered: Vec::new(),
         exhausted: false,
     };
     barrier.wait().await;
     let deadline = Instant::now() + duration;
     while Instant::now() < deadline {
-        let Some(request) = requests.next() else {
+        let Some((request, tag)) = requests.next() else {
             r.exhausted = true;
             break;
         };
@@ -147,6 +179,7 @@ where
                 r.ok += 1;
                 let us = u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX);
                 r.latencies_us.push(us);
+                r.answered.push(Answered { tag, sent });
             }
             Err(e) => {
                 r.errors += 1;

@@ -15,10 +15,16 @@
 #![forbid(unsafe_code)]
 
 mod broker;
+mod cli_cost;
+mod enroll;
+mod field;
 mod limits;
 mod load;
+mod process;
+mod profile;
 mod protocol;
 mod report;
+mod scale;
 
 use std::path::PathBuf;
 
@@ -51,6 +57,16 @@ enum Cmd {
     /// Durable sends/s against the real broker (SQLite and/or PostgreSQL)
     /// beside raw inserts at the same durability and a do-nothing route.
     Broker(broker::Args),
+    /// The broker binary as its own process(es) under a field-shaped load
+    /// (302 desks from prefectures.csv): send, inbox, fetch, ack, memory,
+    /// and every packet accounted for; `--brokers 2` scales out on
+    /// PostgreSQL.
+    Load(field::Args),
+    /// Whole-process cost of `referral send`/`open` beside the keystore unlock.
+    Cli(cli_cost::Args),
+    /// Inbox, fetch, ack and broker memory at 10k, 100k and 1M packets
+    /// stored, against the real broker binary.
+    Scale(scale::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -61,5 +77,8 @@ fn main() -> anyhow::Result<()> {
             age_bin,
         } => protocol::run(iterations, large_mib, &age_bin),
         Cmd::Broker(args) => broker::run(args),
+        Cmd::Load(args) => field::run(args),
+        Cmd::Cli(args) => cli_cost::run(args),
+        Cmd::Scale(args) => scale::run(args),
     }
 }

@@ -79,7 +79,12 @@ pub fn load_average() -> String {
 /// (including those that have exited). `/proc/self/stat` counts in clock
 /// ticks, which are 1/100 s on Linux (`USER_HZ`); zero if unknown.
 pub fn process_cpu() -> Duration {
-    let ticks = std::fs::read_to_string("/proc/self/stat")
+    cpu_of("/proc/self/stat")
+}
+
+/// As [`process_cpu`], from a `/proc/PID/stat` file (another process).
+pub fn cpu_of(stat_path: &str) -> Duration {
+    let ticks = std::fs::read_to_string(stat_path)
         .ok()
         .and_then(|s| {
             // Fields after the command name, which is in parentheses and
@@ -103,6 +108,13 @@ pub fn cpu_share(cpu: Duration, wall: Duration, count: u64, per: &str) -> String
         cores(),
         micros(cpu) / count.max(1) as f64
     )
+}
+
+/// Prints a note nobody can miss, on stdout (the report) and stderr.
+pub fn loud(what: &str) {
+    let rule = "!".repeat(72);
+    println!("\n{rule}\n!! {what}\n{rule}\n");
+    eprintln!("\n{rule}\n!! {what}\n{rule}\n");
 }
 
 /// Request latencies, sorted, in microseconds.
