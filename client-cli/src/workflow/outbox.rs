@@ -272,7 +272,7 @@ impl Outbox {
                 sealed.packet_id
             )));
         }
-        cases.keep_packet(&sealed.packet_id, path)?;
+        cases.keep_packet_by_moving(&sealed.packet_id, path)?;
         self.discard(path);
         Ok(receipt)
     }
