@@ -94,52 +94,13 @@ pub(super) async fn packet_chunk(
     )
 }
 
-/// The inbox page. It must stay answerable from the partial index
+/// The inbox query. It must stay answerable from the partial index
 /// `packets_inbox` alone, in index order (a unit test checks the plan).
-macro_rules! inbox_page {
-    () => {
-        concat!(
-            "SELECT arrival, ",
-            packet_columns!(),
-            " FROM packets WHERE recipient_desk = ? AND delivery = 'pending' \
-             ORDER BY received_hour, arrival LIMIT ?"
-        )
-    };
-}
-
-/// The page alone, for the plan test.
-#[cfg(test)]
-pub(super) const INBOX: &str = inbox_page!();
-
-/// [`inbox_page!`] as one row: a JSON array of one array per packet, in
-/// the page's order, blobs in hex.
-///
-/// Why one row: sqlx runs SQLite on a thread of its own and hands rows
-/// over one at a time through a channel, which costs several microseconds
-/// each on a loaded machine; a page of 100 packets cost more in hand-overs
-/// than the index search itself. The page is still read from the partial
-/// index (its plan is tested); only the hand-over changes, and the order
-/// the aggregate restates sorts at most one page.
-pub(super) const INBOX_AS_JSON: &str = concat!(
-    "SELECT json_group_array(json_array(hex(id), hex(thread_id), sender_desk, \
-     recipient_desk, bytes, hex(sha256), kind, delivery, received_hour, expires_at) \
-     ORDER BY received_hour, arrival) FROM (",
-    inbox_page!(),
-    ")"
-);
-
-/// One packet of [`INBOX_AS_JSON`], in its column order.
-type InboxJsonRow = (
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    i64,
+pub(super) const INBOX: &str = concat!(
+    "SELECT ",
+    packet_columns!(),
+    " FROM packets WHERE recipient_desk = ? AND delivery = 'pending' \
+     ORDER BY received_hour, arrival LIMIT ?"
 );
 
 pub(super) async fn inbox(
@@ -147,33 +108,12 @@ pub(super) async fn inbox(
     desk: &DeskId,
     limit: u32,
 ) -> Result<Vec<PacketMeta>, StoreError> {
-    let page: String = sqlx::query_scalar(INBOX_AS_JSON)
+    let rows = sqlx::query(INBOX)
         .bind(desk.as_str())
         .bind(i64::from(limit))
-        .fetch_one(pool)
+        .fetch_all(pool)
         .await?;
-    let rows: Vec<InboxJsonRow> = serde_json::from_str(&page)
-        .map_err(|e| StoreError::Corrupt(format!("the inbox page as JSON: {e}")))?;
-    rows.into_iter().map(inbox_entry).collect()
-}
-
-fn inbox_entry(row: InboxJsonRow) -> Result<PacketMeta, StoreError> {
-    let (id, thread, sender, recipient, bytes, sha256, kind, delivery, hour, expires) = row;
-    let unhex = |s: &str, what: &str| {
-        hex::decode(s).map_err(|_| StoreError::Corrupt(format!("{what} in the inbox page")))
-    };
-    Ok(PacketMeta {
-        id: codec::packet_id(&unhex(&id, "packet id")?)?,
-        thread_id: codec::thread_id(&unhex(&thread, "thread id")?)?,
-        sender_desk: codec::desk_id(&sender)?,
-        recipient_desk: codec::desk_id(&recipient)?,
-        bytes: codec::unsigned(bytes, "packet size")?,
-        sha256: codec::bytes32(&unhex(&sha256, "packet sha256")?, "packet sha256")?,
-        kind: codec::kind(&kind)?,
-        delivery: codec::delivery(&delivery)?,
-        received_hour: hour,
-        expires_at: expires,
-    })
+    rows.iter().map(codec::packet_meta).collect()
 }
 
 /// The thread and its events, read in one transaction so that they agree.
