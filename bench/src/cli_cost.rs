@@ -332,13 +332,13 @@ impl Device {
         // `open` report what they did there. Both are pipes, as under
         // hyperfine --output=pipe.
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let cpu_before = children_cpu();
+        let cpu_before = crate::report::waited_children_cpu();
         let started = Instant::now();
         let out = cmd
             .output()
             .with_context(|| format!("spawning {}", self.bin.display()))?;
         let wall = started.elapsed();
-        let cpu = children_cpu().saturating_sub(cpu_before);
+        let cpu = crate::report::waited_children_cpu().saturating_sub(cpu_before);
         if !out.status.success() {
             bail!(
                 "referral {args:?} failed ({}): {}",
@@ -348,24 +348,6 @@ impl Device {
         }
         Ok((out, (wall, cpu)))
     }
-}
-
-/// User plus system time of this process's waited-for children
-/// (`/proc/self/stat` fields 16 and 17, in 1/100 s ticks).
-fn children_cpu() -> Duration {
-    let ticks = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // After the command name (in parentheses, may hold spaces) the
-            // state is field 3; cutime is 16 and cstime 17.
-            let rest = &s[s.rfind(')')? + 1..];
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let cutime: u64 = fields.get(13)?.parse().ok()?;
-            let cstime: u64 = fields.get(14)?.parse().ok()?;
-            Some(cutime + cstime)
-        })
-        .unwrap_or(0);
-    Duration::from_millis(ticks * 10)
 }
 
 /// A caseworker and a desk member whose keystores share a work factor.

@@ -84,16 +84,30 @@ pub fn process_cpu() -> Duration {
 
 /// As [`process_cpu`], from a `/proc/PID/stat` file (another process).
 pub fn cpu_of(stat_path: &str) -> Duration {
+    // utime and stime: fields 14 and 15.
+    stat_ticks(stat_path, 14)
+}
+
+/// User plus system time of this process's children that it has waited
+/// for (cutime and cstime: fields 16 and 17 of `/proc/self/stat`).
+pub fn waited_children_cpu() -> Duration {
+    stat_ticks("/proc/self/stat", 16)
+}
+
+/// The sum of fields `field` and `field + 1` (numbered from 1, as in
+/// proc(5)) of a `/proc/PID/stat` file, as clock ticks of 1/100 s (Linux's
+/// `USER_HZ`); zero if unknown.
+fn stat_ticks(stat_path: &str, field: usize) -> Duration {
     let ticks = std::fs::read_to_string(stat_path)
         .ok()
         .and_then(|s| {
-            // Fields after the command name, which is in parentheses and
-            // may itself contain spaces: state is field 3, utime 14, stime 15.
+            // After the command name, which is in parentheses and may itself
+            // contain spaces, come fields 3 (state) onwards.
             let rest = &s[s.rfind(')')? + 1..];
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let utime: u64 = fields.get(11)?.parse().ok()?;
-            let stime: u64 = fields.get(12)?.parse().ok()?;
-            Some(utime + stime)
+            let mut fields = rest.split_whitespace().skip(field.checked_sub(3)?);
+            let first: u64 = fields.next()?.parse().ok()?;
+            let second: u64 = fields.next()?.parse().ok()?;
+            Some(first + second)
         })
         .unwrap_or(0);
     Duration::from_millis(ticks * 10)
@@ -166,5 +180,22 @@ mod tests {
         assert_eq!(l.percentile(100.0), Duration::from_micros(100));
         assert_eq!(l.percentile(0.0), Duration::from_micros(1));
         assert_eq!(Latencies::default().percentile(50.0), Duration::ZERO);
+    }
+
+    /// A command name with spaces and a parenthesis must not shift the
+    /// fields: utime/stime are 14/15, cutime/cstime 16/17 (proc(5)).
+    #[test]
+    fn stat_fields_are_counted_after_the_command_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stat");
+        let mut line = String::from("4242 (a b) c) S");
+        for field in 4..=20 {
+            line.push_str(&format!(" {field}"));
+        }
+        std::fs::write(&path, line).unwrap();
+        let path = path.to_str().unwrap();
+        assert_eq!(cpu_of(path), Duration::from_millis((14 + 15) * 10));
+        assert_eq!(stat_ticks(path, 16), Duration::from_millis((16 + 17) * 10));
+        assert_eq!(cpu_of("/no/such/stat"), Duration::ZERO);
     }
 }
