@@ -22,7 +22,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, anyhow, bail, ensure};
+use anyhow::{Context, bail, ensure};
 use bytes::Bytes;
 use referral_broker::app::Application;
 use referral_broker::bootstrap::BootstrapState;
@@ -35,7 +35,7 @@ use tokio::sync::oneshot;
 
 // `Device` and `token` moved to `crate::enroll` (shared with `load`); they
 // stay reachable here under their old paths.
-use crate::enroll::{Admin, Prepared, seal_referral, time_now};
+use crate::enroll::{Admin, Prepared, seal_per_sender, seal_referral, time_now};
 pub(crate) use crate::enroll::{Device, token};
 use crate::limits::{self, Inserts, NoopServer};
 use crate::load::{self, Outcome};
@@ -441,32 +441,12 @@ fn seal_pools(
     content: &[u8],
     threads: usize,
 ) -> anyhow::Result<Vec<Vec<Prepared>>> {
-    let mut pools: Vec<Vec<Prepared>> = fleet.senders.iter().map(|_| Vec::new()).collect();
-    let chunk = fleet.senders.len().div_ceil(threads.max(1));
     let created_at = time_now();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = pools
-            .chunks_mut(chunk)
-            .zip(fleet.senders.chunks(chunk))
-            .map(|(pools, senders)| {
-                s.spawn(move || -> anyhow::Result<()> {
-                    for (pool, sender) in pools.iter_mut().zip(senders) {
-                        pool.reserve_exact(per_client);
-                        for _ in 0..per_client {
-                            pool.push(seal_one(fleet, sender, content, created_at)?);
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join()
-                .map_err(|_| anyhow!("a sealing thread panicked"))??;
-        }
-        anyhow::Ok(())
-    })?;
-    Ok(pools)
+    seal_per_sender(&fleet.senders, threads, |_, sender| {
+        (0..per_client)
+            .map(|_| seal_one(fleet, sender, content, created_at))
+            .collect()
+    })
 }
 
 /// One packet from `sender` to the receiving desk, sealed to its one

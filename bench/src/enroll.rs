@@ -103,6 +103,44 @@ pub fn seal_referral(
     })
 }
 
+/// One pool of packets per sender, made by `seal(index, sender)` with the
+/// senders spread over `threads` threads: sealing is all CPU (X25519 per
+/// recipient, Ed25519, SHA-256), so the packets are ready before any timed
+/// window starts.
+pub fn seal_per_sender<F>(
+    senders: &[Device],
+    threads: usize,
+    seal: F,
+) -> anyhow::Result<Vec<Vec<Prepared>>>
+where
+    F: Fn(usize, &Device) -> anyhow::Result<Vec<Prepared>> + Sync,
+{
+    let chunk = senders.len().div_ceil(threads.max(1)).max(1);
+    let mut pools: Vec<Vec<Prepared>> = senders.iter().map(|_| Vec::new()).collect();
+    let seal = &seal;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = pools
+            .chunks_mut(chunk)
+            .zip(senders.chunks(chunk))
+            .enumerate()
+            .map(|(c, (pools, senders))| {
+                s.spawn(move || -> anyhow::Result<()> {
+                    for (i, (pool, sender)) in pools.iter_mut().zip(senders).enumerate() {
+                        *pool = seal(c * chunk + i, sender)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a sealing thread panicked"))??;
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(pools)
+}
+
 /// Seconds since the Unix epoch.
 pub fn time_now() -> i64 {
     std::time::SystemTime::now()

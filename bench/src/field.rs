@@ -36,7 +36,7 @@ use referral_store::postgres::test_support::FreshDatabase;
 use reqwest::StatusCode;
 use sqlx::Row;
 
-use crate::enroll::{Admin, Device, Prepared, seal_referral, time_now, token};
+use crate::enroll::{Admin, Device, Prepared, seal_per_sender, seal_referral, time_now, token};
 use crate::load::{self, Outcome};
 use crate::process::{BrokerProcess, Memory, broker_binary, workspace_root};
 use crate::profile::{Profile, SplitMix};
@@ -238,37 +238,20 @@ fn seal_all(fleet: &Fleet, per_client: usize, content: &[u8]) -> anyhow::Result<
         })
         .collect();
     let created_at = time_now();
-    let threads = cores();
-    let chunk = fleet.senders.len().div_ceil(threads);
-    let mut pools: Vec<Vec<Prepared>> = fleet.senders.iter().map(|_| Vec::new()).collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = pools
-            .chunks_mut(chunk)
-            .zip(fleet.senders.chunks(chunk).zip(plan.chunks(chunk)))
-            .map(|(pools, (senders, plan))| {
-                s.spawn(move || -> anyhow::Result<()> {
-                    for ((pool, sender), desks) in pools.iter_mut().zip(senders).zip(plan) {
-                        pool.reserve_exact(desks.len());
-                        for &d in desks {
-                            // Sealed to the desk's one device and to the
-                            // sender, as the CLI seals to its own desk too.
-                            let recipients = vec![
-                                fleet.desk_devices[d].recipient.clone(),
-                                sender.recipient.clone(),
-                            ];
-                            let to = &fleet.profile.desks[d].id;
-                            pool.push(seal_referral(sender, to, recipients, content, created_at)?);
-                        }
-                    }
-                    Ok(())
-                })
+    let pools = seal_per_sender(&fleet.senders, cores(), |i, sender| {
+        plan[i]
+            .iter()
+            .map(|&d| {
+                // Sealed to the desk's one device and to the sender, as the
+                // CLI seals to its own desk too.
+                let recipients = vec![
+                    fleet.desk_devices[d].recipient.clone(),
+                    sender.recipient.clone(),
+                ];
+                let to = &fleet.profile.desks[d].id;
+                seal_referral(sender, to, recipients, content, created_at)
             })
-            .collect();
-        for h in handles {
-            h.join()
-                .map_err(|_| anyhow!("a sealing thread panicked"))??;
-        }
-        anyhow::Ok(())
+            .collect()
     })?;
     let mut desk_of = HashMap::new();
     for (pool, desks) in pools.iter().zip(&plan) {
