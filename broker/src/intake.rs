@@ -112,6 +112,9 @@ pub struct Received {
     pub sha256: [u8; 32],
     /// What its age header holds, and where it ends.
     pub header: HeaderSummary,
+    /// The age header's bytes (`header.header_len` of them), which a rewrap
+    /// compares with the stored one.
+    pub head: Vec<u8>,
 }
 
 /// Streams a request body into memory (up to one store chunk) or a 0600
@@ -191,11 +194,13 @@ pub async fn receive(
             referral_store::PacketBody::Spooled { file, len }
         }
     };
+    prefix.truncate(header.header_len);
     Ok(Received {
         body,
         len,
         sha256,
         header,
+        head: prefix,
     })
 }
 

@@ -2,7 +2,9 @@
 //! from the stored one only in its age header. The payload (the nonce and
 //! every encrypted chunk after the header's MAC line) must be byte-identical,
 //! so the packet is still exactly what its sender signed and sealed; only
-//! which keys can unwrap its file key has changed.
+//! which keys can unwrap its file key has changed. Within the header, the
+//! protocol crate's `rewrap_rule` allows exactly one X25519 stanza to be
+//! replaced (and so the MAC line), so no device cuts its colleagues off.
 //!
 //! The protocol crate's header check reports where a header ends
 //! (`header_check::header_len`, the boundary `referral rewrap` keeps); the
@@ -32,18 +34,19 @@ pub enum CompareError {
     StoredHeader(#[from] referral_protocol::HeaderError),
 }
 
-/// Where the stored ciphertext of `id` stops being header: the header is
-/// inside its first chunk (16 KiB at most, a chunk is 1 MiB).
-pub async fn stored_header_len(
+/// The age header of the stored ciphertext of `id`: the header is inside
+/// its first chunk (16 KiB at most, a chunk is 1 MiB).
+pub async fn stored_header(
     store: &dyn Store,
     id: &PacketId,
     limits: &HeaderLimits,
-) -> Result<usize, CompareError> {
+) -> Result<Vec<u8>, CompareError> {
     let first = store
         .packet_chunk(id, 0)
         .await?
         .ok_or_else(|| StoreError::Corrupt("a pending packet has no ciphertext".into()))?;
-    Ok(header_len(&first, limits)?)
+    let len = header_len(&first, limits)?;
+    Ok(first[..len].to_vec())
 }
 
 /// Whether `body` (the received rewrap, as long as the stored ciphertext)

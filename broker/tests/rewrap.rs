@@ -296,3 +296,121 @@ async fn a_rewrap_may_change_only_the_header() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(s.stored().await, s.sealed, "the acknowledged bytes stay");
 }
+
+/// `new`'s header split into its stanzas and MAC line, and its payload.
+struct Split {
+    version: Vec<u8>,
+    stanzas: Vec<Vec<u8>>,
+    mac_line: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+impl Split {
+    fn of(file: &[u8]) -> Self {
+        let layout =
+            referral_protocol::header_check::header_layout(file, &Default::default()).unwrap();
+        Split {
+            version: file[..layout.stanzas[0].start].to_vec(),
+            stanzas: layout
+                .stanzas
+                .iter()
+                .map(|r| file[r.clone()].to_vec())
+                .collect(),
+            mac_line: file[layout.mac_line.clone()].to_vec(),
+            payload: file[layout.mac_line.end..].to_vec(),
+        }
+    }
+
+    fn join(&self) -> Vec<u8> {
+        [
+            self.version.clone(),
+            self.stanzas.concat(),
+            self.mac_line.clone(),
+            self.payload.clone(),
+        ]
+        .concat()
+    }
+
+    fn x25519(&self) -> Vec<usize> {
+        (0..self.stanzas.len())
+            .filter(|&i| self.stanzas[i].starts_with(b"-> X25519 "))
+            .collect()
+    }
+}
+
+/// Issue 14, item 5: any device of the desk holds the file key, so the
+/// broker allows a rewrap to replace exactly one X25519 stanza. Each upload
+/// here keeps the size and the payload (so the payload check alone let it
+/// through) but does more than that; each is refused and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rewrap_may_replace_one_stanza_only() {
+    let (s, retired) = setup(0).await;
+    let hash = hex::encode(sha256(&s.sealed));
+    let honest = rewrapped(&s.sealed, &retired, &s.member.identity);
+    let stored = Split::of(&s.sealed);
+    let x25519 = stored.x25519();
+    assert_eq!(x25519.len(), 2, "the member's and the caseworker's stanzas");
+    let grease = (0..stored.stanzas.len())
+        .find(|i| !x25519.contains(i))
+        .expect("age writes a grease stanza");
+
+    // Two stanzas rewritten: the member's own, and its colleague's (here
+    // the caseworker's) moved to a key the member holds.
+    let thief = age::x25519::Identity::generate();
+    let two = {
+        let mut out = Vec::new();
+        referral_protocol::rewrap(honest.as_slice(), &mut out, &s.cw.identity, &thief).unwrap();
+        out
+    };
+    // The two X25519 stanzas swapped, under the honest rewrap's MAC.
+    let mut swapped = Split::of(&honest);
+    swapped.stanzas.swap(x25519[0], x25519[1]);
+    // The colleague's stanza dropped, its 98 bytes made up as one more
+    // argument of the grease stanza, so the header keeps its length.
+    let mut dropped = Split::of(&honest);
+    let colleague = x25519
+        .iter()
+        .copied()
+        .find(|&i| dropped.stanzas[i] == stored.stanzas[i])
+        .unwrap();
+    let removed = dropped.stanzas[colleague].len();
+    let line_end = dropped.stanzas[grease]
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap();
+    let padding = [b" ".to_vec(), vec![b'x'; removed - 1]].concat();
+    dropped.stanzas[grease].splice(line_end..line_end, padding);
+    dropped.stanzas.remove(colleague);
+    let dropped = dropped.join();
+    assert_eq!(dropped.len(), s.sealed.len());
+
+    for (upload, status_code, code) in [
+        (two, 422, "rewrap_more_than_one_stanza"),
+        (swapped.join(), 422, "rewrap_more_than_one_stanza"),
+        (dropped, 422, "rewrap_stanza_count"),
+        (s.sealed.clone(), 422, "rewrap_no_stanza_replaced"),
+    ] {
+        assert_eq!(upload.len(), s.sealed.len());
+        let (status, body) = s.rewrap(&s.member_token, Some(&hash), upload).await;
+        assert_error(status, &body, status_code, code);
+        assert!(
+            body["message"].as_str().unwrap().contains("stanza"),
+            "{body}"
+        );
+        assert_eq!(s.stored().await, s.sealed, "a refusal changes nothing");
+    }
+
+    // The honest rewrap still goes through, and the caseworker can still
+    // open what is stored.
+    let (status, body) = s.rewrap(&s.member_token, Some(&hash), honest.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let stored = s.stored().await;
+    assert_eq!(stored, honest);
+    open(
+        stored.as_slice(),
+        std::slice::from_ref(&s.cw.identity),
+        &s.senders(),
+        &mut DiscardAttachments,
+    )
+    .expect("the colleague's stanza is still there");
+}

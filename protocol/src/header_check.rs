@@ -17,6 +17,8 @@
 //!
 //! It never decrypts and holds no key.
 
+use std::ops::Range;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 
@@ -24,6 +26,7 @@ const VERSION_LINE: &[u8] = b"age-encryption.org/v1\n";
 const VERSION_PREFIX: &[u8] = b"age-encryption.org/";
 const ARMOR_BEGIN: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
 const STANZA_PREFIX: &[u8] = b"-> ";
+const X25519_STANZA_PREFIX: &[u8] = b"-> X25519 ";
 const MAC_PREFIX: &[u8] = b"--- ";
 const BODY_COLUMNS: usize = 64;
 /// Smallest payload: the 16-byte nonce and one (empty) chunk's 16-byte tag.
@@ -160,7 +163,7 @@ pub fn check_header(
     total_len: u64,
     limits: &HeaderLimits,
 ) -> Result<HeaderSummary, HeaderError> {
-    let summary = check_grammar(prefix, total_len, limits)?;
+    let summary = check_grammar(prefix, total_len, limits, None)?;
     if total_len < (summary.header_len as u64) + MIN_PAYLOAD {
         return Err(HeaderError::Truncated(
             "payload nonce or first chunk missing",
@@ -179,15 +182,48 @@ pub fn header_len(prefix: &[u8], limits: &HeaderLimits) -> Result<usize, HeaderE
     // With `total_len` equal to the prefix length, a prefix that stops inside
     // a header is reported as truncated; a header that runs past the limit
     // without its MAC line is still too large.
-    check_grammar(prefix, prefix.len() as u64, limits).map(|s| s.header_len)
+    check_grammar(prefix, prefix.len() as u64, limits, None).map(|s| s.header_len)
+}
+
+/// Where each part of a checked header lies, for comparing two headers
+/// without a key (`crate::rewrap_rule`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderLayout {
+    /// Each stanza's bytes, from its `-> ` through its last body line's LF,
+    /// in order. The version line is everything before the first.
+    pub stanzas: Vec<Range<usize>>,
+    /// The MAC line, from `---` through its LF: the header's last bytes.
+    pub mac_line: Range<usize>,
+}
+
+impl HeaderLayout {
+    /// The stanza at `index`, as an X25519 stanza or not.
+    pub fn is_x25519(&self, header: &[u8], index: usize) -> bool {
+        self.stanzas
+            .get(index)
+            .is_some_and(|r| header[r.clone()].starts_with(X25519_STANZA_PREFIX))
+    }
+}
+
+/// The layout of the age header at the start of `prefix`, after every check
+/// [`header_len`] makes (the same rules, the same errors).
+pub fn header_layout(prefix: &[u8], limits: &HeaderLimits) -> Result<HeaderLayout, HeaderError> {
+    let mut stanzas = Vec::new();
+    let summary = check_grammar(prefix, prefix.len() as u64, limits, Some(&mut stanzas))?;
+    let mac_start = stanzas.last().map_or(VERSION_LINE.len(), |r| r.end);
+    Ok(HeaderLayout {
+        stanzas,
+        mac_line: mac_start..summary.header_len,
+    })
 }
 
 /// The header grammar and this deployment's stanza policy, without the
-/// payload-length check.
+/// payload-length check. Each stanza's byte range goes to `layout` if given.
 fn check_grammar(
     prefix: &[u8],
     total_len: u64,
     limits: &HeaderLimits,
+    mut layout: Option<&mut Vec<Range<usize>>>,
 ) -> Result<HeaderSummary, HeaderError> {
     if prefix.starts_with(ARMOR_BEGIN) || trimmed_start(prefix).starts_with(ARMOR_BEGIN) {
         return Err(HeaderError::Armored);
@@ -212,6 +248,7 @@ fn check_grammar(
     let mut x25519 = 0usize;
     let mut grease = 0usize;
     loop {
+        let start = lines.pos;
         let line = lines.next_line(total_len)?;
         if let Some(mac) = line.strip_prefix(MAC_PREFIX) {
             let mac = decode_canonical(mac)
@@ -249,6 +286,9 @@ fn check_grammar(
         } else {
             let shown: String = String::from_utf8_lossy(tag).chars().take(32).collect();
             return Err(HeaderError::ForbiddenStanza { tag: shown });
+        }
+        if let Some(layout) = layout.as_deref_mut() {
+            layout.push(start..lines.pos);
         }
     }
     if x25519 == 0 {

@@ -8,6 +8,8 @@
 //! - [`header_check`]: the broker's key-less check of an age header;
 //! - [`rewrap`](mod@rewrap): moving a packet's stanza from a device's retired age
 //!   key to its current one, changing nothing else;
+//! - [`rewrap_rule`]: the key-less rule the broker applies to a rewrap's new
+//!   header (exactly one X25519 stanza replaced);
 //! - [`directory`]: the signed, hash-chained directory log and its verifier;
 //! - [`role`]: device roles, shared by tokens and the directory;
 //! - [`status`]: a case thread's coarse status and its lifecycle rule.
@@ -27,6 +29,7 @@ pub mod keys;
 mod open;
 pub mod padding;
 pub mod rewrap;
+pub mod rewrap_rule;
 pub mod role;
 mod seal;
 pub mod status;
@@ -41,6 +44,7 @@ pub use open::{
     SenderDirectory, decrypt, open,
 };
 pub use rewrap::{RewrapError, Rewrapped, age_header_len, rewrap, rewrap_header};
+pub use rewrap_rule::{RewrapRuleError, check_one_stanza_replaced};
 pub use role::{Role, RoleError};
 pub use seal::{
     Attachment, AttachmentSource, SealError, SealRequest, Sealed, Sender, seal, seal_with_progress,

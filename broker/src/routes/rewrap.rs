@@ -7,8 +7,8 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use referral_protocol::PacketId;
 use referral_protocol::api::{HEADER_REPLACES, PacketReceipt};
+use referral_protocol::{PacketId, check_one_stanza_replaced};
 use referral_store::{DeliveryState, RewrapOutcome, RewrapPacket};
 
 use crate::auth::AuthUser;
@@ -125,18 +125,27 @@ pub async fn rewrap(
         return Err(payload_changed());
     }
     let internal = |e: rewrap::CompareError| ApiError::Internal(e.into());
-    let stored_header = rewrap::stored_header_len(state.store(), &id, &limits.header)
+    let stored_header = rewrap::stored_header(state.store(), &id, &limits.header)
         .await
         .map_err(internal)?;
     // Equal sizes and equal payloads mean equal header lengths; checking the
     // lengths first lets a different one fail before any comparison.
-    if received.header.header_len != stored_header
-        || !rewrap::same_from(state.store(), &id, &mut received.body, stored_header as u64)
-            .await
-            .map_err(internal)?
+    if received.header.header_len != stored_header.len()
+        || !rewrap::same_from(
+            state.store(),
+            &id,
+            &mut received.body,
+            stored_header.len() as u64,
+        )
+        .await
+        .map_err(internal)?
     {
         return Err(payload_changed());
     }
+    // Within the header: one X25519 stanza replaced, every other stanza
+    // kept, in order (issue 14, item 5).
+    check_one_stanza_replaced(&stored_header, &received.head, &limits.header)
+        .map_err(|e| ApiError::client(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
     let request = RewrapPacket {
         id,
         desk,

@@ -1,0 +1,299 @@
+//! The key-less rule for a rewrap's new age header (ADR 0004, point 5; issue
+//! 14, item 5): it replaces exactly one X25519 stanza of the stored header.
+//!
+//! Every device of the recipient desk can unwrap the file key, so any of them
+//! could write a header that drops, rewrites or reorders its colleagues'
+//! stanzas and cut them off the packet. The broker cannot decrypt, but it can
+//! compare the two headers byte for byte:
+//!
+//! - the version line and every stanza but one are identical, in order, and
+//!   there are as many stanzas as before (none added, none dropped);
+//! - the one stanza that differs is an X25519 stanza in both headers (the
+//!   grease stanza stays as the sender wrote it);
+//! - the MAC line differs: the MAC covers the stanzas, so a header with a new
+//!   stanza and the old MAC cannot be valid. Whether the new MAC is *right*
+//!   needs the file key, which only the recipients hold.
+//!
+//! The payload rule (everything after the header byte-identical) is checked
+//! by the broker against the stored chunks, since the payload may be far too
+//! large to hold here.
+
+use crate::header_check::{HeaderError, HeaderLayout, HeaderLimits, header_layout};
+
+/// Why a rewrap's new header is refused. Each variant has a stable
+/// [`RewrapRuleError::code`] for the broker's JSON errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RewrapRuleError {
+    /// One of the two headers does not pass the key-less check.
+    #[error(transparent)]
+    Header(#[from] HeaderError),
+    /// Stanzas were added or dropped.
+    #[error("a rewrap must keep every stanza: the header had {before} stanzas and now has {after}")]
+    StanzaCount {
+        /// Stanzas in the stored header.
+        before: usize,
+        /// Stanzas in the new header.
+        after: usize,
+    },
+    /// More than one stanza differs (two rewritten, or two swapped).
+    #[error("a rewrap may replace one stanza; {changed} differ from the stored header")]
+    MoreThanOne {
+        /// How many stanzas differ.
+        changed: usize,
+    },
+    /// No stanza differs: nothing to rewrap.
+    #[error("the new header replaces no stanza")]
+    NoneReplaced,
+    /// The replaced stanza, or its replacement, is not an X25519 stanza.
+    #[error("a rewrap may replace an X25519 stanza with an X25519 stanza only")]
+    NotX25519,
+    /// A stanza changed but the MAC line did not, so the MAC cannot verify.
+    #[error("the header MAC was not recomputed for the new stanza")]
+    MacUnchanged,
+}
+
+impl RewrapRuleError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Header(e) => e.code(),
+            Self::StanzaCount { .. } => "rewrap_stanza_count",
+            Self::MoreThanOne { .. } => "rewrap_more_than_one_stanza",
+            Self::NoneReplaced => "rewrap_no_stanza_replaced",
+            Self::NotX25519 => "rewrap_not_x25519",
+            Self::MacUnchanged => "rewrap_mac_unchanged",
+        }
+    }
+}
+
+/// Checks that the age header at the start of `new` replaces exactly one
+/// X25519 stanza of the header at the start of `stored`, and changes nothing
+/// else but the MAC line. Both may be followed by any part of their payload;
+/// only the headers are compared.
+pub fn check_one_stanza_replaced(
+    stored: &[u8],
+    new: &[u8],
+    limits: &HeaderLimits,
+) -> Result<(), RewrapRuleError> {
+    let before = header_layout(stored, limits)?;
+    let after = header_layout(new, limits)?;
+    if before.stanzas.len() != after.stanzas.len() {
+        return Err(RewrapRuleError::StanzaCount {
+            before: before.stanzas.len(),
+            after: after.stanzas.len(),
+        });
+    }
+    // Both headers passed the check, so both start with the one v1 version
+    // line; the stanzas are all that remains before the MAC line.
+    let changed: Vec<usize> = (0..before.stanzas.len())
+        .filter(|&i| stanza(stored, &before, i) != stanza(new, &after, i))
+        .collect();
+    let index = match changed.as_slice() {
+        [] => return Err(RewrapRuleError::NoneReplaced),
+        [one] => *one,
+        more => {
+            return Err(RewrapRuleError::MoreThanOne {
+                changed: more.len(),
+            });
+        }
+    };
+    if !before.is_x25519(stored, index) || !after.is_x25519(new, index) {
+        return Err(RewrapRuleError::NotX25519);
+    }
+    if stored[before.mac_line.clone()] == new[after.mac_line.clone()] {
+        return Err(RewrapRuleError::MacUnchanged);
+    }
+    Ok(())
+}
+
+fn stanza<'a>(header: &'a [u8], layout: &HeaderLayout, index: usize) -> &'a [u8] {
+    &header[layout.stanzas[index].clone()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rewrap::rewrap_header;
+
+    /// An age header to `identities`, in order (age adds a grease stanza).
+    fn header_to(identities: &[&age::x25519::Identity]) -> Vec<u8> {
+        let recipients: Vec<_> = identities.iter().map(|i| i.to_public()).collect();
+        let mut file = Vec::new();
+        age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+            .unwrap()
+            .wrap_output(&mut file)
+            .unwrap()
+            .finish()
+            .unwrap();
+        let len = crate::age_header_len(&file).unwrap();
+        file.truncate(len);
+        file
+    }
+
+    /// Rebuilds `header` from its version line, the given stanzas and a MAC
+    /// line (a header the broker's check accepts; the MAC is not verified).
+    fn assemble(header: &[u8], stanzas: &[Vec<u8>], mac_line: &[u8]) -> Vec<u8> {
+        let layout = header_layout(header, &HeaderLimits::default()).unwrap();
+        let mut out = header[..layout.stanzas[0].start].to_vec();
+        for s in stanzas {
+            out.extend_from_slice(s);
+        }
+        out.extend_from_slice(mac_line);
+        out
+    }
+
+    fn parts(header: &[u8]) -> (Vec<Vec<u8>>, Vec<u8>) {
+        let layout = header_layout(header, &HeaderLimits::default()).unwrap();
+        let stanzas = layout
+            .stanzas
+            .iter()
+            .map(|r| header[r.clone()].to_vec())
+            .collect();
+        (stanzas, header[layout.mac_line].to_vec())
+    }
+
+    struct Desk {
+        me: age::x25519::Identity,
+        colleague: age::x25519::Identity,
+        current: age::x25519::Identity,
+        stored: Vec<u8>,
+    }
+
+    fn desk() -> Desk {
+        let me = age::x25519::Identity::generate();
+        let colleague = age::x25519::Identity::generate();
+        let stored = header_to(&[&colleague, &me]);
+        Desk {
+            me,
+            colleague,
+            current: age::x25519::Identity::generate(),
+            stored,
+        }
+    }
+
+    fn check(stored: &[u8], new: &[u8]) -> Result<(), RewrapRuleError> {
+        check_one_stanza_replaced(stored, new, &HeaderLimits::default())
+    }
+
+    #[test]
+    fn the_client_rewrap_replaces_one_stanza() {
+        let d = desk();
+        let new = rewrap_header(&d.stored, &d.me, &d.current).unwrap();
+        assert_eq!(check(&d.stored, &new), Ok(()));
+        // Followed by payload bytes, as the broker passes them.
+        let with_payload = [new.as_slice(), &[7; 64]].concat();
+        assert_eq!(check(&d.stored, &with_payload), Ok(()));
+    }
+
+    #[test]
+    fn dropping_a_colleagues_stanza_is_refused() {
+        let d = desk();
+        let new = rewrap_header(&d.stored, &d.me, &d.current).unwrap();
+        let (mut stanzas, mac) = parts(&new);
+        let (untouched, _) = parts(&d.stored);
+        // The colleague's stanza: X25519 and as the sender wrote it.
+        let colleague = stanzas
+            .iter()
+            .position(|s| s.starts_with(b"-> X25519 ") && untouched.contains(s))
+            .unwrap();
+        stanzas.remove(colleague);
+        assert_eq!(
+            check(&d.stored, &assemble(&new, &stanzas, &mac)),
+            Err(RewrapRuleError::StanzaCount {
+                before: 3,
+                after: 2
+            })
+        );
+    }
+
+    #[test]
+    fn adding_a_stanza_is_refused() {
+        let d = desk();
+        let (mut stanzas, mac) = parts(&rewrap_header(&d.stored, &d.me, &d.current).unwrap());
+        let (extra, _) = parts(&header_to(&[&d.current]));
+        stanzas.push(extra[0].clone());
+        assert_eq!(
+            check(&d.stored, &assemble(&d.stored, &stanzas, &mac)),
+            Err(RewrapRuleError::StanzaCount {
+                before: 3,
+                after: 4
+            })
+        );
+    }
+
+    #[test]
+    fn rewriting_two_stanzas_is_refused() {
+        let d = desk();
+        // Mine moved to my current key, then my colleague's moved to a key
+        // I hold: each step alone is one stanza, together two.
+        let mine = rewrap_header(&d.stored, &d.me, &d.current).unwrap();
+        let stolen = age::x25519::Identity::generate();
+        let both = rewrap_header(&mine, &d.colleague, &stolen).unwrap();
+        assert_eq!(check(&mine, &both), Ok(()));
+        assert_eq!(
+            check(&d.stored, &both),
+            Err(RewrapRuleError::MoreThanOne { changed: 2 })
+        );
+    }
+
+    #[test]
+    fn reordering_stanzas_is_refused() {
+        let d = desk();
+        let (mut stanzas, mac) = parts(&d.stored);
+        let x25519: Vec<usize> = (0..stanzas.len())
+            .filter(|&i| stanzas[i].starts_with(b"-> X25519 "))
+            .collect();
+        stanzas.swap(x25519[0], x25519[1]);
+        let (_, new_mac) = parts(&rewrap_header(&d.stored, &d.me, &d.current).unwrap());
+        assert_ne!(mac, new_mac);
+        assert_eq!(
+            check(&d.stored, &assemble(&d.stored, &stanzas, &new_mac)),
+            Err(RewrapRuleError::MoreThanOne { changed: 2 })
+        );
+    }
+
+    #[test]
+    fn an_unchanged_header_replaces_nothing() {
+        let d = desk();
+        assert_eq!(
+            check(&d.stored, &d.stored),
+            Err(RewrapRuleError::NoneReplaced)
+        );
+    }
+
+    #[test]
+    fn a_new_stanza_under_the_old_mac_is_refused() {
+        let d = desk();
+        let (_, old_mac) = parts(&d.stored);
+        let (stanzas, _) = parts(&rewrap_header(&d.stored, &d.me, &d.current).unwrap());
+        assert_eq!(
+            check(&d.stored, &assemble(&d.stored, &stanzas, &old_mac)),
+            Err(RewrapRuleError::MacUnchanged)
+        );
+    }
+
+    #[test]
+    fn the_grease_stanza_cannot_be_replaced() {
+        let d = desk();
+        let (mut stanzas, _) = parts(&d.stored);
+        let grease = stanzas
+            .iter()
+            .position(|s| !s.starts_with(b"-> X25519 "))
+            .expect("age writes a grease stanza");
+        let (extra, _) = parts(&header_to(&[&d.current]));
+        let x25519 = extra.iter().find(|s| s.starts_with(b"-> X25519 ")).unwrap();
+        stanzas[grease] = x25519.clone();
+        let (_, new_mac) = parts(&rewrap_header(&d.stored, &d.me, &d.current).unwrap());
+        assert_eq!(
+            check(&d.stored, &assemble(&d.stored, &stanzas, &new_mac)),
+            Err(RewrapRuleError::NotX25519)
+        );
+    }
+
+    #[test]
+    fn a_header_that_fails_the_check_is_reported_as_such() {
+        let d = desk();
+        let err = check(&d.stored, b"not an age file").unwrap_err();
+        assert_eq!(err.code(), "not_age");
+    }
+}
