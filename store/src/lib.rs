@@ -179,6 +179,10 @@ pub trait Store: Send + Sync + 'static {
     /// [`body::CHUNK_BYTES`]); `None` past the end or once purged.
     async fn packet_chunk(&self, id: &PacketId, seq: u32) -> Result<Option<Vec<u8>>, StoreError>;
 
+    /// The total size of the pending packets `desk` has sent (not yet
+    /// acknowledged, not expired): what the broker's per-desk cap counts.
+    async fn pending_bytes_sent(&self, desk: &DeskId) -> Result<u64, StoreError>;
+
     /// Pending packets addressed to `desk`, oldest first, at most `limit`.
     async fn inbox(&self, desk: &DeskId, limit: u32) -> Result<Vec<PacketMeta>, StoreError>;
 

@@ -249,6 +249,10 @@ impl Store for PostgresStore {
         packets::inbox(&self.pool, desk, limit).await
     }
 
+    async fn pending_bytes_sent(&self, desk: &DeskId) -> Result<u64, StoreError> {
+        packets::pending_bytes_sent(&self.pool, desk).await
+    }
+
     async fn ack(
         &self,
         id: &PacketId,

@@ -36,6 +36,8 @@ pub async fn run_all(store: &dyn Store) {
     rewrap::thread_stats(store).await;
     purge_and_tombstones(store).await;
     counts(store).await;
+    // Last: it makes desks of its own, which `counts` would see.
+    pending_bytes_sent(store).await;
 }
 
 /// Appends an entry with `effect` at the next position. The bytes stand in
@@ -582,4 +584,65 @@ async fn counts(store: &dyn Store) {
     // One packet expired unread in `purge_and_tombstones`, and a later purge
     // removed its row.
     assert_eq!(c.expired_packets, 0);
+}
+
+/// What the per-desk cap counts (issue 14, item 6): the sizes of the
+/// packets a desk sent that are still pending, nothing else.
+async fn pending_bytes_sent(store: &dyn Store) {
+    create_desks(store, &["cap-sender", "cap-other", "cap-recipient"]).await;
+    let (from, other, to) = (
+        desk_id("cap-sender"),
+        desk_id("cap-other"),
+        desk_id("cap-recipient"),
+    );
+    assert_eq!(store.pending_bytes_sent(&from).await.unwrap(), 0);
+
+    let first = vec![1u8; 4096];
+    let second = vec![2u8; CHUNK_BYTES + 8192];
+    let mut expiring = packet(
+        "cap-sender",
+        "cap-recipient",
+        PacketKind::Referral,
+        ThreadId::random(),
+        &first,
+    );
+    expiring.expires_at = T0 + 2 * HOUR;
+    put(store, expiring.clone(), &first).await;
+    let acked = packet(
+        "cap-sender",
+        "cap-recipient",
+        PacketKind::Referral,
+        ThreadId::random(),
+        &second,
+    );
+    put(store, acked.clone(), &second).await;
+    // Another desk's packets, and packets *to* the sender, count for it not.
+    let theirs = packet(
+        "cap-other",
+        "cap-sender",
+        PacketKind::Referral,
+        ThreadId::random(),
+        &first,
+    );
+    put(store, theirs, &first).await;
+    let both = (first.len() + second.len()) as u64;
+    assert_eq!(store.pending_bytes_sent(&from).await.unwrap(), both);
+    assert_eq!(
+        store.pending_bytes_sent(&other).await.unwrap(),
+        first.len() as u64
+    );
+    assert_eq!(store.pending_bytes_sent(&to).await.unwrap(), 0);
+
+    // A retry of a stored packet adds nothing.
+    put(store, acked.clone(), &second).await;
+    assert_eq!(store.pending_bytes_sent(&from).await.unwrap(), both);
+
+    // Acknowledged, or expired: no longer pending.
+    store.ack(&acked.id, &to, T0 + HOUR).await.unwrap();
+    assert_eq!(
+        store.pending_bytes_sent(&from).await.unwrap(),
+        first.len() as u64
+    );
+    store.purge(T0 + 3 * HOUR, T0 - HOUR).await.unwrap();
+    assert_eq!(store.pending_bytes_sent(&from).await.unwrap(), 0);
 }

@@ -245,6 +245,19 @@ pub(super) async fn inbox(
     rows.iter().map(codec::packet_meta).collect()
 }
 
+/// The sum the per-desk cap needs, from the partial index
+/// `packets_pending_by_sender`.
+pub(super) async fn pending_bytes_sent(pool: &PgPool, desk: &DeskId) -> Result<u64, StoreError> {
+    let sum: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(bytes), 0)::BIGINT FROM packets \
+         WHERE sender_desk = $1 AND delivery = 'pending'",
+    )
+    .bind(desk.as_str())
+    .fetch_one(pool)
+    .await?;
+    u64::try_from(sum).map_err(|_| StoreError::Corrupt("a negative packet size".into()))
+}
+
 /// Replaces a pending packet's chunks and hash (a rewrap), if the packet is
 /// addressed to the asking desk and still holds exactly the ciphertext the
 /// caller compared against. The packet row is locked first, so a concurrent

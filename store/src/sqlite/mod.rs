@@ -324,6 +324,10 @@ impl Store for SqliteStore {
         reads::inbox(&self.readers, desk, limit).await
     }
 
+    async fn pending_bytes_sent(&self, desk: &DeskId) -> Result<u64, StoreError> {
+        reads::pending_bytes_sent(&self.readers, desk).await
+    }
+
     async fn ack(
         &self,
         id: &PacketId,
@@ -374,6 +378,25 @@ mod tests {
 
     /// The inbox must come from the partial index, in index order: no scan
     /// of every stored packet and no sort step.
+    #[tokio::test]
+    async fn the_pending_sum_reads_the_covering_index_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let sql = sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {}", reads::PENDING_BYTES_SENT));
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sql)
+            .bind("some-desk")
+            .fetch_all(&store.readers)
+            .await
+            .unwrap();
+        let details: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("USING COVERING INDEX packets_pending_by_sender")),
+            "{details:?}"
+        );
+    }
+
     #[tokio::test]
     async fn inbox_uses_the_partial_index_without_sorting() {
         let dir = tempfile::tempdir().unwrap();

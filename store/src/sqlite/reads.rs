@@ -116,6 +116,22 @@ pub(super) async fn inbox(
     rows.iter().map(codec::packet_meta).collect()
 }
 
+/// The sum the per-desk cap needs, from the covering partial index
+/// `packets_pending_by_sender` (a unit test checks the plan).
+pub(super) const PENDING_BYTES_SENT: &str = "SELECT COALESCE(SUM(bytes), 0) FROM packets \
+     WHERE sender_desk = ? AND delivery = 'pending'";
+
+pub(super) async fn pending_bytes_sent(
+    pool: &SqlitePool,
+    desk: &DeskId,
+) -> Result<u64, StoreError> {
+    let sum: i64 = sqlx::query_scalar(PENDING_BYTES_SENT)
+        .bind(desk.as_str())
+        .fetch_one(pool)
+        .await?;
+    u64::try_from(sum).map_err(|_| StoreError::Corrupt("a negative packet size".into()))
+}
+
 /// The thread and its events, read in one transaction so that they agree.
 pub(super) async fn thread(pool: &SqlitePool, id: &ThreadId) -> Result<Option<Thread>, StoreError> {
     let mut tx = pool.begin().await?;
