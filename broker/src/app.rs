@@ -82,10 +82,17 @@ impl Application {
         .await
         .context("loading the token-signing keys")?;
         let bootstrap = bootstrap::ensure_code(store.as_ref(), &config.data_dir, t).await?;
-        let spool_dir = config.data_dir.join("spool");
+        let spool_dir = crate::spool::dir(&config.data_dir);
         create_private_dir(&spool_dir)?;
+        // Before serving, nothing is uploading: every leftover goes.
+        let left = crate::spool::clean(&spool_dir, Duration::ZERO)
+            .with_context(|| format!("cleaning {}", spool_dir.display()))?;
+        if left > 0 {
+            tracing::info!(files = left, "removed spool files left by an earlier run");
+        }
         let abuse = AbuseLimits::new(&config.limits, config.trusted_proxies.clone());
-        let state = AppState::new(store, tokens, directory, config.limits, abuse, spool_dir);
+        let data_dir = config.data_dir.clone();
+        let state = AppState::new(store, tokens, directory, config.limits, abuse, data_dir);
         let router = routes::router(state.clone()).layer(axum::middleware::from_fn_with_state(
             state.clone(),
             telemetry::observe,
@@ -183,6 +190,9 @@ async fn retention_loop(state: AppState) {
                 );
             }
             Err(e) => tracing::error!(error = %e, "retention failed"),
+        }
+        if let Err(e) = retention::clean_spool(state.spool_dir(), state.limits()) {
+            tracing::error!(error = %e, "cleaning the spool failed");
         }
     }
 }

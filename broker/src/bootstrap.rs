@@ -54,7 +54,7 @@ pub async fn ensure_code(
 ) -> Result<BootstrapState, anyhow::Error> {
     if store.root_key().await?.is_some() {
         // Claimed: the code file, if any, is useless now.
-        let _ = std::fs::remove_file(code_path(data_dir));
+        remove_code_file(data_dir);
         return Ok(BootstrapState::Claimed);
     }
     if store.has_bootstrap_code(now).await? && code_path(data_dir).exists() {
@@ -71,6 +71,17 @@ pub async fn ensure_code(
     }
     write_code_file(data_dir, &code)?;
     Ok(BootstrapState::NewCode(code))
+}
+
+/// Removes the code file once the broker is claimed (at the claim, and at
+/// every start after it). A failure is logged, never fatal: the code in it
+/// no longer works.
+pub fn remove_code_file(data_dir: &Path) {
+    match std::fs::remove_file(code_path(data_dir)) {
+        Ok(()) => tracing::info!("removed the spent bootstrap-code file"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(error = %e, "could not remove the spent bootstrap-code file"),
+    }
 }
 
 fn write_code_file(data_dir: &Path, code: &str) -> std::io::Result<()> {

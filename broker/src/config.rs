@@ -59,6 +59,10 @@ pub struct Limits {
     pub body_idle_timeout_secs: u64,
     /// How often retention runs inside `serve`.
     pub purge_interval_secs: u64,
+    /// Most ciphertext bytes one desk may have sent and still pending (not
+    /// yet acknowledged, not expired): what one desk, or one stolen device,
+    /// can make the broker store (issue 14, item 6).
+    pub max_pending_bytes_per_desk: u64,
 }
 
 impl Default for Limits {
@@ -75,6 +79,9 @@ impl Default for Limits {
             request_timeout_secs: 30,
             body_idle_timeout_secs: 15,
             purge_interval_secs: 3600,
+            // docs/deployment.md §6.4: the campaign-month worst case is about
+            // 71 MiB of pending ciphertext per desk; 1 GiB is 14 times that.
+            max_pending_bytes_per_desk: 1 << 30,
         }
     }
 }
@@ -115,6 +122,8 @@ pub struct Layer {
     pub body_idle_timeout_secs: Option<u64>,
     /// See [`Limits::purge_interval_secs`].
     pub purge_interval_secs: Option<u64>,
+    /// See [`Limits::max_pending_bytes_per_desk`].
+    pub max_pending_bytes_per_desk: Option<u64>,
     /// See [`Config::token_issuer`].
     pub token_issuer: Option<String>,
 }
@@ -179,6 +188,9 @@ impl Layer {
             request_timeout_secs: over.request_timeout_secs.or(self.request_timeout_secs),
             body_idle_timeout_secs: over.body_idle_timeout_secs.or(self.body_idle_timeout_secs),
             purge_interval_secs: over.purge_interval_secs.or(self.purge_interval_secs),
+            max_pending_bytes_per_desk: over
+                .max_pending_bytes_per_desk
+                .or(self.max_pending_bytes_per_desk),
             token_issuer: over.token_issuer.or(self.token_issuer),
         }
     }
@@ -204,6 +216,9 @@ impl Layer {
                 .body_idle_timeout_secs
                 .unwrap_or(d.body_idle_timeout_secs),
             purge_interval_secs: self.purge_interval_secs.unwrap_or(d.purge_interval_secs),
+            max_pending_bytes_per_desk: self
+                .max_pending_bytes_per_desk
+                .unwrap_or(d.max_pending_bytes_per_desk),
         };
         if !(60..=900).contains(&limits.token_lifetime_secs) {
             return Err(ConfigError::Invalid(
@@ -213,6 +228,11 @@ impl Layer {
         if limits.max_packet_bytes < 4096 {
             return Err(ConfigError::Invalid(
                 "max_packet_bytes must be at least 4096".into(),
+            ));
+        }
+        if limits.max_pending_bytes_per_desk < limits.max_packet_bytes {
+            return Err(ConfigError::Invalid(
+                "max_pending_bytes_per_desk must be at least max_packet_bytes".into(),
             ));
         }
         if limits.ttl_secs <= 0 || limits.ack_grace_secs < 0 {

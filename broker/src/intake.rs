@@ -166,7 +166,7 @@ pub async fn receive(
             None => {
                 // Too big for memory: move what we have to a spool file.
                 let named = tempfile::Builder::new()
-                    .prefix("upload-")
+                    .prefix(crate::spool::PREFIX)
                     .tempfile_in(spool_dir)
                     .map_err(internal)?;
                 let mut file = tokio::fs::File::from_std(named.reopen().map_err(internal)?);

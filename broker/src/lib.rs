@@ -7,6 +7,8 @@
 //! - [`directory`]: the verified copy of the signed directory log and what
 //!   appended entries change; [`invite`]: one-time enrollment codes;
 //! - [`intake`]: the key-less checks an upload passes before it is stored;
+//!   [`spool`]: where large uploads wait, cleaned of crash leftovers;
+//!   [`quota`]: the cap on pending bytes per sending desk;
 //!   [`rewrap`]: the check that a rewrap changed only the age header;
 //! - [`error`]: the single `ApiError`; [`metrics`], [`telemetry`]: counts
 //!   and logs without identities; [`bootstrap`], [`retention`].
@@ -25,8 +27,10 @@ pub mod intake;
 pub mod invite;
 pub mod metrics;
 pub mod openapi;
+pub mod quota;
 pub mod retention;
 pub mod rewrap;
 pub mod routes;
+pub mod spool;
 pub mod state;
 pub mod telemetry;

@@ -60,6 +60,10 @@ struct Common {
     /// Largest packet accepted, in bytes [default: 67108864].
     #[arg(long, env = "REFERRAL_BROKER_MAX_PACKET_BYTES")]
     max_packet_bytes: Option<u64>,
+    /// Most bytes of unread packets one desk may have waiting
+    /// [default: 1073741824].
+    #[arg(long, env = "REFERRAL_BROKER_MAX_PENDING_BYTES_PER_DESK")]
+    max_pending_bytes_per_desk: Option<u64>,
     /// Seconds ciphertext is kept after acknowledgement [default: 604800].
     #[arg(long, env = "REFERRAL_BROKER_ACK_GRACE_SECS")]
     ack_grace_secs: Option<i64>,
@@ -96,6 +100,7 @@ impl Common {
             tls_cert: self.tls_cert,
             tls_key: self.tls_key,
             max_packet_bytes: self.max_packet_bytes,
+            max_pending_bytes_per_desk: self.max_pending_bytes_per_desk,
             ack_grace_secs: self.ack_grace_secs,
             ttl_secs: self.ttl_secs,
             auth_per_minute: self.auth_per_minute,
@@ -123,14 +128,18 @@ async fn main() -> anyhow::Result<()> {
             let config = common.resolve()?;
             let store = open_store(&config).await?;
             let report = retention::purge_once(store.as_ref(), &config.limits, now()).await?;
+            let spool = referral_broker::spool::dir(&config.data_dir);
+            let leftovers = retention::clean_spool(&spool, &config.limits)
+                .with_context(|| format!("cleaning {}", spool.display()))?;
             tracing::info!(
                 purged = report.purged,
                 expired = report.expired,
+                spool_files = leftovers,
                 "retention ran"
             );
             println!(
-                "purged {} acknowledged packet(s), expired {} unread packet(s)",
-                report.purged, report.expired
+                "purged {} acknowledged packet(s), expired {} unread packet(s), removed {} spool file(s) left by a crash",
+                report.purged, report.expired, leftovers
             );
             Ok(())
         }

@@ -13,6 +13,7 @@ use crate::config::Limits;
 use crate::directory::DirectoryCache;
 use crate::intake::IntakeLimits;
 use crate::metrics::Metrics;
+use crate::quota::PendingQuota;
 
 /// Shared application state.
 #[derive(Clone, Debug)]
@@ -25,22 +26,25 @@ struct Inner {
     tokens: TokenService,
     directory: DirectoryCache,
     limits: Limits,
+    data_dir: PathBuf,
     spool_dir: PathBuf,
     abuse: AbuseLimits,
+    quota: PendingQuota,
     metrics: Metrics,
 }
 
 impl AppState {
-    /// Builds the state. `spool_dir` receives large uploads while they are
-    /// checked (0600 temporary files, deleted when done). `abuse` holds the
-    /// rate limits (ADR 0006).
+    /// Builds the state. `data_dir` holds the bootstrap code file and the
+    /// spool, which receives large uploads while they are checked (0600
+    /// temporary files, deleted when done). `abuse` holds the rate limits
+    /// (ADR 0006).
     pub fn new(
         store: Arc<dyn Store>,
         tokens: TokenService,
         directory: DirectoryCache,
         limits: Limits,
         abuse: AbuseLimits,
-        spool_dir: PathBuf,
+        data_dir: PathBuf,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -48,8 +52,10 @@ impl AppState {
                 tokens,
                 directory,
                 limits,
-                spool_dir,
+                spool_dir: crate::spool::dir(&data_dir),
+                data_dir,
                 abuse,
+                quota: PendingQuota::default(),
                 metrics: Metrics::default(),
             }),
         }
@@ -83,6 +89,11 @@ impl AppState {
         }
     }
 
+    /// The data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.inner.data_dir
+    }
+
     /// Where large uploads are spooled.
     pub fn spool_dir(&self) -> &std::path::Path {
         &self.inner.spool_dir
@@ -91,6 +102,11 @@ impl AppState {
     /// The rate limits.
     pub fn abuse(&self) -> &AbuseLimits {
         &self.inner.abuse
+    }
+
+    /// The per-desk cap on pending bytes.
+    pub fn quota(&self) -> &PendingQuota {
+        &self.inner.quota
     }
 
     /// Counters for `/metrics`.

@@ -241,6 +241,10 @@ pub struct Deployment {
     pub admin: Device,
     /// The root fingerprint that other devices pin.
     pub root_fingerprint: String,
+    /// The bootstrap code the administrator claimed the broker with: spent,
+    /// and its file removed at the claim, kept here for tests that try it
+    /// again.
+    pub bootstrap_code: String,
 }
 
 impl Deployment {
@@ -267,6 +271,7 @@ impl Deployment {
             broker,
             admin,
             root_fingerprint,
+            bootstrap_code: code,
         };
         for (desk, name) in desks {
             let added = deployment

@@ -67,6 +67,11 @@ fn serve_claim_use_sigterm_then_purge_and_migrate() {
         broker,
         &[("covic-intake", &intake_name), ("shinjuku-iea", &iea_name)],
     );
+    // Claimed: the spent code's file is gone (issue 14, item 6).
+    assert!(
+        !code_file.exists(),
+        "bootstrap-code is removed at the claim"
+    );
     let (caseworker, enrolled_cw) = dep.enroll("covic-intake", "caseworker");
     let (member, enrolled_member) = dep.enroll("shinjuku-iea", "desk");
     let admin_token = dep.admin.token();
@@ -121,6 +126,16 @@ fn serve_claim_use_sigterm_then_purge_and_migrate() {
         .send()
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // The packet routes are counted, not logged (below).
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    for route in ["/v1/packets/{id}/ack", "/v1/inbox", "/v1/threads/{id}"] {
+        assert!(metrics.contains(route), "{route} is counted:\n{metrics}");
+    }
 
     // SIGTERM: a graceful stop, exit status 0.
     let mut dep = dep;
@@ -131,11 +146,19 @@ fn serve_claim_use_sigterm_then_purge_and_migrate() {
     let log = std::fs::read_to_string(&stderr_path).unwrap();
     let stdout = std::fs::read_to_string(&stdout_path).unwrap();
     assert!(
-        log.contains("/v1/packets/{id}"),
+        log.contains("/v1/auth/token"),
         "request lines are logged:\n{log}"
     );
-    assert!(log.contains("/v1/packets/{id}/ack"), "{log}");
-    // … but nothing that identifies anyone or anything.
+    // … except, at the default level, on the packet routes: a line's
+    // microsecond timestamp beside the database's order of arrival would
+    // give each packet's exact time (issue 14, item 7).
+    for route in ["/v1/packets", "/v1/inbox", "/v1/threads"] {
+        assert!(
+            !log.lines().any(|l| l.contains(route)),
+            "a packet request is logged at the default level:\n{log}"
+        );
+    }
+    // … and nothing that identifies anyone or anything.
     secrets.extend([
         admin_token,
         cw_token,
@@ -198,6 +221,23 @@ fn serve_claim_use_sigterm_then_purge_and_migrate() {
         loopback[0]
     );
 
+    // An upload spool file left by a crash: `purge` removes it once no
+    // upload can still be writing it, but leaves a fresh one (an upload in
+    // progress beside it) and anything not named like the broker's.
+    let spool = data.join("spool");
+    let stale = spool.join("upload-Crash1");
+    let fresh = spool.join("upload-Crash2");
+    let foreign = spool.join("notes.txt");
+    for path in [&stale, &fresh, &foreign] {
+        std::fs::write(path, b"ciphertext left behind").unwrap();
+    }
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+
     // purge and migrate run once and exit 0, on the same data.
     for job in ["purge", "migrate"] {
         let out = broker_command(&[job], &data)
@@ -217,4 +257,14 @@ fn serve_claim_use_sigterm_then_purge_and_migrate() {
             );
         }
     }
+    assert!(!stale.exists(), "purge removes a stale spool file");
+    assert!(fresh.exists() && foreign.exists());
+
+    // At start nothing is uploading: every leftover of the broker's goes.
+    dep.broker.restart();
+    assert!(!fresh.exists(), "start removes every spool leftover");
+    assert!(foreign.exists(), "a file the broker did not make stays");
+    assert!(!code_file.exists(), "no new code once claimed");
+    let status = dep.broker.terminate(Duration::from_secs(40));
+    assert!(status.success(), "{status}");
 }

@@ -72,6 +72,9 @@ pub async fn bootstrap(
     *cache = Some(log);
     drop(cache);
     tracing::info!("the broker was claimed; the directory log has its genesis");
+    // The code is spent; its file would only tell a reader of the data
+    // directory that this broker was once unclaimed (issue 14, item 6).
+    crate::bootstrap::remove_code_file(state.data_dir());
     Ok((
         StatusCode::CREATED,
         Json(BootstrapResponse {

@@ -178,6 +178,24 @@ pub async fn send(
             return Err(e);
         }
     };
+    // The per-desk cap. A retry of a stored packet adds nothing, so it is
+    // answered as before whatever the desk holds.
+    let _reservation = if state.store().packet(&routing.id).await?.is_some() {
+        None
+    } else {
+        let cap = state.limits().max_pending_bytes_per_desk;
+        match state
+            .quota()
+            .reserve(state.store(), &sender_desk, received.len, cap)
+            .await
+        {
+            Ok(held) => Some(held),
+            Err(e) => {
+                state.metrics().packet_refused(e.code());
+                return Err(e);
+            }
+        }
+    };
     let t = now();
     let packet = NewPacket {
         id: routing.id,
