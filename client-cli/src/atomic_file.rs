@@ -81,7 +81,7 @@ pub fn publish(temp: &Path, target: &Path, existing: Existing) -> io::Result<()>
         // fails, the file is already published, and reporting an error would
         // make the caller believe it was not.
         Existing::Keep => {
-            let linked = fs::hard_link(temp, target);
+            let linked = link_new(temp, target);
             let _ = fs::remove_file(temp);
             linked
         }
@@ -98,7 +98,7 @@ pub fn publish(temp: &Path, target: &Path, existing: Existing) -> io::Result<()>
 pub fn publish_unused_name(temp: &Path, dir: &Path, name: &str) -> io::Result<PathBuf> {
     for n in 1..=MAX_NUMBERED_NAMES {
         let target = dir.join(numbered(name, n));
-        match fs::hard_link(temp, &target) {
+        match link_new(temp, &target) {
             Ok(()) => {
                 let _ = fs::remove_file(temp);
                 return Ok(target);
@@ -115,6 +115,25 @@ pub fn publish_unused_name(temp: &Path, dir: &Path, name: &str) -> io::Result<Pa
         io::ErrorKind::AlreadyExists,
         format!("{name} and {MAX_NUMBERED_NAMES} numbered variants already exist"),
     ))
+}
+
+/// Gives `temp` the new name `target`, failing with
+/// [`io::ErrorKind::AlreadyExists`] if anything, a link included, is there.
+/// `link(2)` does that atomically. A file system without hard links (the
+/// FAT and exFAT of USB sticks, where `seal --out` often writes) refuses
+/// it; there the name is checked and `temp` renamed, which leaves a window
+/// between the two, but such a file system has no symbolic links to plant,
+/// and is mounted for the one user who plugged it in.
+fn link_new(temp: &Path, target: &Path) -> io::Result<()> {
+    match fs::hard_link(temp, target) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+            if fs::symlink_metadata(target).is_ok() {
+                return Err(io::Error::new(io::ErrorKind::AlreadyExists, e));
+            }
+            fs::rename(temp, target)
+        }
+        linked => linked,
+    }
 }
 
 /// How many names [`publish_unused_name`] tries.
