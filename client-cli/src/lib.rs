@@ -12,6 +12,8 @@
 //! - [`passphrase`]: where the keystore passphrase comes from;
 //! - [`broker_url`]: which broker addresses the client agrees to talk to;
 //! - [`output`]: human text or exactly one JSON document on stdout;
+//! - [`terminal`]: text from packets, the directory or the broker, made
+//!   safe to show;
 //! - [`exit`]: the exit statuses of SPEC §9 and the error type that maps to them;
 //! - [`api_client`]: the broker's HTTP API (blocking), with its refusals
 //!   sorted by exit status;
@@ -44,5 +46,6 @@ pub mod passphrase;
 pub mod referral;
 pub mod report;
 pub mod session;
+pub mod terminal;
 pub mod trust;
 pub mod workflow;

@@ -33,8 +33,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => Exit::Success.into(),
         Err(failure) => {
-            // `{:#}` prints the whole cause chain on one line.
-            eprintln!("error: {:#}", failure.error());
+            output::error(failure.error());
             failure.exit().into()
         }
     }

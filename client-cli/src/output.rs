@@ -4,10 +4,17 @@
 //! the command has succeeded. That is what makes the `--json` promise hold:
 //! stdout carries exactly one JSON document on success and nothing at all on
 //! failure, and errors and warnings only ever go to stderr.
+//!
+//! Human text, on either stream, passes through
+//! [`terminal::for_terminal`] on its way out: whatever a packet, the
+//! directory or the broker put in it, no control or formatting character
+//! but a newline or a tab reaches the terminal.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
+
+use crate::terminal;
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +44,11 @@ fn write_report<R: Report>(out: &mut dyn Write, format: Format, report: &R) -> i
             serde_json::to_writer(&mut *out, report)?;
             out.write_all(b"\n")
         }
-        Format::Human => report.write_human(out),
+        Format::Human => {
+            let mut text = Vec::new();
+            report.write_human(&mut text)?;
+            out.write_all(terminal::for_terminal(&String::from_utf8_lossy(&text)).as_bytes())
+        }
     }
 }
 
@@ -49,8 +60,19 @@ pub fn warn(text: &str) {
     let mut err = io::stderr().lock();
     for line in text.lines() {
         // Nothing useful can be done if stderr itself is gone.
-        let _ = writeln!(err, "warning: {line}");
+        let _ = writeln!(err, "warning: {}", terminal::for_terminal(line));
     }
+}
+
+/// Prints a command's failure on stderr as `error: ` and the whole cause
+/// chain. A message that spans lines (a broker's, say) has its later lines
+/// indented, so that it cannot print a line of its own that looks like
+/// another message.
+pub fn error(e: &anyhow::Error) {
+    // `{:#}` prints the whole cause chain on one line.
+    let text = format!("{e:#}");
+    // Nothing useful can be done if stderr itself is gone.
+    let _ = writeln!(io::stderr().lock(), "error: {}", terminal::block(&text, 2));
 }
 
 #[cfg(test)]
@@ -73,6 +95,36 @@ mod tests {
         let mut buf = Vec::new();
         write_report(&mut buf, Format::Json, &Sample { name: "x" }).unwrap();
         assert_eq!(buf, b"{\"name\":\"x\"}\n");
+    }
+
+    #[derive(Serialize)]
+    struct Hostile {
+        text: &'static str,
+    }
+
+    impl Report for Hostile {
+        fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+            writeln!(out, "text: {}", self.text)
+        }
+    }
+
+    #[test]
+    fn human_text_never_carries_a_raw_control_and_json_is_unchanged() {
+        let report = Hostile {
+            text: "a\u{1b}[1A\u{9b}2K\u{202E}b\tc",
+        };
+        let mut human = Vec::new();
+        write_report(&mut human, Format::Human, &report).unwrap();
+        assert_eq!(
+            String::from_utf8(human).unwrap(),
+            "text: a<U+001B>[1A<U+009B>2K<U+202E>b\tc\n"
+        );
+        let mut json = Vec::new();
+        write_report(&mut json, Format::Json, &report).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&json).unwrap()["text"],
+            report.text
+        );
     }
 
     #[test]

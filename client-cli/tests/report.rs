@@ -907,3 +907,50 @@ fn report_needs_the_passphrase() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn csv_cells_a_spreadsheet_would_evaluate_are_made_text() {
+    // Codes as another desk's software could send them: each starts the
+    // way a spreadsheet formula does (a leading tab or carriage return
+    // hides the start from the eye).
+    let codes = [
+        "=HYPERLINK(\"http://evil.example\",\"open\")",
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\t=1+1",
+        "\r=2+2",
+    ];
+    let mut rng = Rng(0xC5F);
+    let records: Vec<CaseRecord> = codes
+        .iter()
+        .map(|code| {
+            let content = referral("CW-csv", Some(code), code, Some(code));
+            walk(
+                &mut rng,
+                Direction::Received,
+                OTHER_DESKS[0],
+                APRIL_1,
+                content,
+                &[],
+            )
+            .0
+        })
+        .collect();
+    let (_dir, home) = device_with(UNREACHABLE_BROKER, &records);
+    let csv = parse_csv(&run_ok(&home, &["report", "--format", "csv"]));
+    for section in ["language", "prefecture", "need"] {
+        let keys: Vec<&String> = csv
+            .keys()
+            .filter(|(s, _)| s == section)
+            .map(|(_, k)| k)
+            .collect();
+        assert_eq!(keys.len(), codes.len(), "{section}: {keys:?}");
+        for key in keys {
+            assert!(
+                key.starts_with('\''),
+                "{section}: {key:?} would be evaluated by a spreadsheet"
+            );
+        }
+    }
+}

@@ -12,6 +12,7 @@
 
 use ring::digest::{Context, SHA256};
 
+pub use crate::attachment_name::check_attachment_name;
 use crate::ids::{ContentType, DeskId, DeviceId, PacketId, ThreadId};
 use crate::keys::{RecipientKey, SigningKey, VerifyingKey};
 
@@ -272,22 +273,6 @@ pub fn parse_prelude(p: &[u8; PRELUDE_LEN]) -> Result<usize, EnvelopeError> {
         return Err(bad("header too long"));
     }
     Ok(len)
-}
-
-/// Attachment names are file names, never paths: a reader may save them.
-pub fn check_attachment_name(name: &str) -> Result<(), EnvelopeError> {
-    let ok = !name.is_empty()
-        && name.len() <= MAX_NAME_LEN
-        && name != "."
-        && name != ".."
-        && !name
-            .chars()
-            .any(|c| c == '/' || c == '\\' || c.is_control());
-    if ok {
-        Ok(())
-    } else {
-        Err(bad("attachment name is not a plain file name"))
-    }
 }
 
 /// Media types are `type/subtype` in printable ASCII without spaces.

@@ -3,6 +3,9 @@
 //! - [`ids`]: parsed ids (packet, thread, device, desk) and content types;
 //! - [`keys`], [`fingerprint`]: device key material and what people compare;
 //! - [`envelope`]: the signed plaintext envelope inside the age encryption;
+//! - [`attachment_name`]: what an attachment may be called, and what it is
+//!   saved as;
+//! - [`text`]: the characters that must never be shown as they are;
 //! - [`padding`]: the published ciphertext size buckets;
 //! - [`seal()`] and [`open()`]: sign-then-encrypt, and decrypt-then-verify;
 //! - [`header_check`]: the broker's key-less check of an age header;
@@ -20,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod attachment_name;
 pub mod directory;
 pub mod envelope;
 pub mod fingerprint;
@@ -33,6 +37,7 @@ pub mod rewrap_rule;
 pub mod role;
 mod seal;
 pub mod status;
+pub mod text;
 
 pub use envelope::{AttachmentMeta, EnvelopeError, PacketHeader};
 pub use fingerprint::{Fingerprint, FingerprintError};

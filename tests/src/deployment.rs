@@ -352,6 +352,17 @@ impl Sealer {
     /// Seals `content` as a referral opening a new thread, exactly as the
     /// client must; posts nothing.
     pub fn seal(&self, content: &[u8]) -> Sent {
+        self.seal_with_attachments(content, &[])
+    }
+
+    /// As [`Sealer::seal`], with `attachments` as given: the protocol crate
+    /// checks only the envelope's rule, so this is how an older client's
+    /// packet (names a current client refuses to send) is made.
+    pub fn seal_with_attachments(
+        &self,
+        content: &[u8],
+        attachments: &[referral_protocol::Attachment],
+    ) -> Sent {
         use referral_protocol::{ContentType, PacketId, SealRequest, Sender, ThreadId};
         let signing = self
             .keys
@@ -373,7 +384,7 @@ impl Sealer {
                 recipients: self.recipients.clone(),
                 content_type: ContentType::referral_v1(),
                 content,
-                attachments: &[],
+                attachments,
             },
             &mut bytes,
         )
@@ -447,7 +458,21 @@ impl Deployment {
     /// Seals a referral from `sender` to `desk` (see [`Deployment::sealer`])
     /// and posts it with a token from `referral token`, asserting 201.
     pub fn send(&self, sender: &Device, desk: &str, text: &str) -> Sent {
-        let sent = self.sealer(sender, desk).seal(text.as_bytes());
+        self.send_with_attachments(sender, desk, text, &[])
+    }
+
+    /// As [`Deployment::send`], with `attachments` (see
+    /// [`Sealer::seal_with_attachments`]).
+    pub fn send_with_attachments(
+        &self,
+        sender: &Device,
+        desk: &str,
+        text: &str,
+        attachments: &[referral_protocol::Attachment],
+    ) -> Sent {
+        let sent = self
+            .sealer(sender, desk)
+            .seal_with_attachments(text.as_bytes(), attachments);
         let res = sent
             .post(
                 &reqwest::blocking::Client::new(),

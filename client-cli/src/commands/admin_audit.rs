@@ -16,6 +16,7 @@ use crate::context::Context;
 use crate::exit::Failure;
 use crate::output::Report;
 use crate::session::Online;
+use crate::terminal;
 use crate::trust;
 
 /// One entry of the audit listing.
@@ -60,7 +61,8 @@ impl Report for AuditReport {
                 e.seq,
                 e.time,
                 e.kind,
-                e.subject,
+                // Desk names in it are an administrator's free text.
+                terminal::line(&e.subject),
                 &e.signer.to_string()[..16]
             )?;
         }

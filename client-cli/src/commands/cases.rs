@@ -14,6 +14,7 @@ use crate::exit::Failure;
 use crate::keystore::Keystore;
 use crate::output::Report;
 use crate::passphrase::Purpose;
+use crate::terminal;
 use crate::workflow::rfc3339;
 
 /// One case, in a line.
@@ -78,9 +79,10 @@ impl Report for CasesReport {
                 c.status.as_str(),
                 c.direction,
                 c.other_desk.as_str(),
-                c.need.as_deref().unwrap_or("-"),
-                c.preferred_language.as_deref().unwrap_or("-"),
-                c.prefecture.as_deref().unwrap_or("-"),
+                // Codes as the sender wrote them.
+                terminal::line(c.need.as_deref().unwrap_or("-")),
+                terminal::line(c.preferred_language.as_deref().unwrap_or("-")),
+                terminal::line(c.prefecture.as_deref().unwrap_or("-")),
                 c.referred_at
             )?;
         }

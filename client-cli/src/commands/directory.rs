@@ -11,6 +11,7 @@ use crate::context::Context;
 use crate::exit::Failure;
 use crate::output::Report;
 use crate::session::Online;
+use crate::terminal;
 
 /// A device as the verified directory lists it.
 #[derive(Debug, Serialize)]
@@ -83,7 +84,8 @@ impl Report for DirectoryReport {
         }
         for desk in &self.desks {
             writeln!(out)?;
-            writeln!(out, "{}  {}", desk.desk, desk.name)?;
+            // The name is an administrator's free text.
+            writeln!(out, "{}  {}", desk.desk, terminal::line(&desk.name))?;
             if desk.devices.is_empty() {
                 writeln!(out, "  (no devices yet)")?;
             }

@@ -11,6 +11,7 @@ use crate::context::Context;
 use crate::exit::Failure;
 use crate::output::Report;
 use crate::session::Online;
+use crate::terminal;
 
 /// The waiting packets.
 #[derive(Debug, Serialize)]
@@ -34,9 +35,10 @@ impl Report for InboxReport {
                 p.packet_id.to_string(),
                 p.thread_id.to_string(),
                 p.from_desk.as_str(),
-                p.kind,
+                // The broker's words.
+                terminal::line(&p.kind),
                 p.bytes,
-                p.received_hour
+                terminal::line(&p.received_hour)
             )?;
         }
         writeln!(

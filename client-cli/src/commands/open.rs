@@ -17,6 +17,7 @@ use crate::context::Context;
 use crate::exit::Failure;
 use crate::output::{self, Report};
 use crate::session::Online;
+use crate::terminal;
 use crate::workflow::content::ReplyContent;
 use crate::workflow::receive::{self, Body, Received, ReceivedAttachment, Receiver};
 use crate::workflow::{render, rfc3339, unix_now};
@@ -114,7 +115,12 @@ impl Report for OpenReport {
                 "forwarded:", forward.from_desk, forward.from_thread_id
             )?;
             if let Some(note) = &forward.note {
-                writeln!(out, "  {:<14} {note}", "note:")?;
+                writeln!(
+                    out,
+                    "  {:<14} {}",
+                    "note:",
+                    terminal::block(note, VALUE_COLUMN)
+                )?;
             }
         }
         if let Some(reply) = &self.reply {
@@ -125,7 +131,7 @@ impl Report for OpenReport {
                 ("outcome:", &reply.outcome),
             ] {
                 if let Some(text) = text {
-                    writeln!(out, "  {label:<14} {text}")?;
+                    writeln!(out, "  {label:<14} {}", terminal::block(text, VALUE_COLUMN))?;
                 }
             }
         }
@@ -149,6 +155,10 @@ impl Report for OpenReport {
         }
     }
 }
+
+/// Where a labelled value starts: two spaces, a 14-column label, a space.
+/// The sender's free text keeps its lines, each under the first.
+const VALUE_COLUMN: usize = 2 + 14 + 1;
 
 fn capitalised(word: &str) -> String {
     let mut chars = word.chars();

@@ -23,6 +23,7 @@ use crate::keystore::Keystore;
 use crate::output::Format;
 use crate::passphrase::Purpose;
 use crate::report::{self, Since};
+use crate::terminal;
 
 /// Runs `report` and prints the figures on stdout.
 pub fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Failure> {
@@ -48,6 +49,18 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Failure> {
     // empty (the `--json` promise).
     let mut text = Vec::new();
     report::format::write(&mut text, &figures, format).context("cannot format the report")?;
+    // The keys (language, prefecture and need codes) come from other desks'
+    // referrals: the table and the CSV may well be read in a terminal, so
+    // they pass the same last line of defence as every human report. JSON
+    // escapes control characters itself.
+    let text = match format {
+        ReportFormat::Json => text,
+        ReportFormat::Table | ReportFormat::Csv => {
+            terminal::for_terminal(&String::from_utf8_lossy(&text))
+                .into_owned()
+                .into_bytes()
+        }
+    };
     let mut out = io::stdout().lock();
     out.write_all(&text)
         .and_then(|()| out.flush())

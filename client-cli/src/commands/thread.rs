@@ -23,6 +23,7 @@ use crate::keystore::{Keystore, UnlockedKeys};
 use crate::output::{self, Report};
 use crate::passphrase::Purpose;
 use crate::session::Online;
+use crate::terminal;
 use crate::workflow::receive::{self, Receiver};
 use crate::workflow::{rfc3339, unix_now};
 
@@ -103,7 +104,10 @@ impl Report for ThreadReport {
                 ("outcome", &e.outcome),
             ] {
                 if let Some(text) = text {
-                    writeln!(out, "      {label}: {text}")?;
+                    // The other desk's text: its later lines go under its
+                    // first, so that it cannot print a line like ours.
+                    let column = 6 + label.len() + 2;
+                    writeln!(out, "      {label}: {}", terminal::block(text, column))?;
                 }
             }
         }

@@ -7,10 +7,12 @@
 //! what a person reads; JSON keeps full precision, for scripts that compute
 //! further.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use super::ProgramReport;
 use crate::cli::ReportFormat;
+use crate::terminal;
 
 /// What "median" shows in the table when no case is completed.
 const NONE: &str = "-";
@@ -87,7 +89,12 @@ pub fn write_csv(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()> 
         rows.extend(
             breakdown
                 .iter()
-                .map(|r| (section, r.display_key(), r.count.to_string())),
+                // A code as another desk's referral gave it: one line, no
+                // control characters, whatever the sender put in it.
+                .map(|r| {
+                    let key = terminal::line(&r.display_key()).into_owned();
+                    (section, key, r.count.to_string())
+                }),
         );
     }
     rows.extend(
@@ -140,13 +147,26 @@ pub fn write_csv(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()> 
 /// A CSV field, quoted when it holds a comma, a quote or a line break, with
 /// quotes doubled (RFC 4180). Language names and free-text codes from a
 /// referral could hold any of them.
+///
+/// A spreadsheet reads a cell that starts with `=`, `+`, `-` or `@` as a
+/// formula (and a leading tab or carriage return can hide such a start), so
+/// such a cell, which can only come from another desk's referral, is
+/// prefixed with `'`, which makes it text (OWASP, "CSV Injection").
 fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(FORMULA_STARTS) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text.into_owned()
     }
 }
+
+/// What a cell may not start with: a spreadsheet would evaluate it.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// A line of the table: a label, a count, and optionally its share.
 struct Line {
@@ -185,7 +205,11 @@ pub fn write_table(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()
             title.into(),
             breakdown
                 .iter()
-                .map(|r| line(r.display_key(), r.count.to_string(), percent(r.count)))
+                .map(|r| {
+                    // The key is a code as another desk's referral gave it.
+                    let label = terminal::line(&r.display_key()).into_owned();
+                    line(label, r.count.to_string(), percent(r.count))
+                })
                 .collect(),
         ));
     }
@@ -324,6 +348,27 @@ mod tests {
     use super::*;
     use crate::report::{CountRow, DaysToOutcome, Since, StatusCount};
     use referral_protocol::ThreadStatus;
+
+    #[test]
+    fn cells_a_spreadsheet_would_evaluate_are_made_text() {
+        for (cell, written) in [
+            (
+                "=HYPERLINK(\"http://x\")",
+                "\"'=HYPERLINK(\"\"http://x\"\")\"",
+            ),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "\"'\r=1\""),
+        ] {
+            assert_eq!(csv_field(cell), written, "{cell:?}");
+        }
+        // Anywhere but at the start, and ordinary values, are left alone.
+        for cell in ["vi (Vietnamese)", "JP-13", "a=b", "12.5", ""] {
+            assert_eq!(csv_field(cell), cell);
+        }
+    }
 
     fn sample() -> ProgramReport {
         ProgramReport {

@@ -4,14 +4,22 @@
 use std::path::Path;
 
 use anyhow::anyhow;
-use referral_protocol::envelope::check_attachment_name;
+use referral_protocol::attachment_name;
 use referral_protocol::{Attachment, AttachmentSource};
 
 use crate::exit::Failure;
 
-/// The attachments for `paths`, each a readable regular file.
+/// The attachments for `paths`, each a readable regular file whose name
+/// follows the rule for new names (no invisible or bidirectional formatting
+/// character), no two of them named alike.
 pub fn from_paths(paths: &[impl AsRef<Path>]) -> Result<Vec<Attachment>, Failure> {
-    paths.iter().map(|p| one(p.as_ref())).collect()
+    let list = paths
+        .iter()
+        .map(|p| one(p.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    attachment_name::check_new_names(list.iter().map(|a| a.name.as_str()))
+        .map_err(|e| Failure::User(anyhow!("cannot attach these files: {e}")))?;
+    Ok(list)
 }
 
 fn one(path: &Path) -> Result<Attachment, Failure> {
@@ -27,8 +35,12 @@ fn one(path: &Path) -> Result<Attachment, Failure> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| Failure::User(anyhow!("cannot attach {}: no file name", path.display())))?;
-    check_attachment_name(&name)
-        .map_err(|e| Failure::User(anyhow!("cannot attach {}: {e}", path.display())))?;
+    attachment_name::check_new_name(&name).map_err(|e| {
+        Failure::User(anyhow!(
+            "cannot attach {}: {e}",
+            crate::terminal::line(&path.display().to_string())
+        ))
+    })?;
     Ok(Attachment {
         media_type: media_type(&name).to_owned(),
         name,
@@ -84,5 +96,27 @@ mod tests {
         let list = from_paths(&[&file]).unwrap();
         assert_eq!(list[0].name, "scan.pdf");
         assert_eq!(list[0].media_type, "application/pdf");
+    }
+
+    #[test]
+    fn names_that_display_as_another_or_repeat_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let spoof = dir.path().join("Invoice_\u{202E}gpj.exe");
+        std::fs::write(&spoof, b"MZ").unwrap();
+        let err = from_paths(&[&spoof]).unwrap_err().error().to_string();
+        assert!(err.contains("Invoice_<U+202E>gpj.exe"), "{err}");
+        assert!(err.contains("U+202E"), "{err}");
+
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        for d in [&a, &b] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join("scan.pdf"), b"%PDF").unwrap();
+        }
+        let err = from_paths(&[a.join("scan.pdf"), b.join("scan.pdf")])
+            .unwrap_err()
+            .error()
+            .to_string();
+        assert!(err.contains("scan.pdf"), "{err}");
     }
 }

@@ -175,7 +175,7 @@ impl Outbox {
         {
             return Ok((earlier, packet_path));
         }
-        let sealed = seal_to(&packet_path, signer, outgoing, format)?;
+        let sealed = seal_to(&packet_path, Existing::Replace, signer, outgoing, format)?;
         let meta = serde_json::to_vec(&sealed).map_err(|e| Failure::User(e.into()))?;
         atomic_file::write(&self.dir, &meta_name, &meta, Existing::Replace)
             .map_err(|e| Failure::User(anyhow!("cannot write the outbox entry: {e}")))?;
@@ -324,10 +324,14 @@ fn sorted(keys: &[RecipientKey]) -> Vec<RecipientKey> {
     keys
 }
 
-/// Seals into `path` (via a temporary file, so that a crash never leaves a
-/// half-written packet under the name the outbox trusts).
+/// Seals into `path` (via a fresh temporary file beside it, created
+/// exclusively and never through a link, so that a crash never leaves a
+/// half-written packet under the name the outbox trusts, and a name planted
+/// in a shared directory is never written through), then publishes it as
+/// `existing` says.
 fn seal_to(
     path: &Path,
+    existing: Existing,
     signer: Signer<'_>,
     outgoing: &Outgoing<'_>,
     format: Format,
@@ -350,10 +354,16 @@ fn seal_to(
         content: outgoing.content,
         attachments: outgoing.attachments,
     };
-    let temp = path.with_extension("partial");
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "packet".into(), |n| n.to_string_lossy());
+    let (file, temp) = atomic_file::create_temp(dir, &name)
+        .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", path.display())))?;
     let write = || -> Result<referral_protocol::Sealed, Failure> {
-        let file = atomic_file::create_private(&temp)
-            .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", temp.display())))?;
         let total: u64 = outgoing.content.len() as u64
             + outgoing
                 .attachments
@@ -383,7 +393,7 @@ fn seal_to(
             return Err(e);
         }
     };
-    fs::rename(&temp, path)
+    atomic_file::publish(&temp, path, existing)
         .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", path.display())))?;
     Ok(Sealed {
         packet_id,
@@ -402,14 +412,14 @@ fn seal_to(
 }
 
 /// Seals `outgoing` straight into `out` (offline `seal`: no outbox, no
-/// broker).
+/// broker). An existing file at `out` is never replaced.
 pub fn seal_file(
     out: &Path,
     signer: Signer<'_>,
     outgoing: &Outgoing<'_>,
     format: Format,
 ) -> Result<Sealed, Failure> {
-    seal_to(out, signer, outgoing, format)
+    seal_to(out, Existing::Keep, signer, outgoing, format)
 }
 
 /// The outbox key: a hash of everything the user asked for, so that running

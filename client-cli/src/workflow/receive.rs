@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use referral_protocol::api::AckResponse;
+use referral_protocol::attachment_name;
 use referral_protocol::directory::DirectoryState;
 use referral_protocol::{
     AttachmentMeta, AttachmentSink, ContentType, DeskId, DeviceId, OpenError, Opened, PacketId,
@@ -199,7 +200,7 @@ pub fn open_file(
     let opened = referral_protocol::open(BufReader::new(file), identities, directory, &mut sink)
         .map_err(open_failure)?;
     let body = decode(&opened)?;
-    let attachments = opened
+    let attachments: Vec<ReceivedAttachment> = opened
         .header
         .attachments
         .iter()
@@ -209,11 +210,28 @@ pub fn open_file(
             saved_to: sink.saved.get(i).cloned(),
         })
         .collect();
+    warn_of_renamed(&attachments);
     Ok(Received {
         opened,
         body,
         attachments,
     })
+}
+
+/// Says so when an attachment was saved under another name than the one it
+/// was sent with: a name that was taken, or one made safe.
+fn warn_of_renamed(attachments: &[ReceivedAttachment]) {
+    for a in attachments {
+        let Some(path) = &a.saved_to else { continue };
+        if path.file_name() != Some(std::ffi::OsStr::new(&a.view.name)) {
+            output::warn(&format!(
+                "the attachment named {} was saved as {}: that name was taken, or it held \
+                 characters that would make it display as another name",
+                crate::terminal::line(&a.view.name),
+                path.display()
+            ));
+        }
+    }
 }
 
 fn open_failure(e: OpenError) -> Failure {
@@ -416,12 +434,24 @@ fn new_record(received: &Received, body: &Body, our_desk: &DeskId) -> CaseRecord
 }
 
 /// Saves attachments into a directory, each through a temporary file that
-/// is renamed into place only when the whole packet has verified; or, with
-/// no directory, hashes and drops them.
+/// is published only when the whole packet has verified; or, with no
+/// directory, hashes and drops them.
+///
+/// The directory may be shared (`/tmp`), and the names are the sender's: a
+/// temporary file has a fresh random name and is created exclusively,
+/// without following links ([`atomic_file::create_temp`]); the final name
+/// is the sender's made safe ([`attachment_name::name_for_saving`]: a name
+/// with a bidirectional override from an older sender cannot display as
+/// another), and it never replaces a file that is already there, a planted
+/// link included: the next free `name (2).ext` is taken instead
+/// ([`atomic_file::publish_unused_name`]), and the report says where each
+/// attachment went.
 struct SaveAttachments {
     dir: Option<PathBuf>,
-    current: Option<(BufWriter<File>, PathBuf, PathBuf)>,
-    pending: Vec<(PathBuf, PathBuf)>,
+    /// The attachment being written: file, temporary path, name to save as.
+    current: Option<(BufWriter<File>, PathBuf, String)>,
+    /// Written and synced, waiting for the packet to verify.
+    pending: Vec<(PathBuf, String)>,
     saved: Vec<PathBuf>,
 }
 
@@ -450,33 +480,25 @@ impl SaveAttachments {
     }
 
     fn finish_current(&mut self) -> io::Result<()> {
-        if let Some((mut file, temp, target)) = self.current.take() {
+        if let Some((mut file, temp, name)) = self.current.take() {
+            // Queued first, so that a failed flush still removes it.
+            self.pending.push((temp, name));
             file.flush()?;
             file.get_ref().sync_all()?;
-            self.pending.push((temp, target));
         }
         Ok(())
     }
 }
 
 impl AttachmentSink for SaveAttachments {
-    fn begin(&mut self, index: usize, meta: &AttachmentMeta) -> io::Result<()> {
+    fn begin(&mut self, _index: usize, meta: &AttachmentMeta) -> io::Result<()> {
         self.finish_current()?;
         let Some(dir) = &self.dir else {
             return Ok(());
         };
-        // The name was checked when the header was decoded (no separators,
-        // no `..`), so it cannot leave `dir`.
-        let target = dir.join(&meta.name);
-        if target.exists() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!("{} already exists; not overwriting it", target.display()),
-            ));
-        }
-        let temp = dir.join(format!(".{index}.{}.partial", meta.name));
-        let file = atomic_file::create_private(&temp)?;
-        self.current = Some((BufWriter::new(file), temp, target));
+        let name = attachment_name::name_for_saving(&meta.name);
+        let (file, temp) = atomic_file::create_temp(dir, "attachment")?;
+        self.current = Some((BufWriter::new(file), temp, name));
         Ok(())
     }
 
@@ -489,11 +511,17 @@ impl AttachmentSink for SaveAttachments {
 
     fn commit(&mut self) -> io::Result<()> {
         self.finish_current()?;
-        for (temp, target) in std::mem::take(&mut self.pending) {
-            fs::rename(&temp, &target)?;
-            self.saved.push(target);
+        let Some(dir) = self.dir.clone() else {
+            return Ok(());
+        };
+        // One at a time, so that what is still pending if one fails is
+        // removed by `drop`.
+        while !self.pending.is_empty() {
+            let (temp, name) = self.pending.remove(0);
+            let at = atomic_file::publish_unused_name(&temp, &dir, &name)?;
+            self.saved.push(at);
         }
-        Ok(())
+        atomic_file::sync_dir(&dir)
     }
 }
 

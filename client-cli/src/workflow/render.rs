@@ -2,6 +2,10 @@
 //! name, the prefecture's name, enumerations in words. It works from the JSON
 //! value rather than the typed referral so that a referral from a sender
 //! whose software let a mistake through is still shown in full.
+//!
+//! Every value is the sender's text: single-line fields are shown through
+//! [`terminal::line`] and the summary through [`terminal::block`], so no
+//! field can move the cursor or start a line that looks like another field.
 
 use std::io::{self, Write};
 
@@ -9,6 +13,10 @@ use serde_json::Value;
 
 use super::receive::ReceivedAttachment;
 use crate::referral::reference_data;
+use crate::terminal;
+
+/// Where a value starts: two spaces, a 14-column label, a space.
+const VALUE_COLUMN: usize = 2 + 14 + 1;
 
 /// Writes `referral` as labelled sections.
 pub fn referral(out: &mut dyn Write, referral: &Value) -> io::Result<()> {
@@ -22,7 +30,7 @@ pub fn referral(out: &mut dyn Write, referral: &Value) -> io::Result<()> {
     line(out, "reference", text(&case["reference"]))?;
     line(out, "need", words(&case["need"]))?;
     line(out, "urgency", words(&case["urgency"]))?;
-    line(out, "summary", text(&case["summary"]))?;
+    paragraph(out, "summary", text(&case["summary"]))?;
 
     writeln!(out, "Person")?;
     line(out, "name", text(&person["name"]))?;
@@ -76,18 +84,41 @@ pub fn attachments(out: &mut dyn Write, list: &[ReceivedAttachment]) -> io::Resu
         write!(
             out,
             "  {}  {}  {} bytes  sha256 {}",
-            a.view.name, a.view.media_type, a.view.bytes, a.view.sha256
+            terminal::line(&a.view.name),
+            terminal::line(&a.view.media_type),
+            a.view.bytes,
+            a.view.sha256
         )?;
         match &a.saved_to {
-            Some(path) => writeln!(out, "  saved to {}", path.display())?,
+            Some(path) => writeln!(
+                out,
+                "  saved to {}",
+                terminal::line(&path.display().to_string())
+            )?,
             None => writeln!(out, "  (not saved; use --save-attachments DIR)")?,
         }
     }
     Ok(())
 }
 
+/// A labelled single-line value.
 fn line(out: &mut dyn Write, label: &str, value: String) -> io::Result<()> {
-    writeln!(out, "  {:<14} {value}", format!("{label}:"))
+    writeln!(
+        out,
+        "  {:<14} {}",
+        format!("{label}:"),
+        terminal::line(&value)
+    )
+}
+
+/// A labelled value that may span lines, its later lines under its first.
+fn paragraph(out: &mut dyn Write, label: &str, value: String) -> io::Result<()> {
+    writeln!(
+        out,
+        "  {:<14} {}",
+        format!("{label}:"),
+        terminal::block(&value, VALUE_COLUMN)
+    )
 }
 
 /// A text field; `-` for empty, null or missing.
