@@ -59,6 +59,17 @@ pub struct Limits {
     pub body_idle_timeout_secs: u64,
     /// How often retention runs inside `serve`.
     pub purge_interval_secs: u64,
+    /// A connection whose request head is not complete this long after it
+    /// opened, or after its previous response, is closed: slow and idle
+    /// clients cannot hold a socket (item 1 of issue 14, ADR 0008).
+    pub header_read_timeout_secs: u64,
+    /// Open connections allowed at once, all clients together. `None`: as
+    /// many as the file limit allows; a larger number is lowered to that
+    /// ([`crate::connections::Caps`]).
+    pub max_connections: Option<u32>,
+    /// Open connections allowed at once from one client address (or, behind
+    /// a trusted proxy, requests in flight for one forwarded address).
+    pub max_connections_per_address: u32,
 }
 
 impl Default for Limits {
@@ -75,6 +86,9 @@ impl Default for Limits {
             request_timeout_secs: 30,
             body_idle_timeout_secs: 15,
             purge_interval_secs: 3600,
+            header_read_timeout_secs: 10,
+            max_connections: None,
+            max_connections_per_address: 64,
         }
     }
 }
@@ -115,6 +129,12 @@ pub struct Layer {
     pub body_idle_timeout_secs: Option<u64>,
     /// See [`Limits::purge_interval_secs`].
     pub purge_interval_secs: Option<u64>,
+    /// See [`Limits::header_read_timeout_secs`].
+    pub header_read_timeout_secs: Option<u64>,
+    /// See [`Limits::max_connections`].
+    pub max_connections: Option<u32>,
+    /// See [`Limits::max_connections_per_address`].
+    pub max_connections_per_address: Option<u32>,
     /// See [`Config::token_issuer`].
     pub token_issuer: Option<String>,
 }
@@ -179,6 +199,13 @@ impl Layer {
             request_timeout_secs: over.request_timeout_secs.or(self.request_timeout_secs),
             body_idle_timeout_secs: over.body_idle_timeout_secs.or(self.body_idle_timeout_secs),
             purge_interval_secs: over.purge_interval_secs.or(self.purge_interval_secs),
+            header_read_timeout_secs: over
+                .header_read_timeout_secs
+                .or(self.header_read_timeout_secs),
+            max_connections: over.max_connections.or(self.max_connections),
+            max_connections_per_address: over
+                .max_connections_per_address
+                .or(self.max_connections_per_address),
             token_issuer: over.token_issuer.or(self.token_issuer),
         }
     }
@@ -204,6 +231,13 @@ impl Layer {
                 .body_idle_timeout_secs
                 .unwrap_or(d.body_idle_timeout_secs),
             purge_interval_secs: self.purge_interval_secs.unwrap_or(d.purge_interval_secs),
+            header_read_timeout_secs: self
+                .header_read_timeout_secs
+                .unwrap_or(d.header_read_timeout_secs),
+            max_connections: self.max_connections.or(d.max_connections),
+            max_connections_per_address: self
+                .max_connections_per_address
+                .unwrap_or(d.max_connections_per_address),
         };
         if !(60..=900).contains(&limits.token_lifetime_secs) {
             return Err(ConfigError::Invalid(
@@ -234,6 +268,18 @@ impl Layer {
             if value == 0 {
                 return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
             }
+        }
+        // A head may take at most 10 s: longer lets a few addresses hold
+        // sockets for free (issue 14, item 1). No setting turns it off.
+        if !(1..=10).contains(&limits.header_read_timeout_secs) {
+            return Err(ConfigError::Invalid(
+                "header_read_timeout_secs must be between 1 and 10".into(),
+            ));
+        }
+        if limits.max_connections == Some(0) || limits.max_connections_per_address == 0 {
+            return Err(ConfigError::Invalid(
+                "max_connections and max_connections_per_address must be at least 1".into(),
+            ));
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return Err(ConfigError::Invalid(
@@ -315,6 +361,18 @@ mod tests {
             ..Layer::default()
         };
         assert!(half_tls.resolve().is_err());
+        for slow in [0, 11, 3600] {
+            let layer = Layer {
+                header_read_timeout_secs: Some(slow),
+                ..Layer::default()
+            };
+            assert!(layer.resolve().is_err(), "{slow}");
+        }
+        let no_connections = Layer {
+            max_connections_per_address: Some(0),
+            ..Layer::default()
+        };
+        assert!(no_connections.resolve().is_err());
         let mysql = Layer {
             database_url: Some("mysql://x".into()),
             ..Layer::default()
