@@ -307,7 +307,9 @@ pub async fn token(http: &reqwest::Client, base: &str, device: &Device) -> anyho
         .context("challenge")?,
     )?;
     let raw = STANDARD.decode(&challenge.challenge)?;
-    let signature = device.key.sign(&api::challenge_message(&device.id, &raw));
+    let signature = device
+        .key
+        .sign(&api::challenge_message(&challenge.issuer, &device.id, &raw));
     let token: TokenResponse = serde_json::from_value(
         post_json(
             http,

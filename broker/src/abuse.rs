@@ -28,7 +28,7 @@ type AddressKey = [u8; 16];
 
 /// The client of one request, as the limiter knows it: a keyed hash of its
 /// address. `Debug` shows nothing, so it cannot leak into a log by accident.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClientAddress(AddressKey);
 
 impl std::fmt::Debug for ClientAddress {
@@ -85,7 +85,21 @@ impl AbuseLimits {
 
     /// The client of a request that came from `peer` with `headers`.
     pub fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> ClientAddress {
-        let address = client_ip(peer, headers, &self.trusted_proxies);
+        self.key(client_ip(peer, headers, &self.trusted_proxies))
+    }
+
+    /// The client that a TCP peer is, whatever it forwards: the connection
+    /// caps count sockets by it ([`crate::connections`]).
+    pub fn peer(&self, peer: IpAddr) -> ClientAddress {
+        self.key(Some(peer))
+    }
+
+    /// Whether `peer` is a reverse proxy whose `X-Forwarded-For` is believed.
+    pub fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
+        self.trusted_proxies.contains(&peer)
+    }
+
+    fn key(&self, address: Option<IpAddr>) -> ClientAddress {
         // No peer happens only when the router is driven without a socket
         // (never in `serve`); such requests share one bucket.
         let bytes = match address {

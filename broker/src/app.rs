@@ -16,6 +16,7 @@ use crate::abuse::AbuseLimits;
 use crate::auth::tokens::TokenService;
 use crate::bootstrap::{self, BootstrapState};
 use crate::config::Config;
+use crate::connections::{self, Caps, Gate, GatedAcceptor};
 use crate::directory::DirectoryCache;
 use crate::routes;
 use crate::state::{AppState, now};
@@ -59,6 +60,7 @@ pub struct Application {
     state: AppState,
     tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
     bootstrap: BootstrapState,
+    gate: Arc<Gate>,
 }
 
 impl Application {
@@ -93,13 +95,30 @@ impl Application {
         let abuse = AbuseLimits::new(&config.limits, config.trusted_proxies.clone());
         let data_dir = config.data_dir.clone();
         let state = AppState::new(store, tokens, directory, config.limits, abuse, data_dir);
-        let router = routes::router(state.clone()).layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            telemetry::observe,
-        ));
-        let listener = std::net::TcpListener::bind(config.listen)
-            .with_context(|| format!("binding {}", config.listen))?;
-        listener.set_nonblocking(true)?;
+        let caps = Caps::new(
+            &config.limits,
+            connections::soft_file_limit().context("reading the open-file limit")?,
+        )?;
+        // Never an address: only the numbers an operator tunes.
+        tracing::info!(
+            file_limit = caps.file_limit,
+            max_connections = caps.total,
+            max_connections_per_address = caps.per_address,
+            header_read_timeout_secs = caps.header_read_timeout.as_secs(),
+            "connection caps"
+        );
+        let gate = Gate::new(caps, state.clone());
+        let router = routes::router(state.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                telemetry::observe,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&gate),
+                connections::forwarded::limit,
+            ));
+        let listener =
+            listen(config.listen).with_context(|| format!("binding {}", config.listen))?;
         let tls = config.tls_cert.clone().zip(config.tls_key.clone());
         Ok(Self {
             listener,
@@ -107,6 +126,7 @@ impl Application {
             state,
             tls,
             bootstrap,
+            gate,
         })
     }
 
@@ -143,27 +163,88 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
+        let acceptor = GatedAcceptor::new(Arc::clone(&self.gate));
+        let header_read_timeout = self.gate.caps().header_read_timeout;
         let result = match self.tls {
             Some((cert, key)) => {
-                let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
-                    .await
-                    .context("loading the TLS certificate and key")?;
-                axum_server::from_tcp_rustls(self.listener, tls)?
-                    .handle(handle)
-                    .serve(service)
-                    .await
+                let tls = http1_tls(&cert, &key).await?;
+                let tls = axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(acceptor);
+                http1_only(
+                    axum_server::from_tcp(self.listener)?.acceptor(tls),
+                    header_read_timeout,
+                )
+                .handle(handle)
+                .serve(service)
+                .await
             }
             None => {
-                axum_server::from_tcp(self.listener)?
-                    .handle(handle)
-                    .serve(service)
-                    .await
+                http1_only(
+                    axum_server::from_tcp(self.listener)?.acceptor(acceptor),
+                    header_read_timeout,
+                )
+                .handle(handle)
+                .serve(service)
+                .await
             }
         };
         retention_task.abort();
         forget_task.abort();
         result.context("serving")
     }
+}
+
+/// Connections the kernel may hold completed for the broker before it
+/// accepts them. The standard library's 128 overflows under a burst of
+/// connections (slow clients re-opening what was closed): the kernel then
+/// leaves clients half-connected for many seconds, the health check among
+/// them. The kernel lowers it to `net.core.somaxconn` if that is smaller.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A non-blocking listener on `address` with [`LISTEN_BACKLOG`].
+fn listen(address: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As the standard library does: a restarted broker can bind its port
+    // while the old one's connections linger in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)?.into_std()
+}
+
+/// HTTP/1.1 only, with hyper's header timer: a request head must be complete
+/// within `header_read_timeout` of the connection opening or of the previous
+/// response, or the connection is closed. HTTP/2 is not served: its
+/// connections have no such timer, and the broker's clients speak HTTP/1.1
+/// (ADR 0008). `http1_only` comes after `acceptor`, which resets it.
+fn http1_only<A>(
+    server: axum_server::Server<SocketAddr, A>,
+    header_read_timeout: Duration,
+) -> axum_server::Server<SocketAddr, A> {
+    let mut server = server.http1_only();
+    server
+        .http_builder()
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    server
+}
+
+/// The certificate and key, offering only `http/1.1` in ALPN: a client
+/// offered `h2` would choose it and then be refused.
+async fn http1_tls(
+    cert: &Path,
+    key: &Path,
+) -> anyhow::Result<axum_server::tls_rustls::RustlsConfig> {
+    let loaded = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .context("loading the TLS certificate and key")?;
+    let mut config = (*loaded.get_inner()).clone();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(axum_server::tls_rustls::RustlsConfig::from_config(
+        Arc::new(config),
+    ))
 }
 
 /// Every minute, drops the rate-limit buckets of clients and devices that

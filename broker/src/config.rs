@@ -63,6 +63,17 @@ pub struct Limits {
     /// yet acknowledged, not expired): what one desk, or one stolen device,
     /// can make the broker store (issue 14, item 6).
     pub max_pending_bytes_per_desk: u64,
+    /// A connection whose request head is not complete this long after it
+    /// opened, or after its previous response, is closed: slow and idle
+    /// clients cannot hold a socket (item 1 of issue 14, ADR 0008).
+    pub header_read_timeout_secs: u64,
+    /// Open connections allowed at once, all clients together. `None`: as
+    /// many as the file limit allows; a larger number is lowered to that
+    /// ([`crate::connections::Caps`]).
+    pub max_connections: Option<u32>,
+    /// Open connections allowed at once from one client address (or, behind
+    /// a trusted proxy, requests in flight for one forwarded address).
+    pub max_connections_per_address: u32,
 }
 
 impl Default for Limits {
@@ -82,6 +93,9 @@ impl Default for Limits {
             // docs/deployment.md §6.4: the campaign-month worst case is about
             // 71 MiB of pending ciphertext per desk; 1 GiB is 14 times that.
             max_pending_bytes_per_desk: 1 << 30,
+            header_read_timeout_secs: 10,
+            max_connections: None,
+            max_connections_per_address: 64,
         }
     }
 }
@@ -124,6 +138,12 @@ pub struct Layer {
     pub purge_interval_secs: Option<u64>,
     /// See [`Limits::max_pending_bytes_per_desk`].
     pub max_pending_bytes_per_desk: Option<u64>,
+    /// See [`Limits::header_read_timeout_secs`].
+    pub header_read_timeout_secs: Option<u64>,
+    /// See [`Limits::max_connections`].
+    pub max_connections: Option<u32>,
+    /// See [`Limits::max_connections_per_address`].
+    pub max_connections_per_address: Option<u32>,
     /// See [`Config::token_issuer`].
     pub token_issuer: Option<String>,
 }
@@ -191,6 +211,13 @@ impl Layer {
             max_pending_bytes_per_desk: over
                 .max_pending_bytes_per_desk
                 .or(self.max_pending_bytes_per_desk),
+            header_read_timeout_secs: over
+                .header_read_timeout_secs
+                .or(self.header_read_timeout_secs),
+            max_connections: over.max_connections.or(self.max_connections),
+            max_connections_per_address: over
+                .max_connections_per_address
+                .or(self.max_connections_per_address),
             token_issuer: over.token_issuer.or(self.token_issuer),
         }
     }
@@ -219,6 +246,13 @@ impl Layer {
             max_pending_bytes_per_desk: self
                 .max_pending_bytes_per_desk
                 .unwrap_or(d.max_pending_bytes_per_desk),
+            header_read_timeout_secs: self
+                .header_read_timeout_secs
+                .unwrap_or(d.header_read_timeout_secs),
+            max_connections: self.max_connections.or(d.max_connections),
+            max_connections_per_address: self
+                .max_connections_per_address
+                .unwrap_or(d.max_connections_per_address),
         };
         if !(60..=900).contains(&limits.token_lifetime_secs) {
             return Err(ConfigError::Invalid(
@@ -254,6 +288,18 @@ impl Layer {
             if value == 0 {
                 return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
             }
+        }
+        // A head may take at most 10 s: longer lets a few addresses hold
+        // sockets for free (issue 14, item 1). No setting turns it off.
+        if !(1..=10).contains(&limits.header_read_timeout_secs) {
+            return Err(ConfigError::Invalid(
+                "header_read_timeout_secs must be between 1 and 10".into(),
+            ));
+        }
+        if limits.max_connections == Some(0) || limits.max_connections_per_address == 0 {
+            return Err(ConfigError::Invalid(
+                "max_connections and max_connections_per_address must be at least 1".into(),
+            ));
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return Err(ConfigError::Invalid(
@@ -335,6 +381,18 @@ mod tests {
             ..Layer::default()
         };
         assert!(half_tls.resolve().is_err());
+        for slow in [0, 11, 3600] {
+            let layer = Layer {
+                header_read_timeout_secs: Some(slow),
+                ..Layer::default()
+            };
+            assert!(layer.resolve().is_err(), "{slow}");
+        }
+        let no_connections = Layer {
+            max_connections_per_address: Some(0),
+            ..Layer::default()
+        };
+        assert!(no_connections.resolve().is_err());
         let mysql = Layer {
             database_url: Some("mysql://x".into()),
             ..Layer::default()

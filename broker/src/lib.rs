@@ -21,6 +21,7 @@ pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod connections;
 pub mod directory;
 pub mod error;
 pub mod intake;

@@ -18,6 +18,8 @@ pub struct Metrics {
     tokens_issued: AtomicU64,
     purged: AtomicU64,
     expired: AtomicU64,
+    connections_open: AtomicU64,
+    connections_refused: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -50,6 +52,26 @@ impl Metrics {
     pub fn purged(&self, purged: u64, expired: u64) {
         self.purged.fetch_add(purged, Ordering::Relaxed);
         self.expired.fetch_add(expired, Ordering::Relaxed);
+    }
+
+    /// A connection admitted.
+    pub fn connection_opened(&self) {
+        self.connections_open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An admitted connection closed.
+    pub fn connection_closed(&self) {
+        self.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A connection (or a request through a trusted proxy) turned away, by
+    /// the cap it met.
+    pub fn connection_refused(&self, cap: &'static str) {
+        let mut map = self
+            .connections_refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *map.entry(cap).or_default() += 1;
     }
 
     /// The Prometheus text exposition, with the store's current counts.
@@ -114,6 +136,23 @@ impl Metrics {
                 "referral_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP referral_connections_refused_total Connections closed at once, and \
+             requests through a trusted proxy refused, by the cap they met."
+        );
+        let _ = writeln!(out, "# TYPE referral_connections_refused_total counter");
+        for (cap, n) in self
+            .connections_refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "referral_connections_refused_total{{cap=\"{cap}\"}} {n}"
+            );
+        }
         let mut gauge = |name: &str, help: &str, value: u64| {
             let _ = writeln!(
                 out,
@@ -135,6 +174,11 @@ impl Metrics {
             "Bytes of ciphertext held.",
             counts.stored_bytes,
         );
+        gauge(
+            "referral_open_connections",
+            "Client connections open.",
+            self.connections_open.load(Ordering::Relaxed),
+        );
         gauge("referral_desks", "Desks.", counts.desks);
         gauge(
             "referral_active_devices",
@@ -155,6 +199,8 @@ mod tests {
         m.request("/v1/packets/{id}", 200);
         m.request("/v1/packets/{id}", 200);
         m.packet_refused("not_padded");
+        m.connection_refused("per_address");
+        m.connection_opened();
         let text = m.render(&Counts {
             pending_packets: 3,
             ..Counts::default()
@@ -166,5 +212,7 @@ mod tests {
         );
         assert!(text.contains("referral_packets_refused_total{reason=\"not_padded\"} 1"));
         assert!(text.contains("referral_pending_packets 3"));
+        assert!(text.contains("referral_connections_refused_total{cap=\"per_address\"} 1"));
+        assert!(text.contains("referral_open_connections 1"));
     }
 }

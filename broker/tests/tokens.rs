@@ -700,7 +700,11 @@ async fn a_challenge_works_once_and_only_for_its_device() {
 
     // Used once: the same answer again is refused.
     let (c, raw) = challenge(&s.app, &device.id).await;
-    let signature = device.key.sign(&api::challenge_message(&device.id, &raw));
+    let signature = device.key.sign(&api::challenge_message(
+        &s.app.config.token_issuer,
+        &device.id,
+        &raw,
+    ));
     let (status, body) = token_request(&s.app, &device.id, &c, &signature).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = token_request(&s.app, &device.id, &c, &signature).await;
@@ -708,16 +712,28 @@ async fn a_challenge_works_once_and_only_for_its_device() {
 
     // A signature over another device id is refused (and burns the challenge).
     let (c, raw) = challenge(&s.app, &device.id).await;
-    let wrong = device.key.sign(&api::challenge_message(&s.cw.id, &raw));
+    let wrong = device.key.sign(&api::challenge_message(
+        &s.app.config.token_issuer,
+        &s.cw.id,
+        &raw,
+    ));
     let (status, body) = token_request(&s.app, &device.id, &c, &wrong).await;
     assert_error(status, &body, 401, "invalid_credentials");
-    let right = device.key.sign(&api::challenge_message(&device.id, &raw));
+    let right = device.key.sign(&api::challenge_message(
+        &s.app.config.token_issuer,
+        &device.id,
+        &raw,
+    ));
     let (status, body) = token_request(&s.app, &device.id, &c, &right).await;
     assert_error(status, &body, 401, "invalid_credentials");
 
     // A challenge issued to one device cannot be answered by another.
     let (c, raw) = challenge(&s.app, &device.id).await;
-    let theirs = s.cw.key.sign(&api::challenge_message(&s.cw.id, &raw));
+    let theirs = s.cw.key.sign(&api::challenge_message(
+        &s.app.config.token_issuer,
+        &s.cw.id,
+        &raw,
+    ));
     let (status, body) = token_request(&s.app, &s.cw.id, &c, &theirs).await;
     assert_error(status, &body, 401, "invalid_credentials");
 
@@ -728,7 +744,11 @@ async fn a_challenge_works_once_and_only_for_its_device() {
         &s.app,
         &device.id,
         &c,
-        &s.cw.key.sign(&api::challenge_message(&device.id, &raw)),
+        &s.cw.key.sign(&api::challenge_message(
+            &s.app.config.token_issuer,
+            &device.id,
+            &raw,
+        )),
     )
     .await;
     assert_error(status, &body, 401, "invalid_credentials");
@@ -740,9 +760,11 @@ async fn a_challenge_works_once_and_only_for_its_device() {
         &s.app,
         &device.id,
         &STANDARD.encode(made_up),
-        &device
-            .key
-            .sign(&api::challenge_message(&device.id, &made_up)),
+        &device.key.sign(&api::challenge_message(
+            &s.app.config.token_issuer,
+            &device.id,
+            &made_up,
+        )),
     )
     .await;
     assert_error(status, &body, 401, "invalid_credentials");
@@ -776,9 +798,11 @@ async fn a_challenge_works_once_and_only_for_its_device() {
         &s.app,
         &device.id,
         &STANDARD.encode(expired),
-        &device
-            .key
-            .sign(&api::challenge_message(&device.id, &expired)),
+        &device.key.sign(&api::challenge_message(
+            &s.app.config.token_issuer,
+            &device.id,
+            &expired,
+        )),
     )
     .await;
     assert_error(status, &body, 401, "invalid_credentials");
@@ -787,6 +811,93 @@ async fn a_challenge_works_once_and_only_for_its_device() {
     let stranger = TestDevice::new(None);
     let (status, body) = try_token(&s.app, &stranger).await;
     assert_error(status, &body, 401, "invalid_credentials");
+    s.assert_unchanged().await;
+}
+
+/// Asks `app` for a challenge for `device`: the raw answer.
+async fn challenge_naming(app: &TestApp, device: &DeviceId) -> ChallengeResponse {
+    let res = app
+        .http
+        .post(app.url("/v1/auth/challenge"))
+        .json(&json!({"device_id": device}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+/// A broker relaying another broker's challenge (issue 14, item 8e). The
+/// device signs the challenge together with the name of the broker it talks
+/// to, the relay, so the broker that issued the challenge refuses the
+/// answer, whatever the relay then claims.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_challenge_relayed_from_another_broker_is_refused() {
+    let s = setup().await;
+    let relay = TestApp::spawn_on(
+        Db::Sqlite,
+        Layer {
+            token_issuer: Some("relay.example".into()),
+            ..Layer::default()
+        },
+    )
+    .await
+    .unwrap();
+    let device = &s.desk;
+    let ours = s.app.config.token_issuer.as_str();
+    let theirs = relay.config.token_issuer.as_str();
+    assert_ne!(ours, theirs);
+    let token = |c: &ChallengeResponse, signed_for: &str, claimed: Option<&str>| {
+        let raw = STANDARD.decode(&c.challenge).unwrap();
+        let signature = device
+            .key
+            .sign(&api::challenge_message(signed_for, &device.id, &raw));
+        let mut body = json!({
+            "device_id": device.id,
+            "challenge": c.challenge,
+            "signature": STANDARD.encode(signature),
+        });
+        if let Some(claimed) = claimed {
+            body["issuer"] = json!(claimed);
+        }
+        let request = s.app.http.post(s.app.url("/v1/auth/token")).json(&body);
+        async move {
+            let res = request.send().await.unwrap();
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+
+    // Each broker names itself in its challenges.
+    assert_eq!(challenge_naming(&s.app, &device.id).await.issuer, ours);
+    assert_eq!(challenge_naming(&relay, &device.id).await.issuer, theirs);
+
+    // The relay fetched this challenge from us and handed it to the device
+    // as its own; the device signed it for the relay.
+    let c = challenge_naming(&s.app, &device.id).await;
+    let (status, body) = token(&c, theirs, Some(theirs)).await;
+    assert_error(status, &body, 401, "wrong_broker");
+    // Stripping the name, or claiming ours, does not help: the signature is
+    // checked over our own name.
+    let c = challenge_naming(&s.app, &device.id).await;
+    let (status, body) = token(&c, theirs, None).await;
+    assert_error(status, &body, 401, "invalid_credentials");
+    let c = challenge_naming(&s.app, &device.id).await;
+    let (status, body) = token(&c, theirs, Some(ours)).await;
+    assert_error(status, &body, 401, "invalid_credentials");
+    // A challenge the other broker issued is not ours to answer at all,
+    // whoever it was signed for.
+    let c = challenge_naming(&relay, &device.id).await;
+    let (status, body) = token(&c, theirs, Some(theirs)).await;
+    assert_error(status, &body, 401, "invalid_credentials");
+    let c = challenge_naming(&relay, &device.id).await;
+    let (status, body) = token(&c, ours, Some(ours)).await;
+    assert_error(status, &body, 401, "invalid_credentials");
+
+    // Positive control: signed for us, the same exchange gives a token.
+    let c = challenge_naming(&s.app, &device.id).await;
+    let (status, body) = token(&c, ours, Some(ours)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     s.assert_unchanged().await;
 }
 

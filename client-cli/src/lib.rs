@@ -34,6 +34,7 @@
 pub mod admin_log;
 pub mod api_client;
 pub mod atomic_file;
+pub mod broker_name;
 pub mod broker_url;
 pub mod cases;
 pub mod cli;

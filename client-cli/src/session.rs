@@ -12,6 +12,7 @@ use referral_protocol::directory::{DirectoryState, VerifiedLog};
 use referral_protocol::{DeskId, DeviceId, SigningKey};
 
 use crate::api_client::BrokerClient;
+use crate::broker_name;
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::keystore::{DeviceRecord, Keystore, UnlockedKeys};
@@ -29,6 +30,8 @@ pub struct Online {
     pub log: VerifiedLog,
     /// How many entries that sync verified for the first time.
     pub new_entries: usize,
+    /// The home directory (the broker's pinned name lives there).
+    home: std::path::PathBuf,
 }
 
 impl Online {
@@ -42,6 +45,7 @@ impl Online {
             device,
             log: synced.log,
             new_entries: synced.new_entries,
+            home: ctx.home.clone(),
         })
     }
 
@@ -66,7 +70,9 @@ impl Online {
     }
 
     /// A fresh bearer token: the broker's challenge, signed with the key the
-    /// verified directory lists for this device.
+    /// verified directory lists for this device, for the broker it names;
+    /// only a challenge naming this device's broker is signed
+    /// ([`broker_name`]).
     pub fn token(&self, keys: &UnlockedKeys) -> Result<TokenResponse, Failure> {
         let device_id = self.device.device_id;
         let signing = self.listed_signing_key(keys)?;
@@ -76,13 +82,15 @@ impl Online {
         let raw = STANDARD.decode(&challenge.challenge).map_err(|_| {
             Failure::BrokerUnreachable(anyhow!("the broker's challenge is not base64"))
         })?;
-        let signature = signing.sign(&challenge_message(&device_id, &raw));
+        broker_name::check_or_pin(&self.home, &challenge.issuer)?;
+        let signature = signing.sign(&challenge_message(&challenge.issuer, &device_id, &raw));
         let token: TokenResponse = self.client.post(
             "/v1/auth/token",
             &TokenRequest {
                 device_id,
                 challenge: challenge.challenge,
                 signature: STANDARD.encode(signature),
+                issuer: Some(challenge.issuer),
             },
             None,
         )?;

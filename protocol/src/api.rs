@@ -11,8 +11,9 @@ use crate::keys::{RecipientKey, VerifyingKey};
 use crate::role::Role;
 
 /// Prefixed to what a device signs to get a token, so an auth signature can
-/// never be mistaken for a packet or directory signature.
-pub const AUTH_DOMAIN: &[u8] = b"referral-broker auth challenge v1\0";
+/// never be mistaken for a packet or directory signature. Version 2 names
+/// the broker (issue 14, item 8e).
+pub const AUTH_DOMAIN: &[u8] = b"referral-broker auth challenge v2\0";
 
 /// Header: the packet's random id.
 pub const HEADER_PACKET_ID: &str = "referral-packet-id";
@@ -31,10 +32,16 @@ pub const HEADER_FORWARDS: &str = "referral-forwards";
 pub const HEADER_REPLACES: &str = "referral-replaces";
 
 /// The bytes a device signs to answer a challenge:
-/// `AUTH_DOMAIN || device id (16 bytes) || challenge`.
-pub fn challenge_message(device: &DeviceId, challenge: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(AUTH_DOMAIN.len() + 16 + challenge.len());
+/// `AUTH_DOMAIN || len(issuer) (8 bytes, big-endian) || issuer (UTF-8) ||
+/// device id (16 bytes) || challenge`. Naming the broker (its token issuer)
+/// makes the answer good at that broker only: a challenge one broker relays
+/// from another is signed for the relaying broker, and the other refuses
+/// it. The length prefix keeps every (issuer, device, challenge) apart.
+pub fn challenge_message(issuer: &str, device: &DeviceId, challenge: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(AUTH_DOMAIN.len() + 8 + issuer.len() + 16 + challenge.len());
     m.extend_from_slice(AUTH_DOMAIN);
+    m.extend_from_slice(&(issuer.len() as u64).to_be_bytes());
+    m.extend_from_slice(issuer.as_bytes());
     m.extend_from_slice(device.as_bytes());
     m.extend_from_slice(challenge);
     m
@@ -53,6 +60,10 @@ pub struct ChallengeRequest {
 pub struct ChallengeResponse {
     /// 32 random bytes, standard base64.
     pub challenge: String,
+    /// The broker the challenge is for: its token issuer, signed as part of
+    /// [`challenge_message`]. A client signs only a challenge naming the
+    /// broker it pinned.
+    pub issuer: String,
     /// Unix time after which the challenge is refused.
     pub expires_at: i64,
 }
@@ -67,6 +78,11 @@ pub struct TokenRequest {
     pub challenge: String,
     /// Ed25519 signature over [`challenge_message`], standard base64.
     pub signature: String,
+    /// The broker the device signed for. The broker checks the signature
+    /// over its own name whatever this says; naming another broker here
+    /// only gets a clearer refusal (`wrong_broker`).
+    #[serde(default)]
+    pub issuer: Option<String>,
 }
 
 /// The answer to [`TokenRequest`].

@@ -32,6 +32,8 @@ pub struct Broker {
     /// Extra environment for every run (the rest is cleared by
     /// [`broker_command`]).
     env: Vec<(String, String)>,
+    /// An open-file limit (`ulimit -n`) to start the process under.
+    file_limit: Option<u64>,
     _work: tempfile::TempDir,
 }
 
@@ -51,6 +53,24 @@ pub fn broker_command(args: &[&str], data_dir: &Path) -> Command {
         cmd.env_remove(var);
     }
     cmd
+}
+
+/// `cmd` run by `sh` after `ulimit -n LIMIT`; `exec` keeps its pid, so
+/// signals and exit statuses are the command's own.
+fn under_file_limit(cmd: &Command, limit: u64) -> Command {
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg(r#"ulimit -n "$0" && exec "$@""#)
+        .arg(limit.to_string())
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => sh.env(key, value),
+            None => sh.env_remove(key),
+        };
+    }
+    sh
 }
 
 fn free_port() -> u16 {
@@ -74,6 +94,17 @@ impl Broker {
     /// As [`Broker::start_with_config`], with extra environment variables
     /// (kept for restarts too).
     pub fn start_with_env(config: &str, env: &[(&str, &str)]) -> Broker {
+        Self::start_with(config, env, None)
+    }
+
+    /// As [`Broker::start_with_config`], under the open-file limit
+    /// `file_limit` (soft and hard, set by `sh`'s `ulimit -n` before it
+    /// execs the broker, so the test process keeps its own).
+    pub fn start_with_file_limit(config: &str, file_limit: u64) -> Broker {
+        Self::start_with(config, &[], Some(file_limit))
+    }
+
+    fn start_with(config: &str, env: &[(&str, &str)], file_limit: Option<u64>) -> Broker {
         let work = tempfile::tempdir().expect("tempdir");
         let data_dir = work.path().join("data");
         let stderr_path = work.path().join("broker.stderr");
@@ -93,6 +124,7 @@ impl Broker {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            file_limit,
             _work: work,
         };
         broker.spawn();
@@ -114,13 +146,16 @@ impl Broker {
         let mut cmd = broker_command(&["serve"], &self.data_dir);
         cmd.args(["--listen", &self.listen])
             .arg("--config")
-            .arg(&self.config_path)
-            .stdin(Stdio::null())
-            .stdout(append(&self.stdout_path))
-            .stderr(append(&self.stderr_path));
+            .arg(&self.config_path);
         for (key, value) in &self.env {
             cmd.env(key, value);
         }
+        if let Some(limit) = self.file_limit {
+            cmd = under_file_limit(&cmd, limit);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(append(&self.stdout_path))
+            .stderr(append(&self.stderr_path));
         self.child = Some(cmd.spawn().expect("spawn referral-broker"));
     }
 

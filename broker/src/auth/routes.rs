@@ -40,6 +40,7 @@ pub async fn challenge(
         .await?;
     Ok(Json(ChallengeResponse {
         challenge: STANDARD.encode(challenge),
+        issuer: state.tokens().issuer().to_owned(),
         expires_at,
     }))
 }
@@ -71,6 +72,20 @@ pub async fn token(
     {
         return Err(refused());
     }
+    // The signature below is checked over this broker's own name whatever
+    // the request says; a request naming another broker is refused here
+    // only to say why (a challenge relayed between brokers).
+    if req
+        .issuer
+        .as_deref()
+        .is_some_and(|named| named != state.tokens().issuer())
+    {
+        return Err(ApiError::client(
+            StatusCode::UNAUTHORIZED,
+            "wrong_broker",
+            "the challenge was signed for another broker; ask this broker for a challenge",
+        ));
+    }
     let device = state
         .store()
         .device(&req.device_id)
@@ -79,10 +94,10 @@ pub async fn token(
     if device.state != DeviceState::Active {
         return Err(refused());
     }
-    if !device
-        .signing_key
-        .verify(&challenge_message(&req.device_id, &challenge), &signature)
-    {
+    if !device.signing_key.verify(
+        &challenge_message(state.tokens().issuer(), &req.device_id, &challenge),
+        &signature,
+    ) {
         return Err(refused());
     }
     let (token, expires_at) = state

@@ -135,6 +135,12 @@ impl TokenService {
         Ok(service)
     }
 
+    /// The name tokens carry as `iss`, which challenges carry too: the
+    /// broker's name in the auth exchange.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     /// How long a token lives.
     pub fn lifetime_secs(&self) -> i64 {
         self.lifetime_secs

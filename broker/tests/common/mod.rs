@@ -521,7 +521,9 @@ pub async fn try_token(app: &TestApp, device: &TestDevice) -> (StatusCode, Value
     assert_eq!(res.status(), StatusCode::OK, "challenge");
     let challenge: ChallengeResponse = res.json().await.unwrap();
     let raw = STANDARD.decode(&challenge.challenge).unwrap();
-    let signature = device.key.sign(&api::challenge_message(&device.id, &raw));
+    let signature = device
+        .key
+        .sign(&api::challenge_message(&challenge.issuer, &device.id, &raw));
     let res = app
         .http
         .post(app.url("/v1/auth/token"))
