@@ -10,18 +10,19 @@
 
 use std::collections::VecDeque;
 
-use referral_protocol::ThreadStatus;
+use referral_protocol::{Party, ThreadStatus};
 
 use super::record::{CaseEvent, EventSource};
 
 /// The case's status from its history, and where it was learnt: the status
 /// of the last signed event (a packet this device sealed or verified),
 /// advanced by a later broker event only where the broker is the only
-/// witness there is: `received` (the other desk's acknowledgement) after
-/// `sent`, and `expired` (nobody read it) after `sent` or `received`. Any
-/// other broker event (an `expired` after a signed `accepted`, a
-/// `completed` no packet carried) stays in the history, labelled as the
-/// broker's, and changes nothing.
+/// witness this device can have: `received` (the other desk's
+/// acknowledgement), `expired` (nobody read it) and `forwarded` (the
+/// forward travels to the third desk, not to this one), each only where the
+/// lifecycle allows it. Any other broker event (an `expired` after a signed
+/// `accepted`, a `completed` no packet carried) stays in the history,
+/// labelled as the broker's, and changes nothing.
 pub fn status(events: &[CaseEvent]) -> (ThreadStatus, EventSource) {
     let mut current = (ThreadStatus::Sent, EventSource::Packet);
     for event in events {
@@ -39,7 +40,11 @@ pub fn status(events: &[CaseEvent]) -> (ThreadStatus, EventSource) {
 /// The only steps the broker alone may take a case through (see [`status`]).
 fn broker_may_advance(from: ThreadStatus, to: ThreadStatus) -> bool {
     use ThreadStatus::*;
-    matches!((from, to), (Sent, Received) | (Sent | Received, Expired))
+    match to {
+        Received | Forwarded => from.may_become(to, Party::Recipient),
+        Expired => matches!(from, Sent | Received),
+        _ => false,
+    }
 }
 
 /// The merged history, oldest first.
@@ -154,6 +159,10 @@ mod tests {
         assert_eq!(status(&received), (Received, EventSource::Broker));
         let expired = [sent.clone(), broker(Received, 2), broker(Expired, 3)];
         assert_eq!(status(&expired), (Expired, EventSource::Broker));
+        // The forward goes to the third desk: the sender learns it from
+        // the broker alone.
+        let forwarded = [sent.clone(), broker(Received, 2), broker(Forwarded, 3)];
+        assert_eq!(status(&forwarded), (Forwarded, EventSource::Broker));
         // A reply no packet carried is not taken from the broker.
         let claimed = [sent, broker(Completed, 2)];
         assert_eq!(status(&claimed), (Sent, EventSource::Packet));
