@@ -9,6 +9,9 @@
 //! The prompt is offered only when stdin is a terminal, so a script or a
 //! cron job without a passphrase fails at once with a message naming the
 //! three options, instead of hanging on a prompt nobody will answer.
+//!
+//! A passphrase that protects a new keystore ([`Purpose::Create`]) must also
+//! pass [`strength::check`], whichever source it came from.
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
@@ -17,6 +20,8 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
+
+pub mod strength;
 
 /// The environment variable holding the passphrase.
 pub const ENV: &str = "REFERRAL_PASSPHRASE";
@@ -39,8 +44,18 @@ pub enum Purpose {
 /// documentation). `home` only appears in the prompt, so that users with
 /// several homes know which keystore is meant.
 pub fn obtain(file: Option<&Path>, purpose: Purpose, home: &Path) -> anyhow::Result<SecretString> {
+    let strong_enough = |passphrase: SecretString, what: &str| match purpose {
+        Purpose::Create => {
+            strength::check(&passphrase, what)?;
+            Ok(passphrase)
+        }
+        Purpose::Unlock => Ok(passphrase),
+    };
     if let Some(path) = file {
-        return from_file(path);
+        return strong_enough(
+            from_file(path)?,
+            &format!("the passphrase in {}", path.display()),
+        );
     }
     if let Some(value) = std::env::var_os(ENV) {
         let value = Zeroizing::new(
@@ -48,7 +63,7 @@ pub fn obtain(file: Option<&Path>, purpose: Purpose, home: &Path) -> anyhow::Res
                 .into_string()
                 .map_err(|_| anyhow::anyhow!("{ENV} is not valid UTF-8"))?,
         );
-        return non_empty(SecretString::from(value.as_str()), ENV);
+        return strong_enough(non_empty(SecretString::from(value.as_str()), ENV)?, ENV);
     }
     if io::stdin().is_terminal() {
         return prompt(purpose, home);
@@ -116,6 +131,8 @@ fn prompt(purpose: Purpose, home: &Path) -> anyhow::Result<SecretString> {
                 ))?,
                 "the passphrase",
             )?;
+            // Before asking again: a refused passphrase need not be typed twice.
+            strength::check(&first, "the passphrase")?;
             let again = read("Type it again: ")?;
             if first.expose_secret() != again.expose_secret() {
                 bail!("the two passphrases differ; nothing was created");

@@ -664,3 +664,37 @@ fn referral_home_from_the_environment_is_used() {
     assert_success(&out);
     assert!(sandbox.home.join("device.json").exists());
 }
+
+#[test]
+fn init_refuses_weak_passphrases_with_advice_from_every_source() {
+    let sandbox = Sandbox::new();
+    for weak in ["abc", "password1", "password1password1"] {
+        let out = sandbox.run(&["init", "--broker", "https://broker.example"], Some(weak));
+        assert_eq!(code(&out), 1, "{weak}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("REFERRAL_PASSPHRASE is too weak"), "{err}");
+        assert!(err.contains("four or more unrelated words"), "{err}");
+        assert!(!sandbox.home.join("keystore.age").exists(), "{weak}");
+    }
+    // zxcvbn's own feedback is passed on.
+    let out = sandbox.run(
+        &["init", "--broker", "https://broker.example"],
+        Some("password1password1"),
+    );
+    assert!(stderr(&out).contains("Repeats like"), "{}", stderr(&out));
+
+    // The same rule for a passphrase file.
+    let file = sandbox.root.join("weak.passphrase");
+    std::fs::write(&file, "abc\n").unwrap();
+    let mut cmd = sandbox.cmd();
+    cmd.arg("--passphrase-file")
+        .arg(&file)
+        .args(["init", "--broker", "https://broker.example"]);
+    let out = cmd.output().unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("at least 12"), "{}", stderr(&out));
+
+    // A strong one is accepted, and unlocking never applies the rule.
+    sandbox.init_ok();
+    assert!(sandbox.home.join("keystore.age").exists());
+}

@@ -334,7 +334,8 @@ fn walk(
             },
         };
         // Now and then a reply is known only from the broker's coarse view
-        // (no desk): it still counts as a contact.
+        // (no desk): unsigned, it is neither a contact nor an outcome, and
+        // does not set the case's status.
         if matches!(actor, Recipient) && rng.below(4) == 0 {
             event.desk = None;
             event.device = None;
@@ -348,13 +349,17 @@ fn walk(
             InProgress => event.message = Some("called the person".into()),
             _ => {}
         }
-        if matches!(status, InProgress | Completed) {
+        let signed = event.source == EventSource::Packet;
+        if signed && matches!(status, InProgress | Completed) {
             contacts += 1;
         }
-        if status == Completed && completed_at.is_none() {
+        if signed && status == Completed && completed_at.is_none() {
             completed_at = Some(t);
         }
         record.push(event);
+    }
+    if record.status != Completed {
+        completed_at = None;
     }
     (record, contacts, completed_at)
 }
@@ -509,10 +514,9 @@ fn device_with(broker: &str, records: &[CaseRecord]) -> (TempDir, PathBuf) {
     let home = dir.path().join("home");
     run_ok(&home, &["init", "--broker", broker]);
     let keys = Keystore::unlock(&home, &SecretString::from(PASSPHRASE)).unwrap();
-    let recipient = keys.current_public_keys().age_recipient;
     let store = CaseStore::open(&home).unwrap();
     for record in records {
-        store.save(record, &recipient).unwrap();
+        store.save(record, &keys.case_keys()).unwrap();
     }
     (dir, home)
 }

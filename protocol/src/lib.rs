@@ -46,7 +46,7 @@ pub use ids::{ContentType, DeskId, DeviceId, IdError, PacketId, RequestId, Threa
 pub use keys::{KeyError, RecipientKey, SigningKey, VerifyingKey};
 pub use open::{
     AttachmentSink, DiscardAttachments, KnownSenders, MemoryAttachments, OpenError, Opened,
-    SenderDirectory, decrypt, open,
+    SenderDirectory, SenderKey, decrypt, open,
 };
 pub use rewrap::{RewrapError, Rewrapped, age_header_len, rewrap, rewrap_header};
 pub use rewrap_rule::{RewrapRuleError, check_one_stanza_replaced};

@@ -48,6 +48,20 @@ pub enum OpenError {
         /// The desk the header names.
         desk: DeskId,
     },
+    /// The packet is signed with a key a rotation retired, and its signed
+    /// time is after the rotation (ADR 0010).
+    #[error(
+        "packet signed by {device} with a key retired by a rotation at {retired_at} (Unix time), \
+         but dated {signed_at}, after the rotation"
+    )]
+    RetiredSenderKey {
+        /// The device the header names.
+        device: DeviceId,
+        /// The rotation entry's time.
+        retired_at: i64,
+        /// The packet's signed time.
+        signed_at: i64,
+    },
     /// The Ed25519 signature does not verify.
     #[error("the packet's signature does not verify")]
     BadSignature,
@@ -83,13 +97,34 @@ impl OpenError {
     }
 }
 
+/// What the directory says of a packet's signing key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SenderKey {
+    /// The key may have signed for that device and desk at that time.
+    Valid,
+    /// Not a key of that device and desk (or the device is revoked).
+    Unknown,
+    /// A key of that device, retired by a rotation before the packet's
+    /// signed time.
+    Retired {
+        /// The rotation entry's time.
+        retired_at: i64,
+    },
+}
+
 /// The verified directory, as far as opening needs it: which signing keys
-/// belong to which device and desk. Implementations answer only from keys
-/// whose signatures chain to the pinned root (SPEC §2.5).
+/// belong to which device and desk, and until when. Implementations answer
+/// only from keys whose signatures chain to the pinned root (SPEC §2.5).
 pub trait SenderDirectory {
-    /// Whether `key` is (or was, before a rotation) a signing key of `device`,
-    /// and `device` belongs to `desk`.
-    fn is_sender_key(&self, device: &DeviceId, desk: &DeskId, key: &VerifyingKey) -> bool;
+    /// Whether `key` may have signed, at `signed_at` (the packet's signed
+    /// time), for `device` of `desk`.
+    fn sender_key(
+        &self,
+        device: &DeviceId,
+        desk: &DeskId,
+        key: &VerifyingKey,
+        signed_at: i64,
+    ) -> SenderKey;
 }
 
 /// A fixed list of known senders (tests, offline use).
@@ -109,11 +144,24 @@ impl KnownSenders {
     }
 }
 
+/// Every key listed is current: no time is refused.
 impl SenderDirectory for KnownSenders {
-    fn is_sender_key(&self, device: &DeviceId, desk: &DeskId, key: &VerifyingKey) -> bool {
-        self.0
+    fn sender_key(
+        &self,
+        device: &DeviceId,
+        desk: &DeskId,
+        key: &VerifyingKey,
+        _signed_at: i64,
+    ) -> SenderKey {
+        let known = self
+            .0
             .iter()
-            .any(|(d, k_desk, k)| d == device && k_desk == desk && k == key)
+            .any(|(d, k_desk, k)| d == device && k_desk == desk && k == key);
+        if known {
+            SenderKey::Valid
+        } else {
+            SenderKey::Unknown
+        }
     }
 }
 
@@ -235,15 +283,26 @@ pub fn open<R: Read>(
     read_exact(&mut plain, &mut signature)?;
     let header = PacketHeader::decode(&header_bytes)?;
 
-    if !senders.is_sender_key(
+    match senders.sender_key(
         &header.sender_device,
         &header.sender_desk,
         &header.sender_key,
+        header.created_at,
     ) {
-        return Err(OpenError::UnknownSender {
-            device: header.sender_device,
-            desk: header.sender_desk.clone(),
-        });
+        SenderKey::Valid => {}
+        SenderKey::Unknown => {
+            return Err(OpenError::UnknownSender {
+                device: header.sender_device,
+                desk: header.sender_desk.clone(),
+            });
+        }
+        SenderKey::Retired { retired_at } => {
+            return Err(OpenError::RetiredSenderKey {
+                device: header.sender_device,
+                retired_at,
+                signed_at: header.created_at,
+            });
+        }
     }
     if !header
         .sender_key

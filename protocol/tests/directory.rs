@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use referral_protocol::directory::{
-    DeviceStatus, DirectoryError, Entry, Statement, VerifiedLog, enrollment_proof, rotation_request,
+    DeviceStatus, DirectoryError, Entry, PastSigningKey, RETIRED_KEY_GRACE_SECS, Statement,
+    VerifiedLog, enrollment_proof, rotation_request,
 };
 use referral_protocol::{
     ContentType, DeskId, DeviceId, Fingerprint, OpenError, PacketId, RecipientKey, Role,
@@ -318,7 +319,13 @@ fn realistic_log_verifies_and_builds_the_expected_state() {
     assert_eq!(a.role, Role::Desk);
     assert_eq!(a.signing_key, w.desk_a2.vk());
     assert_eq!(a.age_recipient, w.desk_a2.recipient());
-    assert_eq!(a.past_signing_keys, vec![w.desk_a.vk()]);
+    assert_eq!(
+        a.past_signing_keys,
+        vec![PastSigningKey {
+            key: w.desk_a.vk(),
+            retired_at: T0 + 8 * 60,
+        }]
+    );
     assert_eq!(a.enrolled_at, T0 + 6 * 60);
     assert_eq!(a.rotated_at, Some(T0 + 8 * 60));
     assert_eq!(a.status, DeviceStatus::Active);
@@ -1045,7 +1052,7 @@ fn a_revoked_device_gets_no_packets_and_its_signatures_are_refused() {
     assert!(
         before
             .state()
-            .is_sender_key(&w.desk_b.id, &sj, &w.desk_b.vk())
+            .is_sender_key(&w.desk_b.id, &sj, &w.desk_b.vk(), T0)
     );
 
     assert!(
@@ -1057,7 +1064,7 @@ fn a_revoked_device_gets_no_packets_and_its_signatures_are_refused() {
     assert!(
         !after
             .state()
-            .is_sender_key(&w.desk_b.id, &sj, &w.desk_b.vk())
+            .is_sender_key(&w.desk_b.id, &sj, &w.desk_b.vk(), T0)
     );
 }
 
@@ -1069,14 +1076,14 @@ fn a_pre_rotation_key_still_verifies_packets() {
         .state()
         .clone();
     let sj = desk("shinjuku-iea");
-    assert!(state.is_sender_key(&w.desk_a.id, &sj, &w.desk_a.vk()));
-    assert!(state.is_sender_key(&w.desk_a.id, &sj, &w.desk_a2.vk()));
+    assert!(state.is_sender_key(&w.desk_a.id, &sj, &w.desk_a.vk(), T0));
+    assert!(state.is_sender_key(&w.desk_a.id, &sj, &w.desk_a2.vk(), T0));
     // But only for that device and its desk.
-    assert!(!state.is_sender_key(&w.caseworker.id, &desk("covic-intake"), &w.desk_a.vk()));
-    assert!(!state.is_sender_key(&w.desk_a.id, &desk("covic-intake"), &w.desk_a.vk()));
+    assert!(!state.is_sender_key(&w.caseworker.id, &desk("covic-intake"), &w.desk_a.vk(), T0));
+    assert!(!state.is_sender_key(&w.desk_a.id, &desk("covic-intake"), &w.desk_a.vk(), T0));
     // A key never in the log is refused.
     let stranger = SigningKey::generate().unwrap().verifying_key();
-    assert!(!state.is_sender_key(&w.desk_a.id, &sj, &stranger));
+    assert!(!state.is_sender_key(&w.desk_a.id, &sj, &stranger, T0));
 
     // End to end: a packet sealed with the pre-rotation key opens against the
     // verified state; one from the revoked device does not.
@@ -1112,6 +1119,79 @@ fn a_pre_rotation_key_still_verifies_packets() {
         open(&revoked[..], &ids, &state, &mut sink),
         Err(OpenError::UnknownSender { .. })
     ));
+}
+
+#[test]
+fn a_retired_key_is_refused_for_packets_dated_after_its_rotation() {
+    let w = shared_world();
+    let state = VerifiedLog::from_genesis(w.log.entries.clone(), None)
+        .unwrap()
+        .state()
+        .clone();
+    let sj = desk("shinjuku-iea");
+    // desk_a's first key was retired by the rotation entry at T0 + 8 min.
+    let rotated_at = T0 + 8 * 60;
+    let content = common::small_referral();
+    let reader = &w.caseworker;
+    let seal_at = |key: &SigningKey, created_at: i64| {
+        let req = SealRequest {
+            packet_id: PacketId::random(),
+            thread_id: ThreadId::random(),
+            created_at,
+            sender: Sender {
+                device: w.desk_a.id,
+                desk: sj.clone(),
+                key,
+            },
+            recipient_desk: desk("covic-intake"),
+            recipients: vec![reader.recipient()],
+            content_type: ContentType::referral_v1(),
+            content: &content,
+            attachments: &[],
+        };
+        let mut out = Vec::new();
+        seal(&req, &mut out).unwrap();
+        out
+    };
+    let ids = [reader.identity.clone()];
+    let mut sink = referral_protocol::DiscardAttachments;
+    let opens = |packet: &[u8], sink: &mut referral_protocol::DiscardAttachments| {
+        open(packet, &ids, &state, sink)
+    };
+
+    // Signed before the rotation, or within the documented clock skew
+    // after it: still the device's key then.
+    opens(&seal_at(&w.desk_a.key, rotated_at - 60), &mut sink).unwrap();
+    opens(&seal_at(&w.desk_a.key, rotated_at), &mut sink).unwrap();
+    opens(
+        &seal_at(&w.desk_a.key, rotated_at + RETIRED_KEY_GRACE_SECS),
+        &mut sink,
+    )
+    .unwrap();
+    // Dated after that: whoever signs with the old key now is not the device.
+    let late = rotated_at + RETIRED_KEY_GRACE_SECS + 1;
+    match opens(&seal_at(&w.desk_a.key, late), &mut sink) {
+        Err(e @ OpenError::RetiredSenderKey { .. }) => {
+            assert!(e.is_verification_failure());
+            let OpenError::RetiredSenderKey {
+                device,
+                retired_at,
+                signed_at,
+            } = e
+            else {
+                unreachable!()
+            };
+            assert_eq!(
+                (device, retired_at, signed_at),
+                (w.desk_a.id, rotated_at, late)
+            );
+        }
+        other => panic!("expected RetiredSenderKey, got {other:?}"),
+    }
+    // The current key signs at any time.
+    opens(&seal_at(&w.desk_a2.key, late), &mut sink).unwrap();
+    assert!(state.is_sender_key(&w.desk_a.id, &sj, &w.desk_a2.vk(), late));
+    assert!(!state.is_sender_key(&w.desk_a.id, &sj, &w.desk_a.vk(), late));
 }
 
 #[test]

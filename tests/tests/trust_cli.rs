@@ -56,7 +56,7 @@ fn bootstrap_enroll_and_approve_through_the_real_cli() {
     assert_eq!(admin["root_fingerprint"], dep.root_fingerprint.as_str());
 
     // The bootstrap code works once.
-    let again = Device::new("x");
+    let again = Device::new("x test passphrase");
     again.json(&["init", "--broker", &dep.broker.url]);
     let stderr = again.run_fails(&["admin", "bootstrap", "--code", &dep.bootstrap_code], 1);
     assert!(stderr.contains("already claimed"), "{stderr}");
@@ -90,7 +90,7 @@ fn bootstrap_enroll_and_approve_through_the_real_cli() {
     let request = enrolled["request_id"].as_str().unwrap();
 
     // The code is used up.
-    let other = dep.new_device("other");
+    let other = dep.new_device("other test passphrase");
     other.run_fails(&["enroll", "--code", code], 1);
 
     // The administrator sees the request with the fingerprint computed on
@@ -187,7 +187,7 @@ fn trust_on_first_use_pins_the_root_and_a_wrong_pin_is_refused() {
     let dep = Deployment::start(&["shinjuku-iea"]);
 
     // No pin: the first sync pins the root, loudly.
-    let tofu = Device::new("tofu");
+    let tofu = Device::new("tofu test passphrase");
     tofu.json(&["init", "--broker", &dep.broker.url]);
     let out = tofu.run_ok(&["directory"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -199,13 +199,13 @@ fn trust_on_first_use_pins_the_root_and_a_wrong_pin_is_refused() {
     );
 
     // Another root pinned: exit 4, and nothing is cached.
-    let other_root = Device::new("other");
+    let other_root = Device::new("other test passphrase");
     other_root.json(&["init", "--broker", &dep.broker.url]);
     let wrong_pin = other_root.json(&["whoami"])["fingerprint"]
         .as_str()
         .unwrap()
         .to_owned();
-    let pinned = Device::new("pinned");
+    let pinned = Device::new("pinned test passphrase");
     pinned.json(&[
         "init",
         "--broker",
@@ -233,7 +233,7 @@ fn harness() -> Harness {
     let dep = Deployment::start(&["covic-intake", "shinjuku-iea"]);
     let (member, _) = dep.enroll("shinjuku-iea", "desk");
     let proxy = TamperingProxy::start(&dep.broker.url);
-    let victim = Device::new("victim");
+    let victim = Device::new("victim test passphrase");
     victim.json(&[
         "init",
         "--broker",
@@ -302,7 +302,7 @@ fn a_broker_that_substitutes_a_desks_key_is_refused() {
     refuses(&h.victim, "signature does not verify");
 
     // A device that has never synced refuses it too (from genesis).
-    let fresh = Device::new("fresh");
+    let fresh = Device::new("fresh test passphrase");
     fresh.json(&[
         "init",
         "--broker",
@@ -376,7 +376,7 @@ fn a_broker_that_shows_two_clients_two_histories_is_caught() {
     let h = harness();
     // A second client behind its own proxy: the broker can tell them apart.
     let proxy_b = TamperingProxy::start(&h.dep.broker.url);
-    let b = Device::new("b");
+    let b = Device::new("b test passphrase");
     b.json(&[
         "init",
         "--broker",

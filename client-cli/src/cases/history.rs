@@ -10,9 +10,42 @@
 
 use std::collections::VecDeque;
 
-use referral_protocol::ThreadStatus;
+use referral_protocol::{Party, ThreadStatus};
 
 use super::record::{CaseEvent, EventSource};
+
+/// The case's status from its history, and where it was learnt: the status
+/// of the last signed event (a packet this device sealed or verified),
+/// advanced by a later broker event only where the broker is the only
+/// witness this device can have: `received` (the other desk's
+/// acknowledgement), `expired` (nobody read it) and `forwarded` (the
+/// forward travels to the third desk, not to this one), each only where the
+/// lifecycle allows it. Any other broker event (an `expired` after a signed
+/// `accepted`, a `completed` no packet carried) stays in the history,
+/// labelled as the broker's, and changes nothing.
+pub fn status(events: &[CaseEvent]) -> (ThreadStatus, EventSource) {
+    let mut current = (ThreadStatus::Sent, EventSource::Packet);
+    for event in events {
+        match event.source {
+            EventSource::Packet => current = (event.status, EventSource::Packet),
+            EventSource::Broker if broker_may_advance(current.0, event.status) => {
+                current = (event.status, EventSource::Broker);
+            }
+            EventSource::Broker => {}
+        }
+    }
+    current
+}
+
+/// The only steps the broker alone may take a case through (see [`status`]).
+fn broker_may_advance(from: ThreadStatus, to: ThreadStatus) -> bool {
+    use ThreadStatus::*;
+    match to {
+        Received | Forwarded => from.may_become(to, Party::Recipient),
+        Expired => matches!(from, Sent | Received),
+        _ => false,
+    }
+}
 
 /// The merged history, oldest first.
 pub fn merge(local: &[CaseEvent], broker: &[(ThreadStatus, i64)]) -> Vec<CaseEvent> {
@@ -97,6 +130,42 @@ mod tests {
             vec![(Sent, EventSource::Packet), (Expired, EventSource::Broker)]
         );
         assert_eq!(merge(&mine, &[]), mine.to_vec());
+    }
+
+    fn broker(status: ThreadStatus, at: i64) -> CaseEvent {
+        merge(&[], &[(status, at)]).remove(0)
+    }
+
+    #[test]
+    fn a_broker_event_never_overwrites_a_signed_status() {
+        let mut events = vec![local(Sent, 1, None), local(Accepted, 3, None)];
+        assert_eq!(status(&events), (Accepted, EventSource::Packet));
+        // The broker reports `received`, then `expired`, then even
+        // `completed` after the desk's signed `accepted`: all shown as the
+        // broker's, none of them the case's status.
+        for (s, at) in [(Received, 4), (Expired, 5), (Completed, 6)] {
+            events.push(broker(s, at));
+            assert_eq!(status(&events), (Accepted, EventSource::Packet), "{s}");
+        }
+        // A later signed packet still moves it on.
+        events.push(local(Completed, 7, Some("voucher issued")));
+        assert_eq!(status(&events), (Completed, EventSource::Packet));
+    }
+
+    #[test]
+    fn the_broker_alone_witnesses_receipt_and_expiry() {
+        let sent = local(Sent, 1, None);
+        let received = [sent.clone(), broker(Received, 2)];
+        assert_eq!(status(&received), (Received, EventSource::Broker));
+        let expired = [sent.clone(), broker(Received, 2), broker(Expired, 3)];
+        assert_eq!(status(&expired), (Expired, EventSource::Broker));
+        // The forward goes to the third desk: the sender learns it from
+        // the broker alone.
+        let forwarded = [sent.clone(), broker(Received, 2), broker(Forwarded, 3)];
+        assert_eq!(status(&forwarded), (Forwarded, EventSource::Broker));
+        // A reply no packet carried is not taken from the broker.
+        let claimed = [sent, broker(Completed, 2)];
+        assert_eq!(status(&claimed), (Sent, EventSource::Packet));
     }
 
     #[test]

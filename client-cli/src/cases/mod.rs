@@ -5,14 +5,18 @@
 //! - [`record`]: what a case is: the referral, the other desk, the events;
 //! - [`history`]: a case's events merged with the broker's coarse view;
 //! - [`store`]: where records and packets live on disk, and how they are
-//!   encrypted.
+//!   encrypted;
+//! - [`auth`]: the tag that authenticates each record under a key only the
+//!   unlocked keystore holds.
 
+pub mod auth;
 pub mod history;
 pub mod record;
 pub mod store;
 
+pub use auth::RecordKey;
 pub use record::{AttachmentView, CaseEvent, CaseRecord, Direction, EventSource, ThreadLink};
-pub use store::{CaseStore, CaseStoreError};
+pub use store::{CaseKeys, CaseStore, CaseStoreError};
 
 use crate::exit::Failure;
 
@@ -21,7 +25,9 @@ impl From<CaseStoreError> for Failure {
         match e {
             // A record that no key of this device opens was damaged or
             // replaced: an integrity failure, not a user error.
-            CaseStoreError::Decrypt { .. } => Failure::Verification(e.into()),
+            CaseStoreError::Decrypt { .. } | CaseStoreError::Unauthenticated { .. } => {
+                Failure::Verification(e.into())
+            }
             CaseStoreError::Io { .. } | CaseStoreError::Malformed { .. } => Failure::User(e.into()),
         }
     }

@@ -183,10 +183,23 @@ impl CaseRecord {
         }
     }
 
-    /// Records `event` and makes its status the case's.
+    /// Records `event`, and settles the case's status from the history
+    /// ([`super::history::status`]).
     pub fn push(&mut self, event: CaseEvent) {
-        self.status = event.status;
         self.events.push(event);
+        self.settle_status();
+    }
+
+    /// Sets `status` from the events: the one rule, applied wherever the
+    /// history changes or a record is read, so that a status the broker
+    /// reported never stands over one a signed packet set.
+    pub fn settle_status(&mut self) {
+        self.status = super::history::status(&self.events).0;
+    }
+
+    /// Where the current status was learnt.
+    pub fn status_source(&self) -> EventSource {
+        super::history::status(&self.events).1
     }
 
     /// Whether an event for `packet` is already recorded (so that opening a

@@ -6,7 +6,10 @@
 //!   plaintext to the disk.
 //! - `threads/<thread-id>.age`: the case record, JSON age-encrypted to the
 //!   device's current key. Records sealed before a rotation still open with
-//!   the retired key, which the keystore keeps.
+//!   the retired key, which the keystore keeps. Inside the encryption each
+//!   record carries a tag under the keystore's record key ([`super::auth`]),
+//!   bound to the thread its file is named after: encryption to a public key
+//!   alone would let anyone who can write the home plant or swap records.
 //!
 //! Every write goes through [`atomic_file`]: a crash leaves the old record or
 //! the new one, never a torn file.
@@ -19,6 +22,7 @@ use std::path::{Path, PathBuf};
 use referral_protocol::{PacketId, RecipientKey, ThreadId};
 use zeroize::Zeroizing;
 
+use super::auth::{AuthError, RecordKey};
 use super::record::{CaseRecord, RECORD_VERSION};
 use crate::atomic_file::{self, Existing};
 
@@ -45,6 +49,20 @@ pub enum CaseStoreError {
         /// What age said.
         reason: String,
     },
+    /// The record decrypted, but its tag under the keystore's record key
+    /// is missing or wrong: it was planted, edited, or moved from another
+    /// thread's file.
+    #[error(
+        "case record {path} failed authentication ({reason}): it was planted, edited or moved \
+         by something other than referral, and was not used. Restore it from a backup or \
+         remove it, and tell your administrator"
+    )]
+    Unauthenticated {
+        /// The file.
+        path: PathBuf,
+        /// Which check failed.
+        reason: AuthError,
+    },
     /// The record decrypted but is not a case record this build reads.
     #[error("case record {path} is not readable: {reason}")]
     Malformed {
@@ -59,6 +77,28 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> CaseStoreError + '_ {
     move |source| CaseStoreError::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+/// What reading and writing records takes, all from the unlocked keystore.
+#[derive(Clone)]
+pub struct CaseKeys<'a> {
+    /// This device's current and retired age keys (to decrypt).
+    pub identities: &'a [age::x25519::Identity],
+    /// Its current age recipient (to encrypt to).
+    pub recipient: RecipientKey,
+    /// The record key (to tag and check).
+    pub record_key: &'a RecordKey,
+}
+
+/// The secrets are never in a debug dump.
+impl std::fmt::Debug for CaseKeys<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseKeys")
+            .field("recipient", &self.recipient)
+            .field("identities", &"[REDACTED]")
+            .field("record_key", self.record_key)
+            .finish()
     }
 }
 
@@ -151,16 +191,28 @@ impl CaseStore {
         self.threads.join(format!("{thread}.age"))
     }
 
-    /// Writes `record`, encrypted to `to` (the device's current key).
-    pub fn save(&self, record: &CaseRecord, to: &RecipientKey) -> Result<(), CaseStoreError> {
+    /// Writes `record`, tagged with the record key and encrypted to the
+    /// device's current key.
+    pub fn save(&self, record: &CaseRecord, keys: &CaseKeys<'_>) -> Result<(), CaseStoreError> {
         let path = self.record_path(&record.thread_id);
-        let plain =
+        let json =
             Zeroizing::new(
                 serde_json::to_vec(record).map_err(|e| CaseStoreError::Malformed {
                     path: path.clone(),
                     reason: e.to_string(),
                 })?,
             );
+        let plain = keys.record_key.frame(&record.thread_id, &json);
+        self.write_sealed(&record.thread_id, &plain, &keys.recipient)
+    }
+
+    fn write_sealed(
+        &self,
+        thread: &ThreadId,
+        plain: &[u8],
+        to: &RecipientKey,
+    ) -> Result<(), CaseStoreError> {
+        let path = self.record_path(thread);
         let recipient = to.to_age();
         let encryptor =
             age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
@@ -172,9 +224,9 @@ impl CaseStore {
         let mut writer = encryptor
             .wrap_output(&mut sealed)
             .map_err(io_error(&path))?;
-        writer.write_all(&plain).map_err(io_error(&path))?;
+        writer.write_all(plain).map_err(io_error(&path))?;
         writer.finish().map_err(io_error(&path))?;
-        let name = format!("{}.age", record.thread_id);
+        let name = format!("{thread}.age");
         atomic_file::write(&self.threads, &name, &sealed, Existing::Replace)
             .map_err(io_error(&path))
     }
@@ -183,22 +235,21 @@ impl CaseStore {
     pub fn load(
         &self,
         thread: &ThreadId,
-        identities: &[age::x25519::Identity],
+        keys: &CaseKeys<'_>,
     ) -> Result<Option<CaseRecord>, CaseStoreError> {
         let path = self.record_path(thread);
         match File::open(&path) {
-            Ok(file) => read_record(&path, file, identities).map(Some),
+            Ok(file) => read_record(&path, thread, file, keys).map(Some),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error(&path)(e)),
         }
     }
 
-    /// Every record, oldest referral first.
-    pub fn all(
-        &self,
-        identities: &[age::x25519::Identity],
-    ) -> Result<Vec<CaseRecord>, CaseStoreError> {
-        let mut records = Vec::new();
+    /// The record files, with the thread each is named after. A file whose
+    /// name is not a thread id is not one of ours: it is refused like a
+    /// record that fails authentication.
+    fn record_files(&self) -> Result<Vec<(PathBuf, ThreadId)>, CaseStoreError> {
+        let mut files = Vec::new();
         let entries = fs::read_dir(&self.threads).map_err(io_error(&self.threads))?;
         for entry in entries {
             let entry = entry.map_err(io_error(&self.threads))?;
@@ -209,21 +260,63 @@ impl CaseStore {
             if !is_record {
                 continue;
             }
+            let thread = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.parse::<ThreadId>().ok())
+                .ok_or_else(|| CaseStoreError::Unauthenticated {
+                    path: path.clone(),
+                    reason: AuthError::BadTag,
+                })?;
+            files.push((path, thread));
+        }
+        Ok(files)
+    }
+
+    /// Every record, oldest referral first.
+    pub fn all(&self, keys: &CaseKeys<'_>) -> Result<Vec<CaseRecord>, CaseStoreError> {
+        let mut records = Vec::new();
+        for (path, thread) in self.record_files()? {
             let file = File::open(&path).map_err(io_error(&path))?;
-            records.push(read_record(&path, file, identities)?);
+            records.push(read_record(&path, &thread, file, keys)?);
         }
         records.sort_by(|a, b| {
             (a.referred_at, a.thread_id.to_string()).cmp(&(b.referred_at, b.thread_id.to_string()))
         });
         Ok(records)
     }
+
+    /// The one-time migration (ADR 0010): tags every record with `keys`'
+    /// record key, which the keystore has just been given. Runs at the
+    /// unlock that adds the key, before the keystore that holds it is
+    /// written, so a crash in between runs it again with a new key. It
+    /// trusts what is in the store at that moment, as the device did before;
+    /// from then on an untagged record is refused. Returns how many records
+    /// it tagged. Records no key of this device decrypts are left as they
+    /// are (they were unreadable before too).
+    pub fn tag_existing(&self, keys: &CaseKeys<'_>) -> Result<usize, CaseStoreError> {
+        let mut tagged = 0;
+        for (path, thread) in self.record_files()? {
+            let file = File::open(&path).map_err(io_error(&path))?;
+            let plain = match decrypt_record(&path, file, keys.identities) {
+                Ok(plain) => plain,
+                Err(CaseStoreError::Decrypt { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let json = RecordKey::strip_any_frame(&plain);
+            let framed = keys.record_key.frame(&thread, json);
+            self.write_sealed(&thread, &framed, &keys.recipient)?;
+            tagged += 1;
+        }
+        Ok(tagged)
+    }
 }
 
-fn read_record(
+fn decrypt_record(
     path: &Path,
     file: File,
     identities: &[age::x25519::Identity],
-) -> Result<CaseRecord, CaseStoreError> {
+) -> Result<Zeroizing<Vec<u8>>, CaseStoreError> {
     let dyn_ids: Vec<&dyn age::Identity> =
         identities.iter().map(|i| i as &dyn age::Identity).collect();
     let decrypt_error = |reason: String| CaseStoreError::Decrypt {
@@ -238,8 +331,24 @@ fn read_record(
         .take(MAX_RECORD_BYTES)
         .read_to_end(&mut plain)
         .map_err(|e| decrypt_error(e.to_string()))?;
-    let record: CaseRecord =
-        serde_json::from_slice(&plain).map_err(|e| CaseStoreError::Malformed {
+    Ok(plain)
+}
+
+fn read_record(
+    path: &Path,
+    thread: &ThreadId,
+    file: File,
+    keys: &CaseKeys<'_>,
+) -> Result<CaseRecord, CaseStoreError> {
+    let plain = decrypt_record(path, file, keys.identities)?;
+    let json = keys.record_key.unframe(thread, &plain).map_err(|reason| {
+        CaseStoreError::Unauthenticated {
+            path: path.to_path_buf(),
+            reason,
+        }
+    })?;
+    let mut record: CaseRecord =
+        serde_json::from_slice(json).map_err(|e| CaseStoreError::Malformed {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
@@ -252,6 +361,9 @@ fn read_record(
             ),
         });
     }
+    // Records written before the status rule may hold a status the broker
+    // reported over a signed one.
+    record.settle_status();
     Ok(record)
 }
 
@@ -261,6 +373,32 @@ mod tests {
 
     use super::*;
     use crate::cases::CaseRecord;
+
+    /// A device's keys, as the keystore would hand them over.
+    struct Keys {
+        identities: Vec<age::x25519::Identity>,
+        recipient: RecipientKey,
+        record_key: RecordKey,
+    }
+
+    impl Keys {
+        fn new() -> Self {
+            let identity = age::x25519::Identity::generate();
+            Self {
+                recipient: RecipientKey::of(&identity),
+                identities: vec![identity],
+                record_key: RecordKey::generate().unwrap(),
+            }
+        }
+
+        fn case_keys(&self) -> CaseKeys<'_> {
+            CaseKeys {
+                identities: &self.identities,
+                recipient: self.recipient.clone(),
+                record_key: &self.record_key,
+            }
+        }
+    }
 
     fn record(at: i64) -> CaseRecord {
         CaseRecord::sent(
@@ -279,23 +417,19 @@ mod tests {
     fn records_are_encrypted_to_the_device_and_read_back_in_order() {
         let home = tempfile::tempdir().unwrap();
         let store = CaseStore::open(home.path()).unwrap();
-        let key = age::x25519::Identity::generate();
+        let keys = Keys::new();
         let (later, earlier) = (record(2_000), record(1_000));
-        store.save(&later, &RecipientKey::of(&key)).unwrap();
-        store.save(&earlier, &RecipientKey::of(&key)).unwrap();
+        store.save(&later, &keys.case_keys()).unwrap();
+        store.save(&earlier, &keys.case_keys()).unwrap();
 
-        let all = store.all(std::slice::from_ref(&key)).unwrap();
+        let all = store.all(&keys.case_keys()).unwrap();
         assert_eq!(all, vec![earlier.clone(), later]);
         assert_eq!(
-            store
-                .load(&earlier.thread_id, std::slice::from_ref(&key))
-                .unwrap(),
+            store.load(&earlier.thread_id, &keys.case_keys()).unwrap(),
             Some(earlier.clone())
         );
         assert_eq!(
-            store
-                .load(&ThreadId::random(), std::slice::from_ref(&key))
-                .unwrap(),
+            store.load(&ThreadId::random(), &keys.case_keys()).unwrap(),
             None
         );
         // Nothing of the content is on disk in the clear.
@@ -310,19 +444,119 @@ mod tests {
     fn another_key_cannot_read_a_record_and_a_retired_key_still_can() {
         let home = tempfile::tempdir().unwrap();
         let store = CaseStore::open(home.path()).unwrap();
-        let old = age::x25519::Identity::generate();
+        let mut keys = Keys::new();
         let case = record(1_000);
-        store.save(&case, &RecipientKey::of(&old)).unwrap();
+        store.save(&case, &keys.case_keys()).unwrap();
 
-        let stranger = age::x25519::Identity::generate();
+        let stranger = [age::x25519::Identity::generate()];
         let err = store
-            .load(&case.thread_id, std::slice::from_ref(&stranger))
+            .load(
+                &case.thread_id,
+                &CaseKeys {
+                    identities: &stranger,
+                    ..keys.case_keys()
+                },
+            )
             .unwrap_err();
         assert!(matches!(err, CaseStoreError::Decrypt { .. }), "{err}");
         // After a rotation the keystore holds the new key first, the retired
         // one after it.
-        let rotated = [age::x25519::Identity::generate(), old];
-        assert_eq!(store.load(&case.thread_id, &rotated).unwrap(), Some(case));
+        keys.identities.insert(0, age::x25519::Identity::generate());
+        assert_eq!(
+            store.load(&case.thread_id, &keys.case_keys()).unwrap(),
+            Some(case)
+        );
+    }
+
+    fn unauthenticated(err: CaseStoreError) -> AuthError {
+        match err {
+            CaseStoreError::Unauthenticated { reason, .. } => reason,
+            other => panic!("expected an authentication failure, got {other}"),
+        }
+    }
+
+    #[test]
+    fn edited_swapped_and_planted_records_are_refused() {
+        let home = tempfile::tempdir().unwrap();
+        let store = CaseStore::open(home.path()).unwrap();
+        let keys = Keys::new();
+        let (a, b) = (record(1_000), record(2_000));
+        store.save(&a, &keys.case_keys()).unwrap();
+        store.save(&b, &keys.case_keys()).unwrap();
+        let path = |r: &CaseRecord| store.record_path(&r.thread_id);
+        let plain = |r: &CaseRecord| {
+            decrypt_record(&path(r), File::open(path(r)).unwrap(), &keys.identities).unwrap()
+        };
+
+        // Edit a byte of the record (re-encrypting to the public key, as
+        // anyone can).
+        let mut edited = plain(&a).to_vec();
+        let at = edited.len() - 3;
+        edited[at] ^= 0x01;
+        store
+            .write_sealed(&a.thread_id, &edited, &keys.recipient)
+            .unwrap();
+        let err = store.load(&a.thread_id, &keys.case_keys()).unwrap_err();
+        assert_eq!(unauthenticated(err), AuthError::BadTag);
+        // `cases` and `report` read them all: one bad record fails the lot.
+        assert!(store.all(&keys.case_keys()).is_err());
+
+        // Swap: b's (genuine, tagged) record under a's file name.
+        fs::copy(path(&b), path(&a)).unwrap();
+        let err = store.load(&a.thread_id, &keys.case_keys()).unwrap_err();
+        assert_eq!(unauthenticated(err), AuthError::BadTag);
+
+        // Plant: a record of someone's making, encrypted to the device's
+        // public key, untagged or tagged under another key.
+        let planted = record(3_000);
+        let json = serde_json::to_vec(&planted).unwrap();
+        store
+            .write_sealed(&planted.thread_id, &json, &keys.recipient)
+            .unwrap();
+        let err = store
+            .load(&planted.thread_id, &keys.case_keys())
+            .unwrap_err();
+        assert_eq!(unauthenticated(err), AuthError::Untagged);
+        let forger = RecordKey::generate().unwrap();
+        store
+            .write_sealed(
+                &planted.thread_id,
+                &forger.frame(&planted.thread_id, &json),
+                &keys.recipient,
+            )
+            .unwrap();
+        let err = store
+            .load(&planted.thread_id, &keys.case_keys())
+            .unwrap_err();
+        assert_eq!(unauthenticated(err), AuthError::BadTag);
+        // Each is a verification failure (exit 4).
+        let failure = crate::exit::Failure::from(CaseStoreError::Unauthenticated {
+            path: path(&a),
+            reason: AuthError::BadTag,
+        });
+        assert_eq!(failure.exit(), crate::exit::Exit::Verification);
+    }
+
+    #[test]
+    fn the_migration_tags_records_written_before_authentication() {
+        let home = tempfile::tempdir().unwrap();
+        let store = CaseStore::open(home.path()).unwrap();
+        let keys = Keys::new();
+        // A record as the previous version wrote it: bare JSON.
+        let old = record(1_000);
+        store
+            .write_sealed(
+                &old.thread_id,
+                &serde_json::to_vec(&old).unwrap(),
+                &keys.recipient,
+            )
+            .unwrap();
+        assert!(store.load(&old.thread_id, &keys.case_keys()).is_err());
+        assert_eq!(store.tag_existing(&keys.case_keys()).unwrap(), 1);
+        assert_eq!(
+            store.load(&old.thread_id, &keys.case_keys()).unwrap(),
+            Some(old)
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use referral_protocol::{DeskId, ThreadId, ThreadStatus};
 use serde::Serialize;
 
-use crate::cases::{CaseRecord, CaseStore};
+use crate::cases::{CaseRecord, CaseStore, EventSource};
 use crate::cli::CasesArgs;
 use crate::context::Context;
 use crate::exit::Failure;
@@ -22,8 +22,10 @@ use crate::workflow::rfc3339;
 pub struct CaseRow {
     /// The thread.
     pub thread_id: ThreadId,
-    /// The latest status this device knows.
+    /// The latest status this device knows (`cases::history::status`).
     pub status: ThreadStatus,
+    /// Where it was learnt: `packet` (signed) or `broker`.
+    pub status_source: EventSource,
     /// `sent` or `received`.
     pub direction: &'static str,
     /// The desk on the other side.
@@ -45,6 +47,7 @@ impl From<&CaseRecord> for CaseRow {
         Self {
             thread_id: r.thread_id,
             status: r.status,
+            status_source: r.status_source(),
             direction: r.direction.as_str(),
             other_desk: r.other_desk.clone(),
             need: r.field("case", "need").map(str::to_owned),
@@ -105,7 +108,7 @@ pub fn run(ctx: &Context, args: &CasesArgs) -> Result<CasesReport, Failure> {
     let keys = Keystore::unlock(&ctx.home, &ctx.passphrase(Purpose::Unlock)?)?;
     let cases = CaseStore::open(&ctx.home)?;
     let rows = cases
-        .all(keys.age_identities())?
+        .all(&keys.case_keys())?
         .iter()
         .filter(|r| status.is_none_or(|s| r.status == s))
         .map(CaseRow::from)

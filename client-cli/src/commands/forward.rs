@@ -138,7 +138,7 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
     let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
     drop(scratch);
 
-    let own_key = keys.current_public_keys().age_recipient;
+    let own_key = keys.case_keys();
     let device = online.device.device_id;
     let mut new_case = CaseRecord::sent(
         sealed.thread_id,
@@ -156,7 +156,7 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
         thread_id: header.thread_id,
     });
     cases.save(&new_case, &own_key)?;
-    if let Some(mut old_case) = cases.load(&header.thread_id, keys.age_identities())? {
+    if let Some(mut old_case) = cases.load(&header.thread_id, &keys.case_keys())? {
         let mut event = CaseEvent::from_packet(
             ThreadStatus::Forwarded,
             sealed.created_at,

@@ -187,8 +187,7 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<OpenReport, Failure> {
     let received = receiver.fetch_and_open(&args.packet, args.save_attachments.as_deref())?;
     let record = receive::record(
         &cases,
-        keys.age_identities(),
-        &keys.current_public_keys().age_recipient,
+        &keys.case_keys(),
         &our_desk,
         online.device.device_id,
         &received,

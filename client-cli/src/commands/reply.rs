@@ -125,7 +125,7 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
     let cases = CaseStore::open(&ctx.home)?;
     let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
 
-    match cases.load(&args.thread, keys.age_identities())? {
+    match cases.load(&args.thread, &keys.case_keys())? {
         Some(mut record) => {
             let mut event = CaseEvent::from_packet(
                 status,
@@ -138,7 +138,7 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
             event.reason = reply.reason;
             event.outcome = reply.outcome;
             record.push(event);
-            cases.save(&record, &keys.current_public_keys().age_recipient)?;
+            cases.save(&record, &keys.case_keys())?;
         }
         None => output::warn(&format!(
             "this device has no record of thread {} (the case was opened on another device): \

@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::User(e.into()))?;
     let passphrase = ctx.passphrase(Purpose::Unlock)?;
     let keys = Keystore::unlock(&ctx.home, &passphrase)?;
-    let records = CaseStore::open(&ctx.home)?.all(keys.age_identities())?;
+    let records = CaseStore::open(&ctx.home)?.all(&keys.case_keys())?;
     // Counting needs no secrets: wipe them before the work starts.
     drop(keys);
 

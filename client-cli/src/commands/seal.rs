@@ -121,7 +121,7 @@ pub fn seal(ctx: &Context, args: &SealArgs) -> Result<SealReport, Failure> {
         serde_json::to_value(&referral).map_err(|e| Failure::User(e.into()))?,
         sealed.attachments.clone(),
     );
-    cases.save(&record, &keys.current_public_keys().age_recipient)?;
+    cases.save(&record, &keys.case_keys())?;
     Ok(SealReport {
         packet_id: sealed.packet_id,
         thread_id: sealed.thread_id,
@@ -148,8 +148,7 @@ pub fn unseal(ctx: &Context, args: &UnsealArgs) -> Result<OpenReport, Failure> {
     cases.keep_packet(&received.opened.header.packet_id, &args.file)?;
     let record = receive::record(
         &cases,
-        keys.age_identities(),
-        &keys.current_public_keys().age_recipient,
+        &keys.case_keys(),
         &our_desk,
         device.device_id,
         &received,

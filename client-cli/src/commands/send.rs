@@ -112,6 +112,6 @@ pub fn run(ctx: &Context, args: &SendArgs) -> Result<PacketSent, Failure> {
         serde_json::to_value(&referral).map_err(|e| Failure::User(e.into()))?,
         sealed.attachments.clone(),
     );
-    cases.save(&record, &keys.current_public_keys().age_recipient)?;
+    cases.save(&record, &keys.case_keys())?;
     Ok(PacketSent::new("referral", &sealed, receipt))
 }

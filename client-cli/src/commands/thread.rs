@@ -15,7 +15,7 @@ use referral_protocol::{DeskId, ThreadId, ThreadStatus};
 use serde::Serialize;
 
 use crate::api_client::ApiError;
-use crate::cases::{CaseEvent, CaseRecord, CaseStore, history};
+use crate::cases::{CaseEvent, CaseRecord, CaseStore, EventSource, history};
 use crate::cli::ThreadArgs;
 use crate::context::Context;
 use crate::exit::Failure;
@@ -45,8 +45,10 @@ pub struct EventView {
     /// What came of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
-    /// `packet` (this device verified it) or `broker` (coarse status only).
-    pub source: crate::cases::EventSource,
+    /// `packet` (this device sealed or verified it) or `broker` (the
+    /// broker's unsigned word: coarse status only, and it never sets the
+    /// case's `status` over a signed one).
+    pub source: EventSource,
 }
 
 impl From<&CaseEvent> for EventView {
@@ -68,8 +70,10 @@ impl From<&CaseEvent> for EventView {
 pub struct ThreadReport {
     /// The thread.
     pub thread_id: ThreadId,
-    /// The case's current status.
+    /// The case's current status (`cases::history::status`).
     pub status: ThreadStatus,
+    /// Where that status was learnt: `packet` (signed) or `broker`.
+    pub status_source: EventSource,
     /// The desk on the other side, where known.
     pub other_desk: Option<DeskId>,
     /// Whether this desk sent or received the case, where known.
@@ -83,7 +87,11 @@ pub struct ThreadReport {
 
 impl Report for ThreadReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "Thread {}: {}", self.thread_id, self.status)?;
+        let reported = match self.status_source {
+            EventSource::Packet => "",
+            EventSource::Broker => " (reported by the broker)",
+        };
+        writeln!(out, "Thread {}: {}{reported}", self.thread_id, self.status)?;
         if let (Some(direction), Some(other)) = (self.direction, &self.other_desk) {
             let with = if direction == "sent" { "to" } else { "from" };
             writeln!(out, "  {direction} {with} {other}")?;
@@ -97,7 +105,11 @@ impl Report for ThreadReport {
                 .as_ref()
                 .map(|d| format!(" by {d}"))
                 .unwrap_or_default();
-            writeln!(out, "  {}  {:<11}{by}", e.at, e.status.as_str())?;
+            let reported = match e.source {
+                EventSource::Packet => "",
+                EventSource::Broker => "  (reported by the broker, unsigned)",
+            };
+            writeln!(out, "  {}  {:<11}{by}{reported}", e.at, e.status.as_str())?;
             for (label, text) in [
                 ("message", &e.message),
                 ("reason", &e.reason),
@@ -132,9 +144,9 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
     let cases = CaseStore::open(&ctx.home)?;
     let Some(online) = online else {
         let record = cases
-            .load(&args.thread, keys.age_identities())?
+            .load(&args.thread, &keys.case_keys())?
             .ok_or_else(|| no_case(&args.thread))?;
-        return Ok(report(&record, &record.events, record.status, true));
+        return Ok(report(&record, true));
     };
     let our_desk = online.desk()?;
     let token = online.token(&keys)?;
@@ -169,12 +181,15 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
         .map_err(|e| {
             Failure::BrokerUnreachable(anyhow!("the broker reported an unknown thread status: {e}"))
         })?;
-    match cases.load(&args.thread, keys.age_identities())? {
+    match cases.load(&args.thread, &keys.case_keys())? {
         Some(mut record) => {
             record.events = history::merge(&record.events, &broker_events);
-            record.status = status;
-            cases.save(&record, &keys.current_public_keys().age_recipient)?;
-            Ok(report(&record, &record.events, status, false))
+            // The broker's `status` is not taken as it is: the signed
+            // history decides, and the broker's events only fill in what
+            // the broker alone witnesses.
+            record.settle_status();
+            cases.save(&record, &keys.case_keys())?;
+            Ok(report(&record, false))
         }
         None => {
             // A case started on a colleague's device: the broker's view is
@@ -188,6 +203,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
             Ok(ThreadReport {
                 thread_id: args.thread,
                 status,
+                status_source: EventSource::Broker,
                 other_desk: Some(other),
                 direction: None,
                 events: events.iter().map(EventView::from).collect(),
@@ -203,18 +219,14 @@ fn no_case(thread: &ThreadId) -> Failure {
     ))
 }
 
-fn report(
-    record: &CaseRecord,
-    events: &[CaseEvent],
-    status: ThreadStatus,
-    offline: bool,
-) -> ThreadReport {
+fn report(record: &CaseRecord, offline: bool) -> ThreadReport {
     ThreadReport {
         thread_id: record.thread_id,
-        status,
+        status: record.status,
+        status_source: record.status_source(),
         other_desk: Some(record.other_desk.clone()),
         direction: Some(record.direction.as_str()),
-        events: events.iter().map(EventView::from).collect(),
+        events: record.events.iter().map(EventView::from).collect(),
         offline,
     }
 }
@@ -255,8 +267,7 @@ fn pull_replies(
         let received = receiver.fetch_and_open(&entry.packet_id, None)?;
         receive::record(
             cases,
-            keys.age_identities(),
-            &keys.current_public_keys().age_recipient,
+            &keys.case_keys(),
             our_desk,
             online.device.device_id,
             &received,

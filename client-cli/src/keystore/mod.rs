@@ -29,6 +29,7 @@ pub use device::{DeviceRecord, PublicKeys, Role};
 
 use crate::atomic_file::{self, Existing};
 use crate::broker_url::BrokerUrl;
+use crate::cases::{CaseKeys, CaseStore, RecordKey};
 
 /// The public device record, in the home directory.
 pub const DEVICE_FILE: &str = "device.json";
@@ -136,6 +137,11 @@ pub enum KeystoreError {
         /// What serde said.
         reason: String,
     },
+    /// Tagging the case records for the record key, at the unlock that adds
+    /// it, failed (the keystore was left as it was: the next unlock tries
+    /// again).
+    #[error("cannot authenticate the existing case records")]
+    CaseMigration(#[source] crate::cases::CaseStoreError),
     /// A file system operation failed.
     #[error("cannot {action} {}", path.display())]
     Io {
@@ -284,6 +290,11 @@ pub struct UnlockedKeys {
     // `referral_protocol::open` takes; `keys[i]` describes `identities[i]`.
     identities: Vec<age::x25519::Identity>,
     keys: Vec<KeyInfo>,
+    /// Authenticates the case records; never leaves the keystore.
+    record_key: RecordKey,
+    /// The keystore did not have one yet (format version 1): this one was
+    /// just made, and [`Keystore::unlock`] must tag the records and save it.
+    record_key_is_new: bool,
 }
 
 /// One key of an [`UnlockedKeys`], borrowed.
@@ -323,7 +334,20 @@ impl UnlockedKeys {
                 status: KeyStatus::Current,
                 created_at: now,
             }],
+            record_key: RecordKey::generate()
+                .map_err(|_| KeystoreError::KeyGeneration(KeyError::Rng))?,
+            record_key_is_new: false,
         })
+    }
+
+    /// What the case store needs: the age keys to decrypt and encrypt
+    /// records, and the record key to tag and check them.
+    pub fn case_keys(&self) -> CaseKeys<'_> {
+        CaseKeys {
+            identities: &self.identities,
+            recipient: RecipientKey::of(&self.identities[0]),
+            record_key: &self.record_key,
+        }
     }
 
     /// The device these keys belong to.
@@ -528,16 +552,20 @@ impl Keystore {
         let device = DeviceRecord::load(home)?;
         let ciphertext = read_keystore(home)?;
         let plaintext = secret::unseal(&ciphertext, passphrase)?;
-        let keys = secret::decode(&plaintext)?;
+        let mut keys = secret::decode(&plaintext)?;
         if keys.is_interrupted_rotation_of(&device) {
             // keystore.age was written, device.json was not: finish the
             // rotation rather than refuse keys that are all ours.
             let mut repaired = device;
             repaired.current_keys = keys.current_public_keys();
             repaired.store(home, Existing::Replace)?;
-            return Ok(keys);
+        } else {
+            keys.check_against(&device)?;
         }
-        keys.check_against(&device)?;
+        if keys.record_key_is_new {
+            add_record_key(home, passphrase, &ciphertext, &keys)?;
+            keys.record_key_is_new = false;
+        }
         Ok(keys)
     }
 
@@ -563,6 +591,27 @@ impl Keystore {
         device.store(home, Existing::Replace)?;
         Ok((keys, device))
     }
+}
+
+/// The one-time migration of a keystore from before case records were
+/// authenticated (ADR 0010): tag the records with the new record key first,
+/// then write the keystore that holds it, with the same passphrase and work
+/// factor. A crash in between leaves the old keystore, and the next unlock
+/// does both again with another key.
+fn add_record_key(
+    home: &Path,
+    passphrase: &SecretString,
+    old_ciphertext: &[u8],
+    keys: &UnlockedKeys,
+) -> Result<(), KeystoreError> {
+    let cases = CaseStore::open(home).map_err(KeystoreError::CaseMigration)?;
+    cases
+        .tag_existing(&keys.case_keys())
+        .map_err(KeystoreError::CaseMigration)?;
+    let work_factor = secret::work_factor_of(old_ciphertext)?;
+    let sealed = secret::seal(&secret::encode(keys)?, passphrase, work_factor)?;
+    atomic_file::write(home, KEYSTORE_FILE, &sealed, Existing::Replace)
+        .map_err(|e| KeystoreError::write(home, KEYSTORE_FILE, e))
 }
 
 /// Whole seconds: sub-second precision says nothing useful about a key.
@@ -663,6 +712,68 @@ mod tests {
         assert_eq!(keys.keys().next().unwrap().status, KeyStatus::Current);
         let sig = keys.signing_key().sign(b"m");
         assert!(record.current_keys.signing_key.verify(b"m", &sig));
+    }
+
+    /// Rewrites the keystore in `home` as format version 1 wrote it: no
+    /// record key.
+    fn downgrade_to_version_1(home: &Path, pw: &SecretString) {
+        let keys = Keystore::unlock(home, pw).unwrap();
+        let mut doc: serde_json::Value =
+            serde_json::from_slice(&secret::encode(&keys).unwrap()).unwrap();
+        let object = doc.as_object_mut().unwrap();
+        object.remove("record_key").unwrap();
+        object.insert("version".into(), 1.into());
+        let plain = serde_json::to_vec(&doc).unwrap();
+        let sealed = secret::seal(&plain, pw, cheap()).unwrap();
+        std::fs::write(home.join(KEYSTORE_FILE), sealed).unwrap();
+    }
+
+    #[test]
+    fn unlocking_an_old_keystore_adds_a_record_key_and_tags_the_records_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let pw = passphrase("pw");
+        let record = Keystore::create(dir.path(), new_device(), &pw, cheap()).unwrap();
+        downgrade_to_version_1(dir.path(), &pw);
+        // A case record as the previous version wrote it: bare JSON,
+        // encrypted to the device's key.
+        let thread = referral_protocol::ThreadId::random();
+        let case = crate::cases::CaseRecord::sent(
+            thread,
+            &"covic-intake".parse().unwrap(),
+            &"shinjuku-iea".parse().unwrap(),
+            record.device_id,
+            referral_protocol::PacketId::random(),
+            1_000,
+            serde_json::json!({}),
+            Vec::new(),
+        );
+        let recipient = record.current_keys.age_recipient.to_age();
+        let mut legacy = Vec::new();
+        let mut writer =
+            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .unwrap()
+                .wrap_output(&mut legacy)
+                .unwrap();
+        std::io::Write::write_all(&mut writer, &serde_json::to_vec(&case).unwrap()).unwrap();
+        writer.finish().unwrap();
+        let threads = dir.path().join("cases/threads");
+        std::fs::create_dir_all(&threads).unwrap();
+        std::fs::write(threads.join(format!("{thread}.age")), legacy).unwrap();
+
+        let keys = Keystore::unlock(dir.path(), &pw).unwrap();
+        let cases = CaseStore::open(dir.path()).unwrap();
+        assert_eq!(
+            cases.load(&thread, &keys.case_keys()).unwrap(),
+            Some(case.clone())
+        );
+        // The keystore now holds the key, in the new format, at the same
+        // work factor: the next unlock reads the same key and migrates
+        // nothing.
+        let ciphertext = std::fs::read(dir.path().join(KEYSTORE_FILE)).unwrap();
+        assert_eq!(secret::work_factor_of(&ciphertext).unwrap(), cheap());
+        let again = Keystore::unlock(dir.path(), &pw).unwrap();
+        assert!(!again.record_key_is_new);
+        assert_eq!(cases.load(&thread, &again.case_keys()).unwrap(), Some(case));
     }
 
     #[test]

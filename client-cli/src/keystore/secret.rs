@@ -4,7 +4,9 @@
 //! inspected (and, in an emergency, decrypted) with any age implementation.
 //! Inside is a small JSON document listing every key the device has had, the
 //! current one and the retired ones, because packets sent before a rotation
-//! are still encrypted to the retired keys (SPEC §4, rotation).
+//! are still encrypted to the retired keys (SPEC §4, rotation), and, from
+//! format version 2, the key that authenticates the case records
+//! (`crate::cases::auth`).
 //!
 //! Handling of the plaintext: every buffer that holds secret bytes is a
 //! `Zeroizing` (or a `secrecy` container) and is sized up front where that
@@ -25,9 +27,15 @@ use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
 use super::{KeyStatus, KeystoreError, UnlockedKeys, WorkFactor};
+use crate::cases::RecordKey;
 
-/// The plaintext format version this code writes and reads.
-const FORMAT_VERSION: u32 = 1;
+/// The plaintext format version this code writes. Version 2 added
+/// `record_key`.
+const FORMAT_VERSION: u32 = 2;
+
+/// The version before `record_key`, still read: unlocking one adds the key
+/// (`Keystore::unlock`).
+const FORMAT_VERSION_WITHOUT_RECORD_KEY: u32 = 1;
 
 /// Room reserved in the plaintext buffer for each key (an entry is about
 /// 300 bytes), so that serialising never grows the buffer by reallocation.
@@ -37,6 +45,7 @@ const BYTES_PER_KEY: usize = 512;
 pub(super) fn encode(keys: &UnlockedKeys) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
     let doc = PlainOut {
         device_id: keys.device_id,
+        record_key: &keys.record_key,
         keys: keys
             .identities
             .iter()
@@ -64,13 +73,37 @@ pub(super) fn decode(plaintext: &[u8]) -> Result<UnlockedKeys, KeystoreError> {
     let version = serde_json::from_slice::<VersionOnly>(plaintext)
         .map_err(json_error)?
         .version;
-    if version != FORMAT_VERSION {
+    if version != FORMAT_VERSION && version != FORMAT_VERSION_WITHOUT_RECORD_KEY {
         return Err(KeystoreError::UnsupportedVersion {
             file: super::KEYSTORE_FILE,
             version,
         });
     }
     let mut doc: PlainIn = serde_json::from_slice(plaintext).map_err(json_error)?;
+    let (record_key, record_key_is_new) = match (version, &doc.record_key) {
+        (FORMAT_VERSION, Some(text)) => {
+            let bytes = Zeroizing::new(STANDARD.decode(text.as_bytes()).map_err(|_| {
+                KeystoreError::CorruptKeystore {
+                    reason: "the record key is not base64".to_owned(),
+                }
+            })?);
+            let key =
+                RecordKey::from_bytes(&bytes).ok_or_else(|| KeystoreError::CorruptKeystore {
+                    reason: "the record key has the wrong length".to_owned(),
+                })?;
+            (key, false)
+        }
+        (FORMAT_VERSION_WITHOUT_RECORD_KEY, None) => (
+            RecordKey::generate()
+                .map_err(|_| KeystoreError::KeyGeneration(referral_protocol::KeyError::Rng))?,
+            true,
+        ),
+        _ => {
+            return Err(KeystoreError::CorruptKeystore {
+                reason: format!("format version {version} with the record key missing or extra"),
+            });
+        }
+    };
     let current = doc
         .keys
         .iter()
@@ -120,6 +153,8 @@ pub(super) fn decode(plaintext: &[u8]) -> Result<UnlockedKeys, KeystoreError> {
         device_id: doc.device_id,
         identities,
         keys: infos,
+        record_key,
+        record_key_is_new,
     })
 }
 
@@ -221,14 +256,18 @@ struct VersionOnly {
 
 struct PlainOut<'a> {
     device_id: DeviceId,
+    record_key: &'a RecordKey,
     keys: Vec<KeyOut<'a>>,
 }
 
 impl Serialize for PlainOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Keystore", 3)?;
+        // `encode` sizes its output exactly, so no reallocation copies.
+        let record_key = Zeroizing::new(STANDARD.encode(self.record_key.expose()));
+        let mut st = s.serialize_struct("Keystore", 4)?;
         st.serialize_field("version", &FORMAT_VERSION)?;
         st.serialize_field("device_id", &self.device_id)?;
+        st.serialize_field("record_key", record_key.as_str())?;
         st.serialize_field("keys", &self.keys)?;
         st.end()
     }
@@ -267,6 +306,8 @@ struct PlainIn {
     #[serde(rename = "version")]
     _version: u32,
     device_id: DeviceId,
+    #[serde(default, deserialize_with = "optional_secret_text")]
+    record_key: Option<Zeroizing<String>>,
     keys: Vec<KeyIn>,
 }
 
@@ -287,4 +328,31 @@ struct KeyIn {
 /// copies them once, from the input, into an exactly sized `String`.
 fn secret_text<'de, D: Deserializer<'de>>(d: D) -> Result<Zeroizing<String>, D::Error> {
     String::deserialize(d).map(Zeroizing::new)
+}
+
+fn optional_secret_text<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Zeroizing<String>>, D::Error> {
+    secret_text(d).map(Some)
+}
+
+/// The scrypt work factor `ciphertext` (a keystore `unseal` accepted) was
+/// written with, so that rewriting it for the record key keeps the user's
+/// cost rather than this build's default. The age header stanza is
+/// `-> scrypt SALT LOG_N`.
+pub(super) fn work_factor_of(ciphertext: &[u8]) -> Result<WorkFactor, KeystoreError> {
+    let corrupt = || KeystoreError::CorruptKeystore {
+        reason: "no readable scrypt stanza in the header".to_owned(),
+    };
+    let line = ciphertext
+        .split(|&b| b == b'\n')
+        .take(8)
+        .find(|line| line.starts_with(b"-> scrypt "))
+        .ok_or_else(corrupt)?;
+    let log_n = std::str::from_utf8(line)
+        .ok()
+        .and_then(|l| l.split(' ').nth(3))
+        .and_then(|n| n.parse::<u8>().ok())
+        .ok_or_else(corrupt)?;
+    WorkFactor::new(log_n)
 }

@@ -35,13 +35,13 @@
 //! - **Contacts**: the desk's replies after acceptance: events with status
 //!   `in_progress` or `completed` made by the desk that received the
 //!   referral (for a case this desk sent, events by the other desk; for one
-//!   it received, events by this desk). An event whose desk is unknown (it
-//!   was learnt from the broker's coarse view) counts too: only the
-//!   receiving desk may set those statuses. A case **needed more than one
-//!   contact** when it has two or more.
+//!   it received, events by this desk), learnt from signed packets only:
+//!   an event the broker reported (its coarse, unsigned view) does not
+//!   count, since a broker could otherwise inflate it. A case **needed more
+//!   than one contact** when it has two or more.
 //! - **Days to outcome**: for each case whose current status is
 //!   `completed`, the time from the referral's signed creation to the
-//!   first `completed` event, in days of 86 400 s. The median is the middle
+//!   first signed `completed` event, in days of 86 400 s. The median is the middle
 //!   value, or the mean of the two middle values for an even count; there is
 //!   none when no case is completed.
 //!
@@ -59,7 +59,7 @@ use serde::{Serialize, Serializer};
 use time::Date;
 use time::macros::format_description;
 
-use crate::cases::{CaseRecord, Direction};
+use crate::cases::{CaseRecord, Direction, EventSource};
 use crate::referral::reference_data;
 
 /// The key for a referral field that is missing, empty or not text.
@@ -285,6 +285,7 @@ pub fn contacts(case: &CaseRecord) -> usize {
     };
     case.events
         .iter()
+        .filter(|e| e.source == EventSource::Packet)
         .filter(|e| matches!(e.status, ThreadStatus::InProgress | ThreadStatus::Completed))
         .filter(|e| e.desk.as_ref().is_none_or(|d| d == receiving_desk))
         .count()
@@ -299,7 +300,7 @@ pub fn days_to_outcome(case: &CaseRecord) -> Option<f64> {
     let done = case
         .events
         .iter()
-        .find(|e| e.status == ThreadStatus::Completed)?;
+        .find(|e| e.status == ThreadStatus::Completed && e.source == EventSource::Packet)?;
     // i64 seconds to f64 is exact for any date within ±285 million years.
     Some((done.at - case.referred_at) as f64 / SECONDS_PER_DAY)
 }
@@ -337,7 +338,7 @@ fn count(n: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::{CaseEvent, EventSource, ThreadLink};
+    use crate::cases::{CaseEvent, ThreadLink};
     use referral_protocol::{DeskId, PacketId};
     use serde_json::json;
 
@@ -529,10 +530,18 @@ mod tests {
         assert_eq!(contacts(&twice), 2);
         assert_eq!(contacts(&two_updates), 2);
 
-        // Learnt from the broker: no desk, counted anyway.
-        let mut anonymous = once.clone();
-        anonymous.events[3].desk = None;
-        assert_eq!(contacts(&anonymous), 1);
+        // Reported by the broker (unsigned, no desk): neither a contact nor
+        // an outcome, so a broker cannot complete a case in the report.
+        let mut reported = once.clone();
+        reported.events[3].desk = None;
+        reported.events[3].source = EventSource::Broker;
+        reported.settle_status();
+        assert_eq!(contacts(&reported), 0);
+        assert_eq!(reported.status, Accepted);
+        assert_eq!(days_to_outcome(&reported), None);
+        let figures = compute(std::slice::from_ref(&reported), None);
+        let completed = figures.outcomes.iter().find(|o| o.status == Completed);
+        assert_eq!(completed.map(|o| o.count), Some(0));
         // An event by some third desk is not a contact on this thread.
         let mut stray = twice.clone();
         stray.events[3].desk = Some(desk("desk-z"));

@@ -7,6 +7,7 @@
 //! - [`content`]: the reply and forward contents (`reply.v1`, `forward.v1`);
 //! - [`outbox`]: sealing once and posting the same bytes until the broker
 //!   has them (ADR 0005);
+//! - [`parties`]: which desks may write into a case, and as whom;
 //! - [`receive`]: fetching a packet, opening and verifying it, and recording
 //!   it in the case store;
 //! - [`render`]: showing an opened referral to a person;
@@ -15,6 +16,7 @@
 pub mod attachments;
 pub mod content;
 pub mod outbox;
+pub mod parties;
 pub mod progress;
 pub mod receive;
 pub mod recipients;

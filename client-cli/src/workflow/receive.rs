@@ -17,15 +17,17 @@ use referral_protocol::attachment_name;
 use referral_protocol::directory::DirectoryState;
 use referral_protocol::{
     AttachmentMeta, AttachmentSink, ContentType, DeskId, DeviceId, OpenError, Opened, PacketId,
-    RecipientKey, ThreadStatus,
+    ThreadStatus,
 };
 use serde::Serialize;
 
 use super::content::{FORWARD_SCHEMA, ForwardContent, ReplyContent};
-use super::progress;
+use super::{parties, progress};
 use crate::api_client::BrokerClient;
 use crate::atomic_file;
-use crate::cases::{AttachmentView, CaseEvent, CaseRecord, CaseStore, Direction, ThreadLink};
+use crate::cases::{
+    AttachmentView, CaseEvent, CaseKeys, CaseRecord, CaseStore, Direction, ThreadLink,
+};
 use crate::exit::Failure;
 use crate::output::{self, Format};
 use crate::referral;
@@ -278,6 +280,7 @@ fn decode(opened: &Opened) -> Result<Body, Failure> {
     if content_type.as_str() == FORWARD_SCHEMA {
         let forward: ForwardContent =
             serde_json::from_slice(&opened.content).map_err(|e| malformed(&e))?;
+        parties::check_forward(&opened.header, &forward)?;
         return Ok(Body::Forward(forward));
     }
     Err(Failure::User(anyhow!(
@@ -322,17 +325,26 @@ pub fn ack(client: &BrokerClient, token: &str, id: &PacketId) -> Result<(), Fail
 /// Records a verified packet in the case store, and returns the record (or
 /// `None` for a reply on a thread this device has no record of: one sent
 /// from a colleague's device, say).
+///
+/// A packet on a case it is not between the two desks of
+/// ([`parties::check_case`]) is refused (exit 4) and dropped from the kept
+/// packets, so that nothing of it stays.
 pub fn record(
     cases: &CaseStore,
-    identities: &[age::x25519::Identity],
-    own_key: &RecipientKey,
+    keys: &CaseKeys<'_>,
     our_desk: &DeskId,
     our_device: DeviceId,
     received: &Received,
     now: i64,
 ) -> Result<Option<CaseRecord>, Failure> {
     let header = &received.opened.header;
-    let existing = cases.load(&header.thread_id, identities)?;
+    let existing = cases.load(&header.thread_id, keys)?;
+    if let Some(case) = &existing
+        && let Err(refused) = parties::check_case(header, case)
+    {
+        let _ = fs::remove_file(cases.packet_path(&header.packet_id));
+        return Err(refused);
+    }
     let mut record = match (&received.body, existing) {
         (Body::Reply(_), None) => {
             output::warn(&format!(
@@ -376,7 +388,7 @@ pub fn record(
             our_device,
         ));
     }
-    cases.save(&record, own_key)?;
+    cases.save(&record, keys)?;
     Ok(Some(record))
 }
 
@@ -540,31 +552,38 @@ impl Drop for SaveAttachments {
 #[cfg(test)]
 mod tests {
     use referral_protocol::{
-        ContentType, DeviceId, KnownSenders, SealRequest, Sender, SigningKey, ThreadId,
+        ContentType, DeviceId, KnownSenders, RecipientKey, SealRequest, Sender, SigningKey,
+        ThreadId,
     };
 
     use super::*;
     use crate::exit::Exit;
 
-    /// A referral from covic-intake to shinjuku-iea, opened by the desk.
-    fn opened_packet() -> Received {
+    /// A packet sealed by a device of `from` to `to` on `thread`, opened by
+    /// a reader at `to`.
+    fn opened(
+        from: &str,
+        to: &str,
+        thread: ThreadId,
+        content_type: ContentType,
+        content: &[u8],
+    ) -> Received {
         let signing = SigningKey::generate().unwrap();
         let device = DeviceId::random();
-        let from: DeskId = "covic-intake".parse().unwrap();
+        let from: DeskId = from.parse().unwrap();
         let reader = age::x25519::Identity::generate();
-        let content = br#"{"schema":"referral.v1"}"#;
         let request = SealRequest {
             packet_id: PacketId::random(),
-            thread_id: ThreadId::random(),
+            thread_id: thread,
             created_at: 1_700_000_000,
             sender: Sender {
                 device,
                 desk: from.clone(),
                 key: &signing,
             },
-            recipient_desk: "shinjuku-iea".parse().unwrap(),
+            recipient_desk: to.parse().unwrap(),
             recipients: vec![RecipientKey::of(&reader)],
-            content_type: ContentType::referral_v1(),
+            content_type,
             content,
             attachments: &[],
         };
@@ -585,6 +604,156 @@ mod tests {
             body,
             attachments: Vec::new(),
         }
+    }
+
+    /// A referral from covic-intake to shinjuku-iea, opened by the desk.
+    fn opened_packet() -> Received {
+        opened(
+            "covic-intake",
+            "shinjuku-iea",
+            ThreadId::random(),
+            ContentType::referral_v1(),
+            br#"{"schema":"referral.v1"}"#,
+        )
+    }
+
+    fn completed_reply() -> Vec<u8> {
+        serde_json::to_vec(
+            &ReplyContent::new(
+                ThreadStatus::Completed,
+                None,
+                None,
+                Some("voucher issued".into()),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_reply_from_a_desk_outside_the_case_is_refused_and_not_recorded() {
+        let home = tempfile::tempdir().unwrap();
+        let cases = CaseStore::open(home.path()).unwrap();
+        let identities = [age::x25519::Identity::generate()];
+        let record_key = crate::cases::RecordKey::generate().unwrap();
+        let keys = CaseKeys {
+            identities: &identities,
+            recipient: RecipientKey::of(&identities[0]),
+            record_key: &record_key,
+        };
+        let (caseworker, desk): (DeskId, DeskId) = (
+            "covic-intake".parse().unwrap(),
+            "shinjuku-iea".parse().unwrap(),
+        );
+        let thread = ThreadId::random();
+        let case = CaseRecord::sent(
+            thread,
+            &caseworker,
+            &desk,
+            DeviceId::random(),
+            PacketId::random(),
+            1_000,
+            serde_json::json!({}),
+            Vec::new(),
+        );
+        cases.save(&case, &keys).unwrap();
+
+        // A device of a third desk, its packet relayed onto the thread by a
+        // colluding broker, claims the case is completed.
+        let forged = opened(
+            "osaka-ngo",
+            "covic-intake",
+            thread,
+            ReplyContent::content_type(),
+            &completed_reply(),
+        );
+        let kept = cases.packet_path(&forged.opened.header.packet_id);
+        fs::write(&kept, b"as fetched").unwrap();
+        let err = record(
+            &cases,
+            &keys,
+            &caseworker,
+            DeviceId::random(),
+            &forged,
+            2_000,
+        )
+        .unwrap_err();
+        assert_eq!(err.exit(), Exit::Verification, "{}", err.error());
+        let message = err.error().to_string();
+        assert!(message.contains("osaka-ngo"), "{message}");
+        assert!(message.contains("not a party"), "{message}");
+        assert_eq!(cases.load(&thread, &keys).unwrap(), Some(case.clone()));
+        assert!(!kept.exists(), "a refused packet is not kept");
+
+        // Signed for the right desks but sent the wrong way round (the
+        // caseworker's desk to itself) is refused too.
+        let to_itself = opened(
+            "covic-intake",
+            "covic-intake",
+            thread,
+            ReplyContent::content_type(),
+            &completed_reply(),
+        );
+        let err = record(
+            &cases,
+            &keys,
+            &caseworker,
+            DeviceId::random(),
+            &to_itself,
+            2_000,
+        )
+        .unwrap_err();
+        assert_eq!(err.exit(), Exit::Verification);
+
+        // The case's other desk may complete it.
+        let genuine = opened(
+            "shinjuku-iea",
+            "covic-intake",
+            thread,
+            ReplyContent::content_type(),
+            &completed_reply(),
+        );
+        let updated = record(
+            &cases,
+            &keys,
+            &caseworker,
+            DeviceId::random(),
+            &genuine,
+            2_000,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(updated.status, ThreadStatus::Completed);
+    }
+
+    #[test]
+    fn a_forward_must_name_its_signed_sender_as_the_forwarding_desk() {
+        let forward = |from_desk: &str| {
+            serde_json::to_vec(&ForwardContent {
+                schema: FORWARD_SCHEMA.to_owned(),
+                note: None,
+                from_desk: from_desk.parse().unwrap(),
+                from_thread_id: ThreadId::random(),
+                referral: serde_json::json!({}),
+            })
+            .unwrap()
+        };
+        // Honest: forwarded by the desk that signed it.
+        let mut received = opened(
+            "shinjuku-iea",
+            "osaka-ngo",
+            ThreadId::random(),
+            ForwardContent::content_type(),
+            &forward("shinjuku-iea"),
+        );
+        assert!(matches!(received.body, Body::Forward(_)));
+        // The same envelope with content naming another desk.
+        let lie = forward("covic-intake");
+        received.opened.header.content_len = lie.len() as u32;
+        received.opened.content = zeroize::Zeroizing::new(lie);
+        let err = decode(&received.opened).unwrap_err();
+        assert_eq!(err.exit(), Exit::Verification, "{}", err.error());
+        assert!(err.error().to_string().contains("covic-intake"));
     }
 
     #[test]

@@ -18,7 +18,10 @@ mod wire;
 
 pub use entry::{CO_SIGNATURE_DOMAIN, ENTRY_DOMAIN, Entry, EntryHash, HASH_DOMAIN};
 pub use error::DirectoryError;
-pub use state::{DeskRecord, DeviceRecord, DeviceStatus, DirectoryState, TokenKey};
+pub use state::{
+    DeskRecord, DeviceRecord, DeviceStatus, DirectoryState, PastSigningKey, RETIRED_KEY_GRACE_SECS,
+    TokenKey,
+};
 pub use statement::{
     ENROLLMENT_DOMAIN, MAX_DESK_NAME_LEN, MAX_KID_LEN, ROTATION_DOMAIN, Statement,
     enrollment_message, enrollment_proof, rotation_message, rotation_request,

@@ -7,8 +7,24 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::ids::{DeskId, DeviceId};
 use crate::keys::{RecipientKey, VerifyingKey};
-use crate::open::SenderDirectory;
+use crate::open::{SenderDirectory, SenderKey};
 use crate::role::Role;
+
+/// How far after a rotation entry's time a packet signed with the retired key
+/// is still accepted: the entry carries the approving administrator's clock,
+/// the packet its sender's, and an honest device keeps signing with the old
+/// key until it has synced the entry. Five minutes of skew gives a forger
+/// nothing that backdating (which no rule can see) does not already give.
+pub const RETIRED_KEY_GRACE_SECS: i64 = 5 * 60;
+
+/// A signing key a rotation replaced, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PastSigningKey {
+    /// The retired key.
+    pub key: VerifyingKey,
+    /// The time of the rotation entry that retired it.
+    pub retired_at: i64,
+}
 
 /// A desk as the log created it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,9 +64,10 @@ pub struct DeviceRecord {
     pub signing_key: VerifyingKey,
     /// Its current age recipient: the only one new packets are encrypted to.
     pub age_recipient: RecipientKey,
-    /// Signing keys it used before its rotations, oldest first, so packets
-    /// signed before a rotation still verify.
-    pub past_signing_keys: Vec<VerifyingKey>,
+    /// Signing keys it used before its rotations, oldest first, with the
+    /// time each was retired, so packets signed before a rotation still
+    /// verify and packets signed with a retired key after it do not.
+    pub past_signing_keys: Vec<PastSigningKey>,
     /// Active or revoked.
     pub status: DeviceStatus,
     /// When it was enrolled (entry time).
@@ -74,7 +91,25 @@ impl DeviceRecord {
 
     /// Whether `key` is the current or a past signing key of this device.
     pub fn has_signing_key(&self, key: &VerifyingKey) -> bool {
-        self.signing_key == *key || self.past_signing_keys.contains(key)
+        self.signing_key == *key || self.past_signing_keys.iter().any(|p| p.key == *key)
+    }
+
+    /// Whether this device may have signed with `key` at `signed_at` (the
+    /// packet's signed time): its current key at any time, a retired key
+    /// only up to its retirement plus [`RETIRED_KEY_GRACE_SECS`].
+    pub fn signing_key_at(&self, key: &VerifyingKey, signed_at: i64) -> SenderKey {
+        if self.signing_key == *key {
+            return SenderKey::Valid;
+        }
+        match self.past_signing_keys.iter().find(|p| p.key == *key) {
+            Some(past) if signed_at <= past.retired_at.saturating_add(RETIRED_KEY_GRACE_SECS) => {
+                SenderKey::Valid
+            }
+            Some(past) => SenderKey::Retired {
+                retired_at: past.retired_at,
+            },
+            None => SenderKey::Unknown,
+        }
     }
 
     /// Whether the current keys are older than `max_age_secs` at `now`.
@@ -226,21 +261,52 @@ impl DirectoryState {
         keys
     }
 
-    /// Whether `key` is a signing key (current, or from before a rotation) of
-    /// the *active* device `device`, which belongs to `desk`.
+    /// Whether `key` may have signed, at `signed_at`, for the *active*
+    /// device `device`, which belongs to `desk`: its current key, or a key a
+    /// rotation retired after (or, within [`RETIRED_KEY_GRACE_SECS`], just
+    /// before) that time.
     ///
     /// A revoked device's keys are refused outright, even for packets it
     /// signed before it was revoked: a packet's time is the sender's claim,
     /// so a thief holding a revoked laptop could otherwise backdate packets.
-    pub fn is_sender_key(&self, device: &DeviceId, desk: &DeskId, key: &VerifyingKey) -> bool {
-        self.devices.get(device).is_some_and(|d| {
-            d.is_active() && d.desk.as_ref() == Some(desk) && d.has_signing_key(key)
-        })
+    /// The same claim is why a retired key is no answer to a leaked one: its
+    /// holder can still backdate a packet to before the rotation, and only a
+    /// revocation refuses that.
+    pub fn sender_key(
+        &self,
+        device: &DeviceId,
+        desk: &DeskId,
+        key: &VerifyingKey,
+        signed_at: i64,
+    ) -> SenderKey {
+        match self.devices.get(device) {
+            Some(d) if d.is_active() && d.desk.as_ref() == Some(desk) => {
+                d.signing_key_at(key, signed_at)
+            }
+            _ => SenderKey::Unknown,
+        }
+    }
+
+    /// Whether [`DirectoryState::sender_key`] accepts `key` at `signed_at`.
+    pub fn is_sender_key(
+        &self,
+        device: &DeviceId,
+        desk: &DeskId,
+        key: &VerifyingKey,
+        signed_at: i64,
+    ) -> bool {
+        self.sender_key(device, desk, key, signed_at) == SenderKey::Valid
     }
 }
 
 impl SenderDirectory for DirectoryState {
-    fn is_sender_key(&self, device: &DeviceId, desk: &DeskId, key: &VerifyingKey) -> bool {
-        DirectoryState::is_sender_key(self, device, desk, key)
+    fn sender_key(
+        &self,
+        device: &DeviceId,
+        desk: &DeskId,
+        key: &VerifyingKey,
+        signed_at: i64,
+    ) -> SenderKey {
+        DirectoryState::sender_key(self, device, desk, key, signed_at)
     }
 }

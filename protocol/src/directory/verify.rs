@@ -6,7 +6,9 @@ use crate::role::Role;
 
 use super::entry::{Entry, EntryHash};
 use super::error::DirectoryError;
-use super::state::{DeskRecord, DeviceRecord, DeviceStatus, DirectoryState, TokenKey};
+use super::state::{
+    DeskRecord, DeviceRecord, DeviceStatus, DirectoryState, PastSigningKey, TokenKey,
+};
 use super::statement::{Statement, enrollment_message, rotation_message};
 
 /// The last verified entry: what a client remembers and compares.
@@ -391,7 +393,10 @@ fn apply(state: &mut DirectoryState, prev: &Entry, entry: &Entry) -> Result<(), 
                 .get_mut(device)
                 .expect("checked above, with the signatures");
             let old = std::mem::replace(&mut d.signing_key, *signing_key);
-            d.past_signing_keys.push(old);
+            d.past_signing_keys.push(PastSigningKey {
+                key: old,
+                retired_at: time,
+            });
             d.age_recipient = age_recipient.clone();
             d.rotated_at = Some(time);
         }

@@ -213,6 +213,7 @@ pub fn error_name(e: &OpenError) -> String {
         }
         OpenError::Envelope(EnvelopeError::Malformed(_)) => "Envelope(Malformed)".into(),
         OpenError::UnknownSender { .. } => "UnknownSender".into(),
+        OpenError::RetiredSenderKey { .. } => "RetiredSenderKey".into(),
         OpenError::BadSignature => "BadSignature".into(),
         OpenError::RecipientSetMismatch => "RecipientSetMismatch".into(),
         OpenError::ContentHashMismatch => "ContentHashMismatch".into(),
