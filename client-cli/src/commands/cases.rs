@@ -75,11 +75,17 @@ impl Report for CasesReport {
             "thread", "status", "sent/rcv", "other desk", "need", "language", "pref."
         )?;
         for c in &self.0 {
+            // A status only the broker reported is marked, so that it never
+            // reads like one a signed packet set (ADR 0010).
+            let status = match c.status_source {
+                EventSource::Packet => c.status.as_str().to_owned(),
+                EventSource::Broker => format!("{}*", c.status.as_str()),
+            };
             writeln!(
                 out,
                 "{:<36}  {:<11}  {:<8}  {:<20}  {:<20}  {:<8}  {:<6}  {}",
                 c.thread_id.to_string(),
-                c.status.as_str(),
+                status,
                 c.direction,
                 c.other_desk.as_str(),
                 // Codes as the sender wrote them.
@@ -88,6 +94,13 @@ impl Report for CasesReport {
                 terminal::line(c.prefecture.as_deref().unwrap_or("-")),
                 c.referred_at
             )?;
+        }
+        if self
+            .0
+            .iter()
+            .any(|c| c.status_source == EventSource::Broker)
+        {
+            writeln!(out, "* reported by the broker, not by a signed packet")?;
         }
         writeln!(
             out,
@@ -114,4 +127,54 @@ pub fn run(ctx: &Context, args: &CasesArgs) -> Result<CasesReport, Failure> {
         .map(CaseRow::from)
         .collect();
     Ok(CasesReport(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(status: ThreadStatus, status_source: EventSource) -> CaseRow {
+        CaseRow {
+            thread_id: ThreadId::random(),
+            status,
+            status_source,
+            direction: "sent",
+            other_desk: "shinjuku-iea".parse().unwrap(),
+            need: None,
+            preferred_language: None,
+            prefecture: None,
+            referred_at: "2026-12-07T10:00:00Z".to_owned(),
+            updated_at: "2026-12-07T10:00:00Z".to_owned(),
+        }
+    }
+
+    fn human(report: &CasesReport) -> String {
+        let mut out = Vec::new();
+        report.write_human(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_status_only_the_broker_reported_is_marked_as_its() {
+        let text = human(&CasesReport(vec![
+            row(ThreadStatus::Accepted, EventSource::Packet),
+            row(ThreadStatus::Expired, EventSource::Broker),
+        ]));
+        assert!(text.contains("accepted "), "{text}");
+        assert!(!text.contains("accepted*"), "{text}");
+        assert!(text.contains("expired* "), "{text}");
+        assert!(
+            text.contains("* reported by the broker, not by a signed packet"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn signed_statuses_need_no_footnote() {
+        let text = human(&CasesReport(vec![row(
+            ThreadStatus::Completed,
+            EventSource::Packet,
+        )]));
+        assert!(!text.contains('*'), "{text}");
+    }
 }
