@@ -88,7 +88,7 @@ pub struct Args {
     brokers: u8,
     /// The field profile (relative paths: to the current directory, else to
     /// the workspace root).
-    #[arg(long, default_value = "../shared/data/prefectures.csv")]
+    #[arg(long, default_value = "client-cli/data/prefectures.csv")]
     profile: PathBuf,
     /// Call-center desks the senders belong to.
     #[arg(long, default_value_t = 4)]

@@ -529,7 +529,7 @@ async fn malformed_age_headers_are_422() {
 }
 
 fn cctv_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/cctv-age")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/cctv-age")
 }
 
 /// (name, expect, age file) of every CCTV vector.

@@ -25,8 +25,8 @@ use referral_protocol::{
 };
 use serde_json::json;
 
-/// The CCTV age vectors, beside the repository as CI lays it out.
-const CCTV: &str = "../../shared/testdata/cctv-age";
+/// The CCTV age vectors, vendored in `testdata/` (see its README).
+const CCTV: &str = "../testdata/cctv-age";
 
 fn corpus(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -149,7 +149,7 @@ fn header_check_seeds(packets: &[(&str, Packet)]) {
             .contains(&name)
     };
     let mut found = 0;
-    for entry in std::fs::read_dir(&cctv).expect("the CCTV vectors beside the repository") {
+    for entry in std::fs::read_dir(&cctv).expect("the CCTV vectors in testdata/cctv-age") {
         let path = entry.expect("entry").path();
         let name = path
             .file_name()

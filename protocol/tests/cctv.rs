@@ -1,4 +1,4 @@
-//! The C2SP CCTV age vectors (`shared/testdata/cctv-age/`, beside the repo):
+//! The C2SP CCTV age vectors (`testdata/cctv-age/`, vendored with their licence):
 //!
 //! a. the broker's key-less header check refuses every `header failure` and
 //!    `armor failure` file, exactly as uploaded, and accepts every binary
@@ -18,7 +18,7 @@ use referral_protocol::envelope::sha256;
 use referral_protocol::{HeaderError, HeaderLimits, OpenError, check_header, decrypt};
 
 fn cctv_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/cctv-age")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/cctv-age")
 }
 
 #[derive(Debug, Default)]
@@ -117,7 +117,7 @@ fn load_all() -> Vec<Vector> {
     let dir = cctv_dir();
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
         panic!(
-            "the CCTV age vectors must be at {} (shared/ checked out beside the repo): {e}",
+            "the CCTV age vectors must be at {} (testdata/cctv-age in the repository): {e}",
             dir.display()
         )
     });
