@@ -97,10 +97,14 @@ impl Drop for Reservation {
 /// own), 429 (it is not a rate: waiting helps only once the recipients read,
 /// and the client waits out a short `Retry-After`) or 507 (a 5xx says the
 /// broker failed; here the desk's own state is in the way).
+/// The refusal's code, so that the send route can tell it from a store
+/// failure.
+pub const OVER_CAP: &str = "pending_bytes_cap";
+
 fn over_cap(cap: u64) -> ApiError {
     ApiError::client(
         StatusCode::CONFLICT,
-        "pending_bytes_cap",
+        OVER_CAP,
         format!(
             "this desk's unread packets would exceed the cap of {cap} bytes \
              (max_pending_bytes_per_desk); send again once the recipients have read some"

@@ -179,21 +179,25 @@ pub async fn send(
         }
     };
     // The per-desk cap. A retry of a stored packet adds nothing, so it is
-    // answered as before whatever the desk holds.
-    let _reservation = if state.store().packet(&routing.id).await?.is_some() {
-        None
-    } else {
-        let cap = state.limits().max_pending_bytes_per_desk;
-        match state
-            .quota()
-            .reserve(state.store(), &sender_desk, received.len, cap)
-            .await
+    // answered as before whatever the desk holds; whether it is one is
+    // asked only when the cap would refuse, keeping the read off the
+    // common path.
+    let cap = state.limits().max_pending_bytes_per_desk;
+    let _reservation = match state
+        .quota()
+        .reserve(state.store(), &sender_desk, received.len, cap)
+        .await
+    {
+        Ok(held) => Some(held),
+        Err(e)
+            if e.code() == crate::quota::OVER_CAP
+                && state.store().packet(&routing.id).await?.is_some() =>
         {
-            Ok(held) => Some(held),
-            Err(e) => {
-                state.metrics().packet_refused(e.code());
-                return Err(e);
-            }
+            None
+        }
+        Err(e) => {
+            state.metrics().packet_refused(e.code());
+            return Err(e);
         }
     };
     let t = now();
