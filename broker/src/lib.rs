@@ -24,6 +24,7 @@ pub mod config;
 pub mod connections;
 pub mod directory;
 pub mod error;
+pub mod i18n;
 pub mod intake;
 pub mod invite;
 pub mod metrics;

@@ -20,6 +20,10 @@ use referral_broker::{retention, telemetry};
     about = "Store-and-forward broker for end-to-end encrypted referral packets"
 )]
 struct Cli {
+    /// Language of messages on the terminal: ja, en or vi [default: from
+    /// LC_ALL, LC_MESSAGES or LANG, else English]. Logs stay in English
+    #[arg(long, global = true, value_name = "LANG")]
+    lang: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -116,7 +120,10 @@ impl Common {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init_logging();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let lang = referral_i18n::negotiate(cli.lang.as_deref(), |name| std::env::var(name).ok())?;
+    referral_broker::i18n::install(lang);
+    match cli.command {
         Command::Serve(common) => serve(common.resolve()?).await,
         Command::Migrate(common) => {
             let config = common.resolve()?;
@@ -138,8 +145,13 @@ async fn main() -> anyhow::Result<()> {
                 "retention ran"
             );
             println!(
-                "purged {} acknowledged packet(s), expired {} unread packet(s), removed {} spool file(s) left by a crash",
-                report.purged, report.expired, leftovers
+                "{}",
+                referral_broker::tr!(
+                    "purge-done",
+                    purged = report.purged,
+                    expired = report.expired,
+                    spool_files = leftovers
+                )
             );
             Ok(())
         }

@@ -36,6 +36,12 @@ pub struct GlobalArgs {
     /// REFERRAL_PASSPHRASE, otherwise a prompt on the terminal)
     #[arg(long, global = true, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+
+    /// Language of messages: ja, en or vi [default: from LC_ALL,
+    /// LC_MESSAGES or LANG, else English]. --json output is the same in
+    /// every language
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
 }
 
 /// The subcommands.

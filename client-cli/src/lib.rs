@@ -41,6 +41,7 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod exit;
+pub mod i18n;
 pub mod keystore;
 pub mod output;
 pub mod passphrase;

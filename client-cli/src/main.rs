@@ -30,6 +30,18 @@ fn main() -> ExitCode {
             .into();
         }
     };
+    // The language is settled before anything is said, so that even an
+    // error about the keystore is in the user's language.
+    match referral_i18n::negotiate(cli.global.lang.as_deref(), |name| std::env::var(name).ok()) {
+        Ok(lang) => referral_cli::i18n::install(lang),
+        Err(unsupported) => {
+            output::error(&anyhow::anyhow!(referral_cli::tr!(
+                "lang-unsupported",
+                lang = unsupported.0
+            )));
+            return Exit::Usage.into();
+        }
+    }
     match run(cli) {
         Ok(()) => Exit::Success.into(),
         Err(failure) => {

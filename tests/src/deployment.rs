@@ -52,6 +52,7 @@ pub fn broker_command(args: &[&str], data_dir: &Path) -> Command {
     ] {
         cmd.env_remove(var);
     }
+    crate::plain_locale(&mut cmd);
     cmd
 }
 

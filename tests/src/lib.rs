@@ -44,6 +44,16 @@ pub struct Device {
     passphrase: String,
 }
 
+/// English messages and UTC times whatever the machine's locale, so that
+/// tests read the same text everywhere; a test of another language or zone
+/// passes `--lang` or sets `TZ` after this.
+pub fn plain_locale(cmd: &mut Command) {
+    cmd.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .env("TZ", "UTC");
+}
+
 impl Device {
     /// A fresh, uninitialised device.
     pub fn new(passphrase: &str) -> Self {
@@ -61,6 +71,7 @@ impl Device {
             .env("REFERRAL_PASSPHRASE", &self.passphrase)
             .env("REFERRAL_KDF_WORK_FACTOR", TEST_KDF_WORK_FACTOR)
             .env_remove("REFERRAL_HOME");
+        plain_locale(&mut c);
         c
     }
 

@@ -1,0 +1,13 @@
+# What `referral-broker` tells its operator on the terminal. Logs stay in
+# English (ADR 0012).
+
+purge-done = Purged { $purged } acknowledged { $purged ->
+        [one] packet
+       *[other] packets
+    }, expired { $expired } unread { $expired ->
+        [one] packet
+       *[other] packets
+    }, removed { $spool_files } spool { $spool_files ->
+        [one] file
+       *[other] files
+    } left by a crash.

@@ -1,0 +1,68 @@
+//! The language `referral-broker` speaks to its operator, and its messages (ADR 0012).
+//!
+//! `main` installs the language once, from `--lang` or the locale; every
+//! human message is then looked up with [`tr!`](crate::tr) by a literal key
+//! in `locales/<lang>/*.ftl`. Keys are literals so that CI can check that
+//! each is defined in every language and used somewhere.
+//!
+//! Logs stay in English: they are for grep and for whoever is called in
+//! to help, and their fields are the same in every language.
+
+use std::sync::OnceLock;
+
+use referral_i18n::Catalog;
+pub use referral_i18n::{Arg, Lang};
+
+include!(concat!(env!("OUT_DIR"), "/catalog_sources.rs"));
+
+static CATALOG: OnceLock<Catalog> = OnceLock::new();
+
+/// Sets the process's language. The first call wins: it is made once, by
+/// `main`, before any message is looked up.
+pub fn install(lang: Lang) {
+    let _ = CATALOG.set(Catalog::new(lang, catalog_sources));
+}
+
+/// The installed catalog; English where `main` never ran (library tests).
+pub fn catalog() -> &'static Catalog {
+    CATALOG.get_or_init(|| Catalog::new(Lang::En, catalog_sources))
+}
+
+/// The language messages are in.
+pub fn lang() -> Lang {
+    catalog().lang()
+}
+
+/// A message by key, with named placeables:
+/// `tr!("sent-to", desk = name, count = n)`.
+#[macro_export]
+macro_rules! tr {
+    ($key:literal) => {
+        $crate::i18n::catalog().message($key, &[])
+    };
+    ($key:literal, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::i18n::catalog().message(
+            $key,
+            &[$((stringify!($name), $crate::i18n::Arg::from($value))),+],
+        )
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use referral_i18n::check::check_catalogs;
+
+    #[test]
+    fn catalogs_are_complete_consistent_and_used() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let problems = check_catalogs(&root.join("locales"), &[&root.join("src")], "tr!");
+        let report: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(
+            report.is_empty(),
+            "catalog problems:\n{}",
+            report.join("\n")
+        );
+    }
+}
