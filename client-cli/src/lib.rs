@@ -42,6 +42,7 @@ pub mod commands;
 pub mod context;
 pub mod exit;
 pub mod i18n;
+pub mod id_prefix;
 pub mod keystore;
 pub mod output;
 pub mod passphrase;
