@@ -1,5 +1,6 @@
 //! The words people read for the enumerations: a referral's code lists, a
-//! case's status, a device's role and status, and language names, in the
+//! case's status, a device's role and status, language and prefecture
+//! names, in the
 //! language `referral` speaks (ADR 0012, glossary in `docs/i18n.md`).
 //!
 //! One function per enumeration, each a `match` to literal keys, so that the
@@ -138,6 +139,62 @@ pub fn language(code: &str) -> Option<String> {
     Some(name)
 }
 
+/// The name of a prefecture by its ISO 3166-2:JP code (`JP-13`); `None`
+/// for a code outside `client-cli/data/prefectures.csv`.
+pub fn prefecture(code: &str) -> Option<String> {
+    let name = match code {
+        "JP-01" => tr!("prefecture-jp-01"),
+        "JP-02" => tr!("prefecture-jp-02"),
+        "JP-03" => tr!("prefecture-jp-03"),
+        "JP-04" => tr!("prefecture-jp-04"),
+        "JP-05" => tr!("prefecture-jp-05"),
+        "JP-06" => tr!("prefecture-jp-06"),
+        "JP-07" => tr!("prefecture-jp-07"),
+        "JP-08" => tr!("prefecture-jp-08"),
+        "JP-09" => tr!("prefecture-jp-09"),
+        "JP-10" => tr!("prefecture-jp-10"),
+        "JP-11" => tr!("prefecture-jp-11"),
+        "JP-12" => tr!("prefecture-jp-12"),
+        "JP-13" => tr!("prefecture-jp-13"),
+        "JP-14" => tr!("prefecture-jp-14"),
+        "JP-15" => tr!("prefecture-jp-15"),
+        "JP-16" => tr!("prefecture-jp-16"),
+        "JP-17" => tr!("prefecture-jp-17"),
+        "JP-18" => tr!("prefecture-jp-18"),
+        "JP-19" => tr!("prefecture-jp-19"),
+        "JP-20" => tr!("prefecture-jp-20"),
+        "JP-21" => tr!("prefecture-jp-21"),
+        "JP-22" => tr!("prefecture-jp-22"),
+        "JP-23" => tr!("prefecture-jp-23"),
+        "JP-24" => tr!("prefecture-jp-24"),
+        "JP-25" => tr!("prefecture-jp-25"),
+        "JP-26" => tr!("prefecture-jp-26"),
+        "JP-27" => tr!("prefecture-jp-27"),
+        "JP-28" => tr!("prefecture-jp-28"),
+        "JP-29" => tr!("prefecture-jp-29"),
+        "JP-30" => tr!("prefecture-jp-30"),
+        "JP-31" => tr!("prefecture-jp-31"),
+        "JP-32" => tr!("prefecture-jp-32"),
+        "JP-33" => tr!("prefecture-jp-33"),
+        "JP-34" => tr!("prefecture-jp-34"),
+        "JP-35" => tr!("prefecture-jp-35"),
+        "JP-36" => tr!("prefecture-jp-36"),
+        "JP-37" => tr!("prefecture-jp-37"),
+        "JP-38" => tr!("prefecture-jp-38"),
+        "JP-39" => tr!("prefecture-jp-39"),
+        "JP-40" => tr!("prefecture-jp-40"),
+        "JP-41" => tr!("prefecture-jp-41"),
+        "JP-42" => tr!("prefecture-jp-42"),
+        "JP-43" => tr!("prefecture-jp-43"),
+        "JP-44" => tr!("prefecture-jp-44"),
+        "JP-45" => tr!("prefecture-jp-45"),
+        "JP-46" => tr!("prefecture-jp-46"),
+        "JP-47" => tr!("prefecture-jp-47"),
+        _ => return None,
+    };
+    Some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use referral_i18n::{Catalog, Lang};
@@ -155,6 +212,14 @@ mod tests {
             );
         }
         assert_eq!(language("xx"), None);
+        for known in reference_data::prefectures() {
+            assert!(
+                prefecture(&known.code).is_some(),
+                "no name for {}",
+                known.code
+            );
+        }
+        assert_eq!(prefecture("JP-48"), None);
     }
 
     #[test]
