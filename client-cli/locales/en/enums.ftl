@@ -121,3 +121,7 @@ prefecture-jp-44 = Oita
 prefecture-jp-45 = Miyazaki
 prefecture-jp-46 = Kagoshima
 prefecture-jp-47 = Okinawa
+
+packet-kind-referral = referral
+packet-kind-reply = reply
+packet-kind-forward = forward

@@ -120,3 +120,7 @@ prefecture-jp-44 = 大分県
 prefecture-jp-45 = 宮崎県
 prefecture-jp-46 = 鹿児島県
 prefecture-jp-47 = 沖縄県
+
+packet-kind-referral = 紹介
+packet-kind-reply = 返信
+packet-kind-forward = 転送

@@ -120,3 +120,7 @@ prefecture-jp-44 = Oita
 prefecture-jp-45 = Miyazaki
 prefecture-jp-46 = Kagoshima
 prefecture-jp-47 = Okinawa
+
+packet-kind-referral = giới thiệu
+packet-kind-reply = trả lời
+packet-kind-forward = chuyển tiếp
