@@ -14,10 +14,6 @@ use crate::output;
 use crate::passphrase::Purpose;
 use crate::tr;
 
-/// Shown when no root fingerprint is pinned. Trust on first use is only as
-/// good as the out-of-band check that follows it, so the user is told what
-/// that check is and when to do it (SPEC §4, root).
-
 /// Runs `init`.
 pub fn run(ctx: &Context, args: &InitArgs) -> Result<DeviceReport, Failure> {
     // Every check that can refuse runs before the passphrase is asked for,
@@ -40,6 +36,9 @@ pub fn run(ctx: &Context, args: &InitArgs) -> Result<DeviceReport, Failure> {
         work_factor,
     )?;
     if record.root_fingerprint.is_none() {
+        // Trust on first use is only as good as the out-of-band check that
+        // follows it, so the user is told what that check is and when to do
+        // it (SPEC §4, root).
         output::warn(&tr!("init-trust-on-first-use"));
     }
     Ok(DeviceReport::new(

@@ -159,6 +159,10 @@ fn csv_field(text: &str) -> String {
 /// What a cell may not start with: a spreadsheet would evaluate it.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
+/// A breakdown section of the table: its title, its rows, and how a row's
+/// key is labelled for people.
+type Breakdown<'r> = (String, &'r Vec<CountRow>, fn(&CountRow) -> String);
+
 /// A line of the table: a label, a count, and optionally its share.
 struct Line {
     label: String,
@@ -193,7 +197,7 @@ pub fn write_table(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()
             None,
         )],
     ));
-    let breakdowns: [(String, &Vec<CountRow>, fn(&CountRow) -> String); 3] = [
+    let breakdowns: [Breakdown; 3] = [
         (tr!("report-section-language"), &report.by_language, |r| {
             code_with_name(r, words::language)
         }),
