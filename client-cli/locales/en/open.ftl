@@ -26,6 +26,7 @@ referral-label-documents = documents:
 list-separator = { ", " }
 referral-section-consent = Consent
 referral-label-recorded = recorded:
+referral-consent-recorded = yes
 referral-consent-not-recorded = NO
 referral-label-scope = scope:
 referral-label-obtained-at = obtained at:

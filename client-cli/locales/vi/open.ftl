@@ -25,6 +25,7 @@ referral-label-documents = giấy tờ:
 list-separator = { ", " }
 referral-section-consent = Sự đồng ý
 referral-label-recorded = đã ghi nhận:
+referral-consent-recorded = có
 referral-consent-not-recorded = KHÔNG
 referral-label-scope = phạm vi:
 referral-label-obtained-at = thời điểm:

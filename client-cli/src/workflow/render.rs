@@ -114,7 +114,7 @@ pub fn referral(out: &mut dyn Write, referral: &Value) -> io::Result<()> {
         &tr!("referral-label-recorded"),
         &yes_no(
             &consent["recorded"],
-            tr!("referral-yes"),
+            tr!("referral-consent-recorded"),
             tr!("referral-consent-not-recorded"),
         ),
     )?;
