@@ -51,6 +51,8 @@ fn a_case_read_in_japanese_vietnamese_and_local_time() {
     // names for codes, the send time in Tokyo time.
     let tokyo = [("TZ", "Asia/Tokyo")];
     let open_ja = run_with(&member, &tokyo, &["--lang", "ja", "open", packet]);
+    // Shown with --nocapture: what a clerk reads (the closing note).
+    println!("$ referral --lang ja open {packet}\n{open_ja}");
     assert_shows(
         "open --lang ja",
         &open_ja,
@@ -101,6 +103,7 @@ fn a_case_read_in_japanese_vietnamese_and_local_time() {
     // glossary's words, signed times to the minute, and the broker's
     // hour-rounded times as the hour they stand for.
     let thread_ja = run_with(&caseworker, &tokyo, &["--lang", "ja", "thread", thread]);
+    println!("$ TZ=Asia/Tokyo referral --lang ja thread {thread}\n{thread_ja}");
     assert_shows(
         "thread --lang ja",
         &thread_ja,
@@ -127,7 +130,8 @@ fn a_case_read_in_japanese_vietnamese_and_local_time() {
         "{thread_en}"
     );
 
-    let cases_ja = run_with(&caseworker, &[], &["--lang", "ja", "cases"]);
+    let cases_ja = run_with(&caseworker, &tokyo, &["--lang", "ja", "cases"]);
+    println!("$ TZ=Asia/Tokyo referral --lang ja cases\n{cases_ja}");
     assert_shows(
         "cases --lang ja",
         &cases_ja,
