@@ -12,6 +12,7 @@
 //! - [`passphrase`]: where the keystore passphrase comes from;
 //! - [`broker_url`]: which broker addresses the client agrees to talk to;
 //! - [`output`]: human text or exactly one JSON document on stdout;
+//! - [`columns`]: labels and tables lined up in Japanese as in English;
 //! - [`terminal`]: text from packets, the directory or the broker, made
 //!   safe to show;
 //! - [`exit`]: the exit statuses of SPEC §9 and the error type that maps to them;
@@ -38,6 +39,7 @@ pub mod broker_name;
 pub mod broker_url;
 pub mod cases;
 pub mod cli;
+pub mod columns;
 pub mod commands;
 pub mod context;
 pub mod exit;

@@ -60,7 +60,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         } else {
             Format::Human
         };
-        output::emit(format, &commands::new::run()).context("cannot write the result to stdout")?;
+        output::emit(format, &commands::new::run())
+            .with_context(|| referral_cli::tr!("output-cannot-write"))?;
         return Ok(());
     }
     let ctx = Context::from_args(&cli.global)?;
@@ -107,6 +108,6 @@ fn run_admin(ctx: &Context, command: &AdminCommand) -> Result<(), Failure> {
 }
 
 fn emit<R: Report>(ctx: &Context, report: &R) -> Result<(), Failure> {
-    output::emit(ctx.format, report).context("cannot write the result to stdout")?;
+    output::emit(ctx.format, report).with_context(|| referral_cli::tr!("output-cannot-write"))?;
     Ok(())
 }

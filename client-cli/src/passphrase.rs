@@ -21,6 +21,8 @@ use anyhow::{Context as _, bail};
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
+use crate::tr;
+
 pub mod strength;
 
 /// The environment variable holding the passphrase.
@@ -54,28 +56,30 @@ pub fn obtain(file: Option<&Path>, purpose: Purpose, home: &Path) -> anyhow::Res
     if let Some(path) = file {
         return strong_enough(
             from_file(path)?,
-            &format!("the passphrase in {}", path.display()),
+            &tr!("passphrase-source-file", path = path.display().to_string()),
         );
     }
     if let Some(value) = std::env::var_os(ENV) {
         let value = Zeroizing::new(
             value
                 .into_string()
-                .map_err(|_| anyhow::anyhow!("{ENV} is not valid UTF-8"))?,
+                .map_err(|_| anyhow::anyhow!(tr!("passphrase-env-not-utf8", name = ENV)))?,
         );
         return strong_enough(non_empty(SecretString::from(value.as_str()), ENV)?, ENV);
     }
     if io::stdin().is_terminal() {
         return prompt(purpose, home);
     }
-    bail!(
-        "no passphrase available: pass --passphrase-file FILE, set {ENV}, \
-         or run in a terminal to be prompted"
-    )
+    bail!(tr!("passphrase-none-available", name = ENV))
 }
 
 fn from_file(path: &Path) -> anyhow::Result<SecretString> {
-    let what = || format!("cannot read the passphrase file {}", path.display());
+    let what = || {
+        tr!(
+            "passphrase-file-unreadable",
+            path = path.display().to_string()
+        )
+    };
     let file = File::open(path).with_context(what)?;
     // Sized up front so that reading never reallocates and leaves copies.
     let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_FILE_LEN + 1));
@@ -84,17 +88,21 @@ fn from_file(path: &Path) -> anyhow::Result<SecretString> {
         .with_context(what)?;
     let line = first_line(&bytes);
     if line.len() > MAX_FILE_LEN - 1 {
-        bail!(
-            "the first line of the passphrase file {} is longer than {} bytes",
-            path.display(),
-            MAX_FILE_LEN - 1
-        );
+        bail!(tr!(
+            "passphrase-file-line-too-long",
+            path = path.display().to_string(),
+            max = MAX_FILE_LEN - 1
+        ));
     }
-    let text = std::str::from_utf8(line)
-        .map_err(|_| anyhow::anyhow!("the passphrase file {} is not UTF-8", path.display()))?;
+    let text = std::str::from_utf8(line).map_err(|_| {
+        anyhow::anyhow!(tr!(
+            "passphrase-file-not-utf8",
+            path = path.display().to_string()
+        ))
+    })?;
     non_empty(
         SecretString::from(text),
-        &format!("the passphrase file {}", path.display()),
+        &tr!("passphrase-source-file", path = path.display().to_string()),
     )
 }
 
@@ -111,31 +119,31 @@ fn prompt(purpose: Purpose, home: &Path) -> anyhow::Result<SecretString> {
     let read = |text: &str| -> anyhow::Result<SecretString> {
         let typed = Zeroizing::new(
             rpassword::prompt_password(text)
-                .context("cannot read the passphrase from the terminal")?,
+                .with_context(|| tr!("passphrase-terminal-unreadable"))?,
         );
         Ok(SecretString::from(typed.as_str()))
     };
     match purpose {
         Purpose::Unlock => non_empty(
-            read(&format!(
-                "Passphrase for the keystore in {}: ",
-                home.display()
+            read(&tr!(
+                "passphrase-prompt-unlock",
+                home = home.display().to_string()
             ))?,
-            "the passphrase",
+            &tr!("passphrase-source-prompt"),
         ),
         Purpose::Create => {
             let first = non_empty(
-                read(&format!(
-                    "Choose a passphrase for the new keystore in {}: ",
-                    home.display()
+                read(&tr!(
+                    "passphrase-prompt-create",
+                    home = home.display().to_string()
                 ))?,
-                "the passphrase",
+                &tr!("passphrase-source-prompt"),
             )?;
             // Before asking again: a refused passphrase need not be typed twice.
-            strength::check(&first, "the passphrase")?;
-            let again = read("Type it again: ")?;
+            strength::check(&first, &tr!("passphrase-source-prompt"))?;
+            let again = read(&tr!("passphrase-prompt-again"))?;
             if first.expose_secret() != again.expose_secret() {
-                bail!("the two passphrases differ; nothing was created");
+                bail!(tr!("passphrase-mismatch"));
             }
             Ok(first)
         }
@@ -144,7 +152,7 @@ fn prompt(purpose: Purpose, home: &Path) -> anyhow::Result<SecretString> {
 
 fn non_empty(passphrase: SecretString, source: &str) -> anyhow::Result<SecretString> {
     if passphrase.expose_secret().is_empty() {
-        bail!("{source} is empty; an empty passphrase is refused");
+        bail!(tr!("passphrase-empty", source = source));
     }
     Ok(passphrase)
 }

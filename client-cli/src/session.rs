@@ -17,6 +17,7 @@ use crate::context::Context;
 use crate::exit::Failure;
 use crate::keystore::{DeviceRecord, Keystore, UnlockedKeys};
 use crate::passphrase::Purpose;
+use crate::tr;
 use crate::trust;
 
 /// A device online: its record, its broker and its verified directory.
@@ -79,9 +80,9 @@ impl Online {
         let challenge: ChallengeResponse =
             self.client
                 .post("/v1/auth/challenge", &ChallengeRequest { device_id }, None)?;
-        let raw = STANDARD.decode(&challenge.challenge).map_err(|_| {
-            Failure::BrokerUnreachable(anyhow!("the broker's challenge is not base64"))
-        })?;
+        let raw = STANDARD
+            .decode(&challenge.challenge)
+            .map_err(|_| Failure::BrokerUnreachable(anyhow!(tr!("session-bad-challenge"))))?;
         broker_name::check_or_pin(&self.home, &challenge.issuer)?;
         let signature = signing.sign(&challenge_message(&challenge.issuer, &device_id, &raw));
         let token: TokenResponse = self.client.post(
@@ -110,24 +111,13 @@ pub fn listed_signing_key<'k>(
     if let Some(listed) = state.device(device_id)
         && !listed.is_active()
     {
-        return Err(Failure::User(anyhow!(
-            "this device has been revoked by an administrator; it can no longer use the \
-             broker. Set up a new device (referral init, enroll) if you still need one"
-        )));
+        return Err(Failure::User(anyhow!(tr!("session-device-revoked"))));
     }
     let own: Vec<_> = keys.keys().map(|k| k.signing.verifying_key()).collect();
-    let listed = trust::listed_signing_key(state, device_id, &own).ok_or_else(|| {
-        Failure::User(anyhow!(
-            "this device is not in the directory yet: run `referral enroll --code CODE`, \
-             and ask your administrator to approve it"
-        ))
-    })?;
-    keys.signing_key_for(&listed).ok_or_else(|| {
-        Failure::Verification(anyhow!(
-            "the directory lists a signing key for this device that its keystore does not \
-             hold: the keystore was replaced, or the device was rotated from another copy"
-        ))
-    })
+    let listed = trust::listed_signing_key(state, device_id, &own)
+        .ok_or_else(|| Failure::User(anyhow!(tr!("session-not-enrolled"))))?;
+    keys.signing_key_for(&listed)
+        .ok_or_else(|| Failure::Verification(anyhow!(tr!("session-key-not-held"))))
 }
 
 /// This device's desk in the verified directory; an error for a device that
@@ -137,10 +127,5 @@ pub fn desk_of(state: &DirectoryState, device_id: &DeviceId) -> Result<DeskId, F
         .device(device_id)
         .filter(|d| d.is_active())
         .and_then(|d| d.desk.clone())
-        .ok_or_else(|| {
-            Failure::User(anyhow!(
-                "this device is not an active member of a desk: enroll it with an invite \
-                 code for a desk (`referral enroll --code CODE`) and have it approved"
-            ))
-        })
+        .ok_or_else(|| Failure::User(anyhow!(tr!("session-no-desk"))))
 }

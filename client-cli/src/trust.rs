@@ -23,6 +23,7 @@ use crate::atomic_file::{self, Existing};
 use crate::exit::Failure;
 use crate::keystore::{DeviceRecord, Role};
 use crate::output;
+use crate::tr;
 
 /// The verified directory entries, in the home directory.
 pub const DIRECTORY_FILE: &str = "directory.log";
@@ -47,10 +48,11 @@ pub fn load(home: &Path, pinned: Option<Fingerprint>) -> Result<Option<VerifiedL
     let bytes = match crate::keystore::read_bounded(&path, MAX_CACHE_LEN)? {
         None => return Ok(None),
         Some(bytes) if bytes.len() as u64 > MAX_CACHE_LEN => {
-            return Err(Failure::Verification(anyhow!(
-                "{} is larger than {MAX_CACHE_LEN} bytes; it is not a directory cache",
-                path.display()
-            )));
+            return Err(Failure::Verification(anyhow!(tr!(
+                "trust-cache-too-large",
+                path = path.display().to_string(),
+                max = MAX_CACHE_LEN
+            ))));
         }
         Some(bytes) => bytes,
     };
@@ -60,11 +62,11 @@ pub fn load(home: &Path, pinned: Option<Fingerprint>) -> Result<Option<VerifiedL
 }
 
 fn cache_failure(path: &Path, e: DirectoryError) -> Failure {
-    Failure::Verification(anyhow!(
-        "the directory cache {} does not verify ({e}); it was damaged or modified. \
-         Move it away and run `referral directory` to fetch and verify the log again",
-        path.display()
-    ))
+    Failure::Verification(anyhow!(tr!(
+        "trust-cache-invalid",
+        path = path.display().to_string(),
+        error = e.to_string()
+    )))
 }
 
 /// Fetches what is new at the broker, verifies it as an extension of the
@@ -95,11 +97,10 @@ pub fn sync(
         }
         None => {
             if fetched.is_empty() {
-                return Err(Failure::User(anyhow!(
-                    "the broker at {} has no directory yet: an administrator must first run \
-                     `referral admin bootstrap --code CODE`",
-                    client.base()
-                )));
+                return Err(Failure::User(anyhow!(tr!(
+                    "trust-no-directory",
+                    broker = client.base().to_string()
+                ))));
             }
             let count = fetched.len();
             let log =
@@ -118,33 +119,27 @@ pub fn sync(
 pub fn store(home: &Path, log: &VerifiedLog) -> Result<(), Failure> {
     let bytes = encode_cache(log.entries());
     atomic_file::write(home, DIRECTORY_FILE, &bytes, Existing::Replace).map_err(|e| {
-        Failure::User(anyhow!(
-            "cannot write {}: {e}",
-            home.join(DIRECTORY_FILE).display()
-        ))
+        Failure::User(anyhow!(tr!(
+            "trust-cannot-write",
+            path = home.join(DIRECTORY_FILE).display().to_string(),
+            error = e.to_string()
+        )))
     })
 }
 
 /// The directory refused: always exit 4, with what it means for the user.
 pub fn refused(e: DirectoryError) -> Failure {
     let advice = match &e {
-        DirectoryError::Rollback { .. } => {
-            "The broker is serving an older directory than this device has already seen; \
-             it may be hiding a revocation or a rotation."
-        }
-        DirectoryError::Fork { .. } => {
-            "The broker is serving a different history from the one this device verified; \
-             someone may be showing different keys to different devices."
-        }
-        DirectoryError::RootMismatch { .. } => {
-            "The directory is rooted in another admin key than the one this device pinned."
-        }
-        _ => "The broker served a directory entry that no administrator signed as served.",
+        DirectoryError::Rollback { .. } => tr!("trust-advice-rollback"),
+        DirectoryError::Fork { .. } => tr!("trust-advice-fork"),
+        DirectoryError::RootMismatch { .. } => tr!("trust-advice-root-mismatch"),
+        _ => tr!("trust-advice-unsigned"),
     };
-    Failure::Verification(anyhow!(
-        "refusing the broker's directory: {e}. {advice} Nothing was changed; \
-         tell your administrator"
-    ))
+    Failure::Verification(anyhow!(tr!(
+        "trust-refused",
+        error = e.to_string(),
+        advice = advice
+    )))
 }
 
 /// Pins the root on first use and records what the log says about this
@@ -154,30 +149,19 @@ fn update_device(home: &Path, device: &mut DeviceRecord, log: &VerifiedLog) -> R
     if device.root_fingerprint.is_none() {
         let root = log.genesis_root_fingerprint();
         device.root_fingerprint = Some(root);
-        output::warn(&format!(
-            "trusting the admin root key {root} on first use.\n\
-             Compare this fingerprint with your administrator over a separate channel \
-             (in person or by phone).\nIf it differs, stop using this device: the broker \
-             may have substituted its own root."
-        ));
+        output::warn(&tr!("trust-first-use", root = root.to_string()));
     }
     let state = log.state();
     if let Some(record) = state.device(&device.device_id) {
         device.desk = record.desk.clone();
         device.role = Some(record.role);
         if !record.is_active() {
-            output::warn(
-                "this device has been revoked by an administrator: it can no longer \
-                 authenticate, and nobody encrypts to it any more",
-            );
+            output::warn(&tr!("trust-device-revoked"));
         }
         if let Some(max) = state.max_key_age_secs() {
             let now = time::OffsetDateTime::now_utc().unix_timestamp();
             if record.is_active() && record.keys_expired(now, max) {
-                output::warn(
-                    "this device's keys are older than the directory's maximum key age: \
-                     no new packets are encrypted to them. Run `referral rotate`",
-                );
+                output::warn(&tr!("trust-keys-expired"));
             }
         }
     } else if is_root_device(state, device) {

@@ -45,6 +45,11 @@ impl Sandbox {
         cmd.env_remove("REFERRAL_HOME")
             .env_remove("REFERRAL_PASSPHRASE")
             .env("REFERRAL_KDF_WORK_FACTOR", "10")
+            // English messages and UTC, whatever the machine's locale.
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", "C.UTF-8")
+            .env("TZ", "UTC")
             .arg("--home")
             .arg(&self.home)
             .stdin(Stdio::null());
@@ -658,6 +663,9 @@ fn referral_home_from_the_environment_is_used() {
     cmd.env("REFERRAL_HOME", &sandbox.home)
         .env("REFERRAL_PASSPHRASE", PASSPHRASE)
         .env("REFERRAL_KDF_WORK_FACTOR", "10")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
         .stdin(Stdio::null())
         .args(["--json", "init", "--broker", "https://broker.example"]);
     let out = cmd.output().unwrap();

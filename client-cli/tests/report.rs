@@ -23,6 +23,8 @@ use std::process::{Command, Output, Stdio};
 use referral_cli::cases::record::RECORD_VERSION;
 use referral_cli::cases::{CaseEvent, CaseRecord, CaseStore, Direction, EventSource, ThreadLink};
 use referral_cli::keystore::Keystore;
+use referral_cli::referral::model::Need;
+use referral_cli::referral::words;
 use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId, ThreadStatus};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -486,6 +488,11 @@ fn referral_cmd(home: &Path) -> Command {
     cmd.env_remove("REFERRAL_HOME")
         .env("REFERRAL_PASSPHRASE", PASSPHRASE)
         .env("REFERRAL_KDF_WORK_FACTOR", "10")
+        // English messages and UTC, whatever the machine's locale.
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .env("TZ", "UTC")
         .arg("--home")
         .arg(home)
         .stdin(Stdio::null());
@@ -646,6 +653,14 @@ fn table_line<'a>(table: &'a str, section: &str, label: &str) -> &'a str {
     rows[0]
 }
 
+/// A need row's label in the table: the need in (English) words.
+fn need_words(row: &Value) -> String {
+    match serde_json::from_value::<Need>(row["key"].clone()) {
+        Ok(need) => words::need(need),
+        Err(_) => display_key(row),
+    }
+}
+
 fn display_key(row: &Value) -> String {
     let key = row["key"].as_str().unwrap();
     match row["label"].as_str() {
@@ -776,7 +791,12 @@ fn report_matches_a_hand_count_of_100_generated_cases() {
             "{section} rows"
         );
         for row in rows {
-            let key = display_key(row);
+            // Needs are shown in words; languages and prefectures as codes
+            // with their names.
+            let key = match field {
+                "by_need" => need_words(row),
+                _ => display_key(row),
+            };
             assert_eq!(
                 count_in(line(section, &key)),
                 row["count"].to_string(),
@@ -786,7 +806,7 @@ fn report_matches_a_hand_count_of_100_generated_cases() {
     }
     for status in ThreadStatus::ALL {
         let expected = tally.status.get(status.as_str()).copied().unwrap_or(0);
-        let l = line("Outcomes", status.as_str());
+        let l = line("Outcomes", &words::status(status));
         assert_eq!(count_in(l), expected.to_string(), "{status}");
     }
     let multi = line("Contacts", "needed more than one contact");

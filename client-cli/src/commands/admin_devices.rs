@@ -25,7 +25,10 @@ use crate::cli::{ApproveArgs, InviteArgs, RevokeArgs};
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::output::Report;
+use crate::referral::words;
 use crate::session::Online;
+use crate::workflow::parse_rfc3339;
+use crate::{i18n, tr};
 
 /// `admin invite` (SPEC §9: `code`, `desk`, `role`, `expires_at`).
 #[derive(Debug, Serialize)]
@@ -42,20 +45,28 @@ pub struct InviteReport {
 
 impl Report for InviteReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "invite code: {}", self.code)?;
+        let until =
+            parse_rfc3339(&self.expires_at).map_or_else(|| self.expires_at.clone(), i18n::moment);
         writeln!(
             out,
-            "for desk {} as {}, valid until {}.",
-            self.desk, self.role, self.expires_at
+            "{}",
+            tr!("admin-invite-code", code = self.code.as_str())
         )?;
         writeln!(
             out,
-            "\nGive the code to the new member privately. On their device:\n  \
-             referral init --broker URL --root-fingerprint FP\n  \
-             referral enroll --code {}\n\
-             then check the fingerprint they read out to you and run\n  \
-             referral admin approve REQUEST --fingerprint FP",
-            self.code
+            "{}",
+            tr!(
+                "admin-invite-for",
+                desk = self.desk.as_str(),
+                role = words::role(self.role),
+                until = until
+            )
+        )?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            tr!("admin-invite-next", code = self.code.as_str())
         )
     }
 }
@@ -127,29 +138,37 @@ pub struct PendingReport(pub Vec<PendingItem>);
 impl Report for PendingReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
         if self.0.is_empty() {
-            return writeln!(out, "No requests are waiting.");
+            return writeln!(out, "{}", tr!("admin-pending-none"));
         }
         for r in &self.0 {
             let kind = match r.kind {
-                RequestKind::Enrollment => "enrollment",
-                RequestKind::Rotation => "rotation",
+                RequestKind::Enrollment => tr!("admin-request-enrollment"),
+                RequestKind::Rotation => tr!("admin-request-rotation"),
             };
+            let since = parse_rfc3339(&r.created_hour).map_or_else(
+                || crate::terminal::line(&r.created_hour).into_owned(),
+                i18n::broker_hour,
+            );
             writeln!(out, "{}  {kind}", r.request_id)?;
             writeln!(
                 out,
-                "  desk {}  role {}  device {}  since {}",
-                r.desk.as_ref().map_or("-", DeskId::as_str),
-                r.role,
-                r.device_id,
-                r.created_hour
+                "  {}",
+                tr!(
+                    "admin-pending-line",
+                    desk = r.desk.as_ref().map_or("-", DeskId::as_str),
+                    role = words::role(r.role),
+                    device = r.device_id.to_string(),
+                    since = since
+                )
             )?;
-            writeln!(out, "  fingerprint {}", r.fingerprint)?;
+            writeln!(
+                out,
+                "  {}",
+                tr!("admin-fingerprint", fingerprint = r.fingerprint.to_string())
+            )?;
         }
-        writeln!(
-            out,
-            "\nCheck each fingerprint with the device's owner (in person or by phone), then:\n  \
-             referral admin approve REQUEST --fingerprint FP"
-        )
+        writeln!(out)?;
+        writeln!(out, "{}", tr!("admin-pending-next"))
     }
 }
 
@@ -197,19 +216,33 @@ pub struct ApproveReport {
 
 impl Report for ApproveReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
-        let what = match self.kind {
-            RequestKind::Enrollment => "Enrolled",
-            RequestKind::Rotation => "Approved the new keys of",
+        let device = self.device_id.to_string();
+        let desk = self.desk.as_ref().map_or("-", DeskId::as_str);
+        let done = match self.kind {
+            RequestKind::Enrollment => tr!(
+                "admin-approved-enrollment",
+                device = device,
+                desk = desk,
+                role = words::role(self.role),
+                seq = self.seq
+            ),
+            RequestKind::Rotation => tr!(
+                "admin-approved-rotation",
+                device = device,
+                desk = desk,
+                role = words::role(self.role),
+                seq = self.seq
+            ),
         };
+        writeln!(out, "{done}")?;
         writeln!(
             out,
-            "{what} device {} (desk {}, role {}), directory entry {}.",
-            self.device_id,
-            self.desk.as_ref().map_or("-", DeskId::as_str),
-            self.role,
-            self.seq
-        )?;
-        writeln!(out, "fingerprint {}", self.fingerprint)
+            "{}",
+            tr!(
+                "admin-fingerprint",
+                fingerprint = self.fingerprint.to_string()
+            )
+        )
     }
 }
 
@@ -340,16 +373,15 @@ impl Report for RevokeReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
-            "Revoked device {} (desk {}), directory entry {}.",
-            self.device_id,
-            self.desk.as_ref().map_or("-", DeskId::as_str),
-            self.seq
+            "{}",
+            tr!(
+                "admin-revoked",
+                device = self.device_id.to_string(),
+                desk = self.desk.as_ref().map_or("-", DeskId::as_str),
+                seq = self.seq
+            )
         )?;
-        writeln!(
-            out,
-            "The broker refuses it from its next request; clients stop encrypting to it at \
-             their next directory sync."
-        )
+        writeln!(out, "{}", tr!("admin-revoked-next"))
     }
 }
 

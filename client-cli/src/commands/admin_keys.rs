@@ -15,6 +15,7 @@ use crate::keystore::{Keystore, WorkFactor};
 use crate::output::Report;
 use crate::passphrase::Purpose;
 use crate::session::Online;
+use crate::tr;
 
 /// What `admin rotate-broker-key` did.
 #[derive(Debug, Serialize)]
@@ -29,13 +30,14 @@ impl Report for BrokerKeyReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
-            "The broker now signs tokens with key {} (directory entry {}).",
-            self.kid, self.seq
+            "{}",
+            tr!(
+                "admin-broker-key-rotated",
+                kid = self.kid.to_string(),
+                seq = self.seq
+            )
         )?;
-        writeln!(
-            out,
-            "Tokens signed by the previous key stay valid until they expire (at most 15 minutes)."
-        )
+        writeln!(out, "{}", tr!("admin-broker-key-old-tokens"))
     }
 }
 
@@ -71,19 +73,25 @@ pub struct RootReport {
 
 impl Report for RootReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{}", tr!("admin-root-rotated", seq = self.seq))?;
         writeln!(
             out,
-            "The admin root moved to a fresh key on this device (directory entry {}).",
-            self.seq
+            "{}",
+            tr!(
+                "admin-root-new",
+                fingerprint = self.root_fingerprint.to_string()
+            )
         )?;
-        writeln!(out, "new root:      {}", self.root_fingerprint)?;
-        writeln!(out, "previous root: {}", self.previous_root_fingerprint)?;
         writeln!(
             out,
-            "\nDevices already set up keep working: they verify the hand-over, signed by the \
-             previous root and the new one. New devices keep pinning the genesis root \
-             fingerprint that `referral directory` shows."
-        )
+            "{}",
+            tr!(
+                "admin-root-previous",
+                fingerprint = self.previous_root_fingerprint.to_string()
+            )
+        )?;
+        writeln!(out)?;
+        writeln!(out, "{}", tr!("admin-root-rotated-next"))
     }
 }
 
@@ -99,10 +107,7 @@ pub fn rotate_root(ctx: &Context) -> Result<RootReport, Failure> {
     // Any key of the keystore, not only the current one: a hand-over cut
     // short after the local rotation leaves the root key retired here.
     if keys.signing_key_for(online.log.state().root()).is_none() {
-        return Err(Failure::User(anyhow!(
-            "only the root device can hand the root over; this device does not hold the \
-             current root key"
-        )));
+        return Err(Failure::User(anyhow!(tr!("admin-root-not-held"))));
     }
     // Token first, with the current root key (the broker knows this device
     // by it until the hand-over lands).
@@ -114,7 +119,7 @@ pub fn rotate_root(ctx: &Context) -> Result<RootReport, Failure> {
     let new_root = keys.signing_key();
     let old_root = keys
         .signing_key_for(online.log.state().root())
-        .ok_or_else(|| Failure::User(anyhow!("the keystore no longer holds the root key")))?;
+        .ok_or_else(|| Failure::User(anyhow!(tr!("admin-root-key-lost"))))?;
     let statement = Statement::RootRotated {
         new_root: new_root.verifying_key(),
     };

@@ -18,6 +18,7 @@ use crate::keystore::{Keystore, Role};
 use crate::output::Report;
 use crate::passphrase::Purpose;
 use crate::session::Online;
+use crate::tr;
 use crate::{atomic_file, trust};
 
 /// What `admin bootstrap` did.
@@ -33,21 +34,32 @@ pub struct BootstrapReport {
 
 impl Report for BootstrapReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "Claimed the broker {}.", self.broker)?;
+        let broker = self.broker.to_string();
+        let fingerprint = self.root_fingerprint.to_string();
         writeln!(
             out,
-            "This device ({}) is now the admin root.",
-            self.device_id
+            "{}",
+            tr!(
+                "admin-bootstrap-done",
+                broker = broker.as_str(),
+                device = self.device_id.to_string()
+            )
         )?;
         writeln!(out)?;
-        writeln!(out, "root fingerprint: {}", self.root_fingerprint)?;
+        writeln!(
+            out,
+            "{}",
+            tr!("admin-root-fingerprint", fingerprint = fingerprint.as_str())
+        )?;
         writeln!(out)?;
         writeln!(
             out,
-            "Give this fingerprint to every caseworker and desk member, for\n  \
-             referral init --broker {} --root-fingerprint {}\n\
-             Next: referral admin desk add ID --name NAME",
-            self.broker, self.root_fingerprint
+            "{}",
+            tr!(
+                "admin-bootstrap-next",
+                broker = broker,
+                fingerprint = fingerprint
+            )
         )
     }
 }
@@ -137,14 +149,15 @@ impl Report for DeskReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
-            "Created desk {} ({}), directory entry {}.",
-            self.desk, self.name, self.seq
+            "{}",
+            tr!(
+                "admin-desk-created",
+                desk = self.desk.as_str(),
+                name = crate::terminal::line(&self.name).into_owned(),
+                seq = self.seq
+            )
         )?;
-        writeln!(
-            out,
-            "Next: referral admin invite --desk {} --role desk|caseworker",
-            self.desk
-        )
+        writeln!(out, "{}", tr!("admin-desk-next", desk = self.desk.as_str()))
     }
 }
 
@@ -186,15 +199,10 @@ impl Report for KeyPolicyReport {
         match self.max_age_days {
             Some(days) => writeln!(
                 out,
-                "Device keys older than {days} days no longer receive new packets \
-                 (directory entry {}). Their owners are told to run `referral rotate`.",
-                self.seq
+                "{}",
+                tr!("admin-key-policy-set", days = days, seq = self.seq)
             ),
-            None => writeln!(
-                out,
-                "Lifted the key-age limit (directory entry {}).",
-                self.seq
-            ),
+            None => writeln!(out, "{}", tr!("admin-key-policy-lifted", seq = self.seq)),
         }
     }
 }

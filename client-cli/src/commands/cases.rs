@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use referral_protocol::{DeskId, ThreadId, ThreadStatus};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cases::{CaseRecord, CaseStore, EventSource};
 use crate::cli::CasesArgs;
@@ -14,8 +14,10 @@ use crate::exit::Failure;
 use crate::keystore::Keystore;
 use crate::output::Report;
 use crate::passphrase::Purpose;
-use crate::terminal;
+use crate::referral::model::Need;
+use crate::referral::words;
 use crate::workflow::rfc3339;
+use crate::{columns, i18n, terminal, tr};
 
 /// One case, in a line.
 #[derive(Debug, Serialize)]
@@ -40,6 +42,9 @@ pub struct CaseRow {
     pub referred_at: String,
     /// When it last changed (RFC 3339).
     pub updated_at: String,
+    /// `referred_at` as Unix time, for people (shown in the local zone).
+    #[serde(skip)]
+    pub referred_at_unix: i64,
 }
 
 impl From<&CaseRecord> for CaseRow {
@@ -55,6 +60,7 @@ impl From<&CaseRecord> for CaseRow {
             prefecture: r.field("person", "prefecture").map(str::to_owned),
             referred_at: rfc3339(r.referred_at),
             updated_at: rfc3339(r.events.last().map_or(r.referred_at, |e| e.at)),
+            referred_at_unix: r.referred_at,
         }
     }
 }
@@ -67,47 +73,86 @@ pub struct CasesReport(pub Vec<CaseRow>);
 impl Report for CasesReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
         if self.0.is_empty() {
-            return writeln!(out, "No cases.");
+            return writeln!(out, "{}", tr!("cases-none"));
         }
-        writeln!(
-            out,
-            "{:<36}  {:<11}  {:<8}  {:<20}  {:<20}  {:<8}  {:<6}  referred",
-            "thread", "status", "sent/rcv", "other desk", "need", "language", "pref."
-        )?;
-        for c in &self.0 {
-            // A status only the broker reported is marked, so that it never
-            // reads like one a signed packet set (ADR 0010).
-            let status = match c.status_source {
-                EventSource::Packet => c.status.as_str().to_owned(),
-                EventSource::Broker => format!("{}*", c.status.as_str()),
-            };
-            writeln!(
-                out,
-                "{:<36}  {:<11}  {:<8}  {:<20}  {:<20}  {:<8}  {:<6}  {}",
-                c.thread_id.to_string(),
-                status,
-                c.direction,
-                c.other_desk.as_str(),
-                // Codes as the sender wrote them.
-                terminal::line(c.need.as_deref().unwrap_or("-")),
-                terminal::line(c.preferred_language.as_deref().unwrap_or("-")),
-                terminal::line(c.prefecture.as_deref().unwrap_or("-")),
-                c.referred_at
-            )?;
+        let header = [
+            tr!("cases-column-thread"),
+            tr!("cases-column-status"),
+            tr!("cases-column-direction"),
+            tr!("cases-column-other-desk"),
+            tr!("cases-column-need"),
+            tr!("cases-column-language"),
+            tr!("cases-column-prefecture"),
+            tr!("cases-column-referred"),
+        ];
+        let rows: Vec<[String; 8]> = self.0.iter().map(row_words).collect();
+        let widths: Vec<usize> = (0..header.len())
+            .map(|i| {
+                rows.iter()
+                    .map(|r| columns::width(&r[i]))
+                    .chain([columns::width(&header[i])])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for cells in std::iter::once(&header).chain(&rows) {
+            let last = cells.len() - 1;
+            let mut text = String::new();
+            for (i, cell) in cells.iter().enumerate() {
+                if i == last {
+                    text.push_str(cell);
+                } else {
+                    text.push_str(&columns::pad(cell, widths[i]));
+                    text.push_str("  ");
+                }
+            }
+            writeln!(out, "{}", text.trim_end())?;
         }
         if self
             .0
             .iter()
             .any(|c| c.status_source == EventSource::Broker)
         {
-            writeln!(out, "* reported by the broker, not by a signed packet")?;
+            writeln!(out, "{}", tr!("cases-footnote-broker"))?;
         }
-        writeln!(
-            out,
-            "{} case(s). Details: referral thread THREAD",
-            self.0.len()
-        )
+        writeln!(out, "{}", tr!("cases-count", count = self.0.len()))
     }
+}
+
+/// A case's cells for people: words and names, the time in the local zone.
+/// A code outside the lists (another desk's software let it through) is
+/// shown as written, escaped.
+fn row_words(c: &CaseRow) -> [String; 8] {
+    // A status only the broker reported is marked, so that it never reads
+    // like one a signed packet set (ADR 0010).
+    let status = match c.status_source {
+        EventSource::Packet => words::status(c.status),
+        EventSource::Broker => format!("{}*", words::status(c.status)),
+    };
+    let direction = match c.direction {
+        "sent" => tr!("cases-direction-sent"),
+        _ => tr!("cases-direction-received"),
+    };
+    let code = |code: &Option<String>, name: fn(&str) -> Option<String>| match code.as_deref() {
+        None => "-".to_owned(),
+        Some(code) => name(code).unwrap_or_else(|| terminal::line(code).into_owned()),
+    };
+    [
+        c.thread_id.to_string(),
+        status,
+        direction,
+        c.other_desk.as_str().to_owned(),
+        code(&c.need, need_words),
+        code(&c.preferred_language, words::language),
+        code(&c.prefecture, words::prefecture),
+        i18n::moment(c.referred_at_unix),
+    ]
+}
+
+fn need_words(code: &str) -> Option<String> {
+    Need::deserialize(serde_json::Value::from(code))
+        .ok()
+        .map(words::need)
 }
 
 /// Runs `cases`.
@@ -115,9 +160,14 @@ pub fn run(ctx: &Context, args: &CasesArgs) -> Result<CasesReport, Failure> {
     let status: Option<ThreadStatus> = args
         .status
         .as_deref()
-        .map(str::parse)
+        .map(str::parse::<ThreadStatus>)
         .transpose()
-        .map_err(|e| Failure::User(anyhow::anyhow!("--status: {e}")))?;
+        .map_err(|e| {
+            Failure::User(anyhow::anyhow!(tr!(
+                "cases-bad-status",
+                error = e.to_string()
+            )))
+        })?;
     let keys = Keystore::unlock(&ctx.home, &ctx.passphrase(Purpose::Unlock)?)?;
     let cases = CaseStore::open(&ctx.home)?;
     let rows = cases
@@ -145,6 +195,7 @@ mod tests {
             prefecture: None,
             referred_at: "2026-12-07T10:00:00Z".to_owned(),
             updated_at: "2026-12-07T10:00:00Z".to_owned(),
+            referred_at_unix: 1_796_637_600,
         }
     }
 

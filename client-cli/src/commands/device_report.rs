@@ -11,6 +11,8 @@ use time::OffsetDateTime;
 use crate::broker_url::BrokerUrl;
 use crate::keystore::{DeviceRecord, Role};
 use crate::output::Report;
+use crate::referral::words;
+use crate::{columns, tr};
 
 /// Which command is reporting, for the human heading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,45 +73,53 @@ impl DeviceReport {
 impl Report for DeviceReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
         if self.occasion == Occasion::Created {
-            writeln!(
-                out,
-                "Created a new device keystore in {}",
-                self.home.display()
-            )?;
+            let home = self.home.display().to_string();
+            writeln!(out, "{}", tr!("device-created", home = home))?;
             writeln!(out)?;
         }
-        let not_enrolled = "(not enrolled yet)";
-        writeln!(out, "  device id      {}", self.device_id)?;
-        writeln!(out, "  fingerprint    {}", self.fingerprint)?;
-        writeln!(out, "  age recipient  {}", self.age_recipient)?;
-        writeln!(out, "  signing key    {}", self.signing_key)?;
-        writeln!(out, "  broker         {}", self.broker)?;
-        match &self.root_fingerprint {
-            Some(fp) => writeln!(out, "  admin root     {fp} (pinned)")?,
-            None => writeln!(out, "  admin root     not pinned (trust on first use)")?,
-        }
-        match &self.desk {
-            Some(desk) => writeln!(out, "  desk           {desk}")?,
-            None => writeln!(out, "  desk           {not_enrolled}")?,
-        }
-        match &self.role {
-            Some(role) => writeln!(out, "  role           {role}")?,
-            None => writeln!(out, "  role           {not_enrolled}")?,
-        }
+        let field = |out: &mut dyn Write, label: String, value: &str| {
+            writeln!(out, "  {} {value}", columns::pad(&label, 14))
+        };
+        let not_enrolled = tr!("device-not-enrolled");
+        field(out, tr!("device-label-id"), &self.device_id.to_string())?;
+        field(
+            out,
+            tr!("device-label-fingerprint"),
+            &self.fingerprint.to_string(),
+        )?;
+        field(
+            out,
+            tr!("device-label-age-recipient"),
+            &self.age_recipient.to_string(),
+        )?;
+        field(
+            out,
+            tr!("device-label-signing-key"),
+            &self.signing_key.to_string(),
+        )?;
+        field(out, tr!("device-label-broker"), &self.broker.to_string())?;
+        let root = match &self.root_fingerprint {
+            Some(fp) => tr!("device-root-pinned", fingerprint = fp.to_string()),
+            None => tr!("device-root-not-pinned"),
+        };
+        field(out, tr!("device-label-root"), &root)?;
+        let desk = self
+            .desk
+            .as_ref()
+            .map_or_else(|| not_enrolled.clone(), |d| d.as_str().to_owned());
+        field(out, tr!("device-label-desk"), &desk)?;
+        let role = self.role.map_or_else(|| not_enrolled.clone(), words::role);
+        field(out, tr!("device-label-role"), &role)?;
         if self.occasion == Occasion::Existing {
-            writeln!(out, "  home           {}", self.home.display())?;
+            field(
+                out,
+                tr!("device-label-home"),
+                &self.home.display().to_string(),
+            )?;
         }
         if self.desk.is_none() {
             writeln!(out)?;
-            writeln!(
-                out,
-                "Next step: get an invite code from your administrator, then run"
-            )?;
-            writeln!(out, "  referral enroll --code CODE")?;
-            writeln!(
-                out,
-                "Your administrator will ask you for the fingerprint above before approving."
-            )?;
+            writeln!(out, "{}", tr!("device-next-enroll"))?;
         }
         Ok(())
     }

@@ -22,7 +22,9 @@ use crate::cli::EnrollArgs;
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::output::Report;
+use crate::referral::words;
 use crate::session::Online;
+use crate::tr;
 
 /// What `enroll` did (SPEC §9: `request_id`, `fingerprint`).
 #[derive(Debug, Serialize)]
@@ -39,21 +41,29 @@ pub struct EnrollReport {
 
 impl Report for EnrollReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        let request = self.request_id.to_string();
+        let fingerprint = self.fingerprint.to_string();
         writeln!(
             out,
-            "Asked to join desk {} as {}. Request: {}",
-            self.desk, self.role, self.request_id
+            "{}",
+            tr!(
+                "enroll-asked",
+                desk = self.desk.as_str(),
+                role = words::role(self.role),
+                request = request.as_str()
+            )
         )?;
         writeln!(out)?;
-        writeln!(out, "fingerprint: {}", self.fingerprint)?;
+        writeln!(
+            out,
+            "{}",
+            tr!("enroll-fingerprint", fingerprint = fingerprint.as_str())
+        )?;
         writeln!(out)?;
         writeln!(
             out,
-            "Read this fingerprint to your administrator in person or by phone (not by the \
-             same channel as the code). They approve with\n  \
-             referral admin approve {} --fingerprint {}\n\
-             Then `referral directory` shows this device at its desk.",
-            self.request_id, self.fingerprint
+            "{}",
+            tr!("enroll-next", request = request, fingerprint = fingerprint)
         )
     }
 }
@@ -63,11 +73,11 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<EnrollReport, Failure> {
     let online = Online::connect(ctx)?;
     let device_id = online.device.device_id;
     if let Some(d) = online.log.state().device(&device_id) {
-        return Err(Failure::User(anyhow!(
-            "this device is already enrolled (desk {}, role {})",
-            d.desk.as_ref().map_or("-", DeskId::as_str),
-            d.role
-        )));
+        return Err(Failure::User(anyhow!(tr!(
+            "enroll-already-enrolled",
+            desk = d.desk.as_ref().map_or("-", DeskId::as_str),
+            role = words::role(d.role)
+        ))));
     }
     let code = args.code.trim().to_owned();
     let invite: InviteLookup = online.client.post(
@@ -76,10 +86,10 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<EnrollReport, Failure> {
         None,
     )?;
     if online.log.state().desk(&invite.desk).is_none() {
-        return Err(Failure::Verification(anyhow!(
-            "the invite is for desk {}, which the verified directory does not hold",
-            invite.desk
-        )));
+        return Err(Failure::Verification(anyhow!(tr!(
+            "enroll-unknown-desk",
+            desk = invite.desk.as_str()
+        ))));
     }
     let keys = online.unlock(ctx)?;
     let public = keys.current_public_keys();
@@ -104,11 +114,11 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<EnrollReport, Failure> {
     )?;
     let fingerprint = public.fingerprint();
     if receipt.fingerprint != fingerprint {
-        return Err(Failure::Verification(anyhow!(
-            "the broker recorded the fingerprint {} but this device's is {fingerprint}; \
-             do not let the request be approved",
-            receipt.fingerprint
-        )));
+        return Err(Failure::Verification(anyhow!(tr!(
+            "enroll-fingerprint-differs",
+            recorded = receipt.fingerprint.to_string(),
+            fingerprint = fingerprint.to_string()
+        ))));
     }
     Ok(EnrollReport {
         request_id: receipt.request_id,

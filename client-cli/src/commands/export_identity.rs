@@ -21,12 +21,7 @@ use crate::exit::Failure;
 use crate::keystore::{KeyStatus, Keystore, UnlockedKeys};
 use crate::output::{self, Report};
 use crate::passphrase::Purpose;
-
-const EXPORT_WARNING: &str = "\
-this prints the PRIVATE keys of this device. Anyone who gets them can read every
-packet ever sent to this device, including retired keys' packets, and no
-revocation can undo that. Write them only to encrypted, offline storage, never
-to a shared terminal, chat, ticket or e-mail, and destroy every other copy.";
+use crate::tr;
 
 /// One exported key.
 pub struct ExportedIdentity {
@@ -116,6 +111,6 @@ pub fn run(ctx: &Context) -> Result<ExportReport, Failure> {
     Keystore::device(&ctx.home)?;
     let passphrase = ctx.passphrase(Purpose::Unlock)?;
     let keys = Keystore::unlock(&ctx.home, &passphrase)?;
-    output::warn(EXPORT_WARNING);
+    output::warn(&tr!("export-identity-warning"));
     Ok(ExportReport::of(&keys))
 }

@@ -22,6 +22,7 @@ use crate::cli::ForwardArgs;
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::session::Online;
+use crate::tr;
 use crate::workflow::content::{FORWARD_SCHEMA, ForwardContent};
 use crate::workflow::outbox::{self, Kind, Outgoing};
 use crate::workflow::{receive, recipients, unix_now};
@@ -38,12 +39,18 @@ impl Scratch {
         let mut random = [0u8; 16];
         SystemRandom::new()
             .fill(&mut random)
-            .map_err(|_| Failure::User(anyhow!("the system random generator failed")))?;
+            .map_err(|_| Failure::User(anyhow!(tr!("forward-random-failed"))))?;
         let dir = home.join(format!(".forward-{}", hex::encode(random)));
         fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
-            .map_err(|e| Failure::User(anyhow!("cannot create {}: {e}", dir.display())))?;
+            .map_err(|e| {
+                Failure::User(anyhow!(tr!(
+                    "forward-cannot-create",
+                    path = dir.display().to_string(),
+                    error = e.to_string()
+                )))
+            })?;
         Ok(Self(dir))
     }
 }
@@ -60,19 +67,19 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
     let online = Online::connect(ctx)?;
     let our_desk = online.desk()?;
     if args.to == our_desk {
-        return Err(Failure::User(anyhow!(
-            "the case is already at {our_desk}; forward it to another desk"
-        )));
+        return Err(Failure::User(anyhow!(tr!(
+            "forward-to-own-desk",
+            desk = our_desk.as_str()
+        ))));
     }
     let keys = online.unlock(ctx)?;
     let cases = CaseStore::open(&ctx.home)?;
     let kept = cases.packet_path(&args.packet);
     if !kept.exists() {
-        return Err(Failure::User(anyhow!(
-            "this device has not opened packet {} yet: run `referral open {}` first",
-            args.packet,
-            args.packet
-        )));
+        return Err(Failure::User(anyhow!(tr!(
+            "forward-not-opened",
+            packet = args.packet.to_string()
+        ))));
     }
     let scratch = Scratch::new(&ctx.home)?;
     let original = receive::open_file(
@@ -84,23 +91,21 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
     receive::check_addressing(&original, Some(&args.packet), &our_desk)?;
     let header = &original.opened.header;
     if header.recipient_desk != our_desk {
-        return Err(Failure::User(anyhow!(
-            "only the desk a referral was sent to can forward it; this desk sent it"
-        )));
+        return Err(Failure::User(anyhow!(tr!("forward-only-recipient"))));
     }
     let Some(referral) = original.body.referral().cloned() else {
-        return Err(Failure::User(anyhow!(
-            "packet {} is a reply; forward the referral that opened the case",
-            args.packet
-        )));
+        return Err(Failure::User(anyhow!(tr!(
+            "forward-is-a-reply",
+            packet = args.packet.to_string()
+        ))));
     };
     let scope = referral["consent"]["scope"].as_str().unwrap_or("");
     if scope != ONWARD_ALLOWED {
-        return Err(Failure::User(anyhow!(
-            "the person's consent does not allow onward referral (consent.scope is \
-             {scope:?}, not {ONWARD_ALLOWED:?}): the referral was not forwarded. The \
-             caseworker who referred the case must record the person's consent first"
-        )));
+        return Err(Failure::User(anyhow!(tr!(
+            "forward-no-consent",
+            scope = format!("{scope:?}"),
+            allowed = format!("{ONWARD_ALLOWED:?}")
+        ))));
     }
     let recipients = recipients::for_desk(online.log.state(), &args.to, &our_desk, unix_now())?;
     let forward = ForwardContent {
@@ -121,7 +126,12 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
                     media_type: a.view.media_type.clone(),
                     source: AttachmentSource::Path(path),
                 })
-                .ok_or_else(|| Failure::User(anyhow!("attachment {} was not saved", a.view.name)))
+                .ok_or_else(|| {
+                    Failure::User(anyhow!(tr!(
+                        "forward-attachment-not-saved",
+                        name = a.view.name.as_str()
+                    )))
+                })
         })
         .collect::<Result<_, _>>()?;
     let content = serde_json::to_vec(&forward).map_err(|e| Failure::User(e.into()))?;

@@ -11,7 +11,8 @@ use crate::context::Context;
 use crate::exit::Failure;
 use crate::output::Report;
 use crate::session::Online;
-use crate::terminal;
+use crate::workflow::parse_rfc3339;
+use crate::{columns, i18n, terminal, tr};
 
 /// The waiting packets.
 #[derive(Debug, Serialize)]
@@ -21,31 +22,61 @@ pub struct InboxReport(pub Vec<InboxEntry>);
 impl Report for InboxReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
         if self.0.is_empty() {
-            return writeln!(out, "No packets waiting.");
+            return writeln!(out, "{}", tr!("inbox-none"));
         }
-        writeln!(
-            out,
-            "{:<36}  {:<36}  {:<20}  {:<8}  {:>9}  received (hour, UTC)",
-            "packet", "thread", "from", "kind", "bytes"
-        )?;
-        for p in &self.0 {
-            writeln!(
-                out,
-                "{:<36}  {:<36}  {:<20}  {:<8}  {:>9}  {}",
-                p.packet_id.to_string(),
-                p.thread_id.to_string(),
-                p.from_desk.as_str(),
-                // The broker's words.
-                terminal::line(&p.kind),
-                p.bytes,
-                terminal::line(&p.received_hour)
-            )?;
+        let header = [
+            tr!("inbox-column-packet"),
+            tr!("inbox-column-thread"),
+            tr!("inbox-column-from"),
+            tr!("inbox-column-kind"),
+            tr!("inbox-column-bytes"),
+            tr!("inbox-column-received"),
+        ];
+        let rows: Vec<[String; 6]> = self.0.iter().map(row_words).collect();
+        let widths: Vec<usize> = (0..header.len() - 1)
+            .map(|i| {
+                rows.iter()
+                    .map(|r| columns::width(&r[i]))
+                    .chain([columns::width(&header[i])])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for cells in std::iter::once(&header).chain(&rows) {
+            let mut text = String::new();
+            for (cell, width) in cells.iter().zip(&widths) {
+                text.push_str(&columns::pad(cell, *width));
+                text.push_str("  ");
+            }
+            text.push_str(&cells[header.len() - 1]);
+            writeln!(out, "{text}")?;
         }
-        writeln!(
-            out,
-            "Open one with: referral open PACKET [--save-attachments DIR]"
-        )
+        writeln!(out, "{}", tr!("inbox-next"))
     }
+}
+
+/// A waiting packet's cells for people. Kind and hour are the broker's
+/// words: a kind outside the three is shown as written, escaped, and the
+/// hour as the span it stands for.
+fn row_words(p: &InboxEntry) -> [String; 6] {
+    let kind = match p.kind.as_str() {
+        "referral" => tr!("packet-kind-referral"),
+        "reply" => tr!("packet-kind-reply"),
+        "forward" => tr!("packet-kind-forward"),
+        other => terminal::line(other).into_owned(),
+    };
+    let received = match parse_rfc3339(&p.received_hour) {
+        Some(at) => i18n::broker_hour(at),
+        None => terminal::line(&p.received_hour).into_owned(),
+    };
+    [
+        p.packet_id.to_string(),
+        p.thread_id.to_string(),
+        p.from_desk.as_str().to_owned(),
+        kind,
+        p.bytes.to_string(),
+        received,
+    ]
 }
 
 /// Runs `inbox`.

@@ -12,17 +12,7 @@ use crate::exit::Failure;
 use crate::keystore::{Keystore, NewDevice, WorkFactor};
 use crate::output;
 use crate::passphrase::Purpose;
-
-/// Shown when no root fingerprint is pinned. Trust on first use is only as
-/// good as the out-of-band check that follows it, so the user is told what
-/// that check is and when to do it (SPEC §4, root).
-const TOFU_WARNING: &str = "\
-no --root-fingerprint given: this device will trust the first admin root key
-the broker presents (trust on first use). Whoever controls the broker at that
-moment could substitute their own root. When referral shows you the root
-fingerprint, compare it with your administrator over a separate channel
-(in person or by phone) before relying on this device, or run init again with
---root-fingerprint FP in a fresh --home.";
+use crate::tr;
 
 /// Runs `init`.
 pub fn run(ctx: &Context, args: &InitArgs) -> Result<DeviceReport, Failure> {
@@ -31,7 +21,7 @@ pub fn run(ctx: &Context, args: &InitArgs) -> Result<DeviceReport, Failure> {
     let broker: BrokerUrl = args
         .broker
         .parse()
-        .with_context(|| format!("cannot use --broker {:?}", args.broker))?;
+        .with_context(|| tr!("init-bad-broker", broker = format!("{:?}", args.broker)))?;
     Keystore::ensure_absent(&ctx.home)?;
     let work_factor = WorkFactor::from_env()?;
     let passphrase = ctx.passphrase(Purpose::Create)?;
@@ -46,7 +36,10 @@ pub fn run(ctx: &Context, args: &InitArgs) -> Result<DeviceReport, Failure> {
         work_factor,
     )?;
     if record.root_fingerprint.is_none() {
-        output::warn(TOFU_WARNING);
+        // Trust on first use is only as good as the out-of-band check that
+        // follows it, so the user is told what that check is and when to do
+        // it (SPEC §4, root).
+        output::warn(&tr!("init-trust-on-first-use"));
     }
     Ok(DeviceReport::new(
         &record,

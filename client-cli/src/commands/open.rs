@@ -13,11 +13,14 @@ use serde::Serialize;
 
 use crate::cases::CaseStore;
 use crate::cli::OpenArgs;
+use crate::columns;
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::i18n;
 use crate::output::{self, Report};
+use crate::referral::words;
 use crate::session::Online;
-use crate::terminal;
+use crate::tr;
 use crate::workflow::content::ReplyContent;
 use crate::workflow::receive::{self, Body, Received, ReceivedAttachment, Receiver};
 use crate::workflow::{render, rfc3339, unix_now};
@@ -61,6 +64,9 @@ pub struct OpenReport {
     pub attachments: Vec<ReceivedAttachment>,
     /// The case's status in this device's case store after opening.
     pub case_status: Option<String>,
+    /// `sent_at` as Unix time, for people (shown in the local zone).
+    #[serde(skip)]
+    pub sent_at_unix: i64,
 }
 
 impl OpenReport {
@@ -94,44 +100,58 @@ impl OpenReport {
             forward,
             attachments: received.attachments,
             case_status,
+            sent_at_unix: header.created_at,
         }
     }
 }
 
 impl Report for OpenReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "{} {}", capitalised(self.kind), self.packet_id)?;
-        writeln!(out, "  {:<14} {}", "thread:", self.thread_id)?;
-        writeln!(
+        let packet = self.packet_id.to_string();
+        let title = match self.kind {
+            "reply" => tr!("open-title-reply", packet = packet),
+            "forward" => tr!("open-title-forward", packet = packet),
+            _ => tr!("open-title-referral", packet = packet),
+        };
+        writeln!(out, "{title}")?;
+        columns::line(out, &tr!("open-label-thread"), &self.thread_id.to_string())?;
+        columns::line(
             out,
-            "  {:<14} {} (device {}), signature verified",
-            "from:", self.from_desk, self.sender_device
+            &tr!("open-label-from"),
+            &tr!(
+                "open-from-verified",
+                desk = self.from_desk.as_str(),
+                device = self.sender_device.to_string()
+            ),
         )?;
-        writeln!(out, "  {:<14} {}", "sent at:", self.sent_at)?;
+        columns::line(
+            out,
+            &tr!("open-label-sent-at"),
+            &i18n::moment(self.sent_at_unix),
+        )?;
         if let Some(forward) = &self.forward {
-            writeln!(
+            columns::line(
                 out,
-                "  {:<14} forwarded by {} (their thread {})",
-                "forwarded:", forward.from_desk, forward.from_thread_id
+                &tr!("open-label-forwarded"),
+                &tr!(
+                    "open-forwarded-by",
+                    desk = forward.from_desk.as_str(),
+                    thread = forward.from_thread_id.to_string()
+                ),
             )?;
             if let Some(note) = &forward.note {
-                writeln!(
-                    out,
-                    "  {:<14} {}",
-                    "note:",
-                    terminal::block(note, VALUE_COLUMN)
-                )?;
+                columns::paragraph(out, &tr!("open-label-note"), note)?;
             }
         }
         if let Some(reply) = &self.reply {
-            writeln!(out, "  {:<14} {}", "status:", reply.status)?;
+            columns::line(out, &tr!("open-label-status"), &words::status(reply.status))?;
             for (label, text) in [
-                ("message:", &reply.message),
-                ("reason:", &reply.reason),
-                ("outcome:", &reply.outcome),
+                (tr!("open-label-message"), &reply.message),
+                (tr!("open-label-reason"), &reply.reason),
+                (tr!("open-label-outcome"), &reply.outcome),
             ] {
                 if let Some(text) = text {
-                    writeln!(out, "  {label:<14} {}", terminal::block(text, VALUE_COLUMN))?;
+                    columns::paragraph(out, &label, text)?;
                 }
             }
         }
@@ -141,30 +161,11 @@ impl Report for OpenReport {
         }
         render::attachments(out, &self.attachments)?;
         writeln!(out)?;
+        let thread = self.thread_id.to_string();
         match self.kind {
-            "reply" => writeln!(
-                out,
-                "See the whole case with: referral thread {}",
-                self.thread_id
-            ),
-            _ => writeln!(
-                out,
-                "Answer with: referral reply {} --status accepted (or rejected --reason ...)",
-                self.thread_id
-            ),
+            "reply" => writeln!(out, "{}", tr!("open-next-thread", thread = thread)),
+            _ => writeln!(out, "{}", tr!("open-next-reply", thread = thread)),
         }
-    }
-}
-
-/// Where a labelled value starts: two spaces, a 14-column label, a space.
-/// The sender's free text keeps its lines, each under the first.
-const VALUE_COLUMN: usize = 2 + 14 + 1;
-
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
@@ -196,11 +197,7 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<OpenReport, Failure> {
     if received.opened.header.recipient_desk == our_desk
         && let Err(e) = receive::ack(&online.client, &token.token, &args.packet)
     {
-        output::warn(&format!(
-            "the packet was opened and kept, but the broker did not take the \
-             acknowledgement: {}",
-            e.error()
-        ));
+        output::warn(&tr!("open-ack-failed", error = e.error().to_string()));
     }
     Ok(OpenReport::new(
         received,

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use anyhow::anyhow;
 use referral_protocol::api::ThreadView;
-use referral_protocol::{DeskId, PacketId, Party, ThreadId, ThreadStatus};
+use referral_protocol::{DeskId, PacketId, Party, ThreadId, ThreadStatus, UnknownStatus};
 use serde::Serialize;
 
 use crate::cases::{CaseEvent, CaseStore};
@@ -19,7 +19,9 @@ use crate::cli::ReplyArgs;
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::output::{self, Report};
+use crate::referral::words;
 use crate::session::Online;
+use crate::tr;
 use crate::workflow::content::ReplyContent;
 use crate::workflow::outbox::{self, Kind, Outgoing};
 use crate::workflow::{recipients, unix_now};
@@ -41,16 +43,20 @@ pub struct ReplyReport {
 
 impl Report for ReplyReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        let thread = self.thread_id.to_string();
         writeln!(
             out,
-            "Replied on thread {}: the case is now {} (packet {}, {} bytes, to {}).",
-            self.thread_id, self.status, self.packet_id, self.bytes, self.recipient_desk
+            "{}",
+            tr!(
+                "reply-done",
+                thread = thread.as_str(),
+                status = words::status(self.status),
+                packet = self.packet_id.to_string(),
+                bytes = self.bytes,
+                desk = self.recipient_desk.as_str()
+            )
         )?;
-        writeln!(
-            out,
-            "See the whole case with: referral thread {}",
-            self.thread_id
-        )
+        writeln!(out, "{}", tr!("open-next-thread", thread = thread))
     }
 }
 
@@ -66,10 +72,9 @@ fn allowed(current: ThreadStatus, party: Party) -> Vec<&'static str> {
 
 /// Runs `reply`.
 pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
-    let status: ThreadStatus = args
-        .status
-        .parse()
-        .map_err(|e| Failure::User(anyhow!("--status: {e}")))?;
+    let status: ThreadStatus = args.status.parse().map_err(|e: UnknownStatus| {
+        Failure::User(anyhow!(tr!("cases-bad-status", error = e.to_string())))
+    })?;
     let reply = ReplyContent::new(
         status,
         args.message.clone(),
@@ -88,27 +93,33 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
     } else {
         (view.recipient_desk.clone(), Party::Sender)
     };
-    let current: ThreadStatus = view.status.parse().map_err(|e| {
-        Failure::BrokerUnreachable(anyhow!("the broker reported an unknown thread status: {e}"))
+    let current: ThreadStatus = view.status.parse().map_err(|e: UnknownStatus| {
+        Failure::BrokerUnreachable(anyhow!(tr!("thread-unknown-status", error = e.to_string())))
     })?;
     if !current.may_become(status, party) {
         let options = allowed(current, party);
-        let side = match party {
-            Party::Recipient => "the desk the case was sent to",
-            Party::Sender => "the desk that sent the case",
+        let refused = match party {
+            Party::Recipient => tr!(
+                "reply-refused-as-recipient",
+                current_words = words::status(current),
+                current = current.as_str(),
+                status = status.as_str()
+            ),
+            Party::Sender => tr!(
+                "reply-refused-as-sender",
+                current_words = words::status(current),
+                current = current.as_str(),
+                status = status.as_str()
+            ),
         };
-        return Err(Failure::User(anyhow!(
-            "the case is {current}; as {side}, this desk cannot make it {status}. {}",
-            if current == ThreadStatus::Sent && party == Party::Recipient {
-                "Open the referral first (`referral inbox`, `referral open PACKET`): opening \
-                 it acknowledges receipt, and then the desk can answer."
-                    .to_owned()
-            } else if options.is_empty() {
-                "No further change is possible.".to_owned()
-            } else {
-                format!("Possible now: {}.", options.join(", "))
-            }
-        )));
+        let next = if current == ThreadStatus::Sent && party == Party::Recipient {
+            tr!("reply-open-first")
+        } else if options.is_empty() {
+            tr!("reply-no-further-change")
+        } else {
+            tr!("reply-possible-now", statuses = options.join(", "))
+        };
+        return Err(Failure::User(anyhow!("{refused} {next}")));
     }
     let recipients = recipients::for_desk(online.log.state(), &other, &our_desk, unix_now())?;
     let content = serde_json::to_vec(&reply).map_err(|e| Failure::User(e.into()))?;
@@ -140,10 +151,9 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
             record.push(event);
             cases.save(&record, &keys.case_keys())?;
         }
-        None => output::warn(&format!(
-            "this device has no record of thread {} (the case was opened on another device): \
-             the reply was sent, but only that device's case store has the case",
-            args.thread
+        None => output::warn(&tr!(
+            "reply-no-local-record",
+            thread = args.thread.to_string()
         )),
     }
     Ok(ReplyReport {

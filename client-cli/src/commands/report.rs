@@ -24,6 +24,7 @@ use crate::output::Format;
 use crate::passphrase::Purpose;
 use crate::report::{self, Since};
 use crate::terminal;
+use crate::tr;
 
 /// Runs `report` and prints the figures on stdout.
 pub fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Failure> {
@@ -48,7 +49,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Failure> {
     // Written whole and only now, so that a failure above leaves stdout
     // empty (the `--json` promise).
     let mut text = Vec::new();
-    report::format::write(&mut text, &figures, format).context("cannot format the report")?;
+    report::format::write(&mut text, &figures, format)
+        .with_context(|| tr!("report-cannot-format"))?;
     // The keys (language, prefecture and need codes) come from other desks'
     // referrals: the table and the CSV may well be read in a terminal, so
     // they pass the same last line of defence as every human report. JSON
@@ -64,6 +66,6 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     out.write_all(&text)
         .and_then(|()| out.flush())
-        .context("cannot write the report to stdout")?;
+        .with_context(|| tr!("report-cannot-write"))?;
     Ok(())
 }

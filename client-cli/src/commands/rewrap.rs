@@ -22,6 +22,7 @@ use crate::exit::Failure;
 use crate::keystore::UnlockedKeys;
 use crate::output::{self, Report};
 use crate::session::Online;
+use crate::tr;
 use crate::workflow::progress;
 
 /// What `rewrap` did.
@@ -42,14 +43,17 @@ impl Report for RewrapReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
-            "{} pending packet(s): {} rewrapped to the current key, {} already current, {} skipped.",
-            self.pending,
-            self.rewrapped.len(),
-            self.already_current,
-            self.skipped
+            "{}",
+            tr!(
+                "rewrap-done",
+                pending = self.pending,
+                rewrapped = self.rewrapped.len(),
+                current = self.already_current,
+                skipped = self.skipped
+            )
         )?;
         for id in &self.rewrapped {
-            writeln!(out, "  rewrapped {id}")?;
+            writeln!(out, "  {}", tr!("rewrap-one", packet = id.to_string()))?;
         }
         Ok(())
     }
@@ -71,13 +75,9 @@ pub fn run(ctx: &Context) -> Result<RewrapReport, Failure> {
         .state()
         .device(&online.device.device_id)
         .filter(|d| d.is_active())
-        .ok_or_else(|| Failure::User(anyhow!("this device is not an active enrolled device")))?;
+        .ok_or_else(|| Failure::User(anyhow!(tr!("rewrap-not-active"))))?;
     if listed.age_recipient != RecipientKey::of(&keys.age_identities()[0]) {
-        return Err(Failure::User(anyhow!(
-            "this device's newest keys are not in the directory yet: an administrator must \
-             approve the rotation first (`referral admin approve`), or senders would still \
-             encrypt to the old key"
-        )));
+        return Err(Failure::User(anyhow!(tr!("rewrap-not-approved"))));
     }
     if keys.age_identities().len() < 2 {
         return Ok(RewrapReport::default());
@@ -88,7 +88,7 @@ pub fn run(ctx: &Context) -> Result<RewrapReport, Failure> {
     let bar = progress::bar(
         ctx.format,
         inbox.packets.len() as u64,
-        "rewrap {bar:30} {pos}/{len} packets",
+        &format!("{} {{bar:30}} {{pos}}/{{len}}", tr!("progress-rewrap")),
     );
     let mut report = RewrapReport {
         pending: inbox.packets.len(),
@@ -100,7 +100,13 @@ pub fn run(ctx: &Context) -> Result<RewrapReport, Failure> {
             Outcome::AlreadyCurrent => report.already_current += 1,
             Outcome::Skipped(why) => {
                 report.skipped += 1;
-                bar.suspend(|| output::warn(&format!("packet {}: {why}", entry.packet_id)));
+                bar.suspend(|| {
+                    output::warn(&tr!(
+                        "rewrap-skipped",
+                        packet = entry.packet_id.to_string(),
+                        reason = why.as_str()
+                    ))
+                });
             }
         }
         bar.inc(1);

@@ -25,6 +25,7 @@ use crate::keystore::{Keystore, WorkFactor};
 use crate::output::Report;
 use crate::passphrase::Purpose;
 use crate::session::Online;
+use crate::tr;
 
 /// What `rotate` did.
 #[derive(Debug, Serialize)]
@@ -41,16 +42,34 @@ pub struct RotateReport {
 
 impl Report for RotateReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "Made new keys for device {}.", self.device_id)?;
-        writeln!(out, "new fingerprint:      {}", self.fingerprint)?;
-        writeln!(out, "previous fingerprint: {}", self.previous_fingerprint)?;
+        let fingerprint = self.fingerprint.to_string();
         writeln!(
             out,
-            "\nThe old keys stay in the keystore, retired, so older packets still open.\n\
-             Read the new fingerprint to your administrator, who approves with\n  \
-             referral admin approve {} --fingerprint {}\n\
-             After that, run `referral rewrap` to move pending packets to the new keys.",
-            self.request_id, self.fingerprint
+            "{}",
+            tr!("rotate-done", device = self.device_id.to_string())
+        )?;
+        writeln!(
+            out,
+            "{}",
+            tr!("rotate-new-fingerprint", fingerprint = fingerprint.as_str())
+        )?;
+        writeln!(
+            out,
+            "{}",
+            tr!(
+                "rotate-previous-fingerprint",
+                fingerprint = self.previous_fingerprint.to_string()
+            )
+        )?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            tr!(
+                "rotate-next",
+                request = self.request_id.to_string(),
+                fingerprint = fingerprint
+            )
         )
     }
 }
@@ -62,19 +81,13 @@ pub fn run(ctx: &Context) -> Result<RotateReport, Failure> {
     let listed = match online.log.state().device(&device_id) {
         Some(d) if d.is_active() => d.clone(),
         Some(_) => {
-            return Err(Failure::User(anyhow!(
-                "this device has been revoked; a revoked device cannot rotate"
-            )));
+            return Err(Failure::User(anyhow!(tr!("rotate-revoked"))));
         }
         None if crate::trust::is_root_device(online.log.state(), &online.device) => {
-            return Err(Failure::User(anyhow!(
-                "this is the root device: use `referral admin rotate-root`"
-            )));
+            return Err(Failure::User(anyhow!(tr!("rotate-root-device"))));
         }
         None => {
-            return Err(Failure::User(anyhow!(
-                "this device is not enrolled yet; there are no keys to rotate in the directory"
-            )));
+            return Err(Failure::User(anyhow!(tr!("rotate-not-enrolled"))));
         }
     };
     let work_factor = WorkFactor::from_env()?;
@@ -84,11 +97,9 @@ pub fn run(ctx: &Context) -> Result<RotateReport, Failure> {
     // changes, so a failure here changes nothing.
     let token = online.token(&keys)?;
     let (keys, device) = Keystore::rotate(&ctx.home, &passphrase, keys, work_factor)?;
-    let old = keys.signing_key_for(&listed.signing_key).ok_or_else(|| {
-        Failure::Verification(anyhow!(
-            "the keystore does not hold the signing key the directory lists for this device"
-        ))
-    })?;
+    let old = keys
+        .signing_key_for(&listed.signing_key)
+        .ok_or_else(|| Failure::Verification(anyhow!(tr!("session-key-not-held"))))?;
     let statement = rotation_request(
         &device_id,
         old,
@@ -117,11 +128,11 @@ pub fn run(ctx: &Context) -> Result<RotateReport, Failure> {
     )?;
     let fingerprint = device.fingerprint();
     if receipt.fingerprint != fingerprint {
-        return Err(Failure::Verification(anyhow!(
-            "the broker recorded the fingerprint {} but the new keys' is {fingerprint}; \
-             do not let the request be approved",
-            receipt.fingerprint
-        )));
+        return Err(Failure::Verification(anyhow!(tr!(
+            "enroll-fingerprint-differs",
+            recorded = receipt.fingerprint.to_string(),
+            fingerprint = fingerprint.to_string()
+        ))));
     }
     Ok(RotateReport {
         device_id,

@@ -25,6 +25,7 @@ use crate::keystore::{DeviceRecord, Keystore};
 use crate::output::Report;
 use crate::passphrase::Purpose;
 use crate::session::{desk_of, listed_signing_key};
+use crate::tr;
 use crate::trust;
 use crate::workflow::outbox::{self, Outgoing, Signer};
 use crate::workflow::{attachments, receive, recipients, unix_now};
@@ -48,32 +49,28 @@ pub struct SealReport {
 
 impl Report for SealReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        let file = self.out.display().to_string();
         writeln!(
             out,
-            "Sealed referral {} for {} into {} ({} bytes, encrypted to {} device key(s)).",
-            self.packet_id,
-            self.recipient_desk,
-            self.out.display(),
-            self.bytes,
-            self.recipients
+            "{}",
+            tr!(
+                "seal-done",
+                packet = self.packet_id.to_string(),
+                desk = self.recipient_desk.as_str(),
+                file = file.as_str(),
+                bytes = self.bytes,
+                keys = self.recipients
+            )
         )?;
-        writeln!(
-            out,
-            "The desk opens it with: referral unseal {}",
-            self.out.display()
-        )
+        writeln!(out, "{}", tr!("seal-next", file = file))
     }
 }
 
 /// The device and the directory it last verified, without the network.
 fn offline(ctx: &Context) -> Result<(DeviceRecord, VerifiedLog), Failure> {
     let device = Keystore::device(&ctx.home)?;
-    let log = trust::load(&ctx.home, device.root_fingerprint)?.ok_or_else(|| {
-        Failure::User(anyhow!(
-            "this device has no verified directory yet: run `referral directory` once while \
-             the broker can be reached"
-        ))
-    })?;
+    let log = trust::load(&ctx.home, device.root_fingerprint)?
+        .ok_or_else(|| Failure::User(anyhow!(tr!("seal-no-directory"))))?;
     Ok((device, log))
 }
 
@@ -82,22 +79,20 @@ pub fn seal(ctx: &Context, args: &SealArgs) -> Result<SealReport, Failure> {
     let referral = read_referral(&args.file)?;
     let attachments = attachments::from_paths(&args.attach)?;
     if args.out.exists() {
-        return Err(Failure::User(anyhow!(
-            "{} already exists; not overwriting it",
-            args.out.display()
-        )));
+        return Err(Failure::User(anyhow!(tr!(
+            "seal-out-exists",
+            file = args.out.display().to_string()
+        ))));
     }
     let (device, log) = offline(ctx)?;
     let our_desk = desk_of(log.state(), &device.device_id)?;
     let recipients =
         recipients::for_desk(log.state(), &args.to, &our_desk, unix_now()).map_err(|e| {
-            Failure::User(anyhow!(
-                "{:#} (offline, this device uses the directory it last verified, up to entry \
-                 {}: run `referral directory` while the broker can be reached to bring it up \
-                 to date)",
-                e.error(),
-                log.head().seq
-            ))
+            Failure::User(anyhow!(tr!(
+                "seal-offline-directory",
+                error = format!("{:#}", e.error()),
+                seq = log.head().seq
+            )))
         })?;
     let keys = Keystore::unlock(&ctx.home, &ctx.passphrase(Purpose::Unlock)?)?;
     let signing = listed_signing_key(log.state(), &device.device_id, &keys)?;

@@ -23,6 +23,7 @@ use crate::exit::Failure;
 use crate::output::Report;
 use crate::referral::{self, Referral};
 use crate::session::Online;
+use crate::tr;
 use crate::workflow::outbox::{self, Outgoing, Sealed};
 use crate::workflow::{attachments, recipients, unix_now};
 
@@ -47,22 +48,26 @@ pub struct PacketSent {
 
 impl Report for PacketSent {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        let kind = match self.kind {
+            "forward" => tr!("packet-kind-forward"),
+            _ => tr!("packet-kind-referral"),
+        };
         writeln!(
             out,
-            "Sent {} {} to {} ({} bytes, {} attachment(s), encrypted to {} device key(s)).",
-            self.kind,
-            self.packet_id,
-            self.recipient_desk,
-            self.bytes,
-            self.attachments,
-            self.recipients
+            "{}",
+            tr!(
+                "send-done",
+                kind = kind,
+                packet = self.packet_id.to_string(),
+                desk = self.recipient_desk.as_str(),
+                bytes = self.bytes,
+                attachments = self.attachments,
+                keys = self.recipients
+            )
         )?;
-        writeln!(out, "thread:  {}", self.thread_id)?;
-        writeln!(
-            out,
-            "Follow the case with: referral thread {}",
-            self.thread_id
-        )
+        let thread = self.thread_id.to_string();
+        writeln!(out, "{}", tr!("send-thread", thread = thread.as_str()))?;
+        writeln!(out, "{}", tr!("send-next", thread = thread))
     }
 }
 
@@ -84,8 +89,13 @@ impl PacketSent {
 /// Reads and validates a referral file; every problem is named with its
 /// field.
 pub fn read_referral(path: &Path) -> Result<Referral, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::User(anyhow!("cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::User(anyhow!(tr!(
+            "send-cannot-read",
+            path = path.display().to_string(),
+            error = e.to_string()
+        )))
+    })?;
     referral::parse(&text).map_err(|e| Failure::User(anyhow!("{}: {e}", path.display())))
 }
 

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use anyhow::anyhow;
 use referral_protocol::api::{Inbox, ThreadView};
-use referral_protocol::{DeskId, ThreadId, ThreadStatus};
+use referral_protocol::{DeskId, ThreadId, ThreadStatus, UnknownStatus};
 use serde::Serialize;
 
 use crate::api_client::ApiError;
@@ -22,10 +22,11 @@ use crate::exit::Failure;
 use crate::keystore::{Keystore, UnlockedKeys};
 use crate::output::{self, Report};
 use crate::passphrase::Purpose;
+use crate::referral::words;
 use crate::session::Online;
-use crate::terminal;
 use crate::workflow::receive::{self, Receiver};
-use crate::workflow::{rfc3339, unix_now};
+use crate::workflow::{parse_rfc3339, rfc3339, unix_now};
+use crate::{columns, i18n, terminal, tr};
 
 /// One event, for people and `--json`.
 #[derive(Debug, Serialize)]
@@ -49,6 +50,9 @@ pub struct EventView {
     /// broker's unsigned word: coarse status only, and it never sets the
     /// case's `status` over a signed one).
     pub source: EventSource,
+    /// `at` as Unix time, for people (shown in the local zone).
+    #[serde(skip)]
+    pub at_unix: i64,
 }
 
 impl From<&CaseEvent> for EventView {
@@ -61,6 +65,7 @@ impl From<&CaseEvent> for EventView {
             reason: e.reason.clone(),
             outcome: e.outcome.clone(),
             source: e.source,
+            at_unix: e.at,
         }
     }
 }
@@ -87,39 +92,57 @@ pub struct ThreadReport {
 
 impl Report for ThreadReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
-        let reported = match self.status_source {
-            EventSource::Packet => "",
-            EventSource::Broker => " (reported by the broker)",
-        };
-        writeln!(out, "Thread {}: {}{reported}", self.thread_id, self.status)?;
+        let mut status = words::status(self.status);
+        if self.status_source == EventSource::Broker {
+            // The broker's unsigned word is marked, so that it never reads
+            // like a status a signed packet set (ADR 0010).
+            status = tr!("thread-status-from-broker", status = status);
+        }
+        writeln!(
+            out,
+            "{}",
+            tr!(
+                "thread-title",
+                thread = self.thread_id.to_string(),
+                status = status
+            )
+        )?;
         if let (Some(direction), Some(other)) = (self.direction, &self.other_desk) {
-            let with = if direction == "sent" { "to" } else { "from" };
-            writeln!(out, "  {direction} {with} {other}")?;
+            let with = match direction {
+                "sent" => tr!("thread-sent-to", desk = other.as_str()),
+                _ => tr!("thread-received-from", desk = other.as_str()),
+            };
+            writeln!(out, "  {with}")?;
         }
         if self.offline {
-            writeln!(out, "  (offline: this device's history only)")?;
+            writeln!(out, "  {}", tr!("thread-offline"))?;
         }
         for e in &self.events {
-            let by = e
-                .desk
-                .as_ref()
-                .map(|d| format!(" by {d}"))
-                .unwrap_or_default();
-            let reported = match e.source {
-                EventSource::Packet => "",
-                EventSource::Broker => "  (reported by the broker, unsigned)",
+            // A signed time to the minute; the broker's hour as the hour it
+            // stands for, so that "received" never seems to come before
+            // "sent" within one hour.
+            let at = match e.source {
+                EventSource::Packet => i18n::moment(e.at_unix),
+                EventSource::Broker => i18n::broker_hour(e.at_unix),
             };
-            writeln!(out, "  {}  {:<11}{by}{reported}", e.at, e.status.as_str())?;
+            let mut line = format!("  {at}  {}", words::status(e.status));
+            if let Some(desk) = &e.desk {
+                line.push_str(&tr!("thread-event-by", desk = desk.as_str()));
+            }
+            if e.source == EventSource::Broker {
+                line.push_str(&tr!("thread-event-unsigned"));
+            }
+            writeln!(out, "{line}")?;
             for (label, text) in [
-                ("message", &e.message),
-                ("reason", &e.reason),
-                ("outcome", &e.outcome),
+                (tr!("open-label-message"), &e.message),
+                (tr!("open-label-reason"), &e.reason),
+                (tr!("open-label-outcome"), &e.outcome),
             ] {
                 if let Some(text) = text {
                     // The other desk's text: its later lines go under its
                     // first, so that it cannot print a line like ours.
-                    let column = 6 + label.len() + 2;
-                    writeln!(out, "      {label}: {}", terminal::block(text, column))?;
+                    let column = 6 + columns::width(&label) + 1;
+                    writeln!(out, "      {label} {}", terminal::block(text, column))?;
                 }
             }
         }
@@ -132,7 +155,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
     let online = match Online::connect(ctx) {
         Ok(online) => Some(online),
         Err(Failure::BrokerUnreachable(e)) => {
-            output::warn(&format!("{e:#}\nshowing this device's own history only"));
+            output::warn(&format!("{e:#}\n{}", tr!("thread-offline-warning")));
             None
         }
         Err(e) => return Err(e),
@@ -170,8 +193,8 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
         &args.thread,
     )?;
 
-    let status: ThreadStatus = view.status.parse().map_err(|e| {
-        Failure::BrokerUnreachable(anyhow!("the broker reported an unknown thread status: {e}"))
+    let status: ThreadStatus = view.status.parse().map_err(|e: UnknownStatus| {
+        Failure::BrokerUnreachable(anyhow!(tr!("thread-unknown-status", error = e.to_string())))
     })?;
     let broker_events = view
         .events
@@ -179,7 +202,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
         .map(|e| Ok((e.status.parse::<ThreadStatus>()?, parse_time(&e.at))))
         .collect::<Result<Vec<_>, referral_protocol::UnknownStatus>>()
         .map_err(|e| {
-            Failure::BrokerUnreachable(anyhow!("the broker reported an unknown thread status: {e}"))
+            Failure::BrokerUnreachable(anyhow!(tr!("thread-unknown-status", error = e.to_string())))
         })?;
     match cases.load(&args.thread, &keys.case_keys())? {
         Some(mut record) => {
@@ -214,9 +237,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
 }
 
 fn no_case(thread: &ThreadId) -> Failure {
-    Failure::User(anyhow!(
-        "no case with thread {thread} for this desk (`referral cases` lists this device's)"
-    ))
+    Failure::User(anyhow!(tr!("thread-no-case", thread = thread.to_string())))
 }
 
 fn report(record: &CaseRecord, offline: bool) -> ThreadReport {
@@ -233,9 +254,7 @@ fn report(record: &CaseRecord, offline: bool) -> ThreadReport {
 
 /// The broker's hour (RFC 3339) as Unix time; 0 if it is not one.
 fn parse_time(text: &str) -> i64 {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map(|t| t.unix_timestamp())
-        .unwrap_or(0)
+    parse_rfc3339(text).unwrap_or(0)
 }
 
 /// Opens, keeps and acknowledges the replies on `thread` waiting in this

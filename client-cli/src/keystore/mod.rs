@@ -14,6 +14,7 @@
 mod device;
 mod secret;
 
+use crate::tr;
 use std::fmt;
 use std::fs;
 use std::io::{self, Read};
@@ -49,63 +50,57 @@ const MAX_KEYSTORE_LEN: u64 = 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum KeystoreError {
     /// `device.json` is absent: `referral init` has not run for this home.
-    #[error(
-        "no device keystore in {}: run `referral init --broker URL` first, or pass the right --home",
-        home.display()
-    )]
+    #[error("{}", tr!("keystore-not-initialized", home = home.display().to_string()))]
     NotInitialized {
         /// The home directory that was searched.
         home: PathBuf,
     },
     /// `init` found an existing keystore (or part of one) and left it alone.
-    #[error(
-        "{} already exists; refusing to overwrite a device keystore. Use another --home, or move \
-         the old one away only if no packet will ever need its keys",
-        path.display()
-    )]
+    #[error("{}", tr!("keystore-already-exists", path = path.display().to_string()))]
     AlreadyExists {
         /// The file that is already there.
         path: PathBuf,
     },
     /// `device.json` exists but `keystore.age` does not, so the private
     /// keys are gone from this home.
-    #[error(
-        "{} is missing although {DEVICE_FILE} is present; restore it from a backup",
-        path.display()
-    )]
+    #[error("{}", tr!(
+        "keystore-missing",
+        path = path.display().to_string(),
+        device_file = DEVICE_FILE
+    ))]
     MissingKeystore {
         /// Where the keystore should be.
         path: PathBuf,
     },
     /// The passphrase did not decrypt the keystore.
-    #[error("wrong passphrase (the keystore could not be unlocked)")]
+    #[error("{}", tr!("keystore-wrong-passphrase"))]
     WrongPassphrase,
     /// `device.json` is damaged or was edited.
-    #[error("{DEVICE_FILE} is damaged or was modified: {reason}")]
+    #[error("{}", tr!("keystore-file-damaged", file = DEVICE_FILE, reason = reason.as_str()))]
     CorruptDevice {
         /// What is wrong, without quoting secrets (there are none here).
         reason: String,
     },
     /// `keystore.age` is damaged or was modified, or is not ours.
-    #[error("{KEYSTORE_FILE} is damaged or was modified: {reason}")]
+    #[error("{}", tr!("keystore-file-damaged", file = KEYSTORE_FILE, reason = reason.as_str()))]
     CorruptKeystore {
         /// What is wrong. Never quotes the plaintext.
         reason: String,
     },
     /// The keystore decrypted, but its keys are not the ones `device.json`
     /// publishes, or it belongs to another device.
-    #[error(
-        "{KEYSTORE_FILE} and {DEVICE_FILE} disagree ({what}); refusing to use either. \
-         One of them was replaced or restored from a different backup"
-    )]
+    #[error("{}", tr!(
+        "keystore-mismatch",
+        keystore_file = KEYSTORE_FILE,
+        device_file = DEVICE_FILE,
+        what = *what
+    ))]
     Mismatch {
         /// Which part disagrees.
         what: &'static str,
     },
     /// A file from a newer (or unknown) format version.
-    #[error(
-        "{file} has format version {version}, which this version of referral does not know; upgrade referral"
-    )]
+    #[error("{}", tr!("keystore-unsupported-version", file = *file, version = *version))]
     UnsupportedVersion {
         /// Which file.
         file: &'static str,

@@ -15,6 +15,9 @@
 use secrecy::{ExposeSecret, SecretString};
 use zxcvbn::Score;
 
+use crate::i18n::{self, Lang};
+use crate::tr;
+
 /// The shortest passphrase accepted, in characters.
 pub const MIN_CHARS: usize = 12;
 
@@ -24,21 +27,19 @@ pub const MIN_CHARS: usize = 12;
 pub const MIN_SCORE: Score = Score::Three;
 
 /// What every refusal ends with: how to choose one that passes.
-pub const ADVICE: &str = "Choose a passphrase of four or more unrelated words, or a \
-     sentence only you would write (at least 12 characters); avoid names, dates and \
-     well-known phrases.";
+fn advice() -> String {
+    tr!("passphrase-advice", min = MIN_CHARS)
+}
 
-/// Why a passphrase was refused, and what would help. It never contains the
-/// passphrase.
+/// Why a passphrase was refused, and what would help, in the user's
+/// language. It never contains the passphrase.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{what} is too weak: {problem}\n{advice}")]
+#[error("{what}")]
 pub struct WeakPassphrase {
-    /// Where the passphrase came from ("the passphrase", "REFERRAL_PASSPHRASE", ...).
+    /// Where the passphrase came from, what is wrong with it, zxcvbn's
+    /// suggestions (in English only: they are zxcvbn's own English text),
+    /// then [`advice`].
     what: String,
-    /// What is wrong with it.
-    problem: String,
-    /// zxcvbn's suggestions, then [`ADVICE`].
-    advice: String,
 }
 
 /// Checks a passphrase about to protect a keystore. `what` names its source
@@ -47,17 +48,18 @@ pub fn check(passphrase: &SecretString, what: &str) -> Result<(), WeakPassphrase
     let text = passphrase.expose_secret();
     let chars = text.chars().count();
     let refuse = |problem: String, hints: Vec<String>| {
-        let mut advice: Vec<String> = hints;
-        advice.push(ADVICE.to_owned());
+        let mut lines = vec![tr!("passphrase-too-weak", source = what, problem = problem)];
+        if i18n::lang() == Lang::En {
+            lines.extend(hints);
+        }
+        lines.push(advice());
         Err(WeakPassphrase {
-            what: what.to_owned(),
-            problem,
-            advice: advice.join("\n"),
+            what: lines.join("\n"),
         })
     };
     if chars < MIN_CHARS {
         return refuse(
-            format!("it has {chars} characters, and at least {MIN_CHARS} are required"),
+            tr!("passphrase-too-short", chars = chars, min = MIN_CHARS),
             Vec::new(),
         );
     }
@@ -77,9 +79,9 @@ pub fn check(passphrase: &SecretString, what: &str) -> Result<(), WeakPassphrase
         ),
         None => (None, Vec::new()),
     };
-    let problem = match warning {
-        Some(warning) => format!("it would be guessed quickly ({warning})"),
-        None => "it would be guessed quickly".to_owned(),
+    let problem = match warning.filter(|_| i18n::lang() == Lang::En) {
+        Some(warning) => format!("{} ({warning})", tr!("passphrase-guessable")),
+        None => tr!("passphrase-guessable"),
     };
     refuse(problem, hints)
 }
@@ -97,7 +99,7 @@ mod tests {
         let err = refused("abc").to_string();
         assert!(err.contains("3 characters"), "{err}");
         assert!(err.contains("at least 12"), "{err}");
-        assert!(err.contains(ADVICE), "{err}");
+        assert!(err.contains(&advice()), "{err}");
     }
 
     #[test]
@@ -105,7 +107,7 @@ mod tests {
         for weak in ["password1password1", "qwertyuiopasdf", "aaaaaaaaaaaaaaaa"] {
             let err = refused(weak).to_string();
             assert!(err.contains("guessed quickly"), "{weak}: {err}");
-            assert!(err.contains(ADVICE), "{weak}: {err}");
+            assert!(err.contains(&advice()), "{weak}: {err}");
             assert!(
                 !err.contains(weak),
                 "the message quotes the passphrase: {err}"

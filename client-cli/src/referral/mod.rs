@@ -10,12 +10,14 @@
 //! - [`validate`]: reads a document and reports every problem with its path;
 //!   also the blank document `referral new` prints;
 //! - [`reference_data`]: languages and prefectures from `client-cli/data/`;
-//! - [`rules`]: the checks on single values that the two share.
+//! - [`rules`]: the checks on single values that the two share;
+//! - [`words`]: the enumerations in the words of the user's language.
 
 pub mod model;
 pub mod reference_data;
 pub mod rules;
 pub mod validate;
+pub mod words;
 
 pub use model::Referral;
 pub use validate::{Blank, FieldError, ReferralError, parse};

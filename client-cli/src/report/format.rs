@@ -10,9 +10,13 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use super::ProgramReport;
+use serde::Deserialize;
+
+use super::{CountRow, ProgramReport, UNKNOWN};
 use crate::cli::ReportFormat;
-use crate::terminal;
+use crate::referral::model::Need;
+use crate::referral::words;
+use crate::{columns, terminal, tr};
 
 /// What "median" shows in the table when no case is completed.
 const NONE: &str = "-";
@@ -23,31 +27,18 @@ const TEXT_WIDTH: usize = 78;
 
 /// The definitions, printed under the table so that nobody reads a figure
 /// without knowing what was counted (see the module documentation of
-/// [`super`] and `docs/report.md`).
-const DEFINITIONS: &[(&str, &str)] = &[
-    (
-        "case",
-        "a thread in this device's case store; the onward copy of a case forwarded \
-         from this device is the same person and is not counted again",
-    ),
-    (
-        "since",
-        "cases whose referral was created on or after that day, from 00:00 UTC",
-    ),
-    ("unknown", "the referral does not give this field"),
-    ("%", "share of all cases counted"),
-    ("outcome", "the case's current status"),
-    (
-        "contact",
-        "an in_progress or completed reply from the desk the case was referred to; \
-         \"more than one contact\" means two or more",
-    ),
-    (
-        "days to outcome",
-        "from the referral's creation to its first completion, completed cases only; \
-         the median of an even count is the mean of the two middle values",
-    ),
-];
+/// [`super`] and `docs/report.md`), as (term, meaning).
+fn definitions() -> [(String, String); 7] {
+    [
+        (tr!("report-term-case"), tr!("report-define-case")),
+        (tr!("report-term-since"), tr!("report-define-since")),
+        (tr!("report-term-unknown"), tr!("report-define-unknown")),
+        ("%".to_owned(), tr!("report-define-percent")),
+        (tr!("report-term-outcome"), tr!("report-define-outcome")),
+        (tr!("report-term-contact"), tr!("report-define-contact")),
+        (tr!("report-term-days"), tr!("report-define-days")),
+    ]
+}
 
 /// Writes `report` in `format`.
 pub fn write(out: &mut dyn Write, report: &ProgramReport, format: ReportFormat) -> io::Result<()> {
@@ -168,6 +159,10 @@ fn csv_field(text: &str) -> String {
 /// What a cell may not start with: a spreadsheet would evaluate it.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
+/// A breakdown section of the table: its title, its rows, and how a row's
+/// key is labelled for people.
+type Breakdown<'r> = (String, &'r Vec<CountRow>, fn(&CountRow) -> String);
+
 /// A line of the table: a label, a count, and optionally its share.
 struct Line {
     label: String,
@@ -176,7 +171,9 @@ struct Line {
 }
 
 /// The table for people: one section per figure, columns aligned across
-/// all sections, and the definitions underneath.
+/// all sections, and the definitions underneath, in the user's language.
+/// Codes are shown with their names (`vi (Vietnamese)`), needs and
+/// statuses in words; CSV and JSON keep the codes.
 pub fn write_table(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()> {
     let percent = |count: u64| {
         Some(if report.cases == 0 {
@@ -193,34 +190,41 @@ pub fn write_table(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()
 
     let mut sections: Vec<(String, Vec<Line>)> = Vec::new();
     sections.push((
-        "People referred".into(),
-        vec![line("cases".into(), report.cases.to_string(), None)],
+        tr!("report-section-people"),
+        vec![line(
+            tr!("report-label-cases"),
+            report.cases.to_string(),
+            None,
+        )],
     ));
-    for (title, breakdown) in [
-        ("By language", &report.by_language),
-        ("By prefecture", &report.by_prefecture),
-        ("By need", &report.by_need),
-    ] {
+    let breakdowns: [Breakdown; 3] = [
+        (tr!("report-section-language"), &report.by_language, |r| {
+            code_with_name(r, words::language)
+        }),
+        (
+            tr!("report-section-prefecture"),
+            &report.by_prefecture,
+            |r| code_with_name(r, words::prefecture),
+        ),
+        (tr!("report-section-need"), &report.by_need, need_label),
+    ];
+    for (title, breakdown, label) in breakdowns {
         sections.push((
-            title.into(),
+            title,
             breakdown
                 .iter()
-                .map(|r| {
-                    // The key is a code as another desk's referral gave it.
-                    let label = terminal::line(&r.display_key()).into_owned();
-                    line(label, r.count.to_string(), percent(r.count))
-                })
+                .map(|r| line(label(r), r.count.to_string(), percent(r.count)))
                 .collect(),
         ));
     }
     sections.push((
-        "Outcomes (current status)".into(),
+        tr!("report-section-outcomes"),
         report
             .outcomes
             .iter()
             .map(|o| {
                 line(
-                    o.status.as_str().into(),
+                    words::status(o.status),
                     o.count.to_string(),
                     percent(o.count),
                 )
@@ -228,23 +232,23 @@ pub fn write_table(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()
             .collect(),
     ));
     sections.push((
-        "Contacts".into(),
+        tr!("report-section-contacts"),
         vec![line(
-            "needed more than one contact".into(),
+            tr!("report-label-multi-contact"),
             report.multi_contact_cases.to_string(),
             percent(report.multi_contact_cases),
         )],
     ));
     sections.push((
-        "Days to outcome".into(),
+        tr!("report-section-days"),
         vec![
             line(
-                "completed cases".into(),
+                tr!("report-label-completed-cases"),
                 report.days_to_outcome.count.to_string(),
                 None,
             ),
             line(
-                "median days".into(),
+                tr!("report-label-median-days"),
                 report
                     .days_to_outcome
                     .median
@@ -256,23 +260,23 @@ pub fn write_table(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()
 
     let all = || sections.iter().flat_map(|(_, lines)| lines);
     let label_width = all()
-        .map(|l| l.label.chars().count())
+        .map(|l| columns::width(&l.label))
         .max()
         .unwrap_or(0)
         .max(28);
     let value_width = all().map(|l| l.value.len()).max().unwrap_or(0).max(5);
     let percent_width = 5;
 
-    writeln!(out, "Program report from this device's case store")?;
+    writeln!(out, "{}", tr!("report-title"))?;
     match report.since {
-        Some(since) => writeln!(out, "Cases referred since {since} (00:00 UTC)")?,
-        None => writeln!(out, "Cases referred: all dates")?,
+        Some(since) => writeln!(out, "{}", tr!("report-since", since = since.to_string()))?,
+        None => writeln!(out, "{}", tr!("report-all-dates"))?,
     }
     if report.forwarded_copies > 0 {
         writeln!(
             out,
-            "Not counted again: {} onward copies of cases forwarded from this device",
-            report.forwarded_copies
+            "{}",
+            tr!("report-forwarded-copies", count = report.forwarded_copies)
         )?;
     }
     for (title, lines) in &sections {
@@ -280,10 +284,10 @@ pub fn write_table(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()
         if lines.iter().any(|l| l.percent.is_some()) {
             writeln!(
                 out,
-                "{title:<w$}  {:>vw$}  {:>pw$}",
-                "cases",
+                "{}  {:>vw$}  {:>pw$}",
+                columns::pad(title, label_width + 2),
+                tr!("report-label-cases"),
                 "%",
-                w = label_width + 2,
                 vw = value_width,
                 pw = percent_width
             )?;
@@ -291,14 +295,13 @@ pub fn write_table(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()
             writeln!(out, "{title}")?;
         }
         if lines.is_empty() {
-            writeln!(out, "  (none)")?;
+            writeln!(out, "  {}", tr!("report-none"))?;
         }
         for l in lines {
             let mut text = format!(
-                "  {:<w$}  {:>vw$}",
-                l.label,
+                "  {}  {:>vw$}",
+                columns::pad(&l.label, label_width),
                 l.value,
-                w = label_width,
                 vw = value_width
             );
             if let Some(p) = &l.percent {
@@ -308,34 +311,71 @@ pub fn write_table(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()
         }
     }
     writeln!(out)?;
-    writeln!(out, "Definitions (docs/report.md)")?;
-    let term_width = DEFINITIONS.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
+    writeln!(out, "{}", tr!("report-definitions"))?;
+    let definitions = definitions();
+    let term_width = definitions
+        .iter()
+        .map(|(t, _)| columns::width(t))
+        .max()
+        .unwrap_or(0);
     let meaning_width = TEXT_WIDTH.saturating_sub(term_width + 4).max(20);
-    for (term, meaning) in DEFINITIONS {
+    for (term, meaning) in &definitions {
         for (i, text) in wrap(meaning, meaning_width).iter().enumerate() {
-            let term = if i == 0 { *term } else { "" };
-            writeln!(out, "  {term:<term_width$}  {text}")?;
+            let term = if i == 0 { term.as_str() } else { "" };
+            writeln!(out, "  {}  {text}", columns::pad(term, term_width))?;
         }
     }
-    writeln!(
-        out,
-        "\nComputed from this device's own case store; nothing was sent to the broker."
-    )
+    writeln!(out, "\n{}", tr!("report-footer"))
 }
 
-/// `text` in lines of at most `width` characters, broken between words (a
-/// word longer than `width` gets a line of its own).
+/// `code (name)` for a language or a prefecture the tables know, the name
+/// in the user's language; `unknown` in words; any other code as another
+/// desk's referral gave it, on one line.
+fn code_with_name(row: &CountRow, name: fn(&str) -> Option<String>) -> String {
+    if row.key == UNKNOWN {
+        return tr!("report-unknown");
+    }
+    match name(&row.key) {
+        Some(name) => tr!("report-code-named", code = row.key.as_str(), name = name),
+        None => terminal::line(&row.display_key()).into_owned(),
+    }
+}
+
+/// A need in words; a code outside the list as written, on one line.
+fn need_label(row: &CountRow) -> String {
+    if row.key == UNKNOWN {
+        return tr!("report-unknown");
+    }
+    match Need::deserialize(serde_json::Value::from(row.key.as_str())) {
+        Ok(need) => words::need(need),
+        Err(_) => terminal::line(&row.display_key()).into_owned(),
+    }
+}
+
+/// `text` in lines of at most `width` columns, broken between words (a
+/// word longer than `width` gets a line of its own). Japanese has no spaces
+/// between words, so a run wider than `width` is broken between characters.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+        if !line.is_empty() && columns::width(&line) + 1 + columns::width(word) > width {
             lines.push(std::mem::take(&mut line));
         }
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(word);
+        if columns::width(word) > width && word.chars().any(|c| columns::width(&c.to_string()) == 2)
+        {
+            for c in word.chars() {
+                if columns::width(&line) + columns::width(&c.to_string()) > width {
+                    lines.push(std::mem::take(&mut line));
+                }
+                line.push(c);
+            }
+        } else {
+            line.push_str(word);
+        }
     }
     if !line.is_empty() {
         lines.push(line);

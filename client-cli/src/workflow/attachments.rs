@@ -8,6 +8,7 @@ use referral_protocol::attachment_name;
 use referral_protocol::{Attachment, AttachmentSource};
 
 use crate::exit::Failure;
+use crate::tr;
 
 /// The attachments for `paths`, each a readable regular file whose name
 /// follows the rule for new names (no invisible or bidirectional formatting
@@ -18,28 +19,41 @@ pub fn from_paths(paths: &[impl AsRef<Path>]) -> Result<Vec<Attachment>, Failure
         .map(|p| one(p.as_ref()))
         .collect::<Result<Vec<_>, _>>()?;
     attachment_name::check_new_names(list.iter().map(|a| a.name.as_str()))
-        .map_err(|e| Failure::User(anyhow!("cannot attach these files: {e}")))?;
+        .map_err(|e| Failure::User(anyhow!(tr!("attach-these-refused", error = e.to_string()))))?;
     Ok(list)
 }
 
 fn one(path: &Path) -> Result<Attachment, Failure> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Failure::User(anyhow!("cannot attach {}: {e}", path.display())))?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Failure::User(anyhow!(tr!(
+            "attach-refused",
+            path = path.display().to_string(),
+            error = e.to_string()
+        )))
+    })?;
     if !meta.is_file() {
-        return Err(Failure::User(anyhow!(
-            "cannot attach {}: not a regular file",
-            path.display()
-        )));
+        return Err(Failure::User(anyhow!(tr!(
+            "attach-refused",
+            path = path.display().to_string(),
+            error = tr!("attach-not-a-file")
+        ))));
     }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| Failure::User(anyhow!("cannot attach {}: no file name", path.display())))?;
+        .ok_or_else(|| {
+            Failure::User(anyhow!(tr!(
+                "attach-refused",
+                path = path.display().to_string(),
+                error = tr!("attach-no-name")
+            )))
+        })?;
     attachment_name::check_new_name(&name).map_err(|e| {
-        Failure::User(anyhow!(
-            "cannot attach {}: {e}",
-            crate::terminal::line(&path.display().to_string())
-        ))
+        Failure::User(anyhow!(tr!(
+            "attach-refused",
+            path = crate::terminal::line(&path.display().to_string()).into_owned(),
+            error = e.to_string()
+        )))
     })?;
     Ok(Attachment {
         media_type: media_type(&name).to_owned(),

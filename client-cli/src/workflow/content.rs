@@ -7,6 +7,7 @@ use referral_protocol::{ContentType, DeskId, ThreadId, ThreadStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::exit::Failure;
+use crate::tr;
 
 /// The longest message, reason, outcome or note accepted, in bytes: a few
 /// paragraphs. Longer texts belong in an attachment.
@@ -67,16 +68,10 @@ impl ReplyContent {
             ));
         }
         if self.status == ThreadStatus::Rejected && self.reason.is_none() {
-            return Err(anyhow!(
-                "a rejection must say why: add --reason \"...\" (it is encrypted; the broker \
-                 sees only the status)"
-            ));
+            return Err(anyhow!(tr!("reply-needs-reason")));
         }
         if self.status == ThreadStatus::Completed && self.outcome.is_none() {
-            return Err(anyhow!(
-                "a completion must say what came of it: add --outcome \"...\" (it is \
-                 encrypted; the broker sees only the status)"
-            ));
+            return Err(anyhow!(tr!("reply-needs-outcome")));
         }
         for (name, text) in [
             ("message", &self.message),
@@ -84,7 +79,11 @@ impl ReplyContent {
             ("outcome", &self.outcome),
         ] {
             if text.as_ref().is_some_and(|t| t.len() > MAX_TEXT) {
-                return Err(anyhow!("--{name} is longer than {MAX_TEXT} bytes"));
+                return Err(anyhow!(tr!(
+                    "reply-text-too-long",
+                    name = name,
+                    max = MAX_TEXT
+                )));
             }
         }
         Ok(())

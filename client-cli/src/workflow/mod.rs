@@ -27,7 +27,7 @@ pub fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// A time as RFC 3339 (UTC), for people and `--json`.
+/// A time as RFC 3339 (UTC), for `--json` (people see [`crate::i18n::moment`]).
 pub fn rfc3339(at: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(at)
         .ok()
@@ -36,4 +36,11 @@ pub fn rfc3339(at: i64) -> String {
                 .ok()
         })
         .unwrap_or_else(|| at.to_string())
+}
+
+/// An RFC 3339 time from the broker as Unix time; `None` if it is not one.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
 }

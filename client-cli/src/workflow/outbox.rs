@@ -37,6 +37,7 @@ use crate::exit::Failure;
 use crate::keystore::UnlockedKeys;
 use crate::output::Format;
 use crate::session::Online;
+use crate::tr;
 
 /// How many times a packet is posted before the command gives up.
 pub const ATTEMPTS: u32 = 4;
@@ -221,7 +222,7 @@ impl Outbox {
                     path.display()
                 ))
             })?;
-            let bar = progress::bytes(format, sealed.bytes, "upload");
+            let bar = progress::bytes(format, sealed.bytes, &tr!("progress-upload"));
             let body = progress::ReadProgress::new(file, bar.clone());
             let answer: Result<PacketReceipt, ApiError> =
                 client.post_stream("/v1/packets", token, &headers, body, sealed.bytes);
@@ -373,7 +374,7 @@ fn seal_to(
                     AttachmentSource::Bytes(b) => b.len() as u64,
                 })
                 .sum::<u64>();
-        let bar = progress::bytes(format, total, "seal  ");
+        let bar = progress::bytes(format, total, &tr!("progress-seal"));
         let mut out = BufWriter::new(file);
         let sealed =
             referral_protocol::seal_with_progress(&request, &mut out, &mut |n| bar.set_position(n))

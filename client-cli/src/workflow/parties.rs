@@ -19,6 +19,7 @@ use referral_protocol::PacketHeader;
 use super::content::ForwardContent;
 use crate::cases::CaseRecord;
 use crate::exit::Failure;
+use crate::tr;
 
 /// Checks that `header` is a packet between the two desks of `case`.
 pub fn check_case(header: &PacketHeader, case: &CaseRecord) -> Result<(), Failure> {
@@ -29,13 +30,15 @@ pub fn check_case(header: &PacketHeader, case: &CaseRecord) -> Result<(), Failur
     if between_the_two {
         return Ok(());
     }
-    Err(Failure::Verification(anyhow!(
-        "refusing packet {} on thread {}: it is signed as sent by {sender} to {recipient}, but \
-         the case is between {ours} and {other}. A desk that is not a party to the case may not \
-         change it; the packet was not recorded or acknowledged. Tell your administrator",
-        header.packet_id,
-        header.thread_id
-    )))
+    Err(Failure::Verification(anyhow!(tr!(
+        "receive-not-a-party",
+        packet = header.packet_id.to_string(),
+        thread = header.thread_id.to_string(),
+        sender = sender.as_str(),
+        recipient = recipient.as_str(),
+        ours = ours.as_str(),
+        other = other.as_str()
+    ))))
 }
 
 /// Checks that a forward names its signed sender desk as the forwarding desk.
@@ -43,11 +46,10 @@ pub fn check_forward(header: &PacketHeader, forward: &ForwardContent) -> Result<
     if forward.from_desk == header.sender_desk {
         return Ok(());
     }
-    Err(Failure::Verification(anyhow!(
-        "refusing forward {}: its content says it was forwarded by {}, but it is signed by {}. \
-         It was not shown or kept; tell your administrator",
-        header.packet_id,
-        forward.from_desk,
-        header.sender_desk
-    )))
+    Err(Failure::Verification(anyhow!(tr!(
+        "receive-forward-forged",
+        packet = header.packet_id.to_string(),
+        claimed = forward.from_desk.as_str(),
+        signer = header.sender_desk.as_str()
+    ))))
 }

@@ -25,7 +25,11 @@ pub fn bytes(format: Format, len: u64, label: &str) -> ProgressBar {
     bar(
         format,
         len,
-        &format!("{label} {{bar:30}} {{bytes}}/{{total_bytes}}"),
+        // Labels differ in width between languages; padded, the bars line up.
+        &format!(
+            "{} {{bar:30}} {{bytes}}/{{total_bytes}}",
+            crate::columns::pad(label, 6)
+        ),
     )
 }
 

@@ -31,6 +31,7 @@ use crate::cases::{
 use crate::exit::Failure;
 use crate::output::{self, Format};
 use crate::referral;
+use crate::tr;
 
 /// What a verified packet holds.
 #[derive(Debug, Clone, Serialize)]
@@ -112,7 +113,7 @@ pub fn fetch(
     let download = || -> Result<(), Failure> {
         let file = atomic_file::create_private(&temp)
             .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", temp.display())))?;
-        let bar = progress::bytes(format, 0, "fetch ");
+        let bar = progress::bytes(format, 0, &tr!("progress-fetch"));
         let mut out = progress::WriteProgress::new(BufWriter::new(file), bar.clone());
         client.download(&format!("/v1/packets/{id}"), token, &mut out, &|len| {
             bar.set_length(len)
@@ -226,11 +227,10 @@ fn warn_of_renamed(attachments: &[ReceivedAttachment]) {
     for a in attachments {
         let Some(path) = &a.saved_to else { continue };
         if path.file_name() != Some(std::ffi::OsStr::new(&a.view.name)) {
-            output::warn(&format!(
-                "the attachment named {} was saved as {}: that name was taken, or it held \
-                 characters that would make it display as another name",
-                crate::terminal::line(&a.view.name),
-                path.display()
+            output::warn(&tr!(
+                "receive-attachment-renamed",
+                name = crate::terminal::line(&a.view.name).into_owned(),
+                path = path.display().to_string()
             ));
         }
     }
@@ -238,24 +238,23 @@ fn warn_of_renamed(attachments: &[ReceivedAttachment]) {
 
 fn open_failure(e: OpenError) -> Failure {
     match e {
-        OpenError::NoMatchingKey => Failure::User(anyhow!(
-            "{e}: it was not addressed to this device (it may have been sealed before this \
-             device joined its desk, or for another desk)"
-        )),
+        OpenError::NoMatchingKey => Failure::User(anyhow!(tr!(
+            "receive-not-for-this-device",
+            error = e.to_string()
+        ))),
         OpenError::Io(_) => Failure::User(anyhow!("{e}")),
-        e => Failure::Verification(anyhow!(
-            "refusing the packet: {e}. It was not shown or kept; tell your administrator"
-        )),
+        e => Failure::Verification(anyhow!(tr!("receive-refused", error = e.to_string()))),
     }
 }
 
 fn decode(opened: &Opened) -> Result<Body, Failure> {
     let content_type = &opened.header.content_type;
     let malformed = |e: &dyn std::fmt::Display| {
-        Failure::User(anyhow!(
-            "the packet verified, but its {} content is malformed: {e}",
-            content_type.as_str()
-        ))
+        Failure::User(anyhow!(tr!(
+            "receive-malformed",
+            content_type = content_type.as_str(),
+            error = e.to_string()
+        )))
     };
     if *content_type == ContentType::referral_v1() {
         let value: serde_json::Value =
@@ -263,10 +262,10 @@ fn decode(opened: &Opened) -> Result<Body, Failure> {
         let problems = referral::validate::check(&value);
         if !problems.is_empty() {
             let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            output::warn(&format!(
-                "the referral does not follow schema v1 in {} place(s); it is shown as sent:\n{}",
-                problems.len(),
-                listed.join("\n")
+            output::warn(&tr!(
+                "receive-referral-not-v1",
+                count = problems.len(),
+                problems = listed.join("\n")
             ));
         }
         return Ok(Body::Referral(value));
@@ -283,11 +282,10 @@ fn decode(opened: &Opened) -> Result<Body, Failure> {
         parties::check_forward(&opened.header, &forward)?;
         return Ok(Body::Forward(forward));
     }
-    Err(Failure::User(anyhow!(
-        "the packet verified, but holds content of type {:?}, which this version of \
-         referral does not read",
-        content_type.as_str()
-    )))
+    Err(Failure::User(anyhow!(tr!(
+        "receive-unknown-content",
+        content_type = format!("{:?}", content_type.as_str())
+    ))))
 }
 
 /// Checks that the packet is the one asked for and concerns this desk.
@@ -347,10 +345,9 @@ pub fn record(
     }
     let mut record = match (&received.body, existing) {
         (Body::Reply(_), None) => {
-            output::warn(&format!(
-                "this device has no record of thread {} (it was started from another \
-                 device); the reply is shown but not kept in this device's case store",
-                header.thread_id
+            output::warn(&tr!(
+                "receive-reply-not-kept",
+                thread = header.thread_id.to_string()
             ));
             return Ok(None);
         }

@@ -1,22 +1,23 @@
-//! Showing a referral to a person: labelled sections, the language's English
-//! name, the prefecture's name, enumerations in words. It works from the JSON
+//! Showing a referral to a person: labelled sections, the language's and
+//! the prefecture's names, enumerations in words, all in the user's
+//! language ([`crate::referral::words`]). It works from the JSON
 //! value rather than the typed referral so that a referral from a sender
 //! whose software let a mistake through is still shown in full.
 //!
 //! Every value is the sender's text: single-line fields are shown through
-//! [`terminal::line`] and the summary through [`terminal::block`], so no
+//! [`terminal::line`] and the summary through [`terminal::block`]
+//! ([`crate::columns`]), so no
 //! field can move the cursor or start a line that looks like another field.
 
 use std::io::{self, Write};
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::receive::ReceivedAttachment;
-use crate::referral::reference_data;
-use crate::terminal;
-
-/// Where a value starts: two spaces, a 14-column label, a space.
-const VALUE_COLUMN: usize = 2 + 14 + 1;
+use crate::columns::{line, paragraph};
+use crate::referral::words;
+use crate::{terminal, tr};
 
 /// Writes `referral` as labelled sections.
 pub fn referral(out: &mut dyn Write, referral: &Value) -> io::Result<()> {
@@ -26,52 +27,117 @@ pub fn referral(out: &mut dyn Write, referral: &Value) -> io::Result<()> {
     let status = &referral["status"];
     let consent = &referral["consent"];
 
-    writeln!(out, "Case")?;
-    line(out, "reference", text(&case["reference"]))?;
-    line(out, "need", words(&case["need"]))?;
-    line(out, "urgency", words(&case["urgency"]))?;
-    paragraph(out, "summary", text(&case["summary"]))?;
-
-    writeln!(out, "Person")?;
-    line(out, "name", text(&person["name"]))?;
-    line(out, "language", language(&person["preferred_language"]))?;
+    writeln!(out, "{}", tr!("referral-section-case"))?;
     line(
         out,
-        "interpreter",
-        yes_no(&person["interpreter_needed"], "needed", "not needed"),
+        &tr!("referral-label-reference"),
+        &text(&case["reference"]),
     )?;
-    line(out, "phone", text(&contact["phone"]))?;
-    line(out, "other contact", text(&contact["other"]))?;
-    line(out, "best times", text(&contact["best_times"]))?;
     line(
         out,
-        "desk may call",
-        yes_no(&contact["desk_may_call"], "yes", "no"),
+        &tr!("referral-label-need"),
+        &in_words(&case["need"], words::need),
     )?;
-    line(out, "prefecture", prefecture(&person["prefecture"]))?;
-    line(out, "municipality", text(&person["municipality"]))?;
+    line(
+        out,
+        &tr!("referral-label-urgency"),
+        &in_words(&case["urgency"], words::urgency),
+    )?;
+    paragraph(out, &tr!("referral-label-summary"), &text(&case["summary"]))?;
 
-    writeln!(out, "Residence status")?;
-    line(out, "category", words(&status["residence_category"]))?;
+    writeln!(out, "{}", tr!("referral-section-person"))?;
+    line(out, &tr!("referral-label-name"), &text(&person["name"]))?;
+    line(
+        out,
+        &tr!("referral-label-language"),
+        &language(&person["preferred_language"]),
+    )?;
+    line(
+        out,
+        &tr!("referral-label-interpreter"),
+        &yes_no(
+            &person["interpreter_needed"],
+            tr!("referral-interpreter-needed"),
+            tr!("referral-interpreter-not-needed"),
+        ),
+    )?;
+    line(out, &tr!("referral-label-phone"), &text(&contact["phone"]))?;
+    line(
+        out,
+        &tr!("referral-label-other-contact"),
+        &text(&contact["other"]),
+    )?;
+    line(
+        out,
+        &tr!("referral-label-best-times"),
+        &text(&contact["best_times"]),
+    )?;
+    line(
+        out,
+        &tr!("referral-label-desk-may-call"),
+        &yes_no(
+            &contact["desk_may_call"],
+            tr!("referral-yes"),
+            tr!("referral-no"),
+        ),
+    )?;
+    line(
+        out,
+        &tr!("referral-label-prefecture"),
+        &prefecture(&person["prefecture"]),
+    )?;
+    line(
+        out,
+        &tr!("referral-label-municipality"),
+        &text(&person["municipality"]),
+    )?;
+
+    writeln!(out, "{}", tr!("referral-section-residence"))?;
+    line(
+        out,
+        &tr!("referral-label-category"),
+        &in_words(&status["residence_category"], words::residence),
+    )?;
     let documents = match &status["documents_held"] {
-        Value::Array(items) if !items.is_empty() => {
-            items.iter().map(words).collect::<Vec<_>>().join(", ")
-        }
+        Value::Array(items) if !items.is_empty() => items
+            .iter()
+            .map(|d| in_words(d, words::document))
+            .collect::<Vec<_>>()
+            .join(&tr!("list-separator")),
         _ => "-".to_owned(),
     };
-    line(out, "documents", documents)?;
+    line(out, &tr!("referral-label-documents"), &documents)?;
 
-    writeln!(out, "Consent")?;
-    line(out, "recorded", yes_no(&consent["recorded"], "yes", "NO"))?;
-    let scope = match consent["scope"].as_str() {
-        Some("this_desk") => "this desk only (no onward referral)".to_owned(),
-        Some("onward_referral_allowed") => "this desk, and onward referral allowed".to_owned(),
-        _ => text(&consent["scope"]),
-    };
-    line(out, "scope", scope)?;
-    line(out, "obtained at", text(&consent["obtained_at"]))?;
-    line(out, "method", text(&consent["method"]))?;
-    line(out, "in language", language(&consent["language"]))
+    writeln!(out, "{}", tr!("referral-section-consent"))?;
+    line(
+        out,
+        &tr!("referral-label-recorded"),
+        &yes_no(
+            &consent["recorded"],
+            tr!("referral-consent-recorded"),
+            tr!("referral-consent-not-recorded"),
+        ),
+    )?;
+    line(
+        out,
+        &tr!("referral-label-scope"),
+        &in_words(&consent["scope"], words::consent_scope),
+    )?;
+    line(
+        out,
+        &tr!("referral-label-obtained-at"),
+        &text(&consent["obtained_at"]),
+    )?;
+    line(
+        out,
+        &tr!("referral-label-method"),
+        &text(&consent["method"]),
+    )?;
+    line(
+        out,
+        &tr!("referral-label-consent-language"),
+        &language(&consent["language"]),
+    )
 }
 
 /// Writes the attachment list.
@@ -79,46 +145,32 @@ pub fn attachments(out: &mut dyn Write, list: &[ReceivedAttachment]) -> io::Resu
     if list.is_empty() {
         return Ok(());
     }
-    writeln!(out, "Attachments")?;
+    writeln!(out, "{}", tr!("attachments-section"))?;
     for a in list {
         write!(
             out,
-            "  {}  {}  {} bytes  sha256 {}",
-            terminal::line(&a.view.name),
-            terminal::line(&a.view.media_type),
-            a.view.bytes,
-            a.view.sha256
+            "  {}",
+            tr!(
+                "attachment-line",
+                name = terminal::line(&a.view.name).into_owned(),
+                media_type = terminal::line(&a.view.media_type).into_owned(),
+                bytes = a.view.bytes,
+                sha256 = a.view.sha256.as_str()
+            )
         )?;
         match &a.saved_to {
             Some(path) => writeln!(
                 out,
-                "  saved to {}",
-                terminal::line(&path.display().to_string())
+                "  {}",
+                tr!(
+                    "attachment-saved-to",
+                    path = terminal::line(&path.display().to_string()).into_owned()
+                )
             )?,
-            None => writeln!(out, "  (not saved; use --save-attachments DIR)")?,
+            None => writeln!(out, "  {}", tr!("attachment-not-saved"))?,
         }
     }
     Ok(())
-}
-
-/// A labelled single-line value.
-fn line(out: &mut dyn Write, label: &str, value: String) -> io::Result<()> {
-    writeln!(
-        out,
-        "  {:<14} {}",
-        format!("{label}:"),
-        terminal::line(&value)
-    )
-}
-
-/// A labelled value that may span lines, its later lines under its first.
-fn paragraph(out: &mut dyn Write, label: &str, value: String) -> io::Result<()> {
-    writeln!(
-        out,
-        "  {:<14} {}",
-        format!("{label}:"),
-        terminal::block(&value, VALUE_COLUMN)
-    )
 }
 
 /// A text field; `-` for empty, null or missing.
@@ -131,34 +183,37 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// An enumeration value in words: `vaccination_voucher` → `vaccination voucher`.
-fn words(v: &Value) -> String {
-    match v.as_str() {
-        Some(s) => s.replace('_', " "),
+/// An enumeration value in the user's words; a value outside the list (a
+/// sender's software let it through) is shown as it was written.
+fn in_words<T: DeserializeOwned>(v: &Value, words: fn(T) -> String) -> String {
+    match T::deserialize(v) {
+        Ok(value) => words(value),
+        Err(_) => text(v),
+    }
+}
+
+fn yes_no(v: &Value, yes: String, no: String) -> String {
+    match v.as_bool() {
+        Some(true) => yes,
+        Some(false) => no,
         None => text(v),
     }
 }
 
-fn yes_no(v: &Value, yes: &str, no: &str) -> String {
-    match v.as_bool() {
-        Some(true) => yes.to_owned(),
-        Some(false) => no.to_owned(),
-        None => text(v),
+/// A code with its name: `Vietnamese (vi)`, `ベトナム語（vi）`.
+fn with_code(name: Option<String>, v: &Value) -> String {
+    match (name, v.as_str()) {
+        (Some(name), Some(code)) => tr!("name-with-code", name = name, code = code),
+        _ => text(v),
     }
 }
 
 fn language(v: &Value) -> String {
-    match v.as_str().and_then(reference_data::language) {
-        Some(l) => format!("{} ({})", l.english_name, l.code),
-        None => text(v),
-    }
+    with_code(v.as_str().and_then(words::language), v)
 }
 
 fn prefecture(v: &Value) -> String {
-    match v.as_str().and_then(reference_data::prefecture) {
-        Some(p) => format!("{} ({})", p.name, p.code),
-        None => text(v),
-    }
+    with_code(v.as_str().and_then(words::prefecture), v)
 }
 
 #[cfg(test)]

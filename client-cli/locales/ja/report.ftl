@@ -1,0 +1,35 @@
+# referral report：実績報告の表。CSV と JSON はコードのままです。
+
+report-title = 実績報告（この端末の案件記録から集計）
+report-since = { $since }（UTC 0時）以降に紹介した案件
+report-all-dates = 対象：すべての期間に紹介した案件
+report-forwarded-copies = 重複して数えていないもの：この端末から転送した案件の転送先の写し { $count }件
+report-section-people = 紹介した人数
+report-section-language = 言語別
+report-section-prefecture = 都道府県別
+report-section-need = 相談内容別
+report-section-outcomes = 結果（現在の状況）
+report-section-contacts = 連絡の回数
+report-section-days = 完了までの日数
+report-label-cases = 件数
+report-label-multi-contact = 2回以上の連絡が必要だった案件
+report-label-completed-cases = 完了した案件
+report-label-median-days = 日数の中央値
+report-none = （なし）
+report-unknown = 不明
+report-code-named = { $code }（{ $name }）
+report-definitions = 用語の定義（docs/report.md）
+report-term-case = 案件
+report-define-case = この端末の案件記録にある経過1件。この端末から転送した案件の写しは同じ方なので、重ねて数えません。
+report-term-since = 以降
+report-define-since = その日（UTC 0時）以降に作成した紹介の案件。
+report-term-unknown = 不明
+report-define-unknown = 紹介にこの項目の記載がありません。
+report-define-percent = 集計した全案件に占める割合。
+report-term-outcome = 結果
+report-define-outcome = 案件の現在の状況。
+report-term-contact = 連絡
+report-define-contact = 紹介先の窓口からの「対応中」または「完了」の返信。「2回以上」は2件以上の返信があったことを表します。
+report-term-days = 完了までの日数
+report-define-days = 紹介の作成から最初の完了までの日数（完了した案件のみ）。件数が偶数のときは中央の2つの平均を中央値とします。
+report-footer = この端末の案件記録から集計しました。中継サーバーには何も送信していません。

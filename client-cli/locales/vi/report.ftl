@@ -1,0 +1,35 @@
+# referral report: bảng báo cáo. CSV và JSON giữ nguyên mã.
+
+report-title = Báo cáo chương trình từ kho hồ sơ của thiết bị này
+report-since = Hồ sơ được giới thiệu từ { $since } (00:00 UTC)
+report-all-dates = Hồ sơ được giới thiệu: mọi thời điểm
+report-forwarded-copies = Không tính lại: { $count } bản chuyển tiếp của hồ sơ được chuyển từ thiết bị này
+report-section-people = Số người được giới thiệu
+report-section-language = Theo ngôn ngữ
+report-section-prefecture = Theo tỉnh
+report-section-need = Theo nhu cầu
+report-section-outcomes = Kết quả (trạng thái hiện tại)
+report-section-contacts = Số lần liên lạc
+report-section-days = Số ngày đến khi hoàn tất
+report-label-cases = hồ sơ
+report-label-multi-contact = cần liên lạc nhiều hơn một lần
+report-label-completed-cases = hồ sơ đã hoàn tất
+report-label-median-days = số ngày trung vị
+report-none = (không có)
+report-unknown = không rõ
+report-code-named = { $code } ({ $name })
+report-definitions = Định nghĩa (docs/report.md)
+report-term-case = hồ sơ
+report-define-case = một diễn biến trong kho hồ sơ của thiết bị này; bản chuyển tiếp của hồ sơ được chuyển từ thiết bị này là cùng một người nên không tính lại
+report-term-since = từ ngày
+report-define-since = hồ sơ có giới thiệu được tạo từ ngày đó trở đi, tính từ 00:00 UTC
+report-term-unknown = không rõ
+report-define-unknown = giới thiệu không có trường này
+report-define-percent = tỷ lệ trên tổng số hồ sơ được tính
+report-term-outcome = kết quả
+report-define-outcome = trạng thái hiện tại của hồ sơ
+report-term-contact = liên lạc
+report-define-contact = một trả lời "đang xử lý" hoặc "hoàn tất" từ quầy hỗ trợ nhận hồ sơ; "nhiều hơn một lần" nghĩa là từ hai lần trở lên
+report-term-days = số ngày đến khi hoàn tất
+report-define-days = từ khi tạo giới thiệu đến lần hoàn tất đầu tiên, chỉ tính hồ sơ đã hoàn tất; khi số hồ sơ là số chẵn, trung vị là trung bình của hai giá trị ở giữa
+report-footer = Được tính từ kho hồ sơ của chính thiết bị này; không có gì được gửi đến máy chủ chuyển tiếp.
