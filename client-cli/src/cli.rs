@@ -111,9 +111,10 @@ pub struct SendArgs {
 /// `referral open`.
 #[derive(Debug, Args)]
 pub struct OpenArgs {
-    /// The packet id, from `referral inbox`
+    /// The packet id, from `referral inbox` (or its first 6 or more
+    /// characters)
     #[arg(value_name = "PACKET")]
-    pub packet: referral_protocol::PacketId,
+    pub packet: String,
     /// Save the attachments into DIR (created if absent)
     #[arg(long, value_name = "DIR")]
     pub save_attachments: Option<PathBuf>,
@@ -122,9 +123,9 @@ pub struct OpenArgs {
 /// `referral reply`.
 #[derive(Debug, Args)]
 pub struct ReplyArgs {
-    /// The thread id of the case
+    /// The thread id of the case (or its first 6 or more characters)
     #[arg(value_name = "THREAD")]
-    pub thread: referral_protocol::ThreadId,
+    pub thread: String,
     /// The case's new status
     #[arg(long, value_name = "S", value_parser = ["accepted", "rejected", "in_progress", "completed", "cancelled"])]
     pub status: String,
@@ -142,9 +143,10 @@ pub struct ReplyArgs {
 /// `referral forward`.
 #[derive(Debug, Args)]
 pub struct ForwardArgs {
-    /// The packet id of the received referral
+    /// The packet id of the received referral (or its first 6 or more
+    /// characters)
     #[arg(value_name = "PACKET")]
-    pub packet: referral_protocol::PacketId,
+    pub packet: String,
     /// The desk to pass it on to
     #[arg(long, value_name = "DESK")]
     pub to: referral_protocol::DeskId,
@@ -156,9 +158,9 @@ pub struct ForwardArgs {
 /// `referral thread`.
 #[derive(Debug, Args)]
 pub struct ThreadArgs {
-    /// The thread id of the case
+    /// The thread id of the case (or its first 6 or more characters)
     #[arg(value_name = "THREAD")]
-    pub thread: referral_protocol::ThreadId,
+    pub thread: String,
 }
 
 /// `referral cases`.
@@ -309,9 +311,10 @@ pub struct InviteArgs {
 /// `referral admin approve`.
 #[derive(Debug, Args)]
 pub struct ApproveArgs {
-    /// The request id that `enroll` or `rotate` printed
+    /// The request id that `enroll` or `rotate` printed (or its first 6 or
+    /// more characters)
     #[arg(value_name = "REQ")]
-    pub request: referral_protocol::RequestId,
+    pub request: String,
     /// The fingerprint the device's owner read out to you
     #[arg(long, value_name = "FP")]
     pub fingerprint: Fingerprint,
@@ -320,9 +323,9 @@ pub struct ApproveArgs {
 /// `referral admin revoke`.
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
-    /// The device id
+    /// The device id (or its first 6 or more characters)
     #[arg(value_name = "DEVICE")]
-    pub device: referral_protocol::DeviceId,
+    pub device: String,
 }
 
 /// `referral admin key-policy`.

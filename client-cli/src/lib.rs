@@ -51,4 +51,5 @@ pub mod report;
 pub mod session;
 pub mod terminal;
 pub mod trust;
+pub mod typed_id;
 pub mod workflow;

@@ -20,6 +20,7 @@ use crate::context::Context;
 use crate::exit::Failure;
 use crate::output::{self, Report};
 use crate::session::Online;
+use crate::typed_id;
 use crate::workflow::content::ReplyContent;
 use crate::workflow::outbox::{self, Kind, Outgoing};
 use crate::workflow::{recipients, unix_now};
@@ -80,9 +81,13 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
     let our_desk = online.desk()?;
     let keys = online.unlock(ctx)?;
     let token = online.token(&keys)?;
+    let cases = CaseStore::open(&ctx.home)?;
+    let thread: ThreadId = typed_id::pick(&args.thread, || {
+        typed_id::known_threads(&cases, Some((&online.client, &token.token)))
+    })?;
     let view: ThreadView = online
         .client
-        .get(&format!("/v1/threads/{}", args.thread), Some(&token.token))?;
+        .get(&format!("/v1/threads/{thread}"), Some(&token.token))?;
     let (other, party) = if view.recipient_desk == our_desk {
         (view.sender_desk.clone(), Party::Recipient)
     } else {
@@ -114,7 +119,7 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
     let content = serde_json::to_vec(&reply).map_err(|e| Failure::User(e.into()))?;
     let outgoing = Outgoing {
         kind: Kind::Reply(status),
-        thread_id: Some(args.thread),
+        thread_id: Some(thread),
         recipient_desk: other.clone(),
         recipients,
         content_type: ReplyContent::content_type(),
@@ -122,10 +127,9 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
         attachments: &[],
         attachments_key: None,
     };
-    let cases = CaseStore::open(&ctx.home)?;
     let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
 
-    match cases.load(&args.thread, &keys.case_keys())? {
+    match cases.load(&thread, &keys.case_keys())? {
         Some(mut record) => {
             let mut event = CaseEvent::from_packet(
                 status,
@@ -143,7 +147,7 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
         None => output::warn(&format!(
             "this device has no record of thread {} (the case was opened on another device): \
              the reply was sent, but only that device's case store has the case",
-            args.thread
+            thread
         )),
     }
     Ok(ReplyReport {
