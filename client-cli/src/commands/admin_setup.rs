@@ -45,7 +45,7 @@ impl Report for BootstrapReport {
         writeln!(
             out,
             "Give this fingerprint to every caseworker and desk member, for\n  \
-             referral init --broker {} --root-fingerprint {}\n\
+             referral init --broker {} --root-fingerprint \"{}\"\n\
              Next: referral admin desk add ID --name NAME",
             self.broker, self.root_fingerprint
         )

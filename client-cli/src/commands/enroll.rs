@@ -51,7 +51,7 @@ impl Report for EnrollReport {
             out,
             "Read this fingerprint to your administrator in person or by phone (not by the \
              same channel as the code). They approve with\n  \
-             referral admin approve {} --fingerprint {}\n\
+             referral admin approve {} --fingerprint \"{}\"\n\
              Then `referral directory` shows this device at its desk.",
             self.request_id, self.fingerprint
         )

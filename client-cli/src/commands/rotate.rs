@@ -48,7 +48,7 @@ impl Report for RotateReport {
             out,
             "\nThe old keys stay in the keystore, retired, so older packets still open.\n\
              Read the new fingerprint to your administrator, who approves with\n  \
-             referral admin approve {} --fingerprint {}\n\
+             referral admin approve {} --fingerprint \"{}\"\n\
              After that, run `referral rewrap` to move pending packets to the new keys.",
             self.request_id, self.fingerprint
         )
