@@ -169,6 +169,10 @@ pub struct CasesArgs {
     /// Only cases with this status
     #[arg(long, value_name = "S", value_parser = ["sent", "received", "accepted", "rejected", "in_progress", "completed", "cancelled", "forwarded", "expired"])]
     pub status: Option<String>,
+    /// Only cases whose reference or person's name contains TEXT (any
+    /// case), or whose phone number contains its digits
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
 }
 
 /// How `report` prints its figures.

@@ -133,3 +133,50 @@ fn ok_fingerprints_are_shown_in_groups_of_four() {
         d.root_fingerprint.as_str()
     );
 }
+
+#[test]
+fn ok_cases_shows_reference_and_name_and_search_finds_by_them_or_phone() {
+    let d = Deployment::start(&["covic-intake", "shinjuku-iea"]);
+    let (caseworker, _) = d.enroll("covic-intake", "caseworker");
+    let (member, _) = d.enroll("shinjuku-iea", "desk");
+    let sent = caseworker.json(&["send", "--to", "shinjuku-iea", example().to_str().unwrap()]);
+    let thread = text(&sent["thread_id"]);
+    member.json(&["open", text(&sent["packet_id"])]);
+
+    // Both sides see the reference and the name, decrypted from their own
+    // case store.
+    for device in [&caseworker, &member] {
+        let rows = device.json(&["cases"]);
+        assert_eq!(rows[0]["reference"], "CW-2021-0917");
+        assert_eq!(rows[0]["name"], "Nguyen Thi Example");
+        let shown = stdout(&device.run_ok(&["cases"]));
+        assert!(
+            shown.contains("CW-2021-0917 · Nguyen Thi Example"),
+            "{shown}"
+        );
+    }
+
+    // The example's phone is 080-4417-2291.
+    for query in [
+        "cw-2021-0917",
+        "NGUYEN thi",
+        "080-4417",
+        "44172291",
+        "0804417 2291",
+    ] {
+        let rows = caseworker.json(&["cases", "--search", query]);
+        assert_eq!(rows.as_array().unwrap().len(), 1, "{query}");
+        assert_eq!(rows[0]["thread_id"], thread, "{query}");
+    }
+    for query in ["tran", "090-4417", "CW-2022"] {
+        let rows = caseworker.json(&["cases", "--search", query]);
+        assert_eq!(rows, serde_json::json!([]), "{query}");
+    }
+    let none = stdout(&caseworker.run_ok(&["cases", "--search", "tran"]));
+    assert!(
+        none.contains("No case in this device's case store matches"),
+        "{none}"
+    );
+    let none_ja = stdout(&caseworker.run_ok(&["--lang", "ja", "cases", "--search", "tran"]));
+    assert!(none_ja.contains("一致するものはありません"), "{none_ja}");
+}
