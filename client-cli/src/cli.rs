@@ -57,7 +57,7 @@ pub enum Command {
     /// Ask to join a desk with an invite code from an administrator
     Enroll(EnrollArgs),
     /// Fetch and verify the directory; show desks and device fingerprints
-    Directory,
+    Directory(DirectoryArgs),
     /// Make new device keys (the old ones stay, retired, to open old packets)
     /// and ask an administrator to approve them
     Rotate,
@@ -92,6 +92,17 @@ pub enum Command {
     /// Administration: the directory, devices and keys
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+/// `referral directory`.
+#[derive(Debug, Args)]
+pub struct DirectoryArgs {
+    /// Only desks that serve this language (BCP 47, e.g. `vi`)
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<String>,
+    /// Only desks in this prefecture (ISO 3166-2:JP, e.g. `JP-13`)
+    #[arg(long, value_name = "JP-NN")]
+    pub prefecture: Option<String>,
 }
 
 /// `referral send`.

@@ -180,3 +180,62 @@ fn ok_cases_shows_reference_and_name_and_search_finds_by_them_or_phone() {
     let none_ja = stdout(&caseworker.run_ok(&["--lang", "ja", "cases", "--search", "tran"]));
     assert!(none_ja.contains("一致するものはありません"), "{none_ja}");
 }
+
+#[test]
+fn ok_directory_shows_and_filters_desks_by_language_and_prefecture() {
+    let d = Deployment::start(&[]);
+    for (desk, prefecture, languages) in [
+        ("shinjuku-iea", "JP-13", "ja,en,vi"),
+        ("minato-help", "JP-13", "ja,en"),
+        ("osaka-ngo", "JP-27", "ja,vi"),
+    ] {
+        d.admin.json(&[
+            "admin",
+            "desk",
+            "add",
+            desk,
+            "--name",
+            desk,
+            "--prefecture",
+            prefecture,
+            "--languages",
+            languages,
+        ]);
+    }
+    let (caseworker, _) = d.enroll("shinjuku-iea", "caseworker");
+    let desks = |args: &[&str]| -> Vec<String> {
+        let mut full = vec!["directory"];
+        full.extend_from_slice(args);
+        caseworker.json(&full)["desks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|desk| text(&desk["desk"]).to_owned())
+            .collect()
+    };
+    assert_eq!(desks(&[]).len(), 3);
+    assert_eq!(
+        desks(&["--language", "vi", "--prefecture", "JP-13"]),
+        ["shinjuku-iea"]
+    );
+    assert_eq!(desks(&["--language", "vi"]).len(), 2);
+    assert_eq!(desks(&["--prefecture", "jp-27"]), ["osaka-ngo"]);
+    assert!(desks(&["--language", "ko"]).is_empty());
+
+    // In words, in the user's language.
+    let en =
+        stdout(&caseworker.run_ok(&["directory", "--language", "vi", "--prefecture", "JP-13"]));
+    assert!(en.contains("prefecture: Tokyo (JP-13)"), "{en}");
+    assert!(en.contains("vi (Vietnamese)"), "{en}");
+    assert!(!en.contains("osaka-ngo"), "{en}");
+    let ja = stdout(&caseworker.run_ok(&["--lang", "ja", "directory", "--prefecture", "JP-27"]));
+    assert!(ja.contains("都道府県：大阪府 (JP-27)"), "{ja}");
+    let none = stdout(&caseworker.run_ok(&["directory", "--language", "ko"]));
+    assert!(none.contains("No desk in the directory matches"), "{none}");
+
+    // A code not in the tables is a user error, not an empty list.
+    let err = caseworker.run_fails(&["directory", "--language", "xx"], 1);
+    assert!(err.contains("not a known language code"), "{err}");
+    let err = caseworker.run_fails(&["directory", "--prefecture", "JP-48"], 1);
+    assert!(err.contains("JP-01 to JP-47"), "{err}");
+}

@@ -22,10 +22,13 @@ pub struct Prefecture {
     pub code: String,
     /// Its name in English.
     pub name: String,
+    /// Its name in Japanese (`data/prefectures_ja.csv`).
+    pub name_ja: String,
 }
 
 const LANGUAGES_CSV: &str = include_str!("../../data/languages.csv");
 const PREFECTURES_CSV: &str = include_str!("../../data/prefectures.csv");
+const PREFECTURES_JA_CSV: &str = include_str!("../../data/prefectures_ja.csv");
 
 static LANGUAGES: LazyLock<Vec<Language>> = LazyLock::new(|| {
     rows(LANGUAGES_CSV, "bcp47")
@@ -37,8 +40,14 @@ static LANGUAGES: LazyLock<Vec<Language>> = LazyLock::new(|| {
 });
 
 static PREFECTURES: LazyLock<Vec<Prefecture>> = LazyLock::new(|| {
+    let japanese: Vec<Vec<String>> = rows(PREFECTURES_JA_CSV, "iso_code").collect();
     rows(PREFECTURES_CSV, "iso_code")
         .map(|row| Prefecture {
+            name_ja: japanese
+                .iter()
+                .find(|ja| ja[0] == row[0])
+                .map(|ja| ja[1].clone())
+                .unwrap_or_default(),
             code: row[0].clone(),
             name: row[1].clone(),
         })
@@ -134,6 +143,14 @@ mod tests {
         let expected: Vec<_> = (1..=47).map(|n| format!("JP-{n:02}")).collect();
         assert_eq!(codes, expected);
         assert_eq!(prefecture("JP-13").unwrap().name, "Tokyo");
+    }
+
+    #[test]
+    fn every_prefecture_has_its_japanese_name() {
+        assert!(prefectures().iter().all(|p| !p.name_ja.is_empty()));
+        assert_eq!(prefecture("JP-01").unwrap().name_ja, "北海道");
+        assert_eq!(prefecture("JP-13").unwrap().name_ja, "東京都");
+        assert_eq!(prefecture("JP-47").unwrap().name_ja, "沖縄県");
     }
 
     #[test]
