@@ -57,7 +57,7 @@ pub enum Command {
     /// Ask to join a desk with an invite code from an administrator
     Enroll(EnrollArgs),
     /// Fetch and verify the directory; show desks and device fingerprints
-    Directory,
+    Directory(DirectoryArgs),
     /// Make new device keys (the old ones stay, retired, to open old packets)
     /// and ask an administrator to approve them
     Rotate,
@@ -94,6 +94,17 @@ pub enum Command {
     Admin(AdminCommand),
 }
 
+/// `referral directory`.
+#[derive(Debug, Args)]
+pub struct DirectoryArgs {
+    /// Only desks that serve this language (BCP 47, e.g. `vi`)
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<String>,
+    /// Only desks in this prefecture (ISO 3166-2:JP, e.g. `JP-13`)
+    #[arg(long, value_name = "JP-NN")]
+    pub prefecture: Option<String>,
+}
+
 /// `referral send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
@@ -111,9 +122,10 @@ pub struct SendArgs {
 /// `referral open`.
 #[derive(Debug, Args)]
 pub struct OpenArgs {
-    /// The packet id, from `referral inbox`
+    /// The packet id, from `referral inbox` (or its first 6 or more
+    /// characters)
     #[arg(value_name = "PACKET")]
-    pub packet: referral_protocol::PacketId,
+    pub packet: String,
     /// Save the attachments into DIR (created if absent)
     #[arg(long, value_name = "DIR")]
     pub save_attachments: Option<PathBuf>,
@@ -122,9 +134,9 @@ pub struct OpenArgs {
 /// `referral reply`.
 #[derive(Debug, Args)]
 pub struct ReplyArgs {
-    /// The thread id of the case
+    /// The thread id of the case (or its first 6 or more characters)
     #[arg(value_name = "THREAD")]
-    pub thread: referral_protocol::ThreadId,
+    pub thread: String,
     /// The case's new status
     #[arg(long, value_name = "S", value_parser = ["accepted", "rejected", "in_progress", "completed", "cancelled"])]
     pub status: String,
@@ -142,9 +154,10 @@ pub struct ReplyArgs {
 /// `referral forward`.
 #[derive(Debug, Args)]
 pub struct ForwardArgs {
-    /// The packet id of the received referral
+    /// The packet id of the received referral (or its first 6 or more
+    /// characters)
     #[arg(value_name = "PACKET")]
-    pub packet: referral_protocol::PacketId,
+    pub packet: String,
     /// The desk to pass it on to
     #[arg(long, value_name = "DESK")]
     pub to: referral_protocol::DeskId,
@@ -156,9 +169,9 @@ pub struct ForwardArgs {
 /// `referral thread`.
 #[derive(Debug, Args)]
 pub struct ThreadArgs {
-    /// The thread id of the case
+    /// The thread id of the case (or its first 6 or more characters)
     #[arg(value_name = "THREAD")]
-    pub thread: referral_protocol::ThreadId,
+    pub thread: String,
 }
 
 /// `referral cases`.
@@ -167,6 +180,10 @@ pub struct CasesArgs {
     /// Only cases with this status
     #[arg(long, value_name = "S", value_parser = ["sent", "received", "accepted", "rejected", "in_progress", "completed", "cancelled", "forwarded", "expired"])]
     pub status: Option<String>,
+    /// Only cases whose reference or person's name contains TEXT (any
+    /// case), or whose phone number contains its digits
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
 }
 
 /// How `report` prints its figures.
@@ -309,9 +326,10 @@ pub struct InviteArgs {
 /// `referral admin approve`.
 #[derive(Debug, Args)]
 pub struct ApproveArgs {
-    /// The request id that `enroll` or `rotate` printed
+    /// The request id that `enroll` or `rotate` printed (or its first 6 or
+    /// more characters)
     #[arg(value_name = "REQ")]
-    pub request: referral_protocol::RequestId,
+    pub request: String,
     /// The fingerprint the device's owner read out to you
     #[arg(long, value_name = "FP")]
     pub fingerprint: Fingerprint,
@@ -320,9 +338,9 @@ pub struct ApproveArgs {
 /// `referral admin revoke`.
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
-    /// The device id
+    /// The device id (or its first 6 or more characters)
     #[arg(value_name = "DEVICE")]
-    pub device: referral_protocol::DeviceId,
+    pub device: String,
 }
 
 /// `referral admin key-policy`.

@@ -70,7 +70,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Whoami => emit(&ctx, &commands::whoami::run(&ctx)?),
         Command::ExportIdentity => emit(&ctx, &commands::export_identity::run(&ctx)?),
         Command::Enroll(args) => emit(&ctx, &commands::enroll::run(&ctx, args)?),
-        Command::Directory => emit(&ctx, &commands::directory::run(&ctx)?),
+        Command::Directory(args) => emit(&ctx, &commands::directory::run(&ctx, args)?),
         Command::Rotate => emit(&ctx, &commands::rotate::run(&ctx)?),
         Command::Rewrap => emit(&ctx, &commands::rewrap::run(&ctx)?),
         Command::Token => emit(&ctx, &commands::token::run(&ctx)?),

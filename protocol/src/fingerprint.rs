@@ -16,8 +16,11 @@ use crate::keys::{RecipientKey, VerifyingKey};
 const DEVICE_DOMAIN: &[u8] = b"referral-broker device fingerprint v1\0";
 const ROOT_DOMAIN: &[u8] = b"referral-broker root fingerprint v1\0";
 
-/// A SHA-256 fingerprint. Text form: 64 lowercase hex digits. Parsing also
-/// accepts upper case and `:`, `-` or space separators, as people type them.
+/// A SHA-256 fingerprint. Wire form (JSON, [`Fingerprint::hex`]): 64
+/// lowercase hex digits. For people ([`Display`](fmt::Display)) the same
+/// digits in groups of four (`ab12 cd34 …`), so that they can be read aloud
+/// and compared group by group. Parsing takes either, and also upper case
+/// and `:` or `-` separators, as people type them.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fingerprint([u8; 32]);
 
@@ -54,17 +57,33 @@ impl Fingerprint {
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// The wire form: 64 lowercase hex digits, no separators.
+    pub fn hex(&self) -> String {
+        hex::encode(self.0)
+    }
 }
+
+/// Digits per group in the form for people.
+const GROUP: usize = 4;
 
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
+        let digits = self.hex();
+        for (i, group) in digits.as_bytes().chunks(GROUP).enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            // Hex digits are ASCII, so every chunk is valid UTF-8.
+            f.write_str(std::str::from_utf8(group).map_err(|_| fmt::Error)?)?;
+        }
+        Ok(())
     }
 }
 
 impl fmt::Debug for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Fingerprint({self})")
+        write!(f, "Fingerprint({})", self.hex())
     }
 }
 
@@ -74,7 +93,7 @@ impl FromStr for Fingerprint {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let digits: String = s
             .chars()
-            .filter(|c| !matches!(c, ':' | '-' | ' '))
+            .filter(|c| !matches!(c, ':' | '-') && !c.is_whitespace())
             .map(|c| c.to_ascii_lowercase())
             .collect();
         let bytes = hex::decode(digits).map_err(|_| FingerprintError)?;
@@ -84,7 +103,7 @@ impl FromStr for Fingerprint {
 
 impl Serialize for Fingerprint {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(&self.hex())
     }
 }
 
@@ -121,8 +140,16 @@ mod tests {
         let dev = Fingerprint::of_device(&key, &rcpt);
         let root = Fingerprint::of_root(&key);
         assert_ne!(dev, root);
-        let text = dev.to_string();
+        let text = dev.hex();
         assert_eq!(text.len(), 64);
+        let for_people = dev.to_string();
+        assert_eq!(for_people.len(), 64 + 15, "{for_people}");
+        assert!(for_people.split(' ').all(|g| g.len() == 4), "{for_people}");
+        assert_eq!(for_people.parse::<Fingerprint>().unwrap(), dev);
+        assert_eq!(
+            serde_json::to_value(dev).unwrap(),
+            serde_json::Value::String(text.clone())
+        );
         assert_eq!(text.parse::<Fingerprint>().unwrap(), dev);
         let spaced: String = text
             .to_uppercase()

@@ -359,7 +359,7 @@ fn in_process(member: &Member, step: &Step<'_>) -> Value {
             commands::open::run(
                 ctx,
                 &OpenArgs {
-                    packet: *packet,
+                    packet: packet.to_string(),
                     save_attachments: None,
                 },
             )
@@ -375,7 +375,7 @@ fn in_process(member: &Member, step: &Step<'_>) -> Value {
             commands::reply::run(
                 ctx,
                 &ReplyArgs {
-                    thread: *thread,
+                    thread: thread.to_string(),
                     status: (*status).to_owned(),
                     message: message.map(str::to_owned),
                     reason: reason.map(str::to_owned),
@@ -388,7 +388,7 @@ fn in_process(member: &Member, step: &Step<'_>) -> Value {
             commands::forward::run(
                 ctx,
                 &ForwardArgs {
-                    packet: *packet,
+                    packet: packet.to_string(),
                     to: to.parse().expect("desk id"),
                     note: Some((*note).to_owned()),
                 },

@@ -192,7 +192,15 @@ fn trust_on_first_use_pins_the_root_and_a_wrong_pin_is_refused() {
     let out = tofu.run_ok(&["directory"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("on first use"), "{stderr}");
-    assert!(stderr.contains(&dep.root_fingerprint), "{stderr}");
+    // People read it in groups of four (`ab12 cd34 …`); --json keeps the
+    // plain digits.
+    let for_people = dep
+        .root_fingerprint
+        .parse::<referral_protocol::Fingerprint>()
+        .unwrap()
+        .to_string();
+    assert!(for_people.contains(' '), "{for_people}");
+    assert!(stderr.contains(&for_people), "{stderr}");
     assert_eq!(
         tofu.json(&["whoami"])["root_fingerprint"],
         dep.root_fingerprint.as_str()

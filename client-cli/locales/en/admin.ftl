@@ -5,7 +5,7 @@ admin-bootstrap-done = Claimed the broker { $broker }.
     This device ({ $device }) is now the admin root.
 admin-root-fingerprint = root fingerprint: { $fingerprint }
 admin-bootstrap-next = Give this fingerprint to every caseworker and desk member, for
-      referral init --broker { $broker } --root-fingerprint { $fingerprint }
+      referral init --broker { $broker } --root-fingerprint "{ $fingerprint }"
     Next: referral admin desk add ID --name NAME
 admin-desk-created = Created desk { $desk } ({ $name }), directory entry { $seq }.
 admin-desk-next = Next: referral admin invite --desk { $desk } --role desk|caseworker

@@ -6,7 +6,7 @@ rotate-new-fingerprint = new fingerprint:      { $fingerprint }
 rotate-previous-fingerprint = previous fingerprint: { $fingerprint }
 rotate-next = The old keys stay in the keystore, retired, so older packets still open.
     Read the new fingerprint to your administrator, who approves with
-      referral admin approve { $request } --fingerprint { $fingerprint }
+      referral admin approve { $request } --fingerprint "{ $fingerprint }"
     After that, run `referral rewrap` to move pending packets to the new keys.
 rotate-revoked = this device has been revoked; a revoked device cannot rotate
 rotate-root-device = this is the root device: use `referral admin rotate-root`

@@ -22,7 +22,7 @@ init-bad-broker = cannot use --broker { $broker }
 enroll-asked = Asked to join desk { $desk } as { $role }. Request: { $request }
 enroll-fingerprint = fingerprint: { $fingerprint }
 enroll-next = Read this fingerprint to your administrator in person or by phone (not by the same channel as the code). They approve with
-      referral admin approve { $request } --fingerprint { $fingerprint }
+      referral admin approve { $request } --fingerprint "{ $fingerprint }"
     Then `referral directory` shows this device at its desk.
 enroll-already-enrolled = this device is already enrolled (desk { $desk }, role { $role })
 enroll-unknown-desk = the invite is for desk { $desk }, which the verified directory does not hold

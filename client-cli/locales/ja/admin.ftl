@@ -4,7 +4,7 @@ admin-bootstrap-done = 中継サーバー { $broker } の管理を開始しま�
     この端末（{ $device }）が管理者のルートになりました。
 admin-root-fingerprint = ルートのフィンガープリント：{ $fingerprint }
 admin-bootstrap-next = このフィンガープリントを、すべての相談員と窓口の担当者に渡してください。次のコマンドで使います。
-      referral init --broker { $broker } --root-fingerprint { $fingerprint }
+      referral init --broker { $broker } --root-fingerprint "{ $fingerprint }"
     次に：referral admin desk add ID --name 名前
 admin-desk-created = 窓口 { $desk }（{ $name }）を作成しました（窓口名簿の項目 { $seq }）。
 admin-desk-next = 次に：referral admin invite --desk { $desk } --role desk|caseworker

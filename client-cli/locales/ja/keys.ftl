@@ -5,7 +5,7 @@ rotate-new-fingerprint = 新しいフィンガープリント：{ $fingerprint }
 rotate-previous-fingerprint = 以前のフィンガープリント：{ $fingerprint }
 rotate-next = 古い鍵は使用終了として鍵ストアに残るため、以前のパケットも開けます。
     新しいフィンガープリントを管理者に読み上げてください。管理者は次のコマンドで承認します。
-      referral admin approve { $request } --fingerprint { $fingerprint }
+      referral admin approve { $request } --fingerprint "{ $fingerprint }"
     承認後、referral rewrap を実行して、未開封のパケットを新しい鍵に移してください。
 rotate-revoked = この端末は失効しています。失効した端末の鍵は更新できません。
 rotate-root-device = これはルート端末です。referral admin rotate-root を使用してください。

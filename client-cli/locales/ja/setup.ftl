@@ -21,7 +21,7 @@ init-bad-broker = --broker { $broker } は使用できません。
 enroll-asked = 窓口 { $desk } に{ $role }として登録を申請しました。申請ID：{ $request }
 enroll-fingerprint = フィンガープリント：{ $fingerprint }
 enroll-next = このフィンガープリントを、対面または電話で管理者に読み上げてください（招待コードを受け取ったのとは別の手段で）。管理者は次のコマンドで承認します。
-      referral admin approve { $request } --fingerprint { $fingerprint }
+      referral admin approve { $request } --fingerprint "{ $fingerprint }"
     承認後、referral directory でこの端末が窓口に表示されます。
 enroll-already-enrolled = この端末はすでに登録されています（窓口 { $desk }、役割 { $role }）。
 enroll-unknown-desk = 招待は窓口 { $desk } 宛てですが、検証済みの窓口名簿にその窓口がありません。

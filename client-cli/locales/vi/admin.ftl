@@ -4,7 +4,7 @@ admin-bootstrap-done = Đã nhận quyền quản lý máy chủ { $broker }.
     Thiết bị này ({ $device }) giờ là gốc quản trị.
 admin-root-fingerprint = dấu vân tay gốc: { $fingerprint }
 admin-bootstrap-next = Hãy đưa dấu vân tay này cho mọi nhân viên tư vấn và thành viên quầy, để dùng trong
-      referral init --broker { $broker } --root-fingerprint { $fingerprint }
+      referral init --broker { $broker } --root-fingerprint "{ $fingerprint }"
     Tiếp theo: referral admin desk add ID --name TÊN
 admin-desk-created = Đã tạo quầy { $desk } ({ $name }), mục danh bạ { $seq }.
 admin-desk-next = Tiếp theo: referral admin invite --desk { $desk } --role desk|caseworker

@@ -5,7 +5,7 @@ rotate-new-fingerprint = dấu vân tay mới:   { $fingerprint }
 rotate-previous-fingerprint = dấu vân tay cũ:    { $fingerprint }
 rotate-next = Khóa cũ vẫn ở trong kho khóa, đã ngừng dùng, nên các gói cũ vẫn mở được.
     Hãy đọc dấu vân tay mới cho quản trị viên, người sẽ phê duyệt bằng
-      referral admin approve { $request } --fingerprint { $fingerprint }
+      referral admin approve { $request } --fingerprint "{ $fingerprint }"
     Sau đó chạy `referral rewrap` để chuyển các gói đang chờ sang khóa mới.
 rotate-revoked = thiết bị này đã bị thu hồi; thiết bị bị thu hồi không thể đổi khóa
 rotate-root-device = đây là thiết bị gốc: hãy dùng `referral admin rotate-root`

@@ -21,7 +21,7 @@ init-bad-broker = không dùng được --broker { $broker }
 enroll-asked = Đã xin tham gia quầy hỗ trợ { $desk } với vai trò { $role }. Yêu cầu: { $request }
 enroll-fingerprint = dấu vân tay khóa: { $fingerprint }
 enroll-next = Hãy đọc dấu vân tay khóa này cho quản trị viên khi gặp trực tiếp hoặc qua điện thoại (không dùng cùng kênh với mã mời). Họ phê duyệt bằng
-      referral admin approve { $request } --fingerprint { $fingerprint }
+      referral admin approve { $request } --fingerprint "{ $fingerprint }"
     Sau đó `referral directory` sẽ hiện thiết bị này tại quầy của nó.
 enroll-already-enrolled = thiết bị này đã được đăng ký (quầy { $desk }, vai trò { $role })
 enroll-unknown-desk = mã mời dành cho quầy { $desk }, nhưng danh bạ đã xác minh không có quầy này

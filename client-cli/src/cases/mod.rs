@@ -4,6 +4,7 @@
 //!
 //! - [`record`]: what a case is: the referral, the other desk, the events;
 //! - [`history`]: a case's events merged with the broker's coarse view;
+//! - [`search`]: which cases a typed reference, name or phone number means;
 //! - [`store`]: where records and packets live on disk, and how they are
 //!   encrypted;
 //! - [`auth`]: the tag that authenticates each record under a key only the
@@ -12,6 +13,7 @@
 pub mod auth;
 pub mod history;
 pub mod record;
+pub mod search;
 pub mod store;
 
 pub use auth::RecordKey;

@@ -127,6 +127,36 @@ impl CaseStore {
         Ok(store)
     }
 
+    /// The threads that have a record here, by file name alone (nothing is
+    /// decrypted): the ids a typed thread prefix may stand for. Loading one
+    /// still authenticates it.
+    pub fn thread_ids(&self) -> Result<Vec<ThreadId>, CaseStoreError> {
+        Ok(self
+            .record_files()?
+            .into_iter()
+            .map(|(_, thread)| thread)
+            .collect())
+    }
+
+    /// The packets kept here, by file name alone: the ids a typed packet
+    /// prefix may stand for (`forward`). Opening one still verifies it.
+    pub fn kept_packet_ids(&self) -> Result<Vec<PacketId>, CaseStoreError> {
+        let entries = fs::read_dir(&self.packets).map_err(io_error(&self.packets))?;
+        let mut ids = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(io_error(&self.packets))?.path();
+            if path.extension().is_some_and(|e| e == "age")
+                && let Some(id) = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .and_then(|s| s.parse::<PacketId>().ok())
+            {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
     /// Where the packet `id` is kept.
     pub fn packet_path(&self, id: &PacketId) -> PathBuf {
         self.packets.join(format!("{id}.age"))

@@ -27,6 +27,7 @@ use crate::exit::Failure;
 use crate::output::Report;
 use crate::referral::words;
 use crate::session::Online;
+use crate::typed_id;
 use crate::workflow::parse_rfc3339;
 use crate::{i18n, tr};
 
@@ -249,15 +250,22 @@ impl Report for ApproveReport {
 /// Runs `admin approve REQ --fingerprint FP`.
 pub fn approve(ctx: &Context, args: &ApproveArgs) -> Result<ApproveReport, Failure> {
     let mut admin = Admin::connect(ctx)?;
+    let request_id: RequestId = typed_id::pick(&args.request, || {
+        let list: PendingRequests = admin
+            .online
+            .client
+            .get("/v1/admin/requests", Some(&admin.token))?;
+        Ok(list.requests.into_iter().map(|r| r.request_id).collect())
+    })?;
     let request: PendingRequest = admin.online.client.get(
-        &format!("/v1/admin/requests/{}", args.request),
+        &format!("/v1/admin/requests/{request_id}"),
         Some(&admin.token),
     )?;
-    if request.request_id != args.request {
+    if request.request_id != request_id {
         return Err(Failure::Verification(anyhow!(
             "the broker answered with request {} for {}",
             request.request_id,
-            args.request
+            request_id
         )));
     }
     let fingerprint = Fingerprint::of_device(&request.signing_key, &request.age_recipient);
@@ -267,7 +275,7 @@ pub fn approve(ctx: &Context, args: &ApproveArgs) -> Result<ApproveReport, Failu
              but you gave\n  {}\nDo not approve it. Ask the device's owner to read the \
              fingerprint that `referral enroll` (or `referral rotate`) showed again; if it still \
              differs, someone else made this request or the broker changed its keys",
-            args.request,
+            request_id,
             args.fingerprint
         )));
     }
@@ -388,30 +396,28 @@ impl Report for RevokeReport {
 /// Runs `admin revoke DEVICE`.
 pub fn revoke(ctx: &Context, args: &RevokeArgs) -> Result<RevokeReport, Failure> {
     let online = Online::connect(ctx)?;
-    let desk = match online.log.state().device(&args.device) {
+    let device: DeviceId = typed_id::pick(&args.device, || {
+        Ok(online.log.state().devices().keys().copied().collect())
+    })?;
+    let desk = match online.log.state().device(&device) {
         None => {
             return Err(Failure::User(anyhow!(
                 "there is no device {} in the directory",
-                args.device
+                device
             )));
         }
         Some(d) if !d.is_active() => {
             return Err(Failure::User(anyhow!(
                 "device {} is already revoked",
-                args.device
+                device
             )));
         }
         Some(d) => d.desk.clone(),
     };
-    let answer = Admin::sign_in(ctx, online)?.append(
-        ctx,
-        &Statement::DeviceRevoked {
-            device: args.device,
-        },
-        None,
-    )?;
+    let answer =
+        Admin::sign_in(ctx, online)?.append(ctx, &Statement::DeviceRevoked { device }, None)?;
     Ok(RevokeReport {
-        device_id: args.device,
+        device_id: device,
         desk,
         revoked: true,
         seq: answer.seq,

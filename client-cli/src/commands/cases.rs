@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use referral_protocol::{DeskId, ThreadId, ThreadStatus};
 use serde::{Deserialize, Serialize};
 
-use crate::cases::{CaseRecord, CaseStore, EventSource};
+use crate::cases::{CaseRecord, CaseStore, EventSource, search};
 use crate::cli::CasesArgs;
 use crate::context::Context;
 use crate::exit::Failure;
@@ -32,6 +32,10 @@ pub struct CaseRow {
     pub direction: &'static str,
     /// The desk on the other side.
     pub other_desk: DeskId,
+    /// `case.reference`, the caseworker's own number for the case.
+    pub reference: Option<String>,
+    /// `person.name`, where given (decrypted here, from the case store).
+    pub name: Option<String>,
     /// `case.need`.
     pub need: Option<String>,
     /// `person.preferred_language`.
@@ -55,6 +59,8 @@ impl From<&CaseRecord> for CaseRow {
             status_source: r.status_source(),
             direction: r.direction.as_str(),
             other_desk: r.other_desk.clone(),
+            reference: given(r.field("case", "reference")),
+            name: given(r.field("person", "name")),
             need: r.field("case", "need").map(str::to_owned),
             preferred_language: r.field("person", "preferred_language").map(str::to_owned),
             prefecture: r.field("person", "prefecture").map(str::to_owned),
@@ -65,10 +71,43 @@ impl From<&CaseRecord> for CaseRow {
     }
 }
 
+/// A free-text field as listed: absent when left blank.
+fn given(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 /// The cases listed.
 #[derive(Debug, Serialize)]
 #[serde(transparent)]
 pub struct CasesReport(pub Vec<CaseRow>);
+
+/// `cases`, with what was asked for: an empty list reads differently when a
+/// search found nothing.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct CasesListing {
+    /// The cases.
+    pub report: CasesReport,
+    /// The `--search` text, if any.
+    #[serde(skip)]
+    pub search: Option<String>,
+}
+
+impl Report for CasesListing {
+    fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        match &self.search {
+            Some(query) if self.report.0.is_empty() => writeln!(
+                out,
+                "{}",
+                tr!("cases-search-none", query = terminal::line(query).as_ref())
+            ),
+            _ => self.report.write_human(out),
+        }
+    }
+}
 
 impl Report for CasesReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
@@ -95,7 +134,7 @@ impl Report for CasesReport {
                     .unwrap_or(0)
             })
             .collect();
-        for cells in std::iter::once(&header).chain(&rows) {
+        let line = |cells: &[String; 8]| {
             let last = cells.len() - 1;
             let mut text = String::new();
             for (i, cell) in cells.iter().enumerate() {
@@ -106,7 +145,22 @@ impl Report for CasesReport {
                     text.push_str("  ");
                 }
             }
-            writeln!(out, "{}", text.trim_end())?;
+            text.trim_end().to_owned()
+        };
+        writeln!(out, "{}", line(&header))?;
+        for (c, cells) in self.0.iter().zip(&rows) {
+            writeln!(out, "{}", line(cells))?;
+            // The caseworker's reference and the person's name, when given,
+            // on a line of their own: free text of any length, typed by
+            // people.
+            let who: Vec<String> = [&c.reference, &c.name]
+                .into_iter()
+                .flatten()
+                .map(|v| terminal::line(v).to_string())
+                .collect();
+            if !who.is_empty() {
+                writeln!(out, "  {}", who.join(" · "))?;
+            }
         }
         if self
             .0
@@ -156,7 +210,7 @@ fn need_words(code: &str) -> Option<String> {
 }
 
 /// Runs `cases`.
-pub fn run(ctx: &Context, args: &CasesArgs) -> Result<CasesReport, Failure> {
+pub fn run(ctx: &Context, args: &CasesArgs) -> Result<CasesListing, Failure> {
     let status: Option<ThreadStatus> = args
         .status
         .as_deref()
@@ -174,9 +228,17 @@ pub fn run(ctx: &Context, args: &CasesArgs) -> Result<CasesReport, Failure> {
         .all(&keys.case_keys())?
         .iter()
         .filter(|r| status.is_none_or(|s| r.status == s))
+        .filter(|r| {
+            args.search
+                .as_deref()
+                .is_none_or(|query| search::matches(r, query))
+        })
         .map(CaseRow::from)
         .collect();
-    Ok(CasesReport(rows))
+    Ok(CasesListing {
+        report: CasesReport(rows),
+        search: args.search.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -190,6 +252,8 @@ mod tests {
             status_source,
             direction: "sent",
             other_desk: "shinjuku-iea".parse().unwrap(),
+            reference: None,
+            name: None,
             need: None,
             preferred_language: None,
             prefecture: None,

@@ -7,11 +7,14 @@ use referral_protocol::directory::DeviceStatus;
 use referral_protocol::{DeskId, DeviceId, Fingerprint, Role};
 use serde::Serialize;
 
+use crate::cli::DirectoryArgs;
 use crate::context::Context;
+use crate::desk_choice::{self, DeskFilter};
 use crate::exit::Failure;
 use crate::output::Report;
 use crate::session::Online;
 use crate::terminal;
+use crate::tr;
 
 /// A device as the verified directory lists it.
 #[derive(Debug, Serialize)]
@@ -64,8 +67,11 @@ pub struct DirectoryReport {
     pub max_key_age_days: Option<u64>,
     /// Desks, by id.
     pub desks: Vec<DirectoryDesk>,
-    /// Admin devices without a desk.
+    /// Admin devices without a desk (none listed when filtering desks).
     pub admins: Vec<DirectoryDevice>,
+    /// Whether `--language` or `--prefecture` narrowed the desks.
+    #[serde(skip)]
+    pub filtered: bool,
 }
 
 impl Report for DirectoryReport {
@@ -82,10 +88,30 @@ impl Report for DirectoryReport {
         if let Some(days) = self.max_key_age_days {
             writeln!(out, "max key age:    {days} days")?;
         }
+        if self.filtered && self.desks.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "{}", tr!("directory-filter-none"))?;
+        }
         for desk in &self.desks {
             writeln!(out)?;
             // The name is an administrator's free text.
             writeln!(out, "{}  {}", desk.desk, terminal::line(&desk.name))?;
+            if let Some(code) = &desk.prefecture {
+                let words = desk_choice::prefecture_words(code);
+                writeln!(
+                    out,
+                    "  {}",
+                    tr!("directory-desk-prefecture", prefecture = words)
+                )?;
+            }
+            if let Some(list) = &desk.languages {
+                let words = desk_choice::languages_words(list);
+                writeln!(
+                    out,
+                    "  {}",
+                    tr!("directory-desk-languages", languages = words)
+                )?;
+            }
             if desk.devices.is_empty() {
                 writeln!(out, "  (no devices yet)")?;
             }
@@ -127,7 +153,9 @@ fn write_device(out: &mut dyn Write, d: &DirectoryDevice) -> io::Result<()> {
 }
 
 /// Runs `directory`.
-pub fn run(ctx: &Context) -> Result<DirectoryReport, Failure> {
+pub fn run(ctx: &Context, args: &DirectoryArgs) -> Result<DirectoryReport, Failure> {
+    // Checked before going online: a typo is a user error, not "no desk".
+    let filter = DeskFilter::new(args.language.as_deref(), args.prefecture.as_deref())?;
     let online = Online::connect(ctx)?;
     let state = online.log.state();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -148,6 +176,7 @@ pub fn run(ctx: &Context) -> Result<DirectoryReport, Failure> {
     let desks = state
         .desks()
         .values()
+        .filter(|desk| filter.matches(desk))
         .map(|desk| DirectoryDesk {
             desk: desk.id.clone(),
             name: desk.name.clone(),
@@ -164,7 +193,7 @@ pub fn run(ctx: &Context) -> Result<DirectoryReport, Failure> {
     let admins = state
         .devices()
         .values()
-        .filter(|d| d.desk.is_none())
+        .filter(|d| d.desk.is_none() && !filter.is_active())
         .map(view)
         .collect();
     Ok(DirectoryReport {
@@ -176,5 +205,6 @@ pub fn run(ctx: &Context) -> Result<DirectoryReport, Failure> {
         max_key_age_days: state.max_key_age_secs().map(|s| s / 86_400),
         desks,
         admins,
+        filtered: filter.is_active(),
     })
 }

@@ -13,7 +13,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
-use referral_protocol::{Attachment, AttachmentSource, ThreadStatus};
+use referral_protocol::{Attachment, AttachmentSource, PacketId, ThreadStatus};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use super::send::PacketSent;
@@ -23,6 +23,7 @@ use crate::context::Context;
 use crate::exit::Failure;
 use crate::session::Online;
 use crate::tr;
+use crate::typed_id;
 use crate::workflow::content::{FORWARD_SCHEMA, ForwardContent};
 use crate::workflow::outbox::{self, Kind, Outgoing};
 use crate::workflow::{receive, recipients, unix_now};
@@ -74,11 +75,12 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
     }
     let keys = online.unlock(ctx)?;
     let cases = CaseStore::open(&ctx.home)?;
-    let kept = cases.packet_path(&args.packet);
+    let packet: PacketId = typed_id::pick(&args.packet, || Ok(cases.kept_packet_ids()?))?;
+    let kept = cases.packet_path(&packet);
     if !kept.exists() {
         return Err(Failure::User(anyhow!(tr!(
             "forward-not-opened",
-            packet = args.packet.to_string()
+            packet = packet.to_string()
         ))));
     }
     let scratch = Scratch::new(&ctx.home)?;
@@ -88,7 +90,7 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
         online.log.state(),
         Some(&scratch.0),
     )?;
-    receive::check_addressing(&original, Some(&args.packet), &our_desk)?;
+    receive::check_addressing(&original, Some(&packet), &our_desk)?;
     let header = &original.opened.header;
     if header.recipient_desk != our_desk {
         return Err(Failure::User(anyhow!(tr!("forward-only-recipient"))));
@@ -96,7 +98,7 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
     let Some(referral) = original.body.referral().cloned() else {
         return Err(Failure::User(anyhow!(tr!(
             "forward-is-a-reply",
-            packet = args.packet.to_string()
+            packet = packet.to_string()
         ))));
     };
     let scope = referral["consent"]["scope"].as_str().unwrap_or("");
@@ -143,7 +145,7 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
         content_type: ForwardContent::content_type(),
         content: &content,
         attachments: &attachments,
-        attachments_key: Some(args.packet.to_string()),
+        attachments_key: Some(packet.to_string()),
     };
     let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
     drop(scratch);

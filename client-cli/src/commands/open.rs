@@ -8,6 +8,7 @@
 
 use std::io::{self, Write};
 
+use referral_protocol::api::Inbox;
 use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId};
 use serde::Serialize;
 
@@ -21,6 +22,7 @@ use crate::output::{self, Report};
 use crate::referral::words;
 use crate::session::Online;
 use crate::tr;
+use crate::typed_id;
 use crate::workflow::content::ReplyContent;
 use crate::workflow::receive::{self, Body, Received, ReceivedAttachment, Receiver};
 use crate::workflow::{render, rfc3339, unix_now};
@@ -176,6 +178,10 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<OpenReport, Failure> {
     let keys = online.unlock(ctx)?;
     let cases = CaseStore::open(&ctx.home)?;
     let token = online.token(&keys)?;
+    let packet: PacketId = typed_id::pick(&args.packet, || {
+        let inbox: Inbox = online.client.get("/v1/inbox", Some(&token.token))?;
+        Ok(inbox.packets.into_iter().map(|p| p.packet_id).collect())
+    })?;
     let receiver = Receiver {
         client: &online.client,
         token: &token.token,
@@ -185,7 +191,7 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<OpenReport, Failure> {
         our_desk: &our_desk,
         format: ctx.format,
     };
-    let received = receiver.fetch_and_open(&args.packet, args.save_attachments.as_deref())?;
+    let received = receiver.fetch_and_open(&packet, args.save_attachments.as_deref())?;
     let record = receive::record(
         &cases,
         &keys.case_keys(),
@@ -195,7 +201,7 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<OpenReport, Failure> {
         unix_now(),
     )?;
     if received.opened.header.recipient_desk == our_desk
-        && let Err(e) = receive::ack(&online.client, &token.token, &args.packet)
+        && let Err(e) = receive::ack(&online.client, &token.token, &packet)
     {
         output::warn(&tr!("open-ack-failed", error = e.error().to_string()));
     }

@@ -22,6 +22,7 @@ use crate::output::{self, Report};
 use crate::referral::words;
 use crate::session::Online;
 use crate::tr;
+use crate::typed_id;
 use crate::workflow::content::ReplyContent;
 use crate::workflow::outbox::{self, Kind, Outgoing};
 use crate::workflow::{recipients, unix_now};
@@ -85,9 +86,13 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
     let our_desk = online.desk()?;
     let keys = online.unlock(ctx)?;
     let token = online.token(&keys)?;
+    let cases = CaseStore::open(&ctx.home)?;
+    let thread: ThreadId = typed_id::pick(&args.thread, || {
+        typed_id::known_threads(&cases, Some((&online.client, &token.token)))
+    })?;
     let view: ThreadView = online
         .client
-        .get(&format!("/v1/threads/{}", args.thread), Some(&token.token))?;
+        .get(&format!("/v1/threads/{thread}"), Some(&token.token))?;
     let (other, party) = if view.recipient_desk == our_desk {
         (view.sender_desk.clone(), Party::Recipient)
     } else {
@@ -125,7 +130,7 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
     let content = serde_json::to_vec(&reply).map_err(|e| Failure::User(e.into()))?;
     let outgoing = Outgoing {
         kind: Kind::Reply(status),
-        thread_id: Some(args.thread),
+        thread_id: Some(thread),
         recipient_desk: other.clone(),
         recipients,
         content_type: ReplyContent::content_type(),
@@ -133,10 +138,9 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
         attachments: &[],
         attachments_key: None,
     };
-    let cases = CaseStore::open(&ctx.home)?;
     let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
 
-    match cases.load(&args.thread, &keys.case_keys())? {
+    match cases.load(&thread, &keys.case_keys())? {
         Some(mut record) => {
             let mut event = CaseEvent::from_packet(
                 status,
@@ -151,10 +155,7 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
             record.push(event);
             cases.save(&record, &keys.case_keys())?;
         }
-        None => output::warn(&tr!(
-            "reply-no-local-record",
-            thread = args.thread.to_string()
-        )),
+        None => output::warn(&tr!("reply-no-local-record", thread = thread.to_string())),
     }
     Ok(ReplyReport {
         packet_id: receipt.packet_id,

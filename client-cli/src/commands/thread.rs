@@ -24,6 +24,7 @@ use crate::output::{self, Report};
 use crate::passphrase::Purpose;
 use crate::referral::words;
 use crate::session::Online;
+use crate::typed_id;
 use crate::workflow::receive::{self, Receiver};
 use crate::workflow::{parse_rfc3339, rfc3339, unix_now};
 use crate::{columns, i18n, terminal, tr};
@@ -166,20 +167,25 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
     };
     let cases = CaseStore::open(&ctx.home)?;
     let Some(online) = online else {
+        let thread: ThreadId =
+            typed_id::pick(&args.thread, || typed_id::known_threads(&cases, None))?;
         let record = cases
-            .load(&args.thread, &keys.case_keys())?
-            .ok_or_else(|| no_case(&args.thread))?;
+            .load(&thread, &keys.case_keys())?
+            .ok_or_else(|| no_case(&thread))?;
         return Ok(report(&record, true));
     };
     let our_desk = online.desk()?;
     let token = online.token(&keys)?;
+    let thread: ThreadId = typed_id::pick(&args.thread, || {
+        typed_id::known_threads(&cases, Some((&online.client, &token.token)))
+    })?;
     let view: ThreadView = match online
         .client
-        .get(&format!("/v1/threads/{}", args.thread), Some(&token.token))
+        .get(&format!("/v1/threads/{thread}"), Some(&token.token))
     {
         Ok(view) => view,
         Err(e @ ApiError::Refused { .. }) if e.status().map(|s| s.as_u16()) == Some(404) => {
-            return Err(no_case(&args.thread));
+            return Err(no_case(&thread));
         }
         Err(e) => return Err(e.into()),
     };
@@ -190,7 +196,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
         &token.token,
         &cases,
         &our_desk,
-        &args.thread,
+        &thread,
     )?;
 
     let status: ThreadStatus = view.status.parse().map_err(|e: UnknownStatus| {
@@ -204,7 +210,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
         .map_err(|e| {
             Failure::BrokerUnreachable(anyhow!(tr!("thread-unknown-status", error = e.to_string())))
         })?;
-    match cases.load(&args.thread, &keys.case_keys())? {
+    match cases.load(&thread, &keys.case_keys())? {
         Some(mut record) => {
             record.events = history::merge(&record.events, &broker_events);
             // The broker's `status` is not taken as it is: the signed
@@ -224,7 +230,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
                 view.recipient_desk
             };
             Ok(ThreadReport {
-                thread_id: args.thread,
+                thread_id: thread,
                 status,
                 status_source: EventSource::Broker,
                 other_desk: Some(other),
