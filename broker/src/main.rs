@@ -234,7 +234,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     referral_broker::ack_before_commit::announce();
     let app = Application::build(&config).await?;
     let addr = app.local_addr()?;
-    startup::log_settings(&config, addr, app.metrics_addr()?);
     let code_file = code_path(&config.data_dir).display().to_string();
     match app.bootstrap_state() {
         BootstrapState::NewCode(code) => {
@@ -248,12 +247,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         BootstrapState::Pending => eprintln!("{}", tr!("bootstrap-pending", path = code_file)),
         BootstrapState::Claimed => {}
     }
-    let scheme = if config.tls_cert.is_some() {
-        "https"
-    } else {
-        "http"
-    };
-    tracing::info!(listen = %addr, scheme, backend = ?app.state().store().backend(), "referral-broker listening");
+    startup::log_settings(&config, addr, app.metrics_addr()?);
     app.run_until_stopped(shutdown_signal())
         .await
         .context("serving")?;

@@ -150,7 +150,8 @@ impl StartupError {
     }
 }
 
-/// Logs the settings in force, once, at start: never the database URL's
+/// Logs the settings in force, once, when the broker starts listening: one
+/// line, the only one naming the listen address; never the database URL's
 /// password, a key or a token.
 pub fn log_settings(config: &Config, api: SocketAddr, metrics: Option<SocketAddr>) {
     let l = &config.limits;
@@ -166,6 +167,7 @@ pub fn log_settings(config: &Config, api: SocketAddr, metrics: Option<SocketAddr
         database_url = %config.postgres_url_redacted().unwrap_or_else(|| "-".into()),
         data_dir = %config.data_dir.display(),
         tls = if config.tls_cert.is_some() { "on" } else { "off" },
+        scheme = if config.tls_cert.is_some() { "https" } else { "http" },
         trusted_proxies = %if proxies.is_empty() { "none".to_owned() } else { proxies.join(",") },
         max_packet_bytes = l.max_packet_bytes,
         max_pending_bytes_per_desk = l.max_pending_bytes_per_desk,
@@ -178,6 +180,6 @@ pub fn log_settings(config: &Config, api: SocketAddr, metrics: Option<SocketAddr
         request_timeout_secs = l.request_timeout_secs,
         body_idle_timeout_secs = l.body_idle_timeout_secs,
         purge_interval_secs = l.purge_interval_secs,
-        "settings in force"
+        "referral-broker listening, settings in force"
     );
 }

@@ -384,7 +384,7 @@ fn metrics_apart_with_latency_histograms_and_the_settings_logged() {
     let log = broker.log();
     let settings = log
         .lines()
-        .find(|l| l.contains("settings in force"))
+        .find(|l| l.contains("referral-broker listening, settings in force"))
         .unwrap_or_else(|| panic!("no settings line: {log}"));
     for field in [
         format!("listen={}", broker.listen),
@@ -414,7 +414,10 @@ fn postgres_settings_hide_the_password_and_backup_names_pg_dump() {
     assert_ne!(url, db.url(), "the test server URL has the expected form");
     let mut broker = Broker::start_with_config(&format!("database_url = \"{url}\"\n"));
     let log = broker.log();
-    assert!(log.contains("settings in force"), "{log}");
+    assert!(
+        log.contains("referral-broker listening, settings in force"),
+        "{log}"
+    );
     assert!(log.contains("backend=\"postgres\""), "{log}");
     assert!(log.contains("postgres://postgres:***@"), "{log}");
     assert!(!log.contains("hunter2"), "the password leaked: {log}");
@@ -489,5 +492,8 @@ fn the_bootstrap_banner_speaks_japanese() {
         "the code on a line of its own: {banner}"
     );
     // Logs stay English.
-    assert!(banner.contains("settings in force"), "{banner}");
+    assert!(
+        banner.contains("referral-broker listening, settings in force"),
+        "{banner}"
+    );
 }
