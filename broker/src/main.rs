@@ -149,8 +149,9 @@ async fn main() -> ExitCode {
     {
         Ok(lang) => lang,
         Err(e) => {
-            // A usage error, as clap's own (ADR 0012); no catalog is chosen yet.
-            eprintln!("referral-broker: {e}");
+            // A usage error, as clap's own (ADR 0012); no language is chosen
+            // yet, so the catalog answers in English.
+            eprintln!("{}", tr!("broker-failed", detail = e.to_string()));
             return ExitCode::from(2);
         }
     };

@@ -205,3 +205,86 @@ pub async fn inspect(data_dir: &Path) -> Result<Inspection, BackupError> {
         root,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::SqliteStore;
+
+    async fn fresh() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        SqliteStore::open(dir.path()).await.unwrap().close().await;
+        dir
+    }
+
+    async fn execute(data_dir: &Path, sql: &'static str) {
+        let mut conn = connect_existing(&data_dir.join(files::DB_FILE))
+            .await
+            .unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn inspection_reports_missing_and_unknown_migrations() {
+        let dir = fresh().await;
+        let found = inspect(dir.path()).await.unwrap();
+        assert!(found.migrations.is_complete(), "{:?}", found.migrations);
+        assert_eq!(found.migrations.applied, found.migrations.known);
+        assert_eq!(found.integrity, Some(Vec::new()));
+        assert_eq!(found.foreign_key_violations, Some(0));
+        assert!(found.directory.is_empty() && found.root.is_none());
+
+        execute(
+            dir.path(),
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (9999, 'from a newer broker', TRUE, X'00', 0)",
+        )
+        .await;
+        execute(
+            dir.path(),
+            "DELETE FROM _sqlx_migrations WHERE version = (SELECT MIN(version) FROM _sqlx_migrations)",
+        )
+        .await;
+        let found = inspect(dir.path()).await.unwrap();
+        assert_eq!(found.migrations.unknown, vec![9999]);
+        assert_eq!(found.migrations.missing.len(), 1);
+        assert!(!found.migrations.is_complete());
+    }
+
+    #[tokio::test]
+    async fn nothing_is_created_where_there_is_no_database() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            inspect(dir.path()).await,
+            Err(BackupError::NoDatabase(_))
+        ));
+        let out = dir.path().join("copy.db");
+        assert!(matches!(
+            backup(dir.path(), &out).await,
+            Err(BackupError::NoDatabase(_))
+        ));
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_backup_is_private_complete_and_never_replaces_a_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = fresh().await;
+        let out = dir.path().join("copy.db");
+        let bytes = backup(dir.path(), &out).await.unwrap();
+        assert_eq!(fs::metadata(&out).unwrap().len(), bytes);
+        assert_eq!(
+            fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let copy = tempfile::tempdir().unwrap();
+        fs::copy(&out, copy.path().join(files::DB_FILE)).unwrap();
+        assert!(inspect(copy.path()).await.unwrap().migrations.is_complete());
+        assert!(matches!(
+            backup(dir.path(), &out).await,
+            Err(BackupError::OutExists(_))
+        ));
+        assert!(!partial_path(&out).exists());
+    }
+}
