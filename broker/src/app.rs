@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use referral_store::Store;
 use referral_store::postgres::PostgresStore;
 use referral_store::sqlite::SqliteStore;
+use referral_store::{Store, StoreError};
 
 use crate::abuse::AbuseLimits;
 use crate::auth::tokens::TokenService;
@@ -18,61 +18,120 @@ use crate::bootstrap::{self, BootstrapState};
 use crate::config::Config;
 use crate::connections::{self, Caps, Gate, GatedAcceptor};
 use crate::directory::DirectoryCache;
-use crate::routes;
+use crate::routes::{self, MetricsRoute};
+use crate::startup::{Listener, StartupError};
 use crate::state::{AppState, now};
 use crate::{retention, telemetry};
 
 /// Opens the configured store: PostgreSQL when a URL is given, else SQLite
-/// in the data directory. Migrations run here.
-pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    create_private_dir(&config.data_dir)?;
-    Ok(match config.postgres_url() {
-        Some(url) => Arc::new(
-            PostgresStore::connect(url)
+/// in the data directory. Migrations run here. PostgreSQL is connected
+/// before the data directory is created, so an unreachable database leaves
+/// nothing on disk (ADR 0013).
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartupError> {
+    match config.postgres_url() {
+        Some(url) => {
+            let store = PostgresStore::connect(url)
                 .await
-                .context("connecting to PostgreSQL")?,
-        ),
-        None => Arc::new(
-            SqliteStore::open(&config.data_dir)
+                .map_err(|e| StartupError::Database {
+                    url: config.postgres_url_redacted().unwrap_or_default(),
+                    detail: e.to_string(),
+                })?;
+            create_private_dir(&config.data_dir)?;
+            Ok(Arc::new(store))
+        }
+        None => {
+            create_private_dir(&config.data_dir)?;
+            let store = SqliteStore::open(&config.data_dir)
                 .await
-                .context("opening SQLite")?,
-        ),
-    })
+                .map_err(|e| match e {
+                    // Only the data directory's files fail with an I/O error.
+                    StoreError::Body(io) => StartupError::DataDir {
+                        path: config.data_dir.clone(),
+                        detail: io.to_string(),
+                    },
+                    other => StartupError::Sqlite {
+                        data_dir: config.data_dir.clone(),
+                        detail: other.to_string(),
+                    },
+                })?;
+            Ok(Arc::new(store))
+        }
+    }
 }
 
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+fn create_private_dir(dir: &Path) -> Result<(), StartupError> {
     use std::os::unix::fs::DirBuilderExt;
-    if !dir.exists() {
-        std::fs::DirBuilder::new()
+    let failed = |e: std::io::Error| StartupError::DataDir {
+        path: dir.to_owned(),
+        detail: e.to_string(),
+    };
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(failed(std::io::Error::new(
+            std::io::ErrorKind::NotADirectory,
+            "it exists and is not a directory",
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
-            .with_context(|| format!("creating {}", dir.display()))?;
+            .map_err(failed),
+        Err(e) => Err(failed(e)),
     }
-    Ok(())
 }
 
 /// A built, bound, not yet running broker.
 #[derive(Debug)]
 pub struct Application {
     listener: std::net::TcpListener,
+    metrics_listener: Option<std::net::TcpListener>,
     router: Router,
     state: AppState,
-    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
     bootstrap: BootstrapState,
     gate: Arc<Gate>,
 }
 
 impl Application {
-    /// Opens the store, verifies the directory log, loads or makes the token
-    /// key, makes a bootstrap code if the broker is unclaimed, and binds the
-    /// listener. A directory log that does not verify stops it here: a
-    /// broker must never serve or extend a log its clients would refuse.
-    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+    /// Binds the listeners and loads the TLS files, then opens the store,
+    /// verifies the directory log, loads or makes the token key, and makes
+    /// a bootstrap code if the broker is unclaimed. Everything that can fail
+    /// without touching the disk comes first, so a busy port, a bad TLS file
+    /// or an unreachable database leaves no file behind (ADR 0013). A
+    /// directory log that does not verify stops it too: a broker must never
+    /// serve or extend a log its clients would refuse.
+    pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let bind = |address: SocketAddr, listener: Listener| {
+            listen(address).map_err(|source| StartupError::Listen {
+                address,
+                listener,
+                source,
+            })
+        };
+        let listener = bind(config.listen, Listener::Api)?;
+        let metrics_listener = config
+            .metrics_listen
+            .map(|address| bind(address, Listener::Metrics))
+            .transpose()?;
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(http1_tls(cert, key).await.map_err(|e| StartupError::Tls {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    detail: format!("{e:#}"),
+                })?)
+            }
+            _ => None,
+        };
+        let file_limit = connections::soft_file_limit().context("reading the open-file limit")?;
+        let caps = Caps::new(&config.limits, file_limit).map_err(anyhow::Error::from)?;
         let store = open_store(config).await?;
-        let directory = DirectoryCache::load(store.as_ref())
-            .await
-            .context("the directory log in the database cannot be used; refusing to start")?;
+        let directory =
+            DirectoryCache::load(store.as_ref())
+                .await
+                .map_err(|e| StartupError::DirectoryLog {
+                    detail: e.to_string(),
+                })?;
         let t = now();
         let tokens = TokenService::load(
             Arc::clone(&store),
@@ -83,7 +142,9 @@ impl Application {
         )
         .await
         .context("loading the token-signing keys")?;
-        let bootstrap = bootstrap::ensure_code(store.as_ref(), &config.data_dir, t).await?;
+        let bootstrap = bootstrap::ensure_code(store.as_ref(), &config.data_dir, t)
+            .await
+            .context("making the bootstrap code")?;
         let spool_dir = crate::spool::dir(&config.data_dir);
         create_private_dir(&spool_dir)?;
         // Before serving, nothing is uploading: every leftover goes.
@@ -95,10 +156,6 @@ impl Application {
         let abuse = AbuseLimits::new(&config.limits, config.trusted_proxies.clone());
         let data_dir = config.data_dir.clone();
         let state = AppState::new(store, tokens, directory, config.limits, abuse, data_dir);
-        let caps = Caps::new(
-            &config.limits,
-            connections::soft_file_limit().context("reading the open-file limit")?,
-        )?;
         // Never an address: only the numbers an operator tunes.
         tracing::info!(
             file_limit = caps.file_limit,
@@ -108,7 +165,12 @@ impl Application {
             "connection caps"
         );
         let gate = Gate::new(caps, state.clone());
-        let router = routes::router(state.clone())
+        let metrics_route = if metrics_listener.is_some() {
+            MetricsRoute::Apart
+        } else {
+            MetricsRoute::WithApi
+        };
+        let router = routes::router(state.clone(), metrics_route)
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 telemetry::observe,
@@ -117,11 +179,9 @@ impl Application {
                 Arc::clone(&gate),
                 connections::forwarded::limit,
             ));
-        let listener =
-            listen(config.listen).with_context(|| format!("binding {}", config.listen))?;
-        let tls = config.tls_cert.clone().zip(config.tls_key.clone());
         Ok(Self {
             listener,
+            metrics_listener,
             router,
             state,
             tls,
@@ -133,6 +193,14 @@ impl Application {
     /// The address actually bound.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The address `/metrics` is served on apart, if it is.
+    pub fn metrics_addr(&self) -> std::io::Result<Option<SocketAddr>> {
+        self.metrics_listener
+            .as_ref()
+            .map(std::net::TcpListener::local_addr)
+            .transpose()
     }
 
     /// What happened about the bootstrap code.
@@ -159,6 +227,16 @@ impl Application {
             shutdown.await;
             stopper.graceful_shutdown(Some(Duration::from_secs(30)));
         });
+        // Plain HTTP and no connection gate: an address for the operator's
+        // own scraper (loopback, or a private network), never the public.
+        let metrics_task = match self.metrics_listener {
+            Some(listener) => {
+                let server = axum_server::from_tcp(listener)?.handle(handle.clone());
+                let service = routes::metrics_router(self.state.clone()).into_make_service();
+                Some(tokio::spawn(async move { server.serve(service).await }))
+            }
+            None => None,
+        };
         // The peer address reaches the abuse limits only (ADR 0006).
         let service = self
             .router
@@ -166,8 +244,7 @@ impl Application {
         let acceptor = GatedAcceptor::new(Arc::clone(&self.gate));
         let header_read_timeout = self.gate.caps().header_read_timeout;
         let result = match self.tls {
-            Some((cert, key)) => {
-                let tls = http1_tls(&cert, &key).await?;
+            Some(tls) => {
                 let tls = axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(acceptor);
                 http1_only(
                     axum_server::from_tcp(self.listener)?.acceptor(tls),
@@ -189,6 +266,11 @@ impl Application {
         };
         retention_task.abort();
         forget_task.abort();
+        if let Some(task) = metrics_task {
+            task.await
+                .context("the metrics listener panicked")?
+                .context("serving /metrics")?;
+        }
         result.context("serving")
     }
 }

@@ -15,6 +15,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Listen address.
     pub listen: SocketAddr,
+    /// Where `/metrics` is served instead of on `listen` (ADR 0013); `None`:
+    /// on `listen`, beside the API.
+    pub metrics_listen: Option<SocketAddr>,
     /// `postgres://…` to use PostgreSQL; `None` for embedded SQLite. May hold
     /// a password, so it is a secret and never logged.
     pub database_url: Option<SecretString>,
@@ -108,6 +111,8 @@ pub struct Layer {
     pub data_dir: Option<PathBuf>,
     /// See [`Config::listen`].
     pub listen: Option<SocketAddr>,
+    /// See [`Config::metrics_listen`].
+    pub metrics_listen: Option<SocketAddr>,
     /// See [`Config::database_url`].
     pub database_url: Option<String>,
     /// See [`Config::tls_cert`].
@@ -190,6 +195,7 @@ impl Layer {
         Layer {
             data_dir: over.data_dir.or(self.data_dir),
             listen: over.listen.or(self.listen),
+            metrics_listen: over.metrics_listen.or(self.metrics_listen),
             database_url: over.database_url.or(self.database_url),
             tls_cert: over.tls_cert.or(self.tls_cert),
             tls_key: over.tls_key.or(self.tls_key),
@@ -314,13 +320,21 @@ impl Layer {
                 "database_url must be a postgres:// URL (omit it for embedded SQLite)".into(),
             ));
         }
+        let listen = self
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        if self.metrics_listen == Some(listen) {
+            return Err(ConfigError::Invalid(
+                "metrics_listen must differ from listen (omit it to serve /metrics on listen)"
+                    .into(),
+            ));
+        }
         Ok(Config {
             data_dir: self
                 .data_dir
                 .unwrap_or_else(|| PathBuf::from("./broker-data")),
-            listen: self
-                .listen
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            listen,
+            metrics_listen: self.metrics_listen,
             database_url: database_url.map(SecretString::from),
             tls_cert: self.tls_cert,
             tls_key: self.tls_key,
@@ -337,6 +351,47 @@ impl Config {
     /// The PostgreSQL URL, if any (exposed only to connect).
     pub fn postgres_url(&self) -> Option<&str> {
         self.database_url.as_ref().map(|u| u.expose_secret())
+    }
+
+    /// The PostgreSQL URL with any password replaced by `***`: what logs
+    /// and messages may show.
+    pub fn postgres_url_redacted(&self) -> Option<String> {
+        self.postgres_url().map(redact_url)
+    }
+}
+
+/// `url` with the password of its user part, and any `password=` query
+/// parameter, replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _password)) => format!("{name}:***@{host}"),
+            None => format!("{user}@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    if scheme.is_empty() {
+        format!("{authority}{tail}")
+    } else {
+        format!("{scheme}://{authority}{tail}")
     }
 }
 
@@ -410,6 +465,30 @@ mod tests {
         .unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
         assert_eq!(c.postgres_url(), Some("postgres://u:hunter2@db/x"));
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_database_urls() {
+        assert_eq!(
+            redact_url("postgres://u:hunter2@db:5432/x?sslmode=require&password=p2"),
+            "postgres://u:***@db:5432/x?sslmode=require&password=***"
+        );
+        assert_eq!(redact_url("postgres://u@db/x"), "postgres://u@db/x");
+        assert_eq!(redact_url("postgresql://db/x"), "postgresql://db/x");
+        assert_eq!(
+            redact_url("postgres://u:p%40ss@db/x"),
+            "postgres://u:***@db/x"
+        );
+    }
+
+    #[test]
+    fn metrics_may_not_share_the_api_address() {
+        let same = Layer {
+            listen: Some("127.0.0.1:9".parse().unwrap()),
+            metrics_listen: Some("127.0.0.1:9".parse().unwrap()),
+            ..Layer::default()
+        };
+        assert!(same.resolve().is_err());
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //!   [`quota`]: the cap on pending bytes per sending desk;
 //!   [`rewrap`]: the check that a rewrap changed only the age header;
 //! - [`error`]: the single `ApiError`; [`metrics`], [`telemetry`]: counts
-//!   and logs without identities; [`bootstrap`], [`retention`].
+//!   and logs without identities; [`bootstrap`], [`retention`];
+//! - [`startup`]: the settings logged at start and the start-up failures an
+//!   operator can fix; [`operations`]: `backup` and `check` (ADR 0013).
 
 #![forbid(unsafe_code)]
 
@@ -29,10 +31,12 @@ pub mod intake;
 pub mod invite;
 pub mod metrics;
 pub mod openapi;
+pub mod operations;
 pub mod quota;
 pub mod retention;
 pub mod rewrap;
 pub mod routes;
 pub mod spool;
+pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -1,17 +1,20 @@
-//! `referral-broker serve|migrate|purge` (SPEC §8).
+//! `referral-broker serve|migrate|purge|backup|check` (SPEC §8, ADR 0013).
 
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use referral_broker::app::{Application, open_store};
 use referral_broker::bootstrap::{BootstrapState, code_path};
 use referral_broker::config::{Config, Layer};
+use referral_broker::operations::{self, Report};
+use referral_broker::startup::{self, StartupError};
 use referral_broker::state::now;
-use referral_broker::{retention, telemetry};
+use referral_broker::{retention, telemetry, tr};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +40,22 @@ enum Command {
     /// Run retention once (purge acknowledged ciphertext past the grace
     /// period, expire unread packets past the TTL) and exit.
     Purge(Common),
+    /// Copy the SQLite database of a running (or stopped) broker to a new
+    /// file, mode 0600; for PostgreSQL, print the pg_dump command instead.
+    Backup(BackupArgs),
+    /// Verify a database (integrity, foreign keys, migrations) and its
+    /// directory log from genesis, changing nothing; exit 1 on a problem.
+    Check(Common),
+}
+
+/// `backup`'s settings.
+#[derive(Debug, Args)]
+struct BackupArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The file to write; an existing file is never replaced.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
 }
 
 /// Settings shared by every command. Each flag also reads an environment
@@ -52,6 +71,10 @@ struct Common {
     /// Listen address [default: 127.0.0.1:8080].
     #[arg(long, env = "REFERRAL_BROKER_LISTEN")]
     listen: Option<SocketAddr>,
+    /// Serve /metrics on this address only (plain HTTP; keep it private)
+    /// [default: on the listen address].
+    #[arg(long, env = "REFERRAL_BROKER_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     /// postgres://… to use PostgreSQL instead of embedded SQLite.
     #[arg(long, env = "REFERRAL_BROKER_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
@@ -92,7 +115,7 @@ struct Common {
 }
 
 impl Common {
-    fn resolve(self) -> anyhow::Result<Config> {
+    fn resolve(self) -> Result<Config, StartupError> {
         let file = match &self.config {
             Some(path) => Layer::from_file(path)?,
             None => Layer::default(),
@@ -100,6 +123,7 @@ impl Common {
         let flags = Layer {
             data_dir: self.data_dir,
             listen: self.listen,
+            metrics_listen: self.metrics_listen,
             database_url: self.database_url,
             tls_cert: self.tls_cert,
             tls_key: self.tls_key,
@@ -118,18 +142,53 @@ impl Common {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     telemetry::init_logging();
     let cli = Cli::parse();
-    let lang = referral_i18n::negotiate(cli.lang.as_deref(), |name| std::env::var(name).ok())?;
+    let lang = match referral_i18n::negotiate(cli.lang.as_deref(), |name| std::env::var(name).ok())
+    {
+        Ok(lang) => lang,
+        Err(e) => {
+            // A usage error, as clap's own (ADR 0012); no language is chosen
+            // yet, so the catalog answers in English.
+            eprintln!("{}", tr!("broker-failed", detail = e.to_string()));
+            return ExitCode::from(2);
+        }
+    };
     referral_broker::i18n::install(lang);
-    match cli.command {
-        Command::Serve(common) => serve(common.resolve()?).await,
+    match run(cli.command).await {
+        Ok(code) => code,
+        Err(e) => {
+            // One paragraph, in the operator's language; the chain in the log.
+            let paragraph = match e.downcast_ref::<StartupError>() {
+                Some(startup) => startup.paragraph(),
+                None => tr!("broker-failed", detail = format!("{e:#}")),
+            };
+            eprintln!("\n{paragraph}\n");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(common) => serve(common.resolve()?).await.map(|()| ExitCode::SUCCESS),
         Command::Migrate(common) => {
             let config = common.resolve()?;
             open_store(&config).await?;
             tracing::info!("migrations are up to date");
-            Ok(())
+            println!("{}", tr!("migrate-done"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup(args) => {
+            let config = args.common.resolve()?;
+            Ok(print_report(
+                operations::backup::run(&config, &args.out).await,
+            ))
+        }
+        Command::Check(common) => {
+            let config = common.resolve()?;
+            Ok(print_report(operations::check::run(&config).await))
         }
         Command::Purge(common) => {
             let config = common.resolve()?;
@@ -146,15 +205,28 @@ async fn main() -> anyhow::Result<()> {
             );
             println!(
                 "{}",
-                referral_broker::tr!(
+                tr!(
                     "purge-done",
                     purged = report.purged,
                     expired = report.expired,
                     spool_files = leftovers
                 )
             );
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Prints a command's lines (stdout on success, stderr on failure); a
+/// failure exits 1 without a second message.
+fn print_report(report: Report) -> ExitCode {
+    let text = report.lines.join("\n");
+    if report.problems == 0 {
+        println!("{text}");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{text}");
+        ExitCode::FAILURE
     }
 }
 
@@ -163,27 +235,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     referral_broker::ack_before_commit::announce();
     let app = Application::build(&config).await?;
     let addr = app.local_addr()?;
+    let code_file = code_path(&config.data_dir).display().to_string();
     match app.bootstrap_state() {
         BootstrapState::NewCode(code) => {
             // The operator needs this once, to claim the broker; it is also
             // in the 0600 file. It is never logged through tracing.
             eprintln!(
-                "\nThis broker is not claimed yet. Bootstrap code (one use, valid 24 h):\n\n    {code}\n\nIt is also in {} (mode 0600). The first administrator claims the broker\nwith it (`referral admin bootstrap`): their device key signs the directory's\ngenesis entry and becomes the root.\n",
-                code_path(&config.data_dir).display()
+                "\n{}\n",
+                tr!("bootstrap-new-code", code = code.as_str(), path = code_file)
             );
         }
-        BootstrapState::Pending => eprintln!(
-            "This broker is not claimed yet; the bootstrap code is in {}",
-            code_path(&config.data_dir).display()
-        ),
+        BootstrapState::Pending => eprintln!("{}", tr!("bootstrap-pending", path = code_file)),
         BootstrapState::Claimed => {}
     }
-    let scheme = if config.tls_cert.is_some() {
-        "https"
-    } else {
-        "http"
-    };
-    tracing::info!(listen = %addr, scheme, backend = ?app.state().store().backend(), "referral-broker listening");
+    startup::log_settings(&config, addr, app.metrics_addr()?);
     app.run_until_stopped(shutdown_signal())
         .await
         .context("serving")?;

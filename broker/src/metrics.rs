@@ -1,11 +1,13 @@
-//! Prometheus metrics: counts only. Labels are route templates
-//! (`/v1/packets/{id}`), status codes and refusal codes: never an id, an
-//! address, a desk or anything else that could identify a person.
+//! Prometheus metrics: counts, and request latencies in fixed buckets.
+//! Labels are route templates (`/v1/packets/{id}`), methods, status codes or
+//! classes and refusal codes: never an id, an address, a desk or anything
+//! else that could identify a person.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use referral_store::Counts;
 
@@ -13,6 +15,7 @@ use referral_store::Counts;
 #[derive(Debug, Default)]
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, u16), u64>>,
+    latencies: Mutex<BTreeMap<LatencyKey, Histogram>>,
     packets_stored: AtomicU64,
     packets_refused: Mutex<BTreeMap<&'static str, u64>>,
     tokens_issued: AtomicU64,
@@ -22,11 +25,57 @@ pub struct Metrics {
     connections_refused: Mutex<BTreeMap<&'static str, u64>>,
 }
 
+/// Upper bounds of the latency buckets, in seconds: from a cached read to
+/// the whole-request timeout's order of magnitude.
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// Route template, method, status class (`2xx`…).
+type LatencyKey = (String, String, &'static str);
+
+/// One latency histogram: a count per bucket (not cumulative; summed when
+/// rendered), the overflow, and the sum.
+#[derive(Debug, Default)]
+struct Histogram {
+    buckets: [u64; LATENCY_BUCKETS.len()],
+    count: u64,
+    sum_secs: f64,
+}
+
+impl Histogram {
+    fn observe(&mut self, secs: f64) {
+        if let Some(i) = LATENCY_BUCKETS.iter().position(|bound| secs <= *bound) {
+            self.buckets[i] += 1;
+        }
+        self.count += 1;
+        self.sum_secs += secs;
+    }
+}
+
+/// `2xx`, `4xx`…: the class alone keeps the label set small.
+fn status_class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
 impl Metrics {
-    /// One request answered, by route template and status.
-    pub fn request(&self, route: &str, status: u16) {
+    /// One request answered, by route template and status, and how long it
+    /// took, by route template, method and status class.
+    pub fn request(&self, route: &str, method: &str, status: u16, took: Duration) {
         let mut map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
         *map.entry((route.to_owned(), status)).or_default() += 1;
+        drop(map);
+        let mut latencies = self.latencies.lock().unwrap_or_else(|p| p.into_inner());
+        latencies
+            .entry((route.to_owned(), method.to_owned(), status_class(status)))
+            .or_default()
+            .observe(took.as_secs_f64());
     }
 
     /// A packet stored.
@@ -138,6 +187,38 @@ impl Metrics {
         }
         let _ = writeln!(
             out,
+            "# HELP referral_http_request_duration_seconds Time to answer a request, by route \
+             template, method and status class."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE referral_http_request_duration_seconds histogram"
+        );
+        for ((route, method, class), h) in self
+            .latencies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let labels = format!("route=\"{route}\",method=\"{method}\",status=\"{class}\"");
+            let mut cumulative = 0;
+            for (bound, n) in LATENCY_BUCKETS.iter().zip(h.buckets) {
+                cumulative += n;
+                let _ = writeln!(
+                    out,
+                    "referral_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "referral_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n\
+                 referral_http_request_duration_seconds_sum{{{labels}}} {}\n\
+                 referral_http_request_duration_seconds_count{{{labels}}} {}",
+                h.count, h.sum_secs, h.count
+            );
+        }
+        let _ = writeln!(
+            out,
             "# HELP referral_connections_refused_total Connections closed at once, and \
              requests through a trusted proxy refused, by the cap they met."
         );
@@ -196,8 +277,9 @@ mod tests {
     #[test]
     fn renders_counts_with_route_templates_only() {
         let m = Metrics::default();
-        m.request("/v1/packets/{id}", 200);
-        m.request("/v1/packets/{id}", 200);
+        m.request("/v1/packets/{id}", "GET", 200, Duration::from_millis(3));
+        m.request("/v1/packets/{id}", "GET", 200, Duration::from_millis(70));
+        m.request("/v1/packets/{id}", "GET", 404, Duration::from_secs(60));
         m.packet_refused("not_padded");
         m.connection_refused("per_address");
         m.connection_opened();
@@ -214,5 +296,22 @@ mod tests {
         assert!(text.contains("referral_pending_packets 3"));
         assert!(text.contains("referral_connections_refused_total{cap=\"per_address\"} 1"));
         assert!(text.contains("referral_open_connections 1"));
+        let ok = "route=\"/v1/packets/{id}\",method=\"GET\",status=\"2xx\"";
+        assert!(text.contains(&format!(
+            "referral_http_request_duration_seconds_bucket{{{ok},le=\"0.005\"}} 1"
+        )));
+        assert!(text.contains(&format!(
+            "referral_http_request_duration_seconds_bucket{{{ok},le=\"0.1\"}} 2"
+        )));
+        assert!(text.contains(&format!(
+            "referral_http_request_duration_seconds_count{{{ok}}} 2"
+        )));
+        let slow = "route=\"/v1/packets/{id}\",method=\"GET\",status=\"4xx\"";
+        assert!(text.contains(&format!(
+            "referral_http_request_duration_seconds_bucket{{{slow},le=\"30\"}} 0"
+        )));
+        assert!(text.contains(&format!(
+            "referral_http_request_duration_seconds_bucket{{{slow},le=\"+Inf\"}} 1"
+        )));
     }
 }

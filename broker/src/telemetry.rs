@@ -68,8 +68,11 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         }
     };
     let status = response.status().as_u16();
-    state.metrics().request(&route, status);
-    let ms = started.elapsed().as_millis() as u64;
+    let took = started.elapsed();
+    state
+        .metrics()
+        .request(&route, method.as_str(), status, took);
+    let ms = took.as_millis() as u64;
     if !times_packets(&route) {
         tracing::info!(method = %method, route = %route, status, ms, "request");
     } else if status >= 500 {

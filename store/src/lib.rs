@@ -5,6 +5,10 @@
 //!   `secure_delete=ON`, one writer task that group-commits concurrent sends;
 //! - [`postgres::PostgresStore`]: for several stateless brokers.
 //!
+//! [`inspect`] (with each backend's `maintenance`) reads a database for
+//! `referral-broker check` without migrating it; SQLite's also makes online
+//! backups.
+//!
 //! Both run their own migrations (`migrations/sqlite`, `migrations/postgres`)
 //! at start, and both pass the same behavioural suite ([`conformance`]).
 
@@ -14,6 +18,7 @@ pub mod body;
 pub mod conformance;
 mod directory;
 mod error;
+pub mod inspect;
 pub mod model;
 pub mod postgres;
 pub mod sqlite;

@@ -18,6 +18,7 @@ mod auth;
 mod codec;
 mod desks;
 mod directory;
+pub mod maintenance;
 mod packets;
 mod purge;
 mod requests;

@@ -185,6 +185,13 @@ impl Broker {
         self.wait_until_up();
     }
 
+    /// Starts the stopped broker again on the same port, config and
+    /// environment over another data directory (a restored backup).
+    pub fn restart_on(&mut self, data_dir: PathBuf) {
+        self.data_dir = data_dir;
+        self.restart();
+    }
+
     /// Stops the broker (SIGTERM) and starts it again on the same data with
     /// `config` as its new `--config` file (a deployment set up under the
     /// defaults, then run under other settings).

@@ -12,6 +12,7 @@
 //! this broker's appends one at a time; brokers sharing a database are kept
 //! apart by the store (`seq` is the primary key).
 
+use referral_protocol::VerifyingKey;
 use referral_protocol::directory::{DirectoryError, Entry, VerifiedLog};
 use referral_store::{Store, StoreError, StoredEntry};
 use tokio::sync::{Mutex, MutexGuard};
@@ -58,14 +59,7 @@ impl DirectoryCache {
     /// is the log's current root (both change in one transaction, so a
     /// difference means someone edited the database).
     pub async fn load(store: &dyn Store) -> Result<Self, LoadError> {
-        let log = read_all(store).await?;
-        let root = store.root_key().await?;
-        match (&log, root) {
-            (None, None) => {}
-            (None, Some(_)) => return Err(LoadError::ClaimedWithoutLog),
-            (Some(log), Some(root)) if *log.state().root() == root => {}
-            (Some(_), _) => return Err(LoadError::RootMismatch),
-        }
+        let log = verify(store.directory_since(0).await?, store.root_key().await?)?;
         Ok(Self {
             log: Mutex::new(log),
         })
@@ -107,6 +101,29 @@ pub async fn refresh(store: &dyn Store, slot: &mut Option<VerifiedLog>) -> Resul
         log.extend(&fetched)?;
     }
     Ok(())
+}
+
+/// Verifies a whole stored log from its genesis with the clients' own
+/// verifier, and checks that `root` (the store's) is the root it leaves in
+/// force; `None` for an unclaimed broker. `load` and `referral-broker
+/// check` both come here, so a log the broker serves is one `check` passes.
+pub fn verify(
+    stored: Vec<StoredEntry>,
+    root: Option<VerifyingKey>,
+) -> Result<Option<VerifiedLog>, LoadError> {
+    let entries = decode_all(stored)?;
+    let log = if entries.is_empty() {
+        None
+    } else {
+        Some(VerifiedLog::from_genesis(entries, None)?)
+    };
+    match (&log, root) {
+        (None, None) => {}
+        (None, Some(_)) => return Err(LoadError::ClaimedWithoutLog),
+        (Some(log), Some(root)) if *log.state().root() == root => {}
+        (Some(_), _) => return Err(LoadError::RootMismatch),
+    }
+    Ok(log)
 }
 
 /// Reads and verifies the whole log; `None` when it is empty.

@@ -16,8 +16,25 @@ use crate::auth;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Every route of the API.
-pub fn router(state: AppState) -> Router {
+/// Where `/metrics` is served (ADR 0013).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsRoute {
+    /// On the API's own listener.
+    WithApi,
+    /// On a listener of its own ([`metrics_router`]); the API answers 404.
+    Apart,
+}
+
+/// `/metrics` alone, for the separate metrics listener.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics))
+        .fallback(|| async { ApiError::not_found() })
+        .with_state(state)
+}
+
+/// Every route of the API, `/metrics` among them unless it is served apart.
+pub fn router(state: AppState, metrics: MetricsRoute) -> Router {
     let json_limit = state.limits().max_json_bytes;
     let packet_limit = usize::try_from(state.limits().max_packet_bytes).unwrap_or(usize::MAX);
     let packets = Router::new()
@@ -46,9 +63,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/token-keys", post(admin::stage_token_key))
         .route("/v1/admin/stats", get(admin::stats))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
-        .layer(axum::extract::DefaultBodyLimit::max(json_limit));
+        .route("/readyz", get(health::readyz));
+    let api = match metrics {
+        MetricsRoute::WithApi => api.route("/metrics", get(health::metrics)),
+        MetricsRoute::Apart => api,
+    }
+    .layer(axum::extract::DefaultBodyLimit::max(json_limit));
     api.merge(packets)
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async {

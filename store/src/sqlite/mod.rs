@@ -9,6 +9,7 @@ mod admin;
 mod codec;
 mod directory;
 mod files;
+pub mod maintenance;
 mod packets;
 mod purge;
 mod put_set;
