@@ -6,6 +6,7 @@
 //! - [`history`]: a case's events merged with the broker's coarse view;
 //! - [`store`]: where records and packets live on disk, and how they are
 //!   encrypted;
+//! - [`sync_state`]: where the last sync with the broker left off;
 //! - [`auth`]: the tag that authenticates each record under a key only the
 //!   unlocked keystore holds.
 
@@ -13,10 +14,12 @@ pub mod auth;
 pub mod history;
 pub mod record;
 pub mod store;
+pub mod sync_state;
 
 pub use auth::RecordKey;
 pub use record::{AttachmentView, CaseEvent, CaseRecord, Direction, EventSource, ThreadLink};
 pub use store::{CaseKeys, CaseStore, CaseStoreError};
+pub use sync_state::SyncState;
 
 use crate::exit::Failure;
 
