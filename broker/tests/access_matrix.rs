@@ -568,7 +568,7 @@ async fn changes_matrix(db: Db) {
     assert_eq!(a_page["more"], false);
     let (status, b_page) = changes(&w, Caller::Bearer(&w.b_token), "").await;
     assert_eq!(status, StatusCode::OK, "{b_page}");
-    assert_eq!(listed(&b_page), [thread.clone()]);
+    assert_eq!(listed(&b_page), vec![thread.clone()]);
     let (status, c_page) = changes(&w, Caller::Bearer(&w.c_token), "").await;
     assert_eq!(status, StatusCode::OK, "{c_page}");
     let c_threads = listed(&c_page);
@@ -695,7 +695,7 @@ async fn changes_matrix(db: Db) {
         &format!("?changed_since={head}"),
     )
     .await;
-    assert_eq!(listed(&after), [thread.clone()]);
+    assert_eq!(listed(&after), vec![thread.clone()]);
     assert_eq!(after["threads"][0]["status"], "received");
     let c_head = c_page["next_cursor"].as_str().unwrap();
     let (_, c_after) = changes(

@@ -547,6 +547,45 @@ mod tests {
     }
 
     #[test]
+    fn the_sync_state_is_sealed_authenticated_and_no_case() {
+        let home = tempfile::tempdir().unwrap();
+        let store = CaseStore::open(home.path()).unwrap();
+        let keys = Keys::new();
+        assert_eq!(store.load_sync_state(&keys.case_keys()).unwrap(), None);
+        let state = SyncState {
+            broker: "https://broker.example/".into(),
+            cursor: Some("42".into()),
+            synced_at: 1_765_101_600,
+        };
+        store.save_sync_state(&state, &keys.case_keys()).unwrap();
+        assert_eq!(
+            store.load_sync_state(&keys.case_keys()).unwrap(),
+            Some(state.clone())
+        );
+        let path = home.path().join("cases").join(SYNC_STATE_FILE);
+        assert!(!String::from_utf8_lossy(&fs::read(&path).unwrap()).contains("broker.example"));
+        // It is not listed as a case.
+        assert!(store.all(&keys.case_keys()).unwrap().is_empty());
+
+        // Planted (encrypted to the public key, as anyone can) or moved the
+        // cursor: refused.
+        let moved = serde_json::to_vec(&SyncState {
+            cursor: Some("999999".into()),
+            ..state.clone()
+        })
+        .unwrap();
+        seal_into(&store.root, SYNC_STATE_FILE, &moved, &keys.recipient).unwrap();
+        let err = store.load_sync_state(&keys.case_keys()).unwrap_err();
+        assert_eq!(unauthenticated(err), AuthError::Untagged);
+        // A case record's tag does not pass for the sync state's.
+        let thread = ThreadId::random();
+        let framed = keys.record_key.frame(&thread, &moved);
+        seal_into(&store.root, SYNC_STATE_FILE, &framed, &keys.recipient).unwrap();
+        let err = store.load_sync_state(&keys.case_keys()).unwrap_err();
+        assert_eq!(unauthenticated(err), AuthError::BadTag);
+    }
+
+    #[test]
     fn edited_swapped_and_planted_records_are_refused() {
         let home = tempfile::tempdir().unwrap();
         let store = CaseStore::open(home.path()).unwrap();
