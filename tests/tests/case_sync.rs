@@ -207,4 +207,12 @@ fn a_device_that_never_synced_says_so_offline() {
         (&report["stale"], &report["synced_at"]),
         (&Value::Bool(true), &Value::Null)
     );
+    // The note is in the user's language; `--json` is not.
+    let out = caseworker.run_ok(&["--lang", "ja", "--json", "cases"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("中継サーバーに接続できません"), "{stderr}");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        Value::Array(vec![])
+    );
 }
