@@ -71,23 +71,33 @@ pub fn bring_up_to_date(ctx: &Context) -> Result<(UnlockedKeys, Freshness), Fail
     };
     let cases = CaseStore::open(&ctx.home)?;
     let synced = match &online {
+        // A device of no desk (an administrator's) has no threads to sync:
+        // its store is as current as it can be.
+        Some(online) if online.desk().is_err() => Some(None),
         Some(online) => match sync(ctx, online, &keys, &cases) {
-            Ok(at) => Some(at),
+            Ok(at) => Some(Some(at)),
             Err(Failure::BrokerUnreachable(_)) => None,
             Err(e) => return Err(e),
         },
         None => None,
     };
+    let last_sync = || -> Result<Option<i64>, Failure> {
+        Ok(cases
+            .load_sync_state(&keys.case_keys())?
+            .map(|s| s.synced_at))
+    };
     let freshness = match synced {
-        Some(at) => Freshness {
+        Some(Some(at)) => Freshness {
             stale: false,
             synced_at: Some(at),
         },
+        Some(None) => Freshness {
+            stale: false,
+            synced_at: last_sync()?,
+        },
         None => Freshness {
             stale: true,
-            synced_at: cases
-                .load_sync_state(&keys.case_keys())?
-                .map(|s| s.synced_at),
+            synced_at: last_sync()?,
         },
     };
     Ok((keys, freshness))
