@@ -14,7 +14,7 @@ use referral_protocol::api::{
     ChallengeRequest, ChallengeResponse, DirectoryPage, EnrollmentRequest, ErrorBody, Inbox,
     InviteLookup, InviteLookupRequest, InviteRequest, InviteResponse, PacketReceipt,
     PendingRequest, PendingRequests, RequestReceipt, RotationRequest, StagedTokenKey, Stats,
-    ThreadView, TokenRequest, TokenResponse,
+    ThreadChanges, ThreadView, TokenRequest, TokenResponse,
 };
 
 use crate::routes::health::Health;
@@ -116,6 +116,16 @@ fn routes() -> Vec<Route> {
             ok_status: 200,
             response: Json(schema::<ThreadView>),
             errors: &[401, 403, 404],
+        },
+        Route {
+            method: "get",
+            path: "/v1/threads",
+            summary: "The caller's desk's threads changed after the opaque cursor `changed_since` (absent: from the start), each as GET /v1/threads/{id} gives it, oldest change first, at most `limit` (1-100, default 100); `next_cursor` continues, `more` says whether to (ADR 0014). A cursor this broker did not issue is 400 bad_cursor.",
+            bearer: true,
+            request: None,
+            ok_status: 200,
+            response: Json(schema::<ThreadChanges>),
+            errors: &[400, 401, 403],
         },
         Route {
             method: "post",
@@ -326,6 +336,10 @@ pub fn document() -> Value {
         }
         if r.path == "/v1/directory" && r.method == "get" {
             params.push(json!({"name": "since", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "default": 0}, "description": "The first seq wanted: the seq of the head the client holds, so the answer starts with that entry."}));
+        }
+        if r.path == "/v1/threads" {
+            params.push(json!({"name": "changed_since", "in": "query", "required": false, "schema": {"type": "string"}, "description": "A next_cursor from an earlier answer, handed back as it was (opaque). Absent: from the start."}));
+            params.push(json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100}, "description": "At most this many threads."}));
         }
         if !params.is_empty() {
             op.insert("parameters".into(), Value::Array(params));

@@ -41,6 +41,7 @@ fn times_packets(route: &str) -> bool {
             | "/v1/packets/{id}/rewrap"
             | "/v1/inbox"
             | "/v1/threads/{id}"
+            | "/v1/threads"
     )
 }
 

@@ -537,3 +537,182 @@ async fn admin_routes_need_an_administrator() {
     assert!(w.store.pending_requests().await.unwrap().is_empty());
     w.assert_unchanged(&[]).await;
 }
+
+/// `GET /v1/threads?changed_since=` (ADR 0014) as `caller`.
+async fn changes(w: &World, caller: Caller<'_>, query: &str) -> (StatusCode, Value) {
+    call(&w.app, caller, Method::GET, &format!("/v1/threads{query}")).await
+}
+
+fn listed(page: &Value) -> Vec<String> {
+    page["threads"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a page of threads: {page}"))
+        .iter()
+        .map(|t| t["thread_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The changes route shows each desk its own threads only, each exactly as
+/// the thread route does; a bad cursor or limit is a 400 JSON error, and no
+/// refusal changes anything.
+async fn changes_matrix(db: Db) {
+    let Some(w) = world(db).await else { return };
+    let thread = w.thread.to_string();
+
+    // A sent both referrals; B sees only A↔B's; C only A↔C's.
+    let (status, a_page) = changes(&w, Caller::Bearer(&w.a_token), "").await;
+    assert_eq!(status, StatusCode::OK, "{a_page}");
+    let a_threads = listed(&a_page);
+    assert_eq!(a_threads.len(), 2, "{a_page}");
+    assert_eq!(a_threads[0], thread, "oldest change first");
+    assert_eq!(a_page["more"], false);
+    let (status, b_page) = changes(&w, Caller::Bearer(&w.b_token), "").await;
+    assert_eq!(status, StatusCode::OK, "{b_page}");
+    assert_eq!(listed(&b_page), vec![thread.clone()]);
+    let (status, c_page) = changes(&w, Caller::Bearer(&w.c_token), "").await;
+    assert_eq!(status, StatusCode::OK, "{c_page}");
+    let c_threads = listed(&c_page);
+    assert_eq!(c_threads, [a_threads[1].clone()]);
+    assert!(!c_threads.contains(&thread), "C sees nothing of A↔B");
+    // From any cursor, too.
+    let (_, c_again) = changes(&w, Caller::Bearer(&w.c_token), "?changed_since=0").await;
+    assert!(!listed(&c_again).contains(&thread));
+
+    // Each listed thread is what the thread route gives that desk: nothing
+    // more (no device, packet, size or exact time).
+    let (_, single) = call(
+        &w.app,
+        Caller::Bearer(&w.b_token),
+        Method::GET,
+        &w.thread_path(),
+    )
+    .await;
+    assert_eq!(b_page["threads"][0], single);
+    let mut keys: Vec<&str> = b_page["threads"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "events",
+            "recipient_desk",
+            "sender_desk",
+            "status",
+            "thread_id"
+        ]
+    );
+    let mut page_keys: Vec<&str> = b_page
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    page_keys.sort_unstable();
+    assert_eq!(page_keys, ["more", "next_cursor", "threads"]);
+
+    // Bounded pages that continue where the last one stopped; the cursor
+    // is opaque text.
+    let (status, first) = changes(&w, Caller::Bearer(&w.a_token), "?limit=1").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(
+        (listed(&first), &first["more"]),
+        (vec![thread.clone()], &Value::Bool(true))
+    );
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let (_, second) = changes(
+        &w,
+        Caller::Bearer(&w.a_token),
+        &format!("?limit=1&changed_since={cursor}"),
+    )
+    .await;
+    assert_eq!(listed(&second), [a_threads[1].clone()]);
+    assert_eq!(second["more"], false);
+    let head = a_page["next_cursor"].as_str().unwrap().to_owned();
+    let (status, none) = changes(
+        &w,
+        Caller::Bearer(&w.a_token),
+        &format!("?changed_since={head}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{none}");
+    assert!(listed(&none).is_empty());
+    assert_eq!(
+        none["next_cursor"],
+        head.as_str(),
+        "nothing new: the same cursor"
+    );
+
+    // Bad cursors and limits: 400 JSON, for every desk alike.
+    let beyond: u64 = head.parse::<u64>().unwrap() + 1000;
+    for query in [
+        "?changed_since=abc".to_owned(),
+        "?changed_since=-1".to_owned(),
+        "?changed_since=%2B5".to_owned(),
+        "?changed_since=".to_owned(),
+        "?changed_since=99999999999999999999999".to_owned(),
+        format!("?changed_since={beyond}"),
+    ] {
+        let (status, body) = changes(&w, Caller::Bearer(&w.c_token), &query).await;
+        assert_error(status, &body, 400, "bad_cursor");
+    }
+    for query in ["?limit=0", "?limit=101", "?limit=x"] {
+        let (status, body) = changes(&w, Caller::Bearer(&w.a_token), query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(
+            body["error"].is_string() && body["message"].is_string(),
+            "{body}"
+        );
+    }
+    let (status, body) = changes(&w, Caller::Bearer(&w.a_token), "?since=0").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "unknown parameter: {body}");
+
+    // No desk, no token.
+    let (status, body) = changes(&w, Caller::Bearer(&w.admin_token), "").await;
+    assert_error(status, &body, 403, "no_desk");
+    for caller in [Caller::Anonymous, Caller::Bearer("not-a-jwt")] {
+        let (status, body) = changes(&w, caller, "").await;
+        assert_error(status, &body, 401, "unauthorized");
+    }
+    // Reading the list changed nothing (it is a read; refusals too).
+    w.assert_unchanged(&[]).await;
+
+    // B's acknowledgement is a change both parties see, and C still not.
+    let (status, body) = call(
+        &w.app,
+        Caller::Bearer(&w.b_token),
+        Method::POST,
+        &w.ack_path(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, after) = changes(
+        &w,
+        Caller::Bearer(&w.a_token),
+        &format!("?changed_since={head}"),
+    )
+    .await;
+    assert_eq!(listed(&after), vec![thread.clone()]);
+    assert_eq!(after["threads"][0]["status"], "received");
+    let c_head = c_page["next_cursor"].as_str().unwrap();
+    let (_, c_after) = changes(
+        &w,
+        Caller::Bearer(&w.c_token),
+        &format!("?changed_since={c_head}"),
+    )
+    .await;
+    assert!(listed(&c_after).is_empty(), "{c_after}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_route_on_sqlite() {
+    changes_matrix(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_route_on_postgres() {
+    changes_matrix(Db::Postgres).await;
+}

@@ -171,6 +171,32 @@ pub struct ThreadView {
     pub events: Vec<ThreadEventView>,
 }
 
+/// `GET /v1/threads?changed_since=CURSOR&limit=N` (ADR 0014).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadChangesQuery {
+    /// A `next_cursor` from an earlier answer, as it was given: opaque to
+    /// the client. Absent: from the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_since: Option<String>,
+    /// At most this many threads (1 to 100; default and cap 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// The answer to [`ThreadChangesQuery`]: the caller's desk's threads with a
+/// change after the cursor, each as `GET /v1/threads/{id}` gives it, oldest
+/// change first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ThreadChanges {
+    /// The changed threads.
+    pub threads: Vec<ThreadView>,
+    /// The cursor to ask with next time (or for the next page): opaque.
+    pub next_cursor: String,
+    /// Whether more changed threads wait: ask again with `next_cursor`.
+    pub more: bool,
+}
+
 /// A device's public record as the broker serves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeviceView {

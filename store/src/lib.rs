@@ -213,6 +213,17 @@ pub trait Store: Send + Sync + 'static {
     /// A thread and its history.
     async fn thread(&self, id: &ThreadId) -> Result<Option<Thread>, StoreError>;
 
+    /// The threads in which `desk` is the sender or the recipient whose
+    /// last change has a sequence number above `after`, oldest change first,
+    /// at most `limit` (capped at [`THREAD_CHANGES_PAGE_MAX`]), read in one
+    /// snapshot (ADR 0014).
+    async fn threads_changed_since(
+        &self,
+        desk: &DeskId,
+        after: u64,
+        limit: u32,
+    ) -> Result<ThreadChanges, StoreError>;
+
     /// Deletes ciphertext acknowledged before `acked_before`, expires pending
     /// packets past their expiry (their referral threads become `expired`),
     /// leaves a tombstone per deleted packet, drops expired invites, stale

@@ -232,6 +232,22 @@ pub struct Thread {
     pub events: Vec<ThreadEvent>,
 }
 
+/// One page of "my desk's threads changed since N" (ADR 0014).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadChanges {
+    /// The changed threads, each with the sequence number of its last
+    /// change, in that order.
+    pub threads: Vec<(u64, Thread)>,
+    /// Whether more changed threads follow the last one listed.
+    pub more: bool,
+    /// The newest change the store has for anyone (the highest cursor it
+    /// ever issued), so that a cursor beyond it can be refused.
+    pub head: u64,
+}
+
+/// The most threads one page of [`ThreadChanges`] may hold.
+pub const THREAD_CHANGES_PAGE_MAX: u32 = 100;
+
 /// One status change, with its hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThreadEvent {

@@ -34,8 +34,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use crate::{
     AckOutcome, AppendOutcome, Backend, Counts, Desk, Device, EnrollOutcome, Invite, NewEntry,
     NewPacket, PacketBody, PacketMeta, PurgeReport, PutOutcome, Request, RewrapOutcome,
-    RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread, ThreadStat, TokenKey,
-    UnixTime,
+    RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread, ThreadChanges,
+    ThreadStat, TokenKey, UnixTime,
 };
 
 /// The migrations, embedded at build time.
@@ -273,6 +273,15 @@ impl Store for PostgresStore {
 
     async fn thread(&self, id: &ThreadId) -> Result<Option<Thread>, StoreError> {
         threads::thread(&self.pool, id).await
+    }
+
+    async fn threads_changed_since(
+        &self,
+        desk: &DeskId,
+        after: u64,
+        limit: u32,
+    ) -> Result<ThreadChanges, StoreError> {
+        threads::threads_changed_since(&self.pool, desk, after, limit).await
     }
 
     async fn purge(

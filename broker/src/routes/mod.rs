@@ -51,6 +51,7 @@ pub fn router(state: AppState, metrics: MetricsRoute) -> Router {
         .route("/v1/inbox", get(packets::inbox))
         .route("/v1/packets/{id}", get(packets::fetch))
         .route("/v1/packets/{id}/ack", post(packets::ack))
+        .route("/v1/threads", get(threads::changed_since))
         .route("/v1/threads/{id}", get(threads::get))
         .route("/v1/directory", get(directory::get).post(directory::append))
         .route("/v1/invites/lookup", post(requests::lookup_invite))

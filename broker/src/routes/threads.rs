@@ -1,13 +1,15 @@
 //! `GET /v1/threads/{id}`: a thread's coarse status and history, for its two
-//! desks only.
+//! desks only; `GET /v1/threads?changed_since=CURSOR`: the same view of each
+//! of the caller's desk's threads changed after the cursor (ADR 0014).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use referral_protocol::ThreadId;
-use referral_protocol::api::{ThreadEventView, ThreadView};
+use referral_protocol::api::{ThreadChanges, ThreadChangesQuery, ThreadEventView, ThreadView};
+use referral_store::{THREAD_CHANGES_PAGE_MAX, Thread};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiPath};
+use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::routes::hour_text;
 use crate::state::AppState;
 
@@ -35,7 +37,70 @@ pub async fn get(
     if &thread.sender_desk != desk && &thread.recipient_desk != desk {
         return Err(no_such_thread());
     }
-    Ok(axum::Json(ThreadView {
+    Ok(axum::Json(view(thread)))
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::client(
+        StatusCode::BAD_REQUEST,
+        "bad_cursor",
+        "changed_since is not a cursor this broker gave; ask again without it",
+    )
+}
+
+fn bad_limit() -> ApiError {
+    ApiError::client(
+        StatusCode::BAD_REQUEST,
+        "bad_limit",
+        format!("limit must be 1 to {THREAD_CHANGES_PAGE_MAX}"),
+    )
+}
+
+/// The caller's desk's threads changed after the cursor, oldest change
+/// first, one bounded page. The cursor is the store's change sequence as
+/// decimal text: opaque to clients, which only hand it back.
+pub async fn changed_since(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(query): ApiQuery<ThreadChangesQuery>,
+) -> Result<axum::Json<ThreadChanges>, ApiError> {
+    let desk = user.require_desk()?;
+    let after = match query.changed_since.as_deref() {
+        None => 0,
+        Some(text) => parse_cursor(text).ok_or_else(bad_cursor)?,
+    };
+    let limit = query.limit.unwrap_or(THREAD_CHANGES_PAGE_MAX);
+    if !(1..=THREAD_CHANGES_PAGE_MAX).contains(&limit) {
+        return Err(bad_limit());
+    }
+    let page = state
+        .store()
+        .threads_changed_since(desk, after, limit)
+        .await?;
+    // A cursor past the newest change was never issued here (or comes from
+    // before a restore): following it would skip changes for good.
+    if after > page.head {
+        return Err(bad_cursor());
+    }
+    let next = page.threads.last().map_or(after, |(seq, _)| *seq);
+    Ok(axum::Json(ThreadChanges {
+        threads: page.threads.into_iter().map(|(_, t)| view(t)).collect(),
+        next_cursor: next.to_string(),
+        more: page.more,
+    }))
+}
+
+/// Only plain decimal digits: no sign, no spaces, no leading `+`.
+fn parse_cursor(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// What a party desk may see of a thread: the same for both routes.
+fn view(thread: Thread) -> ThreadView {
+    ThreadView {
         thread_id: thread.id,
         status: thread.status.as_str().to_owned(),
         sender_desk: thread.sender_desk,
@@ -48,5 +113,5 @@ pub async fn get(
                 at: hour_text(e.at_hour),
             })
             .collect(),
-    }))
+    }
 }

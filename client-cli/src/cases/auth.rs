@@ -72,12 +72,12 @@ impl RecordKey {
         &self.0
     }
 
-    fn tag(&self, thread: &ThreadId, json: &[u8]) -> hmac::Tag {
+    fn tag(&self, name: &str, json: &[u8]) -> hmac::Tag {
         // ring's key is built for the moment of use, like the signing keys.
         let key = hmac::Key::new(hmac::HMAC_SHA256, self.0.as_ref());
         let mut ctx = hmac::Context::with_key(&key);
         ctx.update(DOMAIN);
-        ctx.update(thread.to_string().as_bytes());
+        ctx.update(name.as_bytes());
         ctx.update(b"\0");
         ctx.update(json);
         ctx.sign()
@@ -85,7 +85,19 @@ impl RecordKey {
 
     /// The plaintext to encrypt for `thread`'s record `json`.
     pub fn frame(&self, thread: &ThreadId, json: &[u8]) -> Zeroizing<Vec<u8>> {
-        let tag = hex::encode(self.tag(thread, json).as_ref());
+        self.frame_named(&thread.to_string(), json)
+    }
+
+    /// The record JSON inside `plain`, if its tag is right for `thread`.
+    pub fn unframe<'a>(&self, thread: &ThreadId, plain: &'a [u8]) -> Result<&'a [u8], AuthError> {
+        self.unframe_named(&thread.to_string(), plain)
+    }
+
+    /// Like [`Self::frame`], for a record of the store that is not a case
+    /// (the sync state): `name` never has a thread id's form, so no such
+    /// record can pass for a case or a case for it.
+    pub fn frame_named(&self, name: &str, json: &[u8]) -> Zeroizing<Vec<u8>> {
+        let tag = hex::encode(self.tag(name, json).as_ref());
         let mut out = Zeroizing::new(Vec::with_capacity(MAGIC.len() + tag.len() + 1 + json.len()));
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(tag.as_bytes());
@@ -94,8 +106,8 @@ impl RecordKey {
         out
     }
 
-    /// The record JSON inside `plain`, if its tag is right for `thread`.
-    pub fn unframe<'a>(&self, thread: &ThreadId, plain: &'a [u8]) -> Result<&'a [u8], AuthError> {
+    /// The record JSON inside `plain`, if its tag is right for `name`.
+    pub fn unframe_named<'a>(&self, name: &str, plain: &'a [u8]) -> Result<&'a [u8], AuthError> {
         let rest = plain.strip_prefix(MAGIC).ok_or(AuthError::Untagged)?;
         let newline = rest
             .iter()
@@ -106,7 +118,7 @@ impl RecordKey {
         let key = hmac::Key::new(hmac::HMAC_SHA256, self.0.as_ref());
         let mut message = Vec::with_capacity(DOMAIN.len() + 40 + json.len());
         message.extend_from_slice(DOMAIN);
-        message.extend_from_slice(thread.to_string().as_bytes());
+        message.extend_from_slice(name.as_bytes());
         message.push(b'\0');
         message.extend_from_slice(json);
         // Constant time.

@@ -7,6 +7,7 @@
 //! - [`search`]: which cases a typed reference, name or phone number means;
 //! - [`store`]: where records and packets live on disk, and how they are
 //!   encrypted;
+//! - [`sync_state`]: where the last sync with the broker left off;
 //! - [`auth`]: the tag that authenticates each record under a key only the
 //!   unlocked keystore holds.
 
@@ -15,10 +16,12 @@ pub mod history;
 pub mod record;
 pub mod search;
 pub mod store;
+pub mod sync_state;
 
 pub use auth::RecordKey;
 pub use record::{AttachmentView, CaseEvent, CaseRecord, Direction, EventSource, ThreadLink};
 pub use store::{CaseKeys, CaseStore, CaseStoreError};
+pub use sync_state::SyncState;
 
 use crate::exit::Failure;
 

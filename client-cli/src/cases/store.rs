@@ -11,6 +11,9 @@
 //!   bound to the thread its file is named after: encryption to a public key
 //!   alone would let anyone who can write the home plant or swap records.
 //!
+//! - `sync.age`: where `cases` and `report` left off syncing with the broker
+//!   ([`SyncState`], ADR 0014), sealed and tagged like a record.
+//!
 //! Every write goes through [`atomic_file`]: a crash leaves the old record or
 //! the new one, never a torn file.
 
@@ -24,6 +27,7 @@ use zeroize::Zeroizing;
 
 use super::auth::{AuthError, RecordKey};
 use super::record::{CaseRecord, RECORD_VERSION};
+use super::sync_state::SyncState;
 use crate::atomic_file::{self, Existing};
 
 /// A case record is a few KiB; a far larger file is not one of ours.
@@ -105,6 +109,7 @@ impl std::fmt::Debug for CaseKeys<'_> {
 /// The case store of one device.
 #[derive(Debug, Clone)]
 pub struct CaseStore {
+    root: PathBuf,
     threads: PathBuf,
     packets: PathBuf,
 }
@@ -116,8 +121,9 @@ impl CaseStore {
         let store = Self {
             threads: root.join("threads"),
             packets: root.join("packets"),
+            root,
         };
-        for dir in [&root, &store.threads, &store.packets] {
+        for dir in [&store.root, &store.threads, &store.packets] {
             fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
@@ -242,7 +248,72 @@ impl CaseStore {
         plain: &[u8],
         to: &RecipientKey,
     ) -> Result<(), CaseStoreError> {
-        let path = self.record_path(thread);
+        seal_into(&self.threads, &format!("{thread}.age"), plain, to)
+    }
+
+    fn sync_state_path(&self) -> PathBuf {
+        self.root.join(SYNC_STATE_FILE)
+    }
+
+    /// Writes where the last sync with the broker left off, tagged and
+    /// encrypted like a record.
+    pub fn save_sync_state(
+        &self,
+        state: &SyncState,
+        keys: &CaseKeys<'_>,
+    ) -> Result<(), CaseStoreError> {
+        let path = self.sync_state_path();
+        let json = serde_json::to_vec(state).map_err(|e| CaseStoreError::Malformed {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let plain = keys.record_key.frame_named(SYNC_STATE_NAME, &json);
+        seal_into(&self.root, SYNC_STATE_FILE, &plain, &keys.recipient)
+    }
+
+    /// Where the last sync left off; `None` before the first one.
+    pub fn load_sync_state(
+        &self,
+        keys: &CaseKeys<'_>,
+    ) -> Result<Option<SyncState>, CaseStoreError> {
+        let path = self.sync_state_path();
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error(&path)(e)),
+        };
+        let plain = decrypt_record(&path, file, keys.identities)?;
+        let json = keys
+            .record_key
+            .unframe_named(SYNC_STATE_NAME, &plain)
+            .map_err(|reason| CaseStoreError::Unauthenticated {
+                path: path.clone(),
+                reason,
+            })?;
+        serde_json::from_slice(json)
+            .map(Some)
+            .map_err(|e| CaseStoreError::Malformed {
+                path,
+                reason: e.to_string(),
+            })
+    }
+}
+
+/// The sync state's file, beside `threads/` (not in it: it is no case).
+const SYNC_STATE_FILE: &str = "sync.age";
+
+/// What the sync state's tag is bound to, as a record's is to its thread.
+const SYNC_STATE_NAME: &str = "sync-state";
+
+/// Encrypts `plain` to `to` and publishes it atomically as `dir/name`.
+fn seal_into(
+    dir: &Path,
+    name: &str,
+    plain: &[u8],
+    to: &RecipientKey,
+) -> Result<(), CaseStoreError> {
+    let path = dir.join(name);
+    {
         let recipient = to.to_age();
         let encryptor =
             age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
@@ -256,11 +327,11 @@ impl CaseStore {
             .map_err(io_error(&path))?;
         writer.write_all(plain).map_err(io_error(&path))?;
         writer.finish().map_err(io_error(&path))?;
-        let name = format!("{thread}.age");
-        atomic_file::write(&self.threads, &name, &sealed, Existing::Replace)
-            .map_err(io_error(&path))
+        atomic_file::write(dir, name, &sealed, Existing::Replace).map_err(io_error(&path))
     }
+}
 
+impl CaseStore {
     /// The record of `thread`, if this device has one.
     pub fn load(
         &self,
@@ -503,6 +574,45 @@ mod tests {
             CaseStoreError::Unauthenticated { reason, .. } => reason,
             other => panic!("expected an authentication failure, got {other}"),
         }
+    }
+
+    #[test]
+    fn the_sync_state_is_sealed_authenticated_and_no_case() {
+        let home = tempfile::tempdir().unwrap();
+        let store = CaseStore::open(home.path()).unwrap();
+        let keys = Keys::new();
+        assert_eq!(store.load_sync_state(&keys.case_keys()).unwrap(), None);
+        let state = SyncState {
+            broker: "https://broker.example/".into(),
+            cursor: Some("42".into()),
+            synced_at: 1_765_101_600,
+        };
+        store.save_sync_state(&state, &keys.case_keys()).unwrap();
+        assert_eq!(
+            store.load_sync_state(&keys.case_keys()).unwrap(),
+            Some(state.clone())
+        );
+        let path = home.path().join("cases").join(SYNC_STATE_FILE);
+        assert!(!String::from_utf8_lossy(&fs::read(&path).unwrap()).contains("broker.example"));
+        // It is not listed as a case.
+        assert!(store.all(&keys.case_keys()).unwrap().is_empty());
+
+        // Planted (encrypted to the public key, as anyone can) or moved the
+        // cursor: refused.
+        let moved = serde_json::to_vec(&SyncState {
+            cursor: Some("999999".into()),
+            ..state.clone()
+        })
+        .unwrap();
+        seal_into(&store.root, SYNC_STATE_FILE, &moved, &keys.recipient).unwrap();
+        let err = store.load_sync_state(&keys.case_keys()).unwrap_err();
+        assert_eq!(unauthenticated(err), AuthError::Untagged);
+        // A case record's tag does not pass for the sync state's.
+        let thread = ThreadId::random();
+        let framed = keys.record_key.frame(&thread, &moved);
+        seal_into(&store.root, SYNC_STATE_FILE, &framed, &keys.recipient).unwrap();
+        let err = store.load_sync_state(&keys.case_keys()).unwrap_err();
+        assert_eq!(unauthenticated(err), AuthError::BadTag);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `referral cases [--status S]`: the cases in this device's case store,
-//! oldest referral first. It reads only the local store (no broker): statuses
-//! are as of the last `open`, `reply` or `thread` on this device.
+//! oldest referral first. The store is first brought up to date from the
+//! broker when it can be reached ([`sync`], ADR 0014); otherwise it is shown
+//! as of the last sync, and a note says so.
 
 use std::io::{self, Write};
 
@@ -11,12 +12,11 @@ use crate::cases::{CaseRecord, CaseStore, EventSource, search};
 use crate::cli::CasesArgs;
 use crate::context::Context;
 use crate::exit::Failure;
-use crate::keystore::Keystore;
 use crate::output::Report;
-use crate::passphrase::Purpose;
 use crate::referral::model::Need;
 use crate::referral::words;
 use crate::workflow::rfc3339;
+use crate::workflow::sync::{self, Freshness};
 use crate::{columns, i18n, terminal, tr};
 
 /// One case, in a line.
@@ -79,10 +79,27 @@ fn given(value: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The cases listed.
-#[derive(Debug, Serialize)]
-#[serde(transparent)]
-pub struct CasesReport(pub Vec<CaseRow>);
+/// The cases listed, and how current the store was.
+#[derive(Debug)]
+pub struct CasesReport(pub Vec<CaseRow>, pub Freshness);
+
+/// `--json`: the list of rows as before, each with the store's freshness
+/// (`stale`, `synced_at`) added beside its fields.
+impl Serialize for CasesReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Row<'a> {
+            #[serde(flatten)]
+            row: &'a CaseRow,
+            #[serde(flatten)]
+            freshness: &'a Freshness,
+        }
+        s.collect_seq(self.0.iter().map(|row| Row {
+            row,
+            freshness: &self.1,
+        }))
+    }
+}
 
 /// `cases`, with what was asked for: an empty list reads differently when a
 /// search found nothing.
@@ -222,7 +239,8 @@ pub fn run(ctx: &Context, args: &CasesArgs) -> Result<CasesListing, Failure> {
                 error = e.to_string()
             )))
         })?;
-    let keys = Keystore::unlock(&ctx.home, &ctx.passphrase(Purpose::Unlock)?)?;
+    let (keys, freshness) = sync::bring_up_to_date(ctx)?;
+    freshness.print_note();
     let cases = CaseStore::open(&ctx.home)?;
     let rows = cases
         .all(&keys.case_keys())?
@@ -236,7 +254,7 @@ pub fn run(ctx: &Context, args: &CasesArgs) -> Result<CasesListing, Failure> {
         .map(CaseRow::from)
         .collect();
     Ok(CasesListing {
-        report: CasesReport(rows),
+        report: CasesReport(rows, freshness),
         search: args.search.clone(),
     })
 }
@@ -271,10 +289,13 @@ mod tests {
 
     #[test]
     fn a_status_only_the_broker_reported_is_marked_as_its() {
-        let text = human(&CasesReport(vec![
-            row(ThreadStatus::Accepted, EventSource::Packet),
-            row(ThreadStatus::Expired, EventSource::Broker),
-        ]));
+        let text = human(&CasesReport(
+            vec![
+                row(ThreadStatus::Accepted, EventSource::Packet),
+                row(ThreadStatus::Expired, EventSource::Broker),
+            ],
+            Freshness::default(),
+        ));
         assert!(text.contains("accepted "), "{text}");
         assert!(!text.contains("accepted*"), "{text}");
         assert!(text.contains("expired* "), "{text}");
@@ -286,10 +307,10 @@ mod tests {
 
     #[test]
     fn signed_statuses_need_no_footnote() {
-        let text = human(&CasesReport(vec![row(
-            ThreadStatus::Completed,
-            EventSource::Packet,
-        )]));
+        let text = human(&CasesReport(
+            vec![row(ThreadStatus::Completed, EventSource::Packet)],
+            Freshness::default(),
+        ));
         assert!(!text.contains('*'), "{text}");
     }
 }

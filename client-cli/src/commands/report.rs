@@ -1,10 +1,11 @@
 //! `referral report [--since DATE] [--format table|csv|json]`: program
 //! figures from this device's own case store (SPEC §9, ADR 0005 point 5).
 //!
-//! It never talks to the broker, not even to sync the directory: the
-//! figures come from the decrypted case records alone (see
-//! [`crate::report`] for what is counted), so `report` works offline and
-//! tells the broker nothing, not even that a report was made.
+//! The figures come from the decrypted case records alone (see
+//! [`crate::report`] for what is counted). The store is first brought up to
+//! date from the broker when it can be reached ([`sync`], ADR 0014), as
+//! `cases` does; offline, `report` still works, on the store as of the last
+//! sync, and says so.
 //!
 //! Unlike the other commands it prints itself, because it has a third
 //! output format (CSV) that the shared [`crate::output::Report`] does not
@@ -19,12 +20,11 @@ use crate::cases::CaseStore;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::context::Context;
 use crate::exit::Failure;
-use crate::keystore::Keystore;
 use crate::output::Format;
-use crate::passphrase::Purpose;
 use crate::report::{self, Since};
 use crate::terminal;
 use crate::tr;
+use crate::workflow::sync::{self, Freshness};
 
 /// Runs `report` and prints the figures on stdout.
 pub fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Failure> {
@@ -35,8 +35,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Failure> {
         .map(Since::parse)
         .transpose()
         .map_err(|e| Failure::User(e.into()))?;
-    let passphrase = ctx.passphrase(Purpose::Unlock)?;
-    let keys = Keystore::unlock(&ctx.home, &passphrase)?;
+    let (keys, freshness) = sync::bring_up_to_date(ctx)?;
+    freshness.print_note();
     let records = CaseStore::open(&ctx.home)?.all(&keys.case_keys())?;
     // Counting needs no secrets: wipe them before the work starts.
     drop(keys);
@@ -56,7 +56,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Failure> {
     // they pass the same last line of defence as every human report. JSON
     // escapes control characters itself.
     let text = match format {
-        ReportFormat::Json => text,
+        ReportFormat::Json => with_freshness(&text, freshness)?,
         ReportFormat::Table | ReportFormat::Csv => {
             terminal::for_terminal(&String::from_utf8_lossy(&text))
                 .into_owned()
@@ -68,4 +68,20 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<(), Failure> {
         .and_then(|()| out.flush())
         .with_context(|| tr!("report-cannot-write"))?;
     Ok(())
+}
+
+/// The JSON figures with the store's freshness (`stale`, `synced_at`) added
+/// beside them; the figures' own fields stay as they are.
+fn with_freshness(json: &[u8], freshness: Freshness) -> Result<Vec<u8>, Failure> {
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(json).context("cannot format the report")?;
+    if let (Some(doc), serde_json::Value::Object(fields)) = (
+        doc.as_object_mut(),
+        serde_json::to_value(freshness).context("cannot format the report")?,
+    ) {
+        doc.extend(fields);
+    }
+    let mut out = serde_json::to_vec(&doc).context("cannot format the report")?;
+    out.push(b'\n');
+    Ok(out)
 }

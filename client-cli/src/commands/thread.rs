@@ -10,7 +10,7 @@
 use std::io::{self, Write};
 
 use anyhow::anyhow;
-use referral_protocol::api::{Inbox, ThreadView};
+use referral_protocol::api::ThreadView;
 use referral_protocol::{DeskId, ThreadId, ThreadStatus, UnknownStatus};
 use serde::Serialize;
 
@@ -19,14 +19,14 @@ use crate::cases::{CaseEvent, CaseRecord, CaseStore, EventSource, history};
 use crate::cli::ThreadArgs;
 use crate::context::Context;
 use crate::exit::Failure;
-use crate::keystore::{Keystore, UnlockedKeys};
+use crate::keystore::Keystore;
 use crate::output::{self, Report};
 use crate::passphrase::Purpose;
 use crate::referral::words;
 use crate::session::Online;
 use crate::typed_id;
-use crate::workflow::receive::{self, Receiver};
-use crate::workflow::{parse_rfc3339, rfc3339, unix_now};
+use crate::workflow::receive;
+use crate::workflow::rfc3339;
 use crate::{columns, i18n, terminal, tr};
 
 /// One event, for people and `--json`.
@@ -189,37 +189,19 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
         }
         Err(e) => return Err(e.into()),
     };
-    pull_replies(
-        ctx,
-        &online,
+    receive::pull_replies(
+        &receive::receiver(ctx, &online, &keys, &token.token, &cases, &our_desk),
         &keys,
-        &token.token,
-        &cases,
-        &our_desk,
-        &thread,
+        online.device.device_id,
+        |candidate| *candidate == thread,
     )?;
 
     let status: ThreadStatus = view.status.parse().map_err(|e: UnknownStatus| {
         Failure::BrokerUnreachable(anyhow!(tr!("thread-unknown-status", error = e.to_string())))
     })?;
-    let broker_events = view
-        .events
-        .iter()
-        .map(|e| Ok((e.status.parse::<ThreadStatus>()?, parse_time(&e.at))))
-        .collect::<Result<Vec<_>, referral_protocol::UnknownStatus>>()
-        .map_err(|e| {
-            Failure::BrokerUnreachable(anyhow!(tr!("thread-unknown-status", error = e.to_string())))
-        })?;
-    match cases.load(&thread, &keys.case_keys())? {
-        Some(mut record) => {
-            record.events = history::merge(&record.events, &broker_events);
-            // The broker's `status` is not taken as it is: the signed
-            // history decides, and the broker's events only fill in what
-            // the broker alone witnesses.
-            record.settle_status();
-            cases.save(&record, &keys.case_keys())?;
-            Ok(report(&record, false))
-        }
+    let broker_events = receive::broker_events(&view)?;
+    match receive::merge_broker_view(&cases, &keys.case_keys(), &view)? {
+        Some(record) => Ok(report(&record, false)),
         None => {
             // A case started on a colleague's device: the broker's view is
             // all this device has.
@@ -256,49 +238,4 @@ fn report(record: &CaseRecord, offline: bool) -> ThreadReport {
         events: record.events.iter().map(EventView::from).collect(),
         offline,
     }
-}
-
-/// The broker's hour (RFC 3339) as Unix time; 0 if it is not one.
-fn parse_time(text: &str) -> i64 {
-    parse_rfc3339(text).unwrap_or(0)
-}
-
-/// Opens, keeps and acknowledges the replies on `thread` waiting in this
-/// desk's inbox, so that their texts join the history.
-fn pull_replies(
-    ctx: &Context,
-    online: &Online,
-    keys: &UnlockedKeys,
-    token: &str,
-    cases: &CaseStore,
-    our_desk: &DeskId,
-    thread: &ThreadId,
-) -> Result<(), Failure> {
-    let inbox: Inbox = online.client.get("/v1/inbox", Some(token))?;
-    let receiver = Receiver {
-        client: &online.client,
-        token,
-        cases,
-        identities: keys.age_identities(),
-        directory: online.log.state(),
-        our_desk,
-        format: ctx.format,
-    };
-    for entry in inbox
-        .packets
-        .iter()
-        .filter(|p| p.thread_id == *thread && p.kind == "reply")
-    {
-        let received = receiver.fetch_and_open(&entry.packet_id, None)?;
-        receive::record(
-            cases,
-            &keys.case_keys(),
-            our_desk,
-            online.device.device_id,
-            &received,
-            unix_now(),
-        )?;
-        receive::ack(&online.client, token, &entry.packet_id)?;
-    }
-    Ok(())
 }

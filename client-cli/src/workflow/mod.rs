@@ -11,6 +11,8 @@
 //! - [`receive`]: fetching a packet, opening and verifying it, and recording
 //!   it in the case store;
 //! - [`render`]: showing an opened referral to a person;
+//! - [`sync`]: bringing the case store up to date before `cases` and
+//!   `report` (ADR 0014);
 //! - [`progress`]: progress bars for long transfers, on a terminal only.
 
 pub mod attachments;
@@ -21,6 +23,7 @@ pub mod progress;
 pub mod receive;
 pub mod recipients;
 pub mod render;
+pub mod sync;
 
 /// Seconds since the Unix epoch, now.
 pub fn unix_now() -> i64 {

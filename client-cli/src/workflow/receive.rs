@@ -12,25 +12,28 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
-use referral_protocol::api::AckResponse;
+use referral_protocol::api::{AckResponse, Inbox, ThreadView};
 use referral_protocol::attachment_name;
 use referral_protocol::directory::DirectoryState;
 use referral_protocol::{
     AttachmentMeta, AttachmentSink, ContentType, DeskId, DeviceId, OpenError, Opened, PacketId,
-    ThreadStatus,
+    ThreadId, ThreadStatus,
 };
 use serde::Serialize;
 
 use super::content::{FORWARD_SCHEMA, ForwardContent, ReplyContent};
-use super::{parties, progress};
+use super::{parties, progress, unix_now};
 use crate::api_client::BrokerClient;
 use crate::atomic_file;
 use crate::cases::{
-    AttachmentView, CaseEvent, CaseKeys, CaseRecord, CaseStore, Direction, ThreadLink,
+    AttachmentView, CaseEvent, CaseKeys, CaseRecord, CaseStore, Direction, ThreadLink, history,
 };
+use crate::context::Context;
 use crate::exit::Failure;
+use crate::keystore::UnlockedKeys;
 use crate::output::{self, Format};
 use crate::referral;
+use crate::session::Online;
 use crate::tr;
 
 /// What a verified packet holds.
@@ -544,6 +547,120 @@ impl Drop for SaveAttachments {
             let _ = fs::remove_file(temp);
         }
     }
+}
+
+/// What fetching and opening this desk's packets takes, for a device online.
+pub fn receiver<'a>(
+    ctx: &Context,
+    online: &'a Online,
+    keys: &'a UnlockedKeys,
+    token: &'a str,
+    cases: &'a CaseStore,
+    our_desk: &'a DeskId,
+) -> Receiver<'a> {
+    Receiver {
+        client: &online.client,
+        token,
+        cases,
+        identities: keys.age_identities(),
+        directory: online.log.state(),
+        our_desk,
+        format: ctx.format,
+    }
+}
+
+/// Opens, keeps and acknowledges the replies waiting in this desk's inbox on
+/// the threads `wanted` picks, so that their texts join the cases' history:
+/// what `thread` does for one case and the sync for every changed one. One
+/// inbox request, then one fetch per reply.
+pub fn pull_replies(
+    receiver: &Receiver<'_>,
+    keys: &UnlockedKeys,
+    our_device: DeviceId,
+    wanted: impl Fn(&ThreadId) -> bool,
+) -> Result<(), Failure> {
+    pull_replies_each(receiver, keys, our_device, wanted, |_, e| Err(e))
+}
+
+/// Like [`pull_replies`], but a reply that fails goes to `on_failure`
+/// (with its thread), which may let the others go on by returning `Ok`.
+pub fn pull_replies_each(
+    receiver: &Receiver<'_>,
+    keys: &UnlockedKeys,
+    our_device: DeviceId,
+    wanted: impl Fn(&ThreadId) -> bool,
+    mut on_failure: impl FnMut(&ThreadId, Failure) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let inbox: Inbox = receiver.client.get("/v1/inbox", Some(receiver.token))?;
+    for entry in inbox
+        .packets
+        .iter()
+        .filter(|p| wanted(&p.thread_id) && p.kind == "reply")
+    {
+        let pulled = receiver
+            .fetch_and_open(&entry.packet_id, None)
+            .and_then(|received| {
+                record(
+                    receiver.cases,
+                    &keys.case_keys(),
+                    receiver.our_desk,
+                    our_device,
+                    &received,
+                    unix_now(),
+                )
+            })
+            .and_then(|_| ack(receiver.client, receiver.token, &entry.packet_id));
+        match pulled {
+            Ok(()) => {}
+            // The broker gone mid-way is no fault of the packet.
+            Err(e @ Failure::BrokerUnreachable(_)) => return Err(e),
+            Err(e) => on_failure(&entry.thread_id, e)?,
+        }
+    }
+    Ok(())
+}
+
+/// The broker's coarse events of a thread, as statuses and times.
+pub fn broker_events(view: &ThreadView) -> Result<Vec<(ThreadStatus, i64)>, Failure> {
+    view.events
+        .iter()
+        .map(|e| Ok((e.status.parse::<ThreadStatus>()?, parse_time(&e.at))))
+        .collect::<Result<Vec<_>, referral_protocol::UnknownStatus>>()
+        .map_err(|e| {
+            Failure::BrokerUnreachable(anyhow::anyhow!(tr!(
+                "thread-unknown-status",
+                error = e.to_string()
+            )))
+        })
+}
+
+/// Merges the broker's view of a thread into this device's record of it,
+/// if it has one, and keeps the result. The broker's `status` is not taken
+/// as it is: the signed history decides, and the broker's events only fill
+/// in what the broker alone witnesses (ADR 0010).
+pub fn merge_broker_view(
+    cases: &CaseStore,
+    keys: &CaseKeys<'_>,
+    view: &ThreadView,
+) -> Result<Option<CaseRecord>, Failure> {
+    let events = broker_events(view)?;
+    let Some(mut record) = cases.load(&view.thread_id, keys)? else {
+        return Ok(None);
+    };
+    let merged = history::merge(&record.events, &events);
+    if merged != record.events {
+        record.events = merged;
+        record.settle_status();
+        cases.save(&record, keys)?;
+    }
+    Ok(Some(record))
+}
+
+/// The broker's hour (RFC 3339) as Unix time; 0 if it is not one.
+fn parse_time(text: &str) -> i64 {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

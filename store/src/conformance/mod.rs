@@ -14,8 +14,8 @@ use referral_protocol::{DeskId, DeviceId, PacketId, SigningKey, ThreadId};
 
 use crate::{
     AckOutcome, AppendOutcome, DeliveryState, Desk, Device, DeviceState, DirectoryEffect, Invite,
-    NewEntry, NewPacket, PacketBody, PacketKind, PutOutcome, Role, Store, ThreadStatus, TokenKey,
-    UnixTime, body::CHUNK_BYTES, tombstone_hash,
+    NewEntry, NewPacket, PacketBody, PacketKind, PutOutcome, Role, Store, ThreadChanges,
+    ThreadStatus, TokenKey, UnixTime, body::CHUNK_BYTES, tombstone_hash,
 };
 
 const T0: UnixTime = 1_700_000_000;
@@ -38,6 +38,7 @@ pub async fn run_all(store: &dyn Store) {
     counts(store).await;
     // Last: it makes desks of its own, which `counts` would see.
     pending_bytes_sent(store).await;
+    thread_changes(store).await;
 }
 
 /// Appends an entry with `effect` at the next position. The bytes stand in
@@ -645,4 +646,85 @@ async fn pending_bytes_sent(store: &dyn Store) {
     );
     store.purge(T0 + 3 * HOUR, T0 - HOUR).await.unwrap();
     assert_eq!(store.pending_bytes_sent(&from).await.unwrap(), 0);
+}
+
+/// "My desk's threads changed since N" (ADR 0014): only the desk's own
+/// threads, each once at its last change, a cursor that moves with every
+/// change (a reply without a status and an acknowledgement included),
+/// bounded pages, and a refusal changes nothing.
+async fn thread_changes(store: &dyn Store) {
+    create_desks(store, &["chg-sender", "chg-desk", "chg-third"]).await;
+    let (a, b, c) = (
+        desk_id("chg-sender"),
+        desk_id("chg-desk"),
+        desk_id("chg-third"),
+    );
+    let changed = |desk: DeskId, after: u64, limit: u32| async move {
+        store
+            .threads_changed_since(&desk, after, limit)
+            .await
+            .expect("threads_changed_since")
+    };
+    let ids = |page: &ThreadChanges| page.threads.iter().map(|(_, t)| t.id).collect::<Vec<_>>();
+
+    let start = changed(a.clone(), 0, 100).await.head;
+    let t1 = ThreadId::random();
+    let t2 = ThreadId::random();
+    let p1 = packet("chg-sender", "chg-desk", PacketKind::Referral, t1, b"one");
+    put(store, p1.clone(), b"one").await;
+    put(
+        store,
+        packet("chg-sender", "chg-desk", PacketKind::Referral, t2, b"two"),
+        b"two",
+    )
+    .await;
+
+    // Both parties see both threads, in the order of their changes; the
+    // third desk sees none of them.
+    let page = changed(a.clone(), start, 100).await;
+    assert_eq!(ids(&page), vec![t1, t2]);
+    assert!(!page.more);
+    assert!(page.head > start);
+    assert_eq!(page.threads[1].0, page.head, "the last change is the head");
+    assert_eq!(ids(&changed(b.clone(), start, 100).await), vec![t1, t2]);
+    assert!(changed(c.clone(), start, 100).await.threads.is_empty());
+    assert!(changed(c.clone(), 0, 100).await.threads.is_empty());
+    // Each thread as `thread` gives it.
+    let (_, listed) = &page.threads[0];
+    assert_eq!(Some(listed), store.thread(&t1).await.unwrap().as_ref());
+
+    // Bounded pages, each continuing after the last one listed.
+    let first = changed(a.clone(), start, 1).await;
+    assert_eq!((ids(&first), first.more), (vec![t1], true));
+    let second = changed(a.clone(), first.threads[0].0, 1).await;
+    assert_eq!((ids(&second), second.more), (vec![t2], false));
+    let capped = store.threads_changed_since(&a, 0, u32::MAX).await.unwrap();
+    assert!(capped.threads.len() <= crate::THREAD_CHANGES_PAGE_MAX as usize);
+
+    // Every change moves the thread to the end: the acknowledgement, a reply
+    // with a status, and a note without one.
+    let cursor = page.head;
+    assert!(changed(a.clone(), cursor, 100).await.threads.is_empty());
+    store.ack(&p1.id, &b, T0).await.unwrap();
+    let after_ack = changed(a.clone(), cursor, 100).await;
+    assert_eq!(ids(&after_ack), vec![t1]);
+    assert_eq!(after_ack.threads[0].1.status, ThreadStatus::Received);
+    let mut accept = packet("chg-desk", "chg-sender", PacketKind::Reply, t1, b"ok");
+    accept.thread_status = Some(ThreadStatus::Accepted);
+    put(store, accept, b"ok").await;
+    let cursor = after_ack.head;
+    let after_reply = changed(a.clone(), cursor, 100).await;
+    assert_eq!(ids(&after_reply), vec![t1]);
+    assert_eq!(after_reply.threads[0].1.status, ThreadStatus::Accepted);
+    let note = packet("chg-sender", "chg-desk", PacketKind::Reply, t2, b"note");
+    put(store, note, b"note").await;
+    let after_note = changed(b.clone(), after_reply.head, 100).await;
+    assert_eq!(ids(&after_note), vec![t2]);
+
+    // A refused send changes nothing, not even the head.
+    let head = after_note.head;
+    let outsider = packet("chg-third", "chg-desk", PacketKind::Reply, t1, b"x");
+    assert_eq!(put(store, outsider, b"x").await, PutOutcome::UnknownThread);
+    assert_eq!(changed(a.clone(), 0, 100).await.head, head);
+    assert!(changed(a, head, 100).await.threads.is_empty());
 }

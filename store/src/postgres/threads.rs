@@ -10,7 +10,8 @@ use sqlx::postgres::{PgConnection, PgPool};
 
 use super::codec;
 use crate::{
-    NewPacket, Party, PutOutcome, StoreError, Thread, ThreadEvent, ThreadStatus, UnixTime,
+    NewPacket, Party, PutOutcome, StoreError, THREAD_CHANGES_PAGE_MAX, Thread, ThreadChanges,
+    ThreadEvent, ThreadStatus, UnixTime,
 };
 
 /// A thread row, locked for the rest of the transaction.
@@ -205,19 +206,25 @@ pub(super) async fn thread(pool: &PgPool, id: &ThreadId) -> Result<Option<Thread
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
+    let thread = thread_in(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(thread)
+}
+
+/// The thread and its events, inside the caller's transaction.
+async fn thread_in(conn: &mut PgConnection, id: &ThreadId) -> Result<Option<Thread>, StoreError> {
     let row =
         sqlx::query("SELECT sender_desk, recipient_desk, status FROM threads WHERE id = $1::uuid")
             .bind(id.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
     let Some(row) = row else { return Ok(None) };
     let events = sqlx::query(
         "SELECT status, at_hour FROM thread_events WHERE thread_id = $1::uuid ORDER BY seq",
     )
     .bind(id.to_string())
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok(Some(Thread {
         id: *id,
         sender_desk: codec::parse("desk id", row.try_get("sender_desk")?)?,
@@ -233,4 +240,56 @@ pub(super) async fn thread(pool: &PgPool, id: &ThreadId) -> Result<Option<Thread
             })
             .collect::<Result<_, StoreError>>()?,
     }))
+}
+
+/// A page of the desk's threads changed after `after` (ADR 0014), from one
+/// REPEATABLE READ snapshot so that the page and the head agree. Numbers are
+/// drawn at commit under a lock (migration 0004), so every change up to the
+/// head seen here is visible here.
+pub(super) async fn threads_changed_since(
+    pool: &PgPool,
+    desk: &DeskId,
+    after: u64,
+    limit: u32,
+) -> Result<ThreadChanges, StoreError> {
+    let limit = limit.clamp(1, THREAD_CHANGES_PAGE_MAX);
+    let after = i64::try_from(after).unwrap_or(i64::MAX);
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    // One more than asked for: whether it comes back says whether more follow.
+    let rows = sqlx::query(
+        "SELECT c.thread_id::text AS thread_id, c.seq FROM thread_changes c \
+         JOIN threads t ON t.id = c.thread_id \
+         WHERE c.seq > $1 AND (t.sender_desk = $2 OR t.recipient_desk = $2) \
+         ORDER BY c.seq LIMIT $3",
+    )
+    .bind(after)
+    .bind(desk.as_str())
+    .bind(i64::from(limit) + 1)
+    .fetch_all(&mut *tx)
+    .await?;
+    let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM thread_changes")
+        .fetch_one(&mut *tx)
+        .await?;
+    let more = rows.len() > limit as usize;
+    let mut threads = Vec::with_capacity(rows.len().min(limit as usize));
+    for row in rows.iter().take(limit as usize) {
+        let id: ThreadId = codec::parse("thread id", row.try_get("thread_id")?)?;
+        let seq: i64 = row.try_get("seq")?;
+        let thread = thread_in(&mut tx, &id).await?.ok_or_else(|| {
+            StoreError::Corrupt("a change of a thread that does not exist".into())
+        })?;
+        let seq = u64::try_from(seq)
+            .map_err(|_| StoreError::Corrupt("a negative change sequence".into()))?;
+        threads.push((seq, thread));
+    }
+    tx.commit().await?;
+    Ok(ThreadChanges {
+        threads,
+        more,
+        head: u64::try_from(head)
+            .map_err(|_| StoreError::Corrupt("a negative change sequence".into()))?,
+    })
 }

@@ -37,8 +37,8 @@ use writer::{Op, WriterHandle};
 use crate::{
     AckOutcome, AppendOutcome, Backend, Counts, Desk, Device, EnrollOutcome, Invite, NewEntry,
     NewPacket, PacketBody, PacketMeta, PurgeReport, PutOutcome, Request, RewrapOutcome,
-    RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread, ThreadStat, TokenKey,
-    UnixTime,
+    RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread, ThreadChanges,
+    ThreadStat, TokenKey, UnixTime,
 };
 
 /// The SQLite migrations, compiled in (`build.rs` makes a new file in
@@ -354,6 +354,15 @@ impl Store for SqliteStore {
 
     async fn thread(&self, id: &ThreadId) -> Result<Option<Thread>, StoreError> {
         reads::thread(&self.readers, id).await
+    }
+
+    async fn threads_changed_since(
+        &self,
+        desk: &DeskId,
+        after: u64,
+        limit: u32,
+    ) -> Result<ThreadChanges, StoreError> {
+        reads::threads_changed_since(&self.readers, desk, after, limit).await
     }
 
     async fn purge(

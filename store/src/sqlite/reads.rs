@@ -7,8 +7,8 @@ use sqlx::SqlitePool;
 
 use super::codec::{self, device_columns, packet_columns};
 use crate::{
-    Counts, Desk, Device, PacketMeta, StoreError, Thread, ThreadEvent, ThreadStat, TokenKey,
-    UnixTime,
+    Counts, Desk, Device, PacketMeta, StoreError, THREAD_CHANGES_PAGE_MAX, Thread, ThreadChanges,
+    ThreadEvent, ThreadStat, TokenKey, UnixTime,
 };
 
 pub(super) async fn desk(pool: &SqlitePool, id: &DeskId) -> Result<Option<Desk>, StoreError> {
@@ -135,10 +135,20 @@ pub(super) async fn pending_bytes_sent(
 /// The thread and its events, read in one transaction so that they agree.
 pub(super) async fn thread(pool: &SqlitePool, id: &ThreadId) -> Result<Option<Thread>, StoreError> {
     let mut tx = pool.begin().await?;
+    let thread = thread_in(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(thread)
+}
+
+/// The thread and its events, inside the caller's transaction.
+async fn thread_in(
+    conn: &mut sqlx::SqliteConnection,
+    id: &ThreadId,
+) -> Result<Option<Thread>, StoreError> {
     let row: Option<(String, String, String)> =
         sqlx::query_as("SELECT sender_desk, recipient_desk, status FROM threads WHERE id = ?")
             .bind(&id.as_bytes()[..])
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
     let Some((sender, recipient, status)) = row else {
         return Ok(None);
@@ -147,9 +157,8 @@ pub(super) async fn thread(pool: &SqlitePool, id: &ThreadId) -> Result<Option<Th
         "SELECT status, at_hour FROM thread_events WHERE thread_id = ? ORDER BY seq",
     )
     .bind(&id.as_bytes()[..])
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok(Some(Thread {
         id: *id,
         sender_desk: codec::desk_id(&sender)?,
@@ -165,6 +174,49 @@ pub(super) async fn thread(pool: &SqlitePool, id: &ThreadId) -> Result<Option<Th
             })
             .collect::<Result<_, StoreError>>()?,
     }))
+}
+
+/// A page of the desk's threads changed after `after` (ADR 0014), in one
+/// read transaction so that the page and the head agree.
+pub(super) async fn threads_changed_since(
+    pool: &SqlitePool,
+    desk: &DeskId,
+    after: u64,
+    limit: u32,
+) -> Result<ThreadChanges, StoreError> {
+    let limit = limit.clamp(1, THREAD_CHANGES_PAGE_MAX);
+    let after = i64::try_from(after).unwrap_or(i64::MAX);
+    let mut tx = pool.begin().await?;
+    // One more than asked for: whether it comes back says whether more follow.
+    let rows: Vec<(Vec<u8>, i64)> = sqlx::query_as(
+        "SELECT c.thread_id, c.seq FROM thread_changes c JOIN threads t ON t.id = c.thread_id \
+         WHERE c.seq > ? AND (t.sender_desk = ? OR t.recipient_desk = ?) \
+         ORDER BY c.seq LIMIT ?",
+    )
+    .bind(after)
+    .bind(desk.as_str())
+    .bind(desk.as_str())
+    .bind(i64::from(limit) + 1)
+    .fetch_all(&mut *tx)
+    .await?;
+    let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM thread_changes")
+        .fetch_one(&mut *tx)
+        .await?;
+    let more = rows.len() > limit as usize;
+    let mut threads = Vec::with_capacity(rows.len().min(limit as usize));
+    for (id, seq) in rows.into_iter().take(limit as usize) {
+        let id = codec::thread_id(&id)?;
+        let thread = thread_in(&mut tx, &id).await?.ok_or_else(|| {
+            StoreError::Corrupt("a change of a thread that does not exist".into())
+        })?;
+        threads.push((codec::unsigned(seq, "change sequence")?, thread));
+    }
+    tx.commit().await?;
+    Ok(ThreadChanges {
+        threads,
+        more,
+        head: codec::unsigned(head, "change sequence")?,
+    })
 }
 
 pub(super) async fn counts(pool: &SqlitePool) -> Result<Counts, StoreError> {
