@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod directory;
 pub mod health;
+pub mod limits;
 pub mod packets;
 pub mod requests;
 pub mod rewrap;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/packets/{id}/ack", post(packets::ack))
         .route("/v1/threads/{id}", get(threads::get))
         .route("/v1/directory", get(directory::get).post(directory::append))
+        .route("/v1/limits", get(limits::get))
         .route("/v1/invites/lookup", post(requests::lookup_invite))
         .route("/v1/enrollments", post(requests::enroll))
         .route("/v1/rotations", post(requests::rotate))
