@@ -85,6 +85,8 @@ pub enum Command {
     Cases(CasesArgs),
     /// Program figures from this device's case store, computed locally
     Report(ReportArgs),
+    /// List the sealed packets waiting to be sent again; `drop ID` removes one
+    Outbox(OutboxArgs),
     /// Seal a referral into a file, without the broker (USB stick, no network)
     Seal(SealArgs),
     /// Open a sealed file, without the broker
@@ -106,6 +108,25 @@ pub struct SendArgs {
     /// A file to send with it (repeatable)
     #[arg(long = "attach", value_name = "FILE")]
     pub attach: Vec<PathBuf>,
+}
+
+/// `referral outbox`.
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Without one: list what is waiting
+    #[command(subcommand)]
+    pub command: Option<OutboxCommand>,
+}
+
+/// `referral outbox drop`.
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Remove one sealed packet from the outbox, unsent
+    Drop {
+        /// The packet id, or a unique prefix of 6 or more characters
+        #[arg(value_name = "ID")]
+        id: String,
+    },
 }
 
 /// `referral open`.

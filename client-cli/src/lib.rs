@@ -47,6 +47,7 @@ pub mod keystore;
 pub mod output;
 pub mod passphrase;
 pub mod referral;
+pub mod refusal;
 pub mod report;
 pub mod session;
 pub mod terminal;

@@ -1,0 +1,158 @@
+//! Errors that say what happened and what to do (issue 15 item 3, ADR
+//! 0015), with the real binaries: an attachment over the broker's limit is
+//! refused before sealing and leaves nothing behind; a broker refusal is a
+//! user error in plain words with its code; a broker that cannot be reached
+//! is one line naming it.
+
+use std::path::{Path, PathBuf};
+
+use referral_e2e::Device;
+use referral_e2e::deployment::{Broker, Deployment};
+
+/// The README's filled-in referral.
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/referral.json")
+}
+
+/// `len` incompressible bytes behind a PDF header.
+fn write_scan(dir: &Path, name: &str, len: usize) -> PathBuf {
+    let mut bytes = b"%PDF-1.4\n".to_vec();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    while bytes.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    bytes.truncate(len);
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Every file under `dir`, with its length.
+fn files(dir: &Path) -> Vec<(PathBuf, u64)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        if meta.is_dir() {
+            out.extend(files(&entry.path()));
+        } else {
+            out.push((entry.path(), meta.len()));
+        }
+    }
+    out
+}
+
+fn two_desks(broker: Broker) -> (Deployment, Device, Device) {
+    let d = Deployment::on(
+        broker,
+        &[
+            ("covic-intake", "COVIC intake"),
+            ("shinjuku-iea", "Shinjuku IEA"),
+        ],
+    );
+    let (caseworker, _) = d.enroll("covic-intake", "caseworker");
+    let (member, _) = d.enroll("shinjuku-iea", "desk");
+    (d, caseworker, member)
+}
+
+#[test]
+fn an_attachment_over_the_limit_is_refused_before_sealing_and_leaves_nothing() {
+    // A broker that takes packets of 1 MiB at most.
+    let (_d, caseworker, _member) =
+        two_desks(Broker::start_with_config("max_packet_bytes = 1048576\n"));
+    let work = tempfile::tempdir().unwrap();
+    let referral = example();
+    let big = write_scan(work.path(), "big.pdf", 3 * 1024 * 1024);
+
+    let stderr = caseworker.run_fails(
+        &[
+            "send",
+            "--to",
+            "shinjuku-iea",
+            referral.to_str().unwrap(),
+            "--attach",
+            big.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(
+        stderr.contains("at most 1 MiB"),
+        "names the limit: {stderr}"
+    );
+    assert!(
+        stderr.contains("Split the attachment"),
+        "says what to do: {stderr}"
+    );
+    assert!(!stderr.contains("cannot reach"), "{stderr}");
+
+    // Nothing sealed: the outbox is empty, and no file in the home is
+    // anywhere near the attachment's size.
+    let home = caseworker.home.path();
+    let outbox = home.join("outbox");
+    if outbox.exists() {
+        assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 0);
+    }
+    let large: Vec<_> = files(home)
+        .into_iter()
+        .filter(|(_, len)| *len >= 1024 * 1024)
+        .collect();
+    assert!(large.is_empty(), "a sealed file was left: {large:?}");
+    assert!(
+        caseworker.json(&["outbox"]).as_array().unwrap().is_empty(),
+        "the outbox command shows nothing waiting"
+    );
+
+    // Control: an attachment well within the limit is sealed and sent.
+    let small = write_scan(work.path(), "small.pdf", 200 * 1024);
+    let sent = caseworker.json(&[
+        "send",
+        "--to",
+        "shinjuku-iea",
+        referral.to_str().unwrap(),
+        "--attach",
+        small.to_str().unwrap(),
+    ]);
+    assert!(sent["bytes"].as_u64().unwrap() <= 1024 * 1024, "{sent}");
+}
+
+#[test]
+fn a_broker_refusal_is_a_user_error_in_plain_words_with_its_code() {
+    let (_d, _caseworker, member) = two_desks(Broker::start());
+    // No such packet for this desk: the broker answers 404 unknown_packet.
+    let missing = referral_protocol::PacketId::random().to_string();
+    let stderr = member.run_fails(&["open", &missing], 1);
+    assert!(
+        stderr.contains("no packet or case with that id"),
+        "plain words: {stderr}"
+    );
+    assert!(
+        stderr.contains("unknown_packet"),
+        "the code stays: {stderr}"
+    );
+    assert!(!stderr.contains("cannot reach"), "{stderr}");
+
+    // The same in Japanese: the words change, the code does not.
+    let stderr = member.run_fails(&["--lang", "ja", "open", &missing], 1);
+    assert!(
+        stderr.contains("中継サーバーのコード：unknown_packet"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unreachable_broker_is_one_line_naming_it_with_the_next_step() {
+    let (mut d, caseworker, _member) = two_desks(Broker::start());
+    let url = d.broker.url.clone();
+    d.broker.kill9();
+    let stderr = caseworker.run_fails(&["inbox"], 3);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(&url), "names the broker: {stderr}");
+    assert!(stderr.contains("Check the network"), "next step: {stderr}");
+    assert!(
+        !stderr.contains("error sending request") && !stderr.contains("tcp connect"),
+        "no HTTP client chain: {stderr}"
+    );
+}
