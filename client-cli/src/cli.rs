@@ -100,7 +100,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// The desk to send to
-    #[arg(long, value_name = "DESK")]
+    #[arg(long, value_name = "DESK", value_parser = crate::desk_name::parse)]
     pub to: referral_protocol::DeskId,
     /// The referral (JSON, schema v1; `referral new` prints a blank one)
     #[arg(value_name = "FILE")]
@@ -167,7 +167,7 @@ pub struct ForwardArgs {
     #[arg(value_name = "PACKET")]
     pub packet: referral_protocol::PacketId,
     /// The desk to pass it on to
-    #[arg(long, value_name = "DESK")]
+    #[arg(long, value_name = "DESK", value_parser = crate::desk_name::parse)]
     pub to: referral_protocol::DeskId,
     /// A note for the new desk
     #[arg(long, value_name = "T")]
@@ -216,7 +216,7 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct SealArgs {
     /// The desk the file is for
-    #[arg(long, value_name = "DESK")]
+    #[arg(long, value_name = "DESK", value_parser = crate::desk_name::parse)]
     pub to: referral_protocol::DeskId,
     /// The referral (JSON, schema v1)
     #[arg(value_name = "FILE")]

@@ -40,6 +40,7 @@ pub mod cases;
 pub mod cli;
 pub mod commands;
 pub mod context;
+pub mod desk_name;
 pub mod exit;
 pub mod i18n;
 pub mod id_prefix;

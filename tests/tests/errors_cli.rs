@@ -156,3 +156,106 @@ fn an_unreachable_broker_is_one_line_naming_it_with_the_next_step() {
         "no HTTP client chain: {stderr}"
     );
 }
+
+#[test]
+fn the_outbox_lists_a_packet_kept_after_a_failed_send_and_drops_it_by_prefix() {
+    let broker = Broker::start();
+    let proxy = referral_e2e::proxy::TamperingProxy::start(&broker.url);
+    let d = Deployment::on(
+        broker,
+        &[("covic-intake", "COVIC"), ("shinjuku-iea", "IEA")],
+    );
+    d.enroll("shinjuku-iea", "desk");
+    // The caseworker talks to the broker through a proxy that loses answers.
+    let code = d.invite("covic-intake", "caseworker");
+    let caseworker = Device::new("cw passphrase");
+    caseworker.json(&[
+        "init",
+        "--broker",
+        &proxy.url,
+        "--root-fingerprint",
+        &d.root_fingerprint,
+    ]);
+    let enrolled = caseworker.json(&["enroll", "--code", &code]);
+    d.admin.json(&[
+        "admin",
+        "approve",
+        enrolled["request_id"].as_str().unwrap(),
+        "--fingerprint",
+        enrolled["fingerprint"].as_str().unwrap(),
+    ]);
+    caseworker.run_ok(&["directory"]);
+    let referral = example();
+
+    proxy.lose_packet_answers(100);
+    let stderr = caseworker.run_fails(
+        &["send", "--to", "shinjuku-iea", referral.to_str().unwrap()],
+        3,
+    );
+    assert!(stderr.contains("kept in the outbox"), "{stderr}");
+    assert!(stderr.contains("referral outbox drop"), "{stderr}");
+
+    let waiting = caseworker.json(&["outbox"]);
+    let waiting = waiting.as_array().unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0]["recipient_desk"], "shinjuku-iea");
+    let id = waiting[0]["packet_id"].as_str().unwrap().to_owned();
+    assert!(
+        stderr.contains(&id),
+        "the message names the packet: {stderr}"
+    );
+
+    let listed = String::from_utf8(caseworker.run_ok(&["outbox"]).stdout).unwrap();
+    assert!(
+        listed.contains(&id) && listed.contains("shinjuku-iea"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("KiB") && listed.contains("sealed"),
+        "{listed}"
+    );
+
+    // A prefix shorter than 6 is refused; 8 characters name it.
+    caseworker.run_fails(&["outbox", "drop", &id[..4]], 1);
+    let dropped = caseworker.json(&["outbox", "drop", &id[..8]]);
+    assert_eq!(dropped["dropped"], id.as_str());
+    assert!(caseworker.json(&["outbox"]).as_array().unwrap().is_empty());
+    let outbox = caseworker.home.path().join("outbox");
+    assert_eq!(
+        std::fs::read_dir(outbox).unwrap().count(),
+        0,
+        "no file left"
+    );
+}
+
+#[test]
+fn desk_names_are_case_insensitive_and_a_near_miss_gets_a_did_you_mean() {
+    let (_d, caseworker, _member) = two_desks(Broker::start());
+    let referral = example();
+    let stderr = caseworker.run_fails(
+        &["send", "--to", "shinjuku-ie", referral.to_str().unwrap()],
+        1,
+    );
+    assert!(stderr.contains("Did you mean “shinjuku-iea”?"), "{stderr}");
+    assert!(!stderr.contains("DeskId("), "no Debug text: {stderr}");
+    let far = caseworker.run_fails(&["send", "--to", "osaka", referral.to_str().unwrap()], 1);
+    assert!(!far.contains("Did you mean"), "{far}");
+
+    let sent = caseworker.json(&["send", "--to", "Shinjuku-IEA", referral.to_str().unwrap()]);
+    assert_eq!(sent["recipient_desk"], "shinjuku-iea", "{sent}");
+}
+
+#[test]
+fn a_wrong_passphrase_not_from_a_terminal_is_tried_once() {
+    let (_d, caseworker, _member) = two_desks(Broker::start());
+    let out = caseworker
+        .cmd()
+        .env("REFERRAL_PASSPHRASE", "not the passphrase")
+        .arg("inbox")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("wrong passphrase"), "{stderr}");
+    assert!(!stderr.contains("Type it again"), "no second try: {stderr}");
+}

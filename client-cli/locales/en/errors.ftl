@@ -31,3 +31,13 @@ errors-unreachable-other = the connection failed.
 
 # Known before sealing: the packet would be over the broker's limit.
 errors-packet-too-large = This packet would be at least { $size } MiB once sealed, and the broker accepts at most { $limit } MiB. Nothing was sealed or sent. Split the attachment into smaller files, or scan it at a lower resolution, and send again.
+
+# A desk name not in the verified directory.
+errors-no-such-desk = There is no desk “{ $desk }” in the verified directory. `referral directory` lists the desks.
+errors-no-such-desk-did-you-mean = There is no desk “{ $desk }” in the verified directory. Did you mean “{ $near }”? `referral directory` lists the desks.
+
+# A wrong passphrase typed on a terminal may be typed again.
+errors-passphrase-again = Wrong passphrase. Type it again ({ $left ->
+    [one] 1 try left
+   *[other] { $left } tries left
+}).

@@ -28,3 +28,8 @@ errors-unreachable-connect = 接続できませんでした。
 errors-unreachable-other = 通信が途中で切れました。
 
 errors-packet-too-large = このパケットは暗号化すると { $size } MiB 以上になりますが、中継サーバーが受け付けるのは { $limit } MiB までです。暗号化も送信もしていません。添付ファイルを小さく分けるか、解像度を下げてスキャンし直してから、もう一度送信してください。
+
+errors-no-such-desk = 確認済みの窓口名簿に「{ $desk }」という窓口はありません。`referral directory` で窓口の一覧を確認できます。
+errors-no-such-desk-did-you-mean = 確認済みの窓口名簿に「{ $desk }」という窓口はありません。「{ $near }」のことですか。`referral directory` で窓口の一覧を確認できます。
+
+errors-passphrase-again = パスフレーズが違います。もう一度入力してください（残り{ $left }回）。

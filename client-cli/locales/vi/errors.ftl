@@ -28,3 +28,8 @@ errors-unreachable-connect = không tạo được kết nối.
 errors-unreachable-other = kết nối bị gián đoạn.
 
 errors-packet-too-large = Gói này sau khi mã hóa sẽ có ít nhất { $size } MiB, nhưng máy chủ chuyển tiếp chỉ nhận tối đa { $limit } MiB. Chưa có gì được mã hóa hay gửi đi. Hãy chia tệp đính kèm thành các tệp nhỏ hơn, hoặc quét lại với độ phân giải thấp hơn, rồi gửi lại.
+
+errors-no-such-desk = Không có quầy hỗ trợ “{ $desk }” trong danh bạ đã xác minh. `referral directory` liệt kê các quầy hỗ trợ.
+errors-no-such-desk-did-you-mean = Không có quầy hỗ trợ “{ $desk }” trong danh bạ đã xác minh. Có phải ý bạn là “{ $near }”? `referral directory` liệt kê các quầy hỗ trợ.
+
+errors-passphrase-again = Sai cụm mật khẩu. Hãy nhập lại (còn { $left } lần).
