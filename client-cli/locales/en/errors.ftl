@@ -41,3 +41,10 @@ errors-passphrase-again = Wrong passphrase. Type it again ({ $left ->
     [one] 1 try left
    *[other] { $left } tries left
 }).
+
+# The keystore decrypted, but what is inside is not a key list; where, never what.
+errors-key-list-invalid = the decrypted contents are not a valid key list ({ $what } at line { $line }, column { $column })
+errors-key-list-io = a read error
+errors-key-list-syntax = not well-formed JSON
+errors-key-list-data = an unexpected value
+errors-key-list-eof = it ends too early

@@ -33,3 +33,9 @@ errors-no-such-desk = 確認済みの窓口名簿に「{ $desk }」という窓�
 errors-no-such-desk-did-you-mean = 確認済みの窓口名簿に「{ $desk }」という窓口はありません。「{ $near }」のことですか。`referral directory` で窓口の一覧を確認できます。
 
 errors-passphrase-again = パスフレーズが違います。もう一度入力してください（残り{ $left }回）。
+
+errors-key-list-invalid = 復号した内容が正しい鍵の一覧ではありません（{ $line }行目、{ $column }文字目：{ $what }）
+errors-key-list-io = 読み込みエラー
+errors-key-list-syntax = JSON の形式が正しくありません
+errors-key-list-data = 想定外の値です
+errors-key-list-eof = 途中で終わっています

@@ -33,3 +33,9 @@ errors-no-such-desk = Không có quầy hỗ trợ “{ $desk }” trong danh b�
 errors-no-such-desk-did-you-mean = Không có quầy hỗ trợ “{ $desk }” trong danh bạ đã xác minh. Có phải ý bạn là “{ $near }”? `referral directory` liệt kê các quầy hỗ trợ.
 
 errors-passphrase-again = Sai cụm mật khẩu. Hãy nhập lại (còn { $left } lần).
+
+errors-key-list-invalid = nội dung đã giải mã không phải là danh sách khóa hợp lệ ({ $what } tại dòng { $line }, cột { $column })
+errors-key-list-io = lỗi đọc
+errors-key-list-syntax = JSON không đúng định dạng
+errors-key-list-data = giá trị không như mong đợi
+errors-key-list-eof = kết thúc quá sớm

@@ -403,7 +403,7 @@ fn too_large(size: u64, limit: u64) -> Failure {
 /// Bytes in MiB for people: whole where whole, else one decimal.
 fn mib(bytes: u64) -> String {
     let mib = bytes as f64 / (1024.0 * 1024.0);
-    if bytes % (1024 * 1024) == 0 {
+    if bytes.is_multiple_of(1024 * 1024) {
         format!("{mib:.0}")
     } else {
         format!("{mib:.1}")
