@@ -44,6 +44,7 @@ pub mod desk_name;
 pub mod exit;
 pub mod i18n;
 pub mod id_prefix;
+pub mod interrupt;
 pub mod keystore;
 pub mod output;
 pub mod passphrase;

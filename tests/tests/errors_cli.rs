@@ -4,7 +4,12 @@
 //! user error in plain words with its code; a broker that cannot be reached
 //! is one line naming it.
 
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use referral_e2e::Device;
 use referral_e2e::deployment::{Broker, Deployment};
@@ -56,6 +61,81 @@ fn two_desks(broker: Broker) -> (Deployment, Device, Device) {
     let (caseworker, _) = d.enroll("covic-intake", "caseworker");
     let (member, _) = d.enroll("shinjuku-iea", "desk");
     (d, caseworker, member)
+}
+
+/// A caseworker of covic-intake whose broker address is `url` (a proxy in
+/// front of `d`'s broker).
+fn caseworker_via(d: &Deployment, url: &str) -> Device {
+    let code = d.invite("covic-intake", "caseworker");
+    let caseworker = Device::new("cw passphrase");
+    caseworker.json(&[
+        "init",
+        "--broker",
+        url,
+        "--root-fingerprint",
+        &d.root_fingerprint,
+    ]);
+    let enrolled = caseworker.json(&["enroll", "--code", &code]);
+    d.admin.json(&[
+        "admin",
+        "approve",
+        enrolled["request_id"].as_str().unwrap(),
+        "--fingerprint",
+        enrolled["fingerprint"].as_str().unwrap(),
+    ]);
+    caseworker.run_ok(&["directory"]);
+    caseworker
+}
+
+/// A TCP proxy that forwards everything but holds any connection on which
+/// a packet upload starts: the broker never answers it, as on a line that
+/// has stalled.
+struct HoldingProxy {
+    url: String,
+    holding: Arc<AtomicBool>,
+}
+
+impl HoldingProxy {
+    fn start(upstream: &str) -> HoldingProxy {
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let holding = Arc::new(AtomicBool::new(false));
+        let held = Arc::clone(&holding);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { return };
+                let Ok(mut server) = TcpStream::connect(&upstream) else {
+                    return;
+                };
+                let (mut client_back, mut server_back) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut server_back, &mut client_back);
+                });
+                let held = Arc::clone(&held);
+                std::thread::spawn(move || {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = match client.read(&mut buf) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        if buf[..n].windows(17).any(|w| w == b"POST /v1/packets ") {
+                            held.store(true, Ordering::SeqCst);
+                            // Hold: read and drop whatever comes, answer nothing.
+                            while matches!(client.read(&mut buf), Ok(n) if n > 0) {}
+                            return;
+                        }
+                        if server.write_all(&buf[..n]).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        HoldingProxy { url, holding }
+    }
 }
 
 #[test]
@@ -167,24 +247,7 @@ fn the_outbox_lists_a_packet_kept_after_a_failed_send_and_drops_it_by_prefix() {
     );
     d.enroll("shinjuku-iea", "desk");
     // The caseworker talks to the broker through a proxy that loses answers.
-    let code = d.invite("covic-intake", "caseworker");
-    let caseworker = Device::new("cw passphrase");
-    caseworker.json(&[
-        "init",
-        "--broker",
-        &proxy.url,
-        "--root-fingerprint",
-        &d.root_fingerprint,
-    ]);
-    let enrolled = caseworker.json(&["enroll", "--code", &code]);
-    d.admin.json(&[
-        "admin",
-        "approve",
-        enrolled["request_id"].as_str().unwrap(),
-        "--fingerprint",
-        enrolled["fingerprint"].as_str().unwrap(),
-    ]);
-    caseworker.run_ok(&["directory"]);
+    let caseworker = caseworker_via(&d, &proxy.url);
     let referral = example();
 
     proxy.lose_packet_answers(100);
@@ -258,4 +321,51 @@ fn a_wrong_passphrase_not_from_a_terminal_is_tried_once() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("wrong passphrase"), "{stderr}");
     assert!(!stderr.contains("Type it again"), "no second try: {stderr}");
+}
+
+#[test]
+fn ctrl_c_during_a_send_keeps_the_packet_and_says_how_to_resend_or_drop_it() {
+    let broker = Broker::start();
+    let proxy = HoldingProxy::start(&broker.url);
+    let d = Deployment::on(
+        broker,
+        &[("covic-intake", "COVIC"), ("shinjuku-iea", "IEA")],
+    );
+    d.enroll("shinjuku-iea", "desk");
+    let caseworker = caseworker_via(&d, &proxy.url);
+    let referral = example();
+
+    let child = caseworker
+        .cmd()
+        .args(["send", "--to", "shinjuku-iea", referral.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !proxy.holding.load(Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "the upload never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A real SIGINT, as the terminal sends on Ctrl-C.
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    let waiting = caseworker.json(&["outbox"]);
+    let waiting = waiting.as_array().unwrap();
+    assert_eq!(waiting.len(), 1, "the packet stays in the outbox");
+    let id = waiting[0]["packet_id"].as_str().unwrap();
+    assert!(stderr.contains("Stopped."), "{stderr}");
+    assert!(stderr.contains("kept in the outbox"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("referral outbox drop {id}")),
+        "{stderr}"
+    );
 }

@@ -22,3 +22,5 @@ outbox-age-days = { $count ->
 # The send could not finish: what was kept, and how to go on.
 outbox-kept = The sealed packet { $id } (to { $desk }) is kept in the outbox. To send it, run the same command again; the broker stores it at most once. To give it up: referral outbox drop { $id }
 outbox-retrying = Attempt { $attempt } of { $attempts } did not reach the broker; trying again in { $ms } ms with the same packet.
+# Ctrl-C during the upload.
+outbox-interrupted = Stopped. { $kept }

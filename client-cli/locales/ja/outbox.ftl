@@ -12,3 +12,4 @@ outbox-age-hours = { $count }時間前
 outbox-age-days = { $count }日前
 outbox-kept = 暗号化済みのパケット { $id }（あて先：{ $desk }）は送信待ちに保管されています。送信するには、同じコマンドをもう一度実行してください（中継サーバーに二重に保存されることはありません）。送信を取りやめるには：referral outbox drop { $id }
 outbox-retrying = { $attempts }回中{ $attempt }回目の送信が中継サーバーに届きませんでした。{ $ms } ミリ秒後に同じパケットで再試行します。
+outbox-interrupted = 中断しました。{ $kept }

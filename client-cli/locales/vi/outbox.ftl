@@ -12,3 +12,4 @@ outbox-age-hours = { $count } giờ trước
 outbox-age-days = { $count } ngày trước
 outbox-kept = Gói đã mã hóa { $id } (gửi { $desk }) được giữ trong hộp thư đi. Để gửi, hãy chạy lại đúng lệnh đó; máy chủ chuyển tiếp chỉ lưu nó một lần. Để bỏ gói: referral outbox drop { $id }
 outbox-retrying = Lần thử { $attempt } trên { $attempts } không đến được máy chủ chuyển tiếp; thử lại sau { $ms } ms với cùng gói.
+outbox-interrupted = Đã dừng. { $kept }

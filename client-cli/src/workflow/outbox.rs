@@ -213,6 +213,8 @@ impl Outbox {
             Kind::Reply(status) => headers.push((HEADER_THREAD_STATUS, status.to_string())),
             Kind::Forward(thread) => headers.push((HEADER_FORWARDS, thread.to_string())),
         }
+        // The packet is safe in the outbox from here on: Ctrl-C says so.
+        let _explaining = crate::interrupt::explain_on_interrupt(kept_words(sealed));
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         let receipt = loop {
