@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 
 use referral_protocol::api::{
     AckResponse, AppendEntryRequest, AppendEntryResponse, BootstrapRequest, BootstrapResponse,
-    ChallengeRequest, ChallengeResponse, DirectoryPage, EnrollmentRequest, ErrorBody, Inbox,
-    InviteLookup, InviteLookupRequest, InviteRequest, InviteResponse, PacketReceipt,
+    BrokerLimits, ChallengeRequest, ChallengeResponse, DirectoryPage, EnrollmentRequest, ErrorBody,
+    Inbox, InviteLookup, InviteLookupRequest, InviteRequest, InviteResponse, PacketReceipt,
     PendingRequest, PendingRequests, RequestReceipt, RotationRequest, StagedTokenKey, Stats,
     ThreadChanges, ThreadView, TokenRequest, TokenResponse,
 };
@@ -156,6 +156,16 @@ fn routes() -> Vec<Route> {
             ok_status: 201,
             response: Json(schema::<AppendEntryResponse>),
             errors: &[400, 401, 403, 404, 409, 413, 415, 422],
+        },
+        Route {
+            method: "get",
+            path: "/v1/limits",
+            summary: "The upload limits in force, the same for every caller (no token), so that a client refuses an oversize packet before sealing it.",
+            bearer: false,
+            request: None,
+            ok_status: 200,
+            response: Json(schema::<BrokerLimits>),
+            errors: &[429],
         },
         Route {
             method: "post",

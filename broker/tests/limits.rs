@@ -200,6 +200,33 @@ async fn oversized_packets_are_413() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
+/// `GET /v1/limits` answers the configured limits, without a token, so that
+/// a client can refuse an oversize packet before sealing it (ADR 0015).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_limits_route_tells_anyone_the_configured_limits() {
+    let app = TestApp::spawn_on(
+        Db::Sqlite,
+        Layer {
+            max_packet_bytes: Some(1 << 20),
+            max_pending_bytes_per_desk: Some(8 << 20),
+            ..Layer::default()
+        },
+    )
+    .await
+    .expect("sqlite");
+    let res = reqwest::get(app.url("/v1/limits")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let limits: api::BrokerLimits = res.json().await.unwrap();
+    assert_eq!(
+        limits,
+        api::BrokerLimits {
+            max_packet_bytes: 1 << 20,
+            max_header_bytes: 16 * 1024,
+            max_pending_bytes_per_desk: 8 << 20,
+        }
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_spooled_upload_leaves_no_file() {
     let s = setup(Layer::default()).await;

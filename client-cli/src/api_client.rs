@@ -34,16 +34,26 @@ const WAITS: u32 = 3;
 pub enum ApiError {
     /// No answer: the broker is down, the address is wrong, or the network
     /// is (exit 3).
-    #[error("cannot reach the broker at {broker}: {source}")]
+    /// One line, with the next step: the HTTP client's own chain is of no
+    /// use to the person reading it (ADR 0015).
+    #[error("{}", unreachable_words(broker, cause))]
     Unreachable {
         /// The broker's address.
         broker: String,
         /// What the HTTP client said.
-        #[source]
-        source: reqwest::Error,
+        cause: reqwest::Error,
     },
-    /// The broker answered with an error (`{"error","message"}`).
-    #[error("the broker refused: {message} ({code}, HTTP {status})")]
+    /// The broker answered with an error (`{"error","message"}`): its
+    /// meaning in plain words, the code kept for whoever helps.
+    #[error(
+        "{}",
+        crate::tr!(
+            "errors-refused",
+            what = crate::refusal::plain_words(code, message),
+            code = code.as_str(),
+            status = status.as_u16().to_string()
+        )
+    )]
     Refused {
         /// The HTTP status.
         status: StatusCode,
@@ -92,6 +102,18 @@ impl ApiError {
             _ => None,
         }
     }
+}
+
+/// Why the broker could not be reached, in the user's language.
+fn unreachable_words(broker: &str, cause: &reqwest::Error) -> String {
+    let why = if cause.is_timeout() {
+        crate::tr!("errors-unreachable-timeout")
+    } else if cause.is_connect() {
+        crate::tr!("errors-unreachable-connect")
+    } else {
+        crate::tr!("errors-unreachable-other")
+    };
+    crate::tr!("errors-unreachable", broker = broker, why = why)
 }
 
 impl From<ApiError> for Failure {
@@ -254,9 +276,9 @@ impl BrokerClient {
         let mut waits = 0;
         let response = loop {
             let again = request.try_clone();
-            let response = request.send().map_err(|source| ApiError::Unreachable {
+            let response = request.send().map_err(|cause| ApiError::Unreachable {
                 broker: self.base.to_string(),
-                source,
+                cause,
             })?;
             if response.status() != StatusCode::TOO_MANY_REQUESTS {
                 break response;

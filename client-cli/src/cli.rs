@@ -85,6 +85,8 @@ pub enum Command {
     Cases(CasesArgs),
     /// Program figures from this device's case store, computed locally
     Report(ReportArgs),
+    /// List the sealed packets waiting to be sent again; `drop ID` removes one
+    Outbox(OutboxArgs),
     /// Seal a referral into a file, without the broker (USB stick, no network)
     Seal(SealArgs),
     /// Open a sealed file, without the broker
@@ -109,7 +111,7 @@ pub struct DirectoryArgs {
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// The desk to send to
-    #[arg(long, value_name = "DESK")]
+    #[arg(long, value_name = "DESK", value_parser = crate::desk_name::parse)]
     pub to: referral_protocol::DeskId,
     /// The referral (JSON, schema v1; `referral new` prints a blank one)
     #[arg(value_name = "FILE")]
@@ -117,6 +119,25 @@ pub struct SendArgs {
     /// A file to send with it (repeatable)
     #[arg(long = "attach", value_name = "FILE")]
     pub attach: Vec<PathBuf>,
+}
+
+/// `referral outbox`.
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Without one: list what is waiting
+    #[command(subcommand)]
+    pub command: Option<OutboxCommand>,
+}
+
+/// `referral outbox drop`.
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Remove one sealed packet from the outbox, unsent
+    Drop {
+        /// The packet id, or a unique prefix of 6 or more characters
+        #[arg(value_name = "ID")]
+        id: String,
+    },
 }
 
 /// `referral open`.
@@ -159,7 +180,7 @@ pub struct ForwardArgs {
     #[arg(value_name = "PACKET")]
     pub packet: String,
     /// The desk to pass it on to
-    #[arg(long, value_name = "DESK")]
+    #[arg(long, value_name = "DESK", value_parser = crate::desk_name::parse)]
     pub to: referral_protocol::DeskId,
     /// A note for the new desk
     #[arg(long, value_name = "T")]
@@ -212,7 +233,7 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct SealArgs {
     /// The desk the file is for
-    #[arg(long, value_name = "DESK")]
+    #[arg(long, value_name = "DESK", value_parser = crate::desk_name::parse)]
     pub to: referral_protocol::DeskId,
     /// The referral (JSON, schema v1)
     #[arg(value_name = "FILE")]

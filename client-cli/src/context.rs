@@ -7,8 +7,13 @@ use directories::ProjectDirs;
 use secrecy::SecretString;
 
 use crate::cli::GlobalArgs;
+use crate::exit::Failure;
+use crate::keystore::{Keystore, KeystoreError, UnlockedKeys};
 use crate::output::Format;
 use crate::passphrase::{self, Purpose};
+
+/// How many times a passphrase may be typed at the prompt.
+pub const PROMPT_TRIES: u32 = 3;
 
 /// What every command needs to know about how it was invoked.
 #[derive(Debug, Clone)]
@@ -43,6 +48,32 @@ impl Context {
     /// The keystore passphrase, from the first available source.
     pub fn passphrase(&self, purpose: Purpose) -> anyhow::Result<SecretString> {
         passphrase::obtain(self.passphrase_file.as_deref(), purpose, &self.home)
+    }
+
+    /// The keystore, unlocked. A passphrase typed at the prompt may be typed
+    /// again after a mistake, up to [`PROMPT_TRIES`] times; one from a file
+    /// or the environment is tried once, since trying it again would give
+    /// the same answer.
+    pub fn unlock(&self) -> Result<UnlockedKeys, Failure> {
+        let tries = if passphrase::will_prompt(self.passphrase_file.as_deref()) {
+            PROMPT_TRIES
+        } else {
+            1
+        };
+        let mut attempt = 1;
+        loop {
+            let passphrase = self.passphrase(Purpose::Unlock)?;
+            match Keystore::unlock(&self.home, &passphrase) {
+                Err(KeystoreError::WrongPassphrase) if attempt < tries => {
+                    crate::output::warn(&crate::tr!(
+                        "errors-passphrase-again",
+                        left = tries - attempt
+                    ));
+                    attempt += 1;
+                }
+                unlocked => return Ok(unlocked?),
+            }
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use referral_cli::cli::{AdminCommand, Cli, Command, DeskCommand};
+use referral_cli::cli::{AdminCommand, Cli, Command, DeskCommand, OutboxCommand};
 use referral_cli::commands;
 use referral_cli::context::Context;
 use referral_cli::exit::{Exit, Failure};
@@ -84,6 +84,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Thread(args) => emit(&ctx, &commands::thread::run(&ctx, args)?),
         Command::Cases(args) => emit(&ctx, &commands::cases::run(&ctx, args)?),
         Command::Report(args) => commands::report::run(&ctx, args),
+        Command::Outbox(args) => match &args.command {
+            None => emit(&ctx, &commands::outbox::list(&ctx)?),
+            Some(OutboxCommand::Drop { id }) => emit(&ctx, &commands::outbox::drop(&ctx, id)?),
+        },
         Command::Seal(args) => emit(&ctx, &commands::seal::seal(&ctx, args)?),
         Command::Unseal(args) => emit(&ctx, &commands::seal::unseal(&ctx, args)?),
         Command::Admin(admin) => run_admin(&ctx, admin),

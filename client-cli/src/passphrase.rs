@@ -73,6 +73,12 @@ pub fn obtain(file: Option<&Path>, purpose: Purpose, home: &Path) -> anyhow::Res
     bail!(tr!("passphrase-none-available", name = ENV))
 }
 
+/// Whether [`obtain`] will prompt on the terminal: no file, no variable,
+/// and stdin a terminal. Only a typed passphrase is worth asking again.
+pub fn will_prompt(file: Option<&Path>) -> bool {
+    file.is_none() && std::env::var_os(ENV).is_none() && io::stdin().is_terminal()
+}
+
 fn from_file(path: &Path) -> anyhow::Result<SecretString> {
     let what = || {
         tr!(

@@ -16,7 +16,6 @@ use crate::broker_name;
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::keystore::{DeviceRecord, Keystore, UnlockedKeys};
-use crate::passphrase::Purpose;
 use crate::tr;
 use crate::trust;
 
@@ -52,8 +51,7 @@ impl Online {
 
     /// Unlocks the keystore (asks for the passphrase if needed).
     pub fn unlock(&self, ctx: &Context) -> Result<UnlockedKeys, Failure> {
-        let passphrase = ctx.passphrase(Purpose::Unlock)?;
-        Ok(Keystore::unlock(&ctx.home, &passphrase)?)
+        ctx.unlock()
     }
 
     /// The signing key the verified directory lists for this device

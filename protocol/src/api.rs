@@ -112,6 +112,19 @@ pub struct PacketReceipt {
     pub received_hour: String,
 }
 
+/// `GET /v1/limits` (no token): the broker's limits on uploads, the same for
+/// every caller, so that a client can refuse an oversize packet before it
+/// seals it (ADR 0015).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BrokerLimits {
+    /// The largest sealed packet accepted, in bytes.
+    pub max_packet_bytes: u64,
+    /// The largest age header accepted, in bytes.
+    pub max_header_bytes: u64,
+    /// The most ciphertext one desk may have sent and still pending, in bytes.
+    pub max_pending_bytes_per_desk: u64,
+}
+
 /// One packet waiting in a desk's inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct InboxEntry {

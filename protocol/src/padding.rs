@@ -126,10 +126,40 @@ pub fn plaintext_len_for_payload(payload: u64) -> Option<u64> {
         .find(|&p| checked_age_payload_len(p) == Some(payload))
 }
 
+/// The least size a sealed packet carrying `plaintext` bytes (content and
+/// attachments) can have: the bucket of their age payload alone. The real
+/// packet adds the signed envelope header and the age header, so it is at
+/// least this large; a sender can refuse a packet over a broker's limit
+/// before sealing it without ever refusing one that would fit (ADR 0015).
+///
+/// Saturates at [`MAX_BUCKET`] for sizes no file has.
+pub fn least_sealed_len(plaintext: u64) -> u64 {
+    match checked_age_payload_len(plaintext) {
+        Some(payload) if payload <= MAX_BUCKET => bucket_for(payload),
+        _ => MAX_BUCKET,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_least_sealed_len_is_a_bucket_no_larger_than_a_real_packet() {
+        assert_eq!(least_sealed_len(0), MIN_BUCKET);
+        assert_eq!(
+            least_sealed_len(3 * 1024 * 1024),
+            bucket_for(age_payload_len(3 * 1024 * 1024))
+        );
+        assert!(least_sealed_len(3 * 1024 * 1024) > 3 * 1024 * 1024);
+        assert!(is_bucket(least_sealed_len(100 << 20)));
+        assert_eq!(least_sealed_len(u64::MAX), MAX_BUCKET);
+        // Whatever header is added, the packet's bucket is at least this one.
+        for p in [0, 5000, 1 << 20, 70 << 20] {
+            assert!(bucket_for(200 + age_payload_len(p + 300)) >= least_sealed_len(p));
+        }
+    }
 
     #[test]
     fn published_buckets_below_one_mebibyte() {

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod directory;
 pub mod health;
+pub mod limits;
 pub mod packets;
 pub mod requests;
 pub mod rewrap;
@@ -54,6 +55,7 @@ pub fn router(state: AppState, metrics: MetricsRoute) -> Router {
         .route("/v1/threads", get(threads::changed_since))
         .route("/v1/threads/{id}", get(threads::get))
         .route("/v1/directory", get(directory::get).post(directory::append))
+        .route("/v1/limits", get(limits::get))
         .route("/v1/invites/lookup", post(requests::lookup_invite))
         .route("/v1/enrollments", post(requests::enroll))
         .route("/v1/rotations", post(requests::rotate))

@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod init;
 pub mod new;
 pub mod open;
+pub mod outbox;
 pub mod reply;
 pub mod report;
 pub mod rewrap;

@@ -23,7 +23,6 @@ use crate::context::Context;
 use crate::exit::Failure;
 use crate::keystore::{DeviceRecord, Keystore};
 use crate::output::Report;
-use crate::passphrase::Purpose;
 use crate::session::{desk_of, listed_signing_key};
 use crate::tr;
 use crate::trust;
@@ -94,7 +93,7 @@ pub fn seal(ctx: &Context, args: &SealArgs) -> Result<SealReport, Failure> {
                 seq = log.head().seq
             )))
         })?;
-    let keys = Keystore::unlock(&ctx.home, &ctx.passphrase(Purpose::Unlock)?)?;
+    let keys = ctx.unlock()?;
     let signing = listed_signing_key(log.state(), &device.device_id, &keys)?;
     let content = serde_json::to_vec(&referral).map_err(|e| Failure::User(e.into()))?;
     let outgoing = Outgoing::referral(&args.to, recipients, &content, &attachments);
@@ -131,7 +130,7 @@ pub fn seal(ctx: &Context, args: &SealArgs) -> Result<SealReport, Failure> {
 pub fn unseal(ctx: &Context, args: &UnsealArgs) -> Result<OpenReport, Failure> {
     let (device, log) = offline(ctx)?;
     let our_desk = desk_of(log.state(), &device.device_id)?;
-    let keys = Keystore::unlock(&ctx.home, &ctx.passphrase(Purpose::Unlock)?)?;
+    let keys = ctx.unlock()?;
     let received = receive::open_file(
         &args.file,
         keys.age_identities(),

@@ -19,9 +19,7 @@ use crate::cases::{CaseEvent, CaseRecord, CaseStore, EventSource, history};
 use crate::cli::ThreadArgs;
 use crate::context::Context;
 use crate::exit::Failure;
-use crate::keystore::Keystore;
 use crate::output::{self, Report};
-use crate::passphrase::Purpose;
 use crate::referral::words;
 use crate::session::Online;
 use crate::typed_id;
@@ -163,7 +161,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
     };
     let keys = match &online {
         Some(online) => online.unlock(ctx)?,
-        None => Keystore::unlock(&ctx.home, &ctx.passphrase(Purpose::Unlock)?)?,
+        None => ctx.unlock()?,
     };
     let cases = CaseStore::open(&ctx.home)?;
     let Some(online) = online else {

@@ -239,12 +239,20 @@ pub(super) fn unseal(
 /// serde_json's messages can quote the offending value, and in this file the
 /// values are secret keys; report where the problem is, never what.
 fn json_error(e: serde_json::Error) -> KeystoreError {
+    use serde_json::error::Category;
+    // Words for people, not the Debug form of serde_json's category.
+    let what = match e.classify() {
+        Category::Io => crate::tr!("errors-key-list-io"),
+        Category::Syntax => crate::tr!("errors-key-list-syntax"),
+        Category::Data => crate::tr!("errors-key-list-data"),
+        Category::Eof => crate::tr!("errors-key-list-eof"),
+    };
     KeystoreError::CorruptKeystore {
-        reason: format!(
-            "the decrypted contents are not a valid key list ({:?} error at line {}, column {})",
-            e.classify(),
-            e.line(),
-            e.column()
+        reason: crate::tr!(
+            "errors-key-list-invalid",
+            what = what,
+            line = e.line(),
+            column = e.column()
         ),
     }
 }

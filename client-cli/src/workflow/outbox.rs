@@ -18,13 +18,14 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 use referral_protocol::api::{
-    HEADER_FORWARDS, HEADER_KIND, HEADER_PACKET_ID, HEADER_RECIPIENT_DESK, HEADER_THREAD_ID,
-    HEADER_THREAD_STATUS, PacketReceipt,
+    BrokerLimits, HEADER_FORWARDS, HEADER_KIND, HEADER_PACKET_ID, HEADER_RECIPIENT_DESK,
+    HEADER_THREAD_ID, HEADER_THREAD_STATUS, PacketReceipt,
 };
 use referral_protocol::{
     Attachment, AttachmentSource, ContentType, DeskId, PacketId, RecipientKey, SealRequest, Sender,
-    ThreadId, ThreadStatus,
+    ThreadId, ThreadStatus, padding,
 };
+use reqwest::StatusCode;
 use ring::digest::{Context as Digest, SHA256};
 use serde::{Deserialize, Serialize};
 
@@ -213,6 +214,8 @@ impl Outbox {
             Kind::Reply(status) => headers.push((HEADER_THREAD_STATUS, status.to_string())),
             Kind::Forward(thread) => headers.push((HEADER_FORWARDS, thread.to_string())),
         }
+        // The packet is safe in the outbox from here on: Ctrl-C says so.
+        let _explaining = crate::interrupt::explain_on_interrupt(kept_words(sealed));
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         let receipt = loop {
@@ -227,6 +230,16 @@ impl Outbox {
             let answer: Result<PacketReceipt, ApiError> =
                 client.post_stream("/v1/packets", token, &headers, body, sealed.bytes);
             bar.finish_and_clear();
+            // A refusal of an upload too large may arrive as a closed
+            // connection while the body is still being sent: ask the limit
+            // rather than retry bytes that cannot be stored.
+            if let Err(ApiError::Unreachable { .. }) = &answer
+                && let Ok(Some(limit)) = packet_limit(client)
+                && sealed.bytes > limit
+            {
+                self.discard(path);
+                return Err(too_large(sealed.bytes, limit));
+            }
             match answer {
                 Ok(receipt) => break receipt,
                 // A refusal is an answer: the same bytes would be refused again.
@@ -235,12 +248,9 @@ impl Outbox {
                     return Err(e.into());
                 }
                 Err(e) if attempt >= ATTEMPTS => {
-                    return Err(Failure::BrokerUnreachable(anyhow!(
-                        "{e}. Tried {ATTEMPTS} times. The sealed packet {} is kept in the \
-                         outbox: run the same command again to retry; the broker stores it \
-                         at most once",
-                        sealed.packet_id
-                    )));
+                    return Err(Failure::BrokerUnreachable(
+                        anyhow::Error::new(e).context(kept_words(sealed)),
+                    ));
                 }
                 Err(e) => {
                     // A broker that is limiting us said how long to wait.
@@ -252,10 +262,11 @@ impl Outbox {
                         }
                         _ => backoff,
                     };
-                    crate::output::warn(&format!(
-                        "attempt {attempt} of {ATTEMPTS} failed ({e}); retrying in {} ms with \
-                         the same packet",
-                        wait.as_millis()
+                    crate::output::warn(&crate::tr!(
+                        "outbox-retrying",
+                        attempt = attempt,
+                        attempts = ATTEMPTS,
+                        ms = wait.as_millis() as u64
                     ));
                     std::thread::sleep(wait);
                     backoff *= 2;
@@ -278,6 +289,28 @@ impl Outbox {
         Ok(receipt)
     }
 
+    /// The sealed packets waiting to be sent again, oldest first, with
+    /// where each is. An entry whose packet is missing or of another length
+    /// than its description says is not listed: the next run of its command
+    /// seals it anew.
+    pub fn waiting(&self) -> Result<Vec<(Sealed, PathBuf)>, Failure> {
+        let entries = fs::read_dir(&self.dir)
+            .map_err(|e| Failure::User(anyhow!("cannot read {}: {e}", self.dir.display())))?;
+        let mut waiting = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(meta_name) = name.to_str().filter(|n| n.ends_with(".json")) else {
+                continue;
+            };
+            let packet_path = self.dir.join(meta_name).with_extension("age");
+            if let Some(sealed) = self.earlier(meta_name, &packet_path) {
+                waiting.push((sealed, packet_path));
+            }
+        }
+        waiting.sort_by_key(|(s, _)| (s.created_at, s.packet_id.to_string()));
+        Ok(waiting)
+    }
+
     /// Removes an outbox entry (the packet and its description).
     pub fn discard(&self, packet_path: &Path) {
         // Best effort: a leftover entry is re-posted (and answered with the
@@ -285,6 +318,15 @@ impl Outbox {
         let _ = fs::remove_file(packet_path.with_extension("json"));
         let _ = fs::remove_file(packet_path);
     }
+}
+
+/// What was kept and how to go on, when a send could not finish.
+pub fn kept_words(sealed: &Sealed) -> String {
+    crate::tr!(
+        "outbox-kept",
+        id = sealed.packet_id.to_string(),
+        desk = sealed.recipient_desk.as_str()
+    )
 }
 
 /// What `send`, `reply` and `forward` share: seal `outgoing` as this device
@@ -305,6 +347,7 @@ pub fn deliver(
         desk: our_desk,
         key: online.listed_signing_key(keys)?,
     };
+    check_size(&online.client, outgoing)?;
     let (sealed, path) = outbox.seal(signer, outgoing)?;
     let token = online.token(keys)?;
     let receipt = outbox.post(
@@ -316,6 +359,58 @@ pub fn deliver(
         cases,
     )?;
     Ok((sealed, receipt))
+}
+
+/// The bytes a packet will carry inside: its content and its attachments.
+fn plaintext_len(outgoing: &Outgoing<'_>) -> u64 {
+    outgoing.content.len() as u64
+        + outgoing
+            .attachments
+            .iter()
+            .map(|a| match &a.source {
+                AttachmentSource::Path(p) => fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+                AttachmentSource::Bytes(b) => b.len() as u64,
+            })
+            .sum::<u64>()
+}
+
+/// The broker's limit on a packet's size, from `GET /v1/limits`; `None`
+/// from a broker that does not publish it (its own 413 still applies).
+fn packet_limit(client: &BrokerClient) -> Result<Option<u64>, ApiError> {
+    match client.get::<BrokerLimits>("/v1/limits", None) {
+        Ok(limits) => Ok(Some(limits.max_packet_bytes)),
+        Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuses, before anything is sealed, a packet that would be over the
+/// broker's limit (ADR 0015): sealing tens of MiB only to have them
+/// refused would leave them in the outbox.
+fn check_size(client: &BrokerClient, outgoing: &Outgoing<'_>) -> Result<(), Failure> {
+    let least = padding::least_sealed_len(plaintext_len(outgoing));
+    match packet_limit(client)? {
+        Some(limit) if least > limit => Err(too_large(least, limit)),
+        _ => Ok(()),
+    }
+}
+
+fn too_large(size: u64, limit: u64) -> Failure {
+    Failure::User(anyhow!(crate::tr!(
+        "errors-packet-too-large",
+        size = mib(size),
+        limit = mib(limit)
+    )))
+}
+
+/// Bytes in MiB for people: whole where whole, else one decimal.
+fn mib(bytes: u64) -> String {
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    if bytes.is_multiple_of(1024 * 1024) {
+        format!("{mib:.0}")
+    } else {
+        format!("{mib:.1}")
+    }
 }
 
 fn sorted(keys: &[RecipientKey]) -> Vec<RecipientKey> {
@@ -365,15 +460,7 @@ fn seal_to(
     let (file, temp) = atomic_file::create_temp(dir, &name)
         .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", path.display())))?;
     let write = || -> Result<referral_protocol::Sealed, Failure> {
-        let total: u64 = outgoing.content.len() as u64
-            + outgoing
-                .attachments
-                .iter()
-                .map(|a| match &a.source {
-                    AttachmentSource::Path(p) => fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-                    AttachmentSource::Bytes(b) => b.len() as u64,
-                })
-                .sum::<u64>();
+        let total = plaintext_len(outgoing);
         let bar = progress::bytes(format, total, &tr!("progress-seal"));
         let mut out = BufWriter::new(file);
         let sealed =

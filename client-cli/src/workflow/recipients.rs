@@ -18,10 +18,15 @@ pub fn for_desk(
     now: i64,
 ) -> Result<Vec<RecipientKey>, Failure> {
     if state.desk(to).is_none() {
-        return Err(Failure::User(anyhow!(
-            "there is no desk {to:?} in the verified directory; `referral directory` lists \
-             the desks"
-        )));
+        let text = match crate::desk_name::closest(state, to) {
+            Some(near) => crate::tr!(
+                "errors-no-such-desk-did-you-mean",
+                desk = to.as_str(),
+                near = near.as_str()
+            ),
+            None => crate::tr!("errors-no-such-desk", desk = to.as_str()),
+        };
+        return Err(Failure::User(anyhow!(text)));
     }
     let addressed = state.encryption_keys(to, now, None);
     if addressed.is_empty() {

@@ -20,9 +20,8 @@ use crate::api_client::{ApiError, BrokerClient};
 use crate::cases::{CaseStore, SyncState};
 use crate::context::Context;
 use crate::exit::Failure;
-use crate::keystore::{Keystore, UnlockedKeys};
+use crate::keystore::UnlockedKeys;
 use crate::output;
-use crate::passphrase::Purpose;
 use crate::session::Online;
 use crate::tr;
 
@@ -67,7 +66,7 @@ pub fn bring_up_to_date(ctx: &Context) -> Result<(UnlockedKeys, Freshness), Fail
     };
     let keys = match &online {
         Some(online) => online.unlock(ctx)?,
-        None => Keystore::unlock(&ctx.home, &ctx.passphrase(Purpose::Unlock)?)?,
+        None => ctx.unlock()?,
     };
     let cases = CaseStore::open(&ctx.home)?;
     let synced = match &online {
