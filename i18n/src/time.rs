@@ -109,6 +109,12 @@ mod tests {
     }
 
     #[test]
+    fn ok_rfc3339_carries_the_zone_offset() {
+        assert_eq!(rfc3339(&tokyo(), T), "2026-12-07T22:51:00+09:00");
+        assert_eq!(rfc3339(&TimeZone::UTC, T), "2026-12-07T13:51:00+00:00");
+    }
+
+    #[test]
     fn ok_hour_span_contains_the_time() {
         assert_eq!(
             hour_span(Lang::Ja, &tokyo(), T),
