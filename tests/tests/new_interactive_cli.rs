@@ -86,7 +86,10 @@ fn answers_piped_in_make_a_valid_referral_on_stdout() {
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("What does the person need help with?"));
     assert!(stderr.contains("6. housing (housing)"), "{stderr}");
-    assert!(stderr.contains("\"housing-ish\" is not one of"), "{stderr}");
+    assert!(
+        stderr.contains("\"housing-ish\" is not in the list"),
+        "{stderr}"
+    );
     assert_valid_referral(&String::from_utf8_lossy(&out.stdout));
 }
 

@@ -29,6 +29,9 @@ new-yes = Yes
 new-no = No
 new-answer-refused = That answer cannot be used: { $reason }. Please try again.
 new-no-such-number = there is no such number; choose 1 to { $count }
+new-not-a-choice = { $answer } is not in the list; enter a number from 1 to { $count } or one of the codes in brackets
+new-required = an answer is needed here
+new-not-a-time = { $answer } is not a date and time with its offset, such as { $example }
 new-consent-needed = A referral cannot be sent without the person's recorded consent. Ask the person, record their consent, then answer yes.
 new-ask-consent-again = Ask about consent again?
 

@@ -29,6 +29,9 @@ new-yes = はい
 new-no = いいえ
 new-answer-refused = この回答は使えません：{ $reason }。もう一度入力してください。
 new-no-such-number = その番号はありません。1～{ $count } から選んでください
+new-not-a-choice = { $answer } は選択肢にありません（1～{ $count } の番号か、括弧内のコード）
+new-required = この項目は入力が必要です
+new-not-a-time = { $answer } は日時として読み取れません（例：{ $example }）
 new-consent-needed = ご本人の同意が記録されていない紹介は送信できません。ご本人に確認して同意を記録してから「はい」と答えてください。
 new-ask-consent-again = 同意の確認をもう一度行いますか。
 

@@ -29,6 +29,9 @@ new-yes = Có
 new-no = Không
 new-answer-refused = Không dùng được câu trả lời này: { $reason }. Vui lòng nhập lại.
 new-no-such-number = không có số này; hãy chọn từ 1 đến { $count }
+new-not-a-choice = { $answer } không có trong danh sách; hãy nhập số từ 1 đến { $count } hoặc một mã trong ngoặc
+new-required = mục này bắt buộc phải nhập
+new-not-a-time = { $answer } không phải ngày giờ hợp lệ; hãy nhập theo dạng { $example }
 new-consent-needed = Không thể gửi giới thiệu khi chưa ghi lại sự đồng ý của người này. Hãy hỏi họ, ghi lại sự đồng ý, rồi trả lời có.
 new-ask-consent-again = Hỏi lại về sự đồng ý?
 

@@ -267,6 +267,8 @@ impl<'a> Interview<'a> {
             }
             match rule.map_or(Ok(()), |rule| rule(&answer)) {
                 Ok(()) => return Ok(answer),
+                // The rule refused an empty answer to a required field.
+                Err(_) if answer.is_empty() => self.refused(&tr!("new-required"))?,
                 Err(reason) => self.refused(&reason)?,
             }
         }
@@ -284,7 +286,12 @@ impl<'a> Interview<'a> {
             };
             match rule(&answer) {
                 Ok(()) => return Ok(answer),
-                Err(reason) => self.refused(&reason)?,
+                // The rule judges; the words are the user's language's.
+                Err(_) => self.refused(&tr!(
+                    "new-not-a-time",
+                    answer = rules::quoted(&answer),
+                    example = default
+                ))?,
             }
         }
     }
@@ -303,7 +310,7 @@ impl<'a> Interview<'a> {
     }
 
     /// One answer of a numbered list: its number, or the code, judged by
-    /// `rule`.
+    /// `rule`; refused in the user's words, since the list is on screen.
     fn pick(choices: &[Choice], answer: &str, rule: Rule) -> Result<String, String> {
         if let Ok(number) = answer.parse::<usize>() {
             return match number.checked_sub(1).and_then(|i| choices.get(i)) {
@@ -311,7 +318,13 @@ impl<'a> Interview<'a> {
                 None => Err(tr!("new-no-such-number", count = choices.len())),
             };
         }
-        rule(answer).map(|()| answer.to_owned())
+        rule(answer).map(|()| answer.to_owned()).map_err(|_| {
+            tr!(
+                "new-not-a-choice",
+                answer = rules::quoted(answer),
+                count = choices.len()
+            )
+        })
     }
 
     fn choose(
@@ -559,12 +572,25 @@ mod tests {
         let referral = result.expect("a finished referral");
         assert_eq!(referral["case"]["need"], "housing");
         assert_eq!(referral["case"]["summary"], "Needs a room");
-        assert!(prompts.contains("\"housing-ish\" is not one of"));
+        assert!(prompts.contains("\"housing-ish\" is not in the list"));
         assert!(prompts.contains("choose 1 to 9"));
-        assert!(prompts.contains("must not be empty"));
+        assert!(prompts.contains("an answer is needed here"));
         assert!(prompts.contains("\"passport\" is listed more than once"));
         assert!(prompts.contains("\"none\" cannot be listed with other documents"));
         assert_eq!(referral["status"]["documents_held"], json!(["passport"]));
+    }
+
+    #[test]
+    fn a_consent_time_must_be_a_time_with_its_offset() {
+        let mut answers = ANSWERS.to_vec();
+        answers.splice(17..18, ["yesterday", "2026-12-07T10:20:00+09:00"]);
+        let (result, prompts) = interview(&answers);
+        let referral = result.expect("a finished referral");
+        assert!(prompts.contains("\"yesterday\" is not a date and time"));
+        assert_eq!(
+            referral["consent"]["obtained_at"],
+            "2026-12-07T10:20:00+09:00"
+        );
     }
 
     #[test]
