@@ -1,13 +1,15 @@
 //! `referral new --interactive` with the real binary (issue 15, item 4):
 //! through a real pseudo-terminal in Japanese, and with answers piped in by
 //! a script. Each finished referral goes through the same validator that
-//! `referral send` runs before it seals.
+//! `referral send` runs before it seals, and the one made on a terminal is
+//! sent through a real broker.
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use referral_e2e::deployment::Deployment;
 use referral_e2e::{bin, plain_locale};
 
 /// A whole referral's answers, one a line, in the order asked; numbers and
@@ -180,4 +182,11 @@ fn on_a_terminal_it_asks_in_japanese_and_writes_a_private_file() {
     let mode = std::fs::metadata(&file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     assert_valid_referral(&std::fs::read_to_string(&file).unwrap());
+
+    // `send` takes it as it is, through a real broker.
+    let d = Deployment::start(&["covic-intake", "shinjuku-iea"]);
+    let (caseworker, _) = d.enroll("covic-intake", "caseworker");
+    let _desk = d.enroll("shinjuku-iea", "desk");
+    let sent = caseworker.json(&["send", "--to", "shinjuku-iea", file.to_str().unwrap()]);
+    assert!(sent["packet_id"].is_string(), "{sent}");
 }
