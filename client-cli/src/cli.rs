@@ -66,9 +66,10 @@ pub enum Command {
     Rewrap,
     /// Print a short-lived bearer token for the broker API (for scripts)
     Token,
-    /// Print a blank referral (schema v1) to fill in: `referral new > r.json`.
+    /// Print a blank referral (schema v1) to fill in: `referral new > r.json`;
+    /// or, with --interactive, ask for each field and print the finished one.
     /// Needs no keystore and no broker
-    New,
+    New(NewArgs),
     /// Validate a referral, seal it for a desk and send it to the broker
     Send(SendArgs),
     /// List the packets waiting for this device's desk
@@ -105,6 +106,20 @@ pub struct DirectoryArgs {
     /// Only desks in this prefecture (ISO 3166-2:JP, e.g. `JP-13`)
     #[arg(long, value_name = "JP-NN")]
     pub prefecture: Option<String>,
+}
+
+/// `referral new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Ask for each field instead of printing the blank: questions on
+    /// stderr, answers one per line on stdin (a terminal, or a pipe for
+    /// scripts), the referral on stdout or in --out
+    #[arg(long)]
+    pub interactive: bool,
+    /// With --interactive: write the referral to this new file (mode 0600,
+    /// never overwritten) instead of stdout
+    #[arg(long, value_name = "FILE", requires = "interactive")]
+    pub out: Option<PathBuf>,
 }
 
 /// `referral send`.
@@ -426,7 +441,13 @@ mod tests {
     #[test]
     fn new_takes_no_arguments() {
         let cli = Cli::try_parse_from(["referral", "new", "--json"]).unwrap();
-        assert!(matches!(cli.command, Command::New));
+        assert!(matches!(
+            cli.command,
+            Command::New(NewArgs {
+                interactive: false,
+                out: None
+            })
+        ));
         let err = Cli::try_parse_from(["referral", "new", "extra"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
     }

@@ -54,14 +54,19 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Failure> {
     // `new` only prints a template: it must work where no home directory
     // can be found (no $HOME), so it runs before the context is resolved.
-    if let Command::New = cli.command {
+    if let Command::New(args) = &cli.command {
         let format = if cli.global.json {
             Format::Json
         } else {
             Format::Human
         };
-        output::emit(format, &commands::new::run())
-            .with_context(|| referral_cli::tr!("output-cannot-write"))?;
+        if args.interactive {
+            let report = commands::new_interactive::run(args.out.as_deref())?;
+            output::emit(format, &report)
+        } else {
+            output::emit(format, &commands::new::run())
+        }
+        .with_context(|| referral_cli::tr!("output-cannot-write"))?;
         return Ok(());
     }
     let ctx = Context::from_args(&cli.global)?;
@@ -74,8 +79,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Rotate => emit(&ctx, &commands::rotate::run(&ctx)?),
         Command::Rewrap => emit(&ctx, &commands::rewrap::run(&ctx)?),
         Command::Token => emit(&ctx, &commands::token::run(&ctx)?),
-        // Answered above without a context; the same answer with one.
-        Command::New => emit(&ctx, &commands::new::run()),
+        // Answered above, before the context is resolved.
+        // Answered above, before the context was resolved.
+        Command::New(_) => Ok(()),
         Command::Send(args) => emit(&ctx, &commands::send::run(&ctx, args)?),
         Command::Inbox => emit(&ctx, &commands::inbox::run(&ctx)?),
         Command::Open(args) => emit(&ctx, &commands::open::run(&ctx, args)?),

@@ -70,6 +70,13 @@ pub fn hour_span(lang: Lang, zone: &TimeZone, unix_seconds: i64) -> (String, Str
     )
 }
 
+/// A moment as RFC 3339 with the zone's offset (`2026-12-07T22:51:00+09:00`):
+/// the form a referral's `consent.obtained_at` takes, in the writer's zone.
+pub fn rfc3339(zone: &TimeZone, unix_seconds: i64) -> String {
+    let zoned = timestamp(unix_seconds).to_zoned_datetime(zone.clone());
+    zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
 fn timestamp(unix_seconds: i64) -> Timestamp {
     // Every time shown comes from a signed packet or the broker, both of
     // which are range-checked before they get here; the clamp keeps a
@@ -99,6 +106,12 @@ mod tests {
         let saigon = TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
         assert_eq!(moment(Lang::Vi, &saigon, T), "07/12/2026 20:51 +07");
         assert_eq!(moment(Lang::En, &TimeZone::UTC, T), "2026-12-07 13:51 UTC");
+    }
+
+    #[test]
+    fn ok_rfc3339_carries_the_zone_offset() {
+        assert_eq!(rfc3339(&tokyo(), T), "2026-12-07T22:51:00+09:00");
+        assert_eq!(rfc3339(&TimeZone::UTC, T), "2026-12-07T13:51:00+00:00");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod forward;
 pub mod inbox;
 pub mod init;
 pub mod new;
+pub mod new_interactive;
 pub mod open;
 pub mod outbox;
 pub mod reply;
