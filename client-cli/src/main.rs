@@ -79,7 +79,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Rotate => emit(&ctx, &commands::rotate::run(&ctx)?),
         Command::Rewrap => emit(&ctx, &commands::rewrap::run(&ctx)?),
         Command::Token => emit(&ctx, &commands::token::run(&ctx)?),
-        // Answered above, before the context is resolved.
         // Answered above, before the context was resolved.
         Command::New(_) => Ok(()),
         Command::Send(args) => emit(&ctx, &commands::send::run(&ctx, args)?),
