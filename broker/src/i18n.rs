@@ -8,24 +8,21 @@
 //! Logs stay in English: they are for grep and for whoever is called in
 //! to help, and their fields are the same in every language.
 
-use std::sync::OnceLock;
-
-use referral_i18n::Catalog;
 pub use referral_i18n::{Arg, Lang};
+use referral_i18n::{Catalog, ProcessCatalog};
 
 include!(concat!(env!("OUT_DIR"), "/catalog_sources.rs"));
 
-static CATALOG: OnceLock<Catalog> = OnceLock::new();
+static CATALOG: ProcessCatalog = ProcessCatalog::new(catalog_sources);
 
-/// Sets the process's language. The first call wins: it is made once, by
-/// `main`, before any message is looked up.
+/// Sets the process's language, once, in `main`.
 pub fn install(lang: Lang) {
-    let _ = CATALOG.set(Catalog::new(lang, catalog_sources));
+    CATALOG.install(lang);
 }
 
 /// The installed catalog; English where `main` never ran (library tests).
 pub fn catalog() -> &'static Catalog {
-    CATALOG.get_or_init(|| Catalog::new(Lang::En, catalog_sources))
+    CATALOG.get()
 }
 
 /// The language messages are in.

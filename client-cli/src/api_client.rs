@@ -140,9 +140,17 @@ impl BrokerClient {
     /// A client for `base` (already checked against the plain-HTTP rule by
     /// [`BrokerUrl`]).
     pub fn new(base: &BrokerUrl) -> anyhow::Result<Self> {
+        Self::with_timeout(base, REQUEST_TIMEOUT)
+    }
+
+    /// A client whose every request gives up after `timeout`: for work that
+    /// has a useful answer without the broker (the case list as of the last
+    /// sync), so that a broker which accepts but never answers cannot hold
+    /// it for the upload timeout.
+    pub fn with_timeout(base: &BrokerUrl, timeout: Duration) -> anyhow::Result<Self> {
         let mut builder = Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .timeout(timeout)
             // A redirect could take a bearer token to another host.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("referral/", env!("CARGO_PKG_VERSION")));

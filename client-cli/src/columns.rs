@@ -9,6 +9,8 @@
 
 use std::io::{self, Write};
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::terminal;
 
 /// Where a labelled value starts: two spaces, a 14-column label, a space.
@@ -18,26 +20,10 @@ pub const LABEL_COLUMNS: usize = 14;
 pub const VALUE_COLUMN: usize = 2 + LABEL_COLUMNS + 1;
 
 /// How many terminal columns `text` takes: two for East Asian wide and
-/// full-width characters (Unicode's UAX #11 `W` and `F` blocks that our
-/// languages use), one for the rest.
+/// full-width characters (Unicode's UAX #11, through `unicode-width`, the
+/// table terminals and `indicatif` use), one for the rest.
 pub fn width(text: &str) -> usize {
-    text.chars().map(char_width).sum()
-}
-
-fn char_width(c: char) -> usize {
-    let wide = matches!(u32::from(c),
-        0x1100..=0x115F        // Hangul Jamo
-        | 0x2E80..=0x303E      // CJK radicals, punctuation
-        | 0x3041..=0x33FF      // kana, CJK symbols
-        | 0x3400..=0x4DBF      // CJK extension A
-        | 0x4E00..=0x9FFF      // CJK ideographs
-        | 0xA000..=0xA4CF      // Yi
-        | 0xAC00..=0xD7A3      // Hangul syllables
-        | 0xF900..=0xFAFF      // CJK compatibility ideographs
-        | 0xFE30..=0xFE4F      // CJK compatibility forms
-        | 0xFF00..=0xFF60      // full-width forms
-        | 0xFFE0..=0xFFE6);
-    if wide { 2 } else { 1 }
+    UnicodeWidthStr::width(text)
 }
 
 /// `text` followed by spaces up to `columns` (nothing added if it is
@@ -49,6 +35,32 @@ pub fn pad(text: &str, columns: usize) -> String {
         columns.saturating_sub(width(text)),
     ));
     padded
+}
+
+/// The width of each column of a table: its widest cell or heading.
+pub fn widths<const N: usize>(header: &[String; N], rows: &[[String; N]]) -> [usize; N] {
+    std::array::from_fn(|i| {
+        rows.iter()
+            .map(|row| width(&row[i]))
+            .chain([width(&header[i])])
+            .max()
+            .unwrap_or(0)
+    })
+}
+
+/// One line of a table: each cell padded to its column and two spaces
+/// apart; the last cell is not padded, so no line ends in spaces.
+pub fn row<const N: usize>(cells: &[String; N], widths: &[usize; N]) -> String {
+    let mut text = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        if i + 1 == N {
+            text.push_str(cell);
+        } else {
+            text.push_str(&pad(cell, widths[i]));
+            text.push_str("  ");
+        }
+    }
+    text.trim_end().to_owned()
 }
 
 /// `  label  value`: a labelled single-line value, the value escaped as one

@@ -7,24 +7,21 @@
 //!
 //! `--json` output never comes from here.
 
-use std::sync::OnceLock;
-
 pub use referral_i18n::{Arg, Lang};
-use referral_i18n::{Catalog, time};
+use referral_i18n::{Catalog, ProcessCatalog, time};
 
 include!(concat!(env!("OUT_DIR"), "/catalog_sources.rs"));
 
-static CATALOG: OnceLock<Catalog> = OnceLock::new();
+static CATALOG: ProcessCatalog = ProcessCatalog::new(catalog_sources);
 
-/// Sets the process's language. The first call wins: it is made once, by
-/// `main`, before any message is looked up.
+/// Sets the process's language, once, in `main`.
 pub fn install(lang: Lang) {
-    let _ = CATALOG.set(Catalog::new(lang, catalog_sources));
+    CATALOG.install(lang);
 }
 
 /// The installed catalog; English where `main` never ran (library tests).
 pub fn catalog() -> &'static Catalog {
-    CATALOG.get_or_init(|| Catalog::new(Lang::En, catalog_sources))
+    CATALOG.get()
 }
 
 /// The language messages are in.

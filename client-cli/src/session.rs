@@ -2,6 +2,8 @@
 //! a client for its broker, the freshly verified directory, and on demand
 //! the unlocked keys and a bearer token.
 
+use std::time::Duration;
+
 use anyhow::anyhow;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -13,6 +15,7 @@ use referral_protocol::{DeskId, DeviceId, SigningKey};
 
 use crate::api_client::BrokerClient;
 use crate::broker_name;
+use crate::broker_url::BrokerUrl;
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::keystore::{DeviceRecord, Keystore, UnlockedKeys};
@@ -37,8 +40,21 @@ pub struct Online {
 impl Online {
     /// Loads the device and syncs the directory. Needs no passphrase.
     pub fn connect(ctx: &Context) -> Result<Self, Failure> {
+        Self::connect_with(ctx, BrokerClient::new)
+    }
+
+    /// As [`Online::connect`], with every request giving up after
+    /// `timeout` ([`BrokerClient::with_timeout`]).
+    pub fn connect_with_timeout(ctx: &Context, timeout: Duration) -> Result<Self, Failure> {
+        Self::connect_with(ctx, |broker| BrokerClient::with_timeout(broker, timeout))
+    }
+
+    fn connect_with(
+        ctx: &Context,
+        client: impl FnOnce(&BrokerUrl) -> anyhow::Result<BrokerClient>,
+    ) -> Result<Self, Failure> {
         let mut device = Keystore::device(&ctx.home)?;
-        let client = BrokerClient::new(&device.broker)?;
+        let client = client(&device.broker)?;
         let synced = trust::sync(&ctx.home, &client, &mut device)?;
         Ok(Self {
             client,

@@ -15,7 +15,6 @@
 //! Run with `--nocapture` to see the table for the 100 cases.
 
 use std::collections::BTreeMap;
-use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -900,24 +899,23 @@ fn global_json_wins_over_format() {
 }
 
 #[test]
-fn report_never_contacts_the_broker() {
-    // A broker address where something listens: any connection attempt
-    // would complete the handshake and wait in the backlog.
+fn report_from_a_broker_that_never_answers_is_the_store_as_of_the_last_sync() {
+    // Something listens and accepts, but never answers: the sync `report`
+    // runs first (issue 15) gives up after its own short timeout, not the
+    // upload timeout, and the figures come from the local store, marked
+    // as not brought up to date.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let generated = generate();
     let (_dir, home) = device_with(&url, &generated.records);
+    let started = std::time::Instant::now();
     let report = json_report(&home, &["report", "--json"]);
     assert_eq!(report["cases"], json!(generated.all.cases));
-    run_ok(&home, &["report", "--format", "csv"]);
-    run_ok(&home, &["report", "--since", SINCE]);
-
-    listener.set_nonblocking(true).unwrap();
-    match listener.accept() {
-        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-        Ok((_, peer)) => panic!("report connected to the broker (from {peer})"),
-        Err(e) => panic!("accept: {e}"),
-    }
+    assert_eq!(report["stale"], json!(true), "{report}");
+    // The sync's requests give up after 15 s each; far below the 300 s an
+    // upload may take.
+    assert!(started.elapsed() < std::time::Duration::from_secs(120));
+    drop(listener);
 }
 
 #[test]

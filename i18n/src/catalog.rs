@@ -1,6 +1,7 @@
 //! One language's messages, with English behind it.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -95,6 +96,43 @@ impl std::fmt::Debug for Catalog {
         // The bundles are not `Debug`; the language says which they are.
         f.debug_struct("Catalog")
             .field("lang", &self.lang)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A binary's one catalog for the life of the process: `main` installs the
+/// language once; until then (library tests), English.
+pub struct ProcessCatalog {
+    sources: Sources,
+    installed: OnceLock<Catalog>,
+}
+
+impl ProcessCatalog {
+    /// For a `static`, over the binary's embedded sources.
+    pub const fn new(sources: Sources) -> ProcessCatalog {
+        ProcessCatalog {
+            sources,
+            installed: OnceLock::new(),
+        }
+    }
+
+    /// Sets the language. The first call wins: `main` makes it before any
+    /// message is looked up.
+    pub fn install(&self, lang: Lang) {
+        let _ = self.installed.set(Catalog::new(lang, self.sources));
+    }
+
+    /// The installed catalog, or English if none was installed.
+    pub fn get(&self) -> &Catalog {
+        self.installed
+            .get_or_init(|| Catalog::new(Lang::En, self.sources))
+    }
+}
+
+impl std::fmt::Debug for ProcessCatalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessCatalog")
+            .field("installed", &self.installed.get().map(Catalog::lang))
             .finish_non_exhaustive()
     }
 }

@@ -23,6 +23,6 @@ mod lang;
 pub mod time;
 
 #[cfg(feature = "runtime")]
-pub use catalog::{Arg, Catalog, Sources};
+pub use catalog::{Arg, Catalog, ProcessCatalog, Sources};
 #[cfg(feature = "runtime")]
 pub use lang::{Lang, UnsupportedLang, negotiate};

@@ -208,7 +208,7 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(
             body["root_fingerprint"],
-            Fingerprint::of_root(&admin.key.verifying_key()).to_string()
+            Fingerprint::of_root(&admin.key.verifying_key()).hex()
         );
         admin
     }

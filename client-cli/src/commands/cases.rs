@@ -142,31 +142,10 @@ impl Report for CasesReport {
             tr!("cases-column-referred"),
         ];
         let rows: Vec<[String; 8]> = self.0.iter().map(row_words).collect();
-        let widths: Vec<usize> = (0..header.len())
-            .map(|i| {
-                rows.iter()
-                    .map(|r| columns::width(&r[i]))
-                    .chain([columns::width(&header[i])])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let line = |cells: &[String; 8]| {
-            let last = cells.len() - 1;
-            let mut text = String::new();
-            for (i, cell) in cells.iter().enumerate() {
-                if i == last {
-                    text.push_str(cell);
-                } else {
-                    text.push_str(&columns::pad(cell, widths[i]));
-                    text.push_str("  ");
-                }
-            }
-            text.trim_end().to_owned()
-        };
-        writeln!(out, "{}", line(&header))?;
+        let widths = columns::widths(&header, &rows);
+        writeln!(out, "{}", columns::row(&header, &widths))?;
         for (c, cells) in self.0.iter().zip(&rows) {
-            writeln!(out, "{}", line(cells))?;
+            writeln!(out, "{}", columns::row(cells, &widths))?;
             // The caseworker's reference and the person's name, when given,
             // on a line of their own: free text of any length, typed by
             // people.

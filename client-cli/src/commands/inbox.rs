@@ -33,23 +33,9 @@ impl Report for InboxReport {
             tr!("inbox-column-received"),
         ];
         let rows: Vec<[String; 6]> = self.0.iter().map(row_words).collect();
-        let widths: Vec<usize> = (0..header.len() - 1)
-            .map(|i| {
-                rows.iter()
-                    .map(|r| columns::width(&r[i]))
-                    .chain([columns::width(&header[i])])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
+        let widths = columns::widths(&header, &rows);
         for cells in std::iter::once(&header).chain(&rows) {
-            let mut text = String::new();
-            for (cell, width) in cells.iter().zip(&widths) {
-                text.push_str(&columns::pad(cell, *width));
-                text.push_str("  ");
-            }
-            text.push_str(&cells[header.len() - 1]);
-            writeln!(out, "{text}")?;
+            writeln!(out, "{}", columns::row(cells, &widths))?;
         }
         writeln!(out, "{}", tr!("inbox-next"))
     }

@@ -10,6 +10,7 @@
 //! says so ([`Freshness::print_note`]).
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use referral_protocol::ThreadId;
 use referral_protocol::api::{ThreadChanges, ThreadView};
@@ -55,11 +56,18 @@ impl Freshness {
     }
 }
 
+/// How long each request of a sync may take. The list is small and the
+/// command has a useful answer without the broker, so a broker that
+/// accepts connections but never answers costs this, not the upload
+/// timeout; a reply too large to fetch in it is fetched by the next sync
+/// or by `thread`.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// Unlocks the keystore and brings the case store up to date if the broker
 /// can be reached. Only "unreachable" is forgiven: a directory or packet
 /// that fails verification still fails (exit 4), as it does for `thread`.
 pub fn bring_up_to_date(ctx: &Context) -> Result<(UnlockedKeys, Freshness), Failure> {
-    let online = match Online::connect(ctx) {
+    let online = match Online::connect_with_timeout(ctx, SYNC_TIMEOUT) {
         Ok(online) => Some(online),
         Err(Failure::BrokerUnreachable(_)) => None,
         Err(e) => return Err(e),
