@@ -108,12 +108,27 @@ impl ApiError {
 fn unreachable_words(broker: &str, cause: &reqwest::Error) -> String {
     let why = if cause.is_timeout() {
         crate::tr!("errors-unreachable-timeout")
+    } else if names_a_certificate(cause) {
+        crate::tr!("errors-unreachable-certificate")
     } else if cause.is_connect() {
         crate::tr!("errors-unreachable-connect")
     } else {
         crate::tr!("errors-unreachable-other")
     };
     crate::tr!("errors-unreachable", broker = broker, why = why)
+}
+
+/// Whether TLS refused the broker's certificate. reqwest has no kind for
+/// it, so the cause chain is read: rustls says "invalid peer certificate".
+fn names_a_certificate(cause: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(cause);
+    while let Some(e) = source {
+        if e.to_string().to_lowercase().contains("certificate") {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 impl From<ApiError> for Failure {

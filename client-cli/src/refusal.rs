@@ -6,11 +6,26 @@
 
 use crate::tr;
 
-/// What a refusal with `code` means for the user, in their language.
-/// `broker_message` is the broker's own text, used only for a code this
-/// client does not know.
+/// What a refusal with `code` means for the user, in their language,
+/// followed by the broker's own message on a line of its own (it often
+/// names the detail: which field, which status). That message is unsigned
+/// text from the broker: it is only ever shown after our words, and it is
+/// escaped on the way out like all the broker's text (ADR 0011).
 pub fn plain_words(code: &str, broker_message: &str) -> String {
-    match code {
+    let ours = our_words(code);
+    match ours {
+        Some(words) if !broker_message.trim().is_empty() => format!(
+            "{words}\n{}",
+            tr!("refused-broker-said", message = broker_message)
+        ),
+        Some(words) => words,
+        None => tr!("refused-other", message = broker_message),
+    }
+}
+
+/// Our words for a code we know; `None` for one from a newer broker.
+fn our_words(code: &str) -> Option<String> {
+    let words = match code {
         "packet_too_large" | "body_too_large" => tr!("refused-too-large"),
         "pending_bytes_cap" => tr!("refused-pending-cap"),
         "unknown_desk" | "no_desk" => tr!("refused-unknown-desk"),
@@ -62,8 +77,9 @@ pub fn plain_words(code: &str, broker_message: &str) -> String {
         | "not_age"
         | "not_padded"
         | "invalid_ttl" => tr!("refused-malformed"),
-        _ => tr!("refused-other", message = broker_message),
-    }
+        _ => return None,
+    };
+    Some(words)
 }
 
 #[cfg(test)]
@@ -72,9 +88,13 @@ mod tests {
 
     #[test]
     fn known_codes_get_their_own_words_and_unknown_ones_the_brokers() {
-        let too_large = plain_words("packet_too_large", "ignored");
-        assert!(!too_large.contains("ignored"), "{too_large}");
-        assert!(too_large.contains("attachment"), "{too_large}");
+        let too_large = plain_words("packet_too_large", "limit 1048576");
+        let (ours, theirs) = too_large.split_once('\n').expect("two lines");
+        assert!(ours.contains("attachment"), "{too_large}");
+        assert!(
+            !ours.contains("1048576") && theirs.contains("1048576"),
+            "{too_large}"
+        );
         assert_ne!(
             plain_words("unknown_desk", ""),
             plain_words("unknown_thread", "")

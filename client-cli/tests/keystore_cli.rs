@@ -228,12 +228,18 @@ fn human_init_output_names_the_device_and_the_next_step() {
     assert_success(&out);
     let text = String::from_utf8(out.stdout.clone()).unwrap();
     let whoami = single_json(&sandbox.run(&["--json", "whoami"], None).stdout);
-    for field in ["device_id", "fingerprint", "age_recipient", "broker"] {
+    for field in ["device_id", "age_recipient", "broker"] {
         assert!(
             text.contains(whoami[field].as_str().unwrap()),
             "{field} missing from {text}"
         );
     }
+    // For people, the fingerprint's digits come in groups of four.
+    let fingerprint: Fingerprint = whoami["fingerprint"].as_str().unwrap().parse().unwrap();
+    assert!(
+        text.contains(&fingerprint.to_string()),
+        "fingerprint missing from {text}"
+    );
     assert!(text.contains("referral enroll --code CODE"), "{text}");
     let err = stderr(&out);
     assert!(
@@ -254,7 +260,7 @@ fn a_pinned_root_is_recorded_and_suppresses_the_tofu_warning() {
             "--broker",
             "https://broker.example",
             "--root-fingerprint",
-            &root.to_string().to_uppercase(),
+            &root.hex().to_uppercase(),
         ],
         Some(PASSPHRASE),
     );
@@ -265,7 +271,7 @@ fn a_pinned_root_is_recorded_and_suppresses_the_tofu_warning() {
         stderr(&out)
     );
     let json = single_json(&out.stdout);
-    assert_eq!(json["root_fingerprint"], root.to_string());
+    assert_eq!(json["root_fingerprint"], root.hex());
 }
 
 #[test]

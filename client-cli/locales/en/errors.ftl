@@ -48,3 +48,5 @@ errors-key-list-io = a read error
 errors-key-list-syntax = not well-formed JSON
 errors-key-list-data = an unexpected value
 errors-key-list-eof = it ends too early
+refused-broker-said = The broker said: { $message }
+errors-unreachable-certificate = the broker's certificate could not be verified: it is not signed by an authority this computer trusts, or it is for another address. Check the address; if it is right, ask the broker's operator about its certificate.

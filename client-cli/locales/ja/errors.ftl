@@ -39,3 +39,5 @@ errors-key-list-io = 読み込みエラー
 errors-key-list-syntax = JSON の形式が正しくありません
 errors-key-list-data = 想定外の値です
 errors-key-list-eof = 途中で終わっています
+refused-broker-said = 中継サーバーからの説明：{ $message }
+errors-unreachable-certificate = 中継サーバーの証明書を確認できませんでした。この端末が信頼する認証局の署名がないか、別のアドレス用の証明書です。アドレスを確認し、正しければ中継サーバーの運用担当者に証明書について問い合わせてください。

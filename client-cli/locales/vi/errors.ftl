@@ -39,3 +39,5 @@ errors-key-list-io = lỗi đọc
 errors-key-list-syntax = JSON không đúng định dạng
 errors-key-list-data = giá trị không như mong đợi
 errors-key-list-eof = kết thúc quá sớm
+refused-broker-said = Máy chủ chuyển tiếp cho biết: { $message }
+errors-unreachable-certificate = không xác minh được chứng chỉ của máy chủ chuyển tiếp: chứng chỉ không do tổ chức mà máy này tin cậy ký, hoặc dành cho địa chỉ khác. Hãy kiểm tra địa chỉ; nếu đúng, hãy hỏi người vận hành máy chủ về chứng chỉ.
