@@ -281,15 +281,12 @@ pub(super) async fn threads_changed_since(
         let thread = thread_in(&mut tx, &id).await?.ok_or_else(|| {
             StoreError::Corrupt("a change of a thread that does not exist".into())
         })?;
-        let seq = u64::try_from(seq)
-            .map_err(|_| StoreError::Corrupt("a negative change sequence".into()))?;
-        threads.push((seq, thread));
+        threads.push((codec::to_u64("change sequence", seq)?, thread));
     }
     tx.commit().await?;
     Ok(ThreadChanges {
         threads,
         more,
-        head: u64::try_from(head)
-            .map_err(|_| StoreError::Corrupt("a negative change sequence".into()))?,
+        head: codec::to_u64("change sequence", head)?,
     })
 }
