@@ -15,21 +15,10 @@ use crate::role::Role;
 /// the broker (issue 14, item 8e).
 pub const AUTH_DOMAIN: &[u8] = b"referral-broker auth challenge v2\0";
 
-/// Header: the packet's random id.
-pub const HEADER_PACKET_ID: &str = "referral-packet-id";
-/// Header: the packet's thread id.
-pub const HEADER_THREAD_ID: &str = "referral-thread-id";
-/// Header: the addressed desk.
-pub const HEADER_RECIPIENT_DESK: &str = "referral-recipient-desk";
-/// Header: `referral`, `reply` or `forward`.
-pub const HEADER_KIND: &str = "referral-kind";
-/// Header (replies): the thread's new coarse status.
-pub const HEADER_THREAD_STATUS: &str = "referral-thread-status";
-/// Header (forwards): the thread being forwarded.
-pub const HEADER_FORWARDS: &str = "referral-forwards";
-/// Header (`POST /v1/packets/{id}/rewrap`): the SHA-256 (lowercase hex) of
-/// the ciphertext the rewrap replaces, a compare-and-swap (ADR 0004).
-pub const HEADER_REPLACES: &str = "referral-replaces";
+pub use crate::routing::{
+    HEADER_FORWARDS, HEADER_KIND, HEADER_PACKET_ID, HEADER_RECIPIENT_DESK, HEADER_REPLACES,
+    HEADER_THREAD_ID, HEADER_THREAD_STATUS,
+};
 
 /// The bytes a device signs to answer a challenge:
 /// `AUTH_DOMAIN || len(issuer) (8 bytes, big-endian) || issuer (UTF-8) ||

@@ -15,7 +15,11 @@
 //!   header (exactly one X25519 stanza replaced);
 //! - [`directory`]: the signed, hash-chained directory log and its verifier;
 //! - [`role`]: device roles, shared by tokens and the directory;
-//! - [`status`]: a case thread's coarse status and its lifecycle rule.
+//! - [`status`]: a case thread's coarse status and its lifecycle rule;
+//! - [`delivery`]: a packet's delivery state;
+//! - [`routing`]: a packet's routing metadata ([`PacketRouting`], [`PacketKind`])
+//!   and the headers that carry it;
+//! - [`api`]: the broker's HTTP API bodies.
 //!
 //! The byte layout is documented in `docs/protocol.md`.
 
@@ -24,6 +28,7 @@
 
 pub mod api;
 pub mod attachment_name;
+pub mod delivery;
 pub mod directory;
 pub mod envelope;
 pub mod fingerprint;
@@ -35,10 +40,12 @@ pub mod padding;
 pub mod rewrap;
 pub mod rewrap_rule;
 pub mod role;
+pub mod routing;
 mod seal;
 pub mod status;
 pub mod text;
 
+pub use delivery::{DeliveryState, UnknownDelivery};
 pub use envelope::{AttachmentMeta, EnvelopeError, PacketHeader};
 pub use fingerprint::{Fingerprint, FingerprintError};
 pub use header_check::{HeaderError, HeaderLimits, HeaderSummary, check_header};
@@ -51,6 +58,7 @@ pub use open::{
 pub use rewrap::{RewrapError, Rewrapped, age_header_len, rewrap, rewrap_header};
 pub use rewrap_rule::{RewrapRuleError, check_one_stanza_replaced};
 pub use role::{Role, RoleError};
+pub use routing::{PacketKind, PacketKindWord, PacketRouting, RoutingError, UnknownKind};
 pub use seal::{
     Attachment, AttachmentSource, SealError, SealRequest, Sealed, Sender, seal, seal_with_progress,
 };

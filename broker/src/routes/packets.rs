@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
-use referral_protocol::api::{self, AckResponse, Inbox, InboxEntry, PacketReceipt};
-use referral_protocol::{DeskId, PacketId, ThreadId};
+use referral_protocol::api::{AckResponse, Inbox, InboxEntry, PacketReceipt};
+use referral_protocol::{DeskId, PacketId, PacketKindWord, PacketRouting, RoutingError, ThreadId};
 use referral_store::{
     AckOutcome, DeliveryState, NewPacket, PacketKind, PacketMeta, PutOutcome, ThreadStatus, to_hour,
 };
@@ -24,7 +24,8 @@ use crate::state::{AppState, now};
 /// Most inbox entries in one answer.
 pub const INBOX_PAGE: u32 = 500;
 
-/// The routing metadata of an upload, from its headers.
+/// The routing metadata of an upload, from its headers (the rule lives in
+/// [`PacketRouting::from_headers`]), as the store's kind.
 #[derive(Debug)]
 struct Routing {
     id: PacketId,
@@ -35,101 +36,26 @@ struct Routing {
     forwards: Option<ThreadId>,
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str>, ApiError> {
-    headers
-        .get(name)
-        .map(|v| {
-            v.to_str().map_err(|_| {
-                ApiError::client(
-                    StatusCode::BAD_REQUEST,
-                    "bad_header",
-                    format!("{name} is not text"),
-                )
-            })
-        })
-        .transpose()
-}
-
-fn required<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, ApiError> {
-    header(headers, name)?.ok_or_else(|| {
-        ApiError::client(
-            StatusCode::BAD_REQUEST,
-            "missing_header",
-            format!("{name} is required"),
-        )
-    })
-}
-
-fn parse<T: std::str::FromStr>(value: &str, name: &'static str) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    value.parse().map_err(|e: T::Err| {
-        ApiError::client(
-            StatusCode::BAD_REQUEST,
-            "bad_header",
-            format!("{name}: {e}"),
-        )
-    })
-}
-
 fn routing(headers: &HeaderMap) -> Result<Routing, ApiError> {
-    let id = parse(
-        required(headers, api::HEADER_PACKET_ID)?,
-        api::HEADER_PACKET_ID,
-    )?;
-    let thread = parse(
-        required(headers, api::HEADER_THREAD_ID)?,
-        api::HEADER_THREAD_ID,
-    )?;
-    let recipient_desk = parse(
-        required(headers, api::HEADER_RECIPIENT_DESK)?,
-        api::HEADER_RECIPIENT_DESK,
-    )?;
-    let kind = match required(headers, api::HEADER_KIND)? {
-        "referral" => PacketKind::Referral,
-        "reply" => PacketKind::Reply,
-        "forward" => PacketKind::Forward,
-        _ => {
-            return Err(ApiError::client(
-                StatusCode::BAD_REQUEST,
-                "bad_header",
-                "referral-kind must be referral, reply or forward",
-            ));
-        }
+    let routing = PacketRouting::from_headers(headers).map_err(|e| {
+        let code = match e {
+            RoutingError::Missing(_) => "missing_header",
+            _ => "bad_header",
+        };
+        ApiError::client(StatusCode::BAD_REQUEST, code, e.to_string())
+    })?;
+    let kind = match routing.kind.word() {
+        PacketKindWord::Referral => PacketKind::Referral,
+        PacketKindWord::Reply => PacketKind::Reply,
+        PacketKindWord::Forward => PacketKind::Forward,
     };
-    let status = header(headers, api::HEADER_THREAD_STATUS)?
-        .map(|s| parse::<ThreadStatus>(s, api::HEADER_THREAD_STATUS))
-        .transpose()?;
-    let forwards = header(headers, api::HEADER_FORWARDS)?
-        .map(|s| parse::<ThreadId>(s, api::HEADER_FORWARDS))
-        .transpose()?;
-    if status.is_some_and(|s| !s.settable_by_reply()) {
-        return Err(ApiError::client(
-            StatusCode::BAD_REQUEST,
-            "bad_header",
-            "a reply may set accepted, rejected, in_progress, completed or cancelled",
-        ));
-    }
-    let consistent = match kind {
-        PacketKind::Referral => status.is_none() && forwards.is_none(),
-        PacketKind::Reply => forwards.is_none(),
-        PacketKind::Forward => status.is_none() && forwards.is_some(),
-    };
-    if !consistent {
-        return Err(ApiError::client(
-            StatusCode::BAD_REQUEST,
-            "bad_header",
-            "referral-thread-status goes only with replies, referral-forwards only (and always) with forwards",
-        ));
-    }
     Ok(Routing {
-        id,
-        thread,
-        recipient_desk,
+        id: routing.packet_id,
+        thread: routing.thread_id,
+        recipient_desk: routing.recipient_desk,
         kind,
-        status,
-        forwards,
+        status: routing.kind.status(),
+        forwards: routing.kind.forwards(),
     })
 }
 
