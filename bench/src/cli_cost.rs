@@ -23,12 +23,13 @@
 //! CLI's own work, without the unlock's noise in the subtraction.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail, ensure};
 use serde_json::{Value, json};
 
+use crate::process::{BrokerProcess, Launch};
 use crate::report::{cores, cpu_model, load_average, millis};
 
 /// The performance goal: `send`/`open` of a 4 KiB referral within this much
@@ -92,7 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => sibling("referral-broker")?,
     })?;
     let work = tempfile::Builder::new().prefix("cli-cost-").tempdir()?;
-    let broker = Broker::start(&broker_bin, work.path())?;
+    let broker = start_broker(&broker_bin, work.path())?;
     let setup = Setup::new(&referral_bin, &broker, work.path())?;
     let referral = work.path().join("r.json");
     std::fs::write(&referral, referral_4k()?)?;
@@ -365,7 +366,7 @@ struct Setup {
 }
 
 impl Setup {
-    fn new(bin: &Path, broker: &Broker, work: &Path) -> anyhow::Result<Self> {
+    fn new(bin: &Path, broker: &BrokerProcess, work: &Path) -> anyhow::Result<Self> {
         let device = |name: &str, work_factor| Device {
             bin: bin.to_path_buf(),
             home: work.join(name),
@@ -374,7 +375,10 @@ impl Setup {
         // The administrator's unlocks are set-up, not measured.
         let admin = device("admin", Some(CHEAP_WORK_FACTOR));
         admin.json(&["init", "--broker", &broker.url])?;
-        let claimed = admin.json(&["admin", "bootstrap", "--code", &broker.bootstrap_code()?])?;
+        let code = broker
+            .bootstrap_code()
+            .context("the broker's bootstrap-code file")?;
+        let claimed = admin.json(&["admin", "bootstrap", "--code", &code])?;
         let root = claimed["root_fingerprint"]
             .as_str()
             .context("root_fingerprint")?
@@ -414,104 +418,23 @@ impl Setup {
     }
 }
 
-/// The real broker binary on a free loopback port; killed when dropped.
-#[derive(Debug)]
-struct Broker {
-    child: Child,
-    url: String,
-    data_dir: PathBuf,
-}
+/// The per-address limit on unauthenticated requests (directory,
+/// challenge) is meant for strangers; every process here comes from
+/// 127.0.0.1 and a few hundred rounds would trip it. The benchmark measures
+/// the client, not the limiter.
+const BROKER_CONFIG: &str = "unauthenticated_per_minute_per_address = 1000000\n\
+auth_per_minute = 1000000\nrequests_per_minute_per_device = 1000000\n";
 
-impl Broker {
-    fn start(bin: &Path, work: &Path) -> anyhow::Result<Self> {
-        let data_dir = work.join("data");
-        let config = work.join("broker.toml");
-        // The per-address limit on unauthenticated requests (directory,
-        // challenge) is meant for strangers; every process here comes from
-        // 127.0.0.1 and a few hundred rounds would trip it. The benchmark
-        // measures the client, not the limiter.
-        std::fs::write(
-            &config,
-            "unauthenticated_per_minute_per_address = 1000000\nauth_per_minute = 1000000\n\
-             requests_per_minute_per_device = 1000000\n",
-        )?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let listen = format!("127.0.0.1:{port}");
-        let log = std::fs::File::create(work.join("broker.log"))?;
-        let mut cmd = Command::new(bin);
-        cmd.args(["serve", "--listen", &listen])
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .arg("--config")
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log);
-        for var in [
-            "RUST_LOG",
-            "REFERRAL_BROKER_CONFIG",
-            "REFERRAL_BROKER_DATA_DIR",
-            "REFERRAL_BROKER_LISTEN",
-            "REFERRAL_BROKER_DATABASE_URL",
-            "REFERRAL_BROKER_TLS_CERT",
-            "REFERRAL_BROKER_TLS_KEY",
-        ] {
-            cmd.env_remove(var);
-        }
-        let child = cmd
-            .spawn()
-            .with_context(|| format!("spawning {}", bin.display()))?;
-        let mut broker = Self {
-            child,
-            url: format!("http://{listen}"),
-            data_dir,
-        };
-        broker.wait_until_up(&work.join("broker.log"))?;
-        Ok(broker)
-    }
-
-    fn wait_until_up(&mut self, log: &Path) -> anyhow::Result<()> {
-        let http = reqwest::blocking::Client::new();
-        let started = Instant::now();
-        loop {
-            if let Ok(res) = http.get(format!("{}/healthz", self.url)).send()
-                && res.status().is_success()
-            {
-                return Ok(());
-            }
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "the broker exited ({status}): {}",
-                    std::fs::read_to_string(log).unwrap_or_default()
-                );
-            }
-            ensure!(
-                started.elapsed() < Duration::from_secs(60),
-                "the broker did not come up within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn bootstrap_code(&self) -> anyhow::Result<String> {
-        Ok(
-            std::fs::read_to_string(self.data_dir.join("bootstrap-code"))
-                .context("the broker's bootstrap-code file")?
-                .trim()
-                .to_owned(),
-        )
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        // Best effort: a benchmark that failed half-way must not leave the
-        // broker running, and there is nothing to do if it already exited.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The real broker binary on a fresh data directory under `work`, up and
+/// answering; killed when dropped. The rest of this benchmark runs its
+/// commands as blocking child processes, so the wait for the broker gets a
+/// runtime of its own.
+fn start_broker(bin: &Path, work: &Path) -> anyhow::Result<BrokerProcess> {
+    let launch = Launch::in_dir(bin, work, BROKER_CONFIG)?;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(BrokerProcess::start(&launch, &reqwest::Client::new()))
 }
 
 /// A valid schema v1 referral (the README's example) of exactly 4096 bytes

@@ -35,14 +35,18 @@ pub fn millis(d: Duration) -> f64 {
 
 /// This process's peak resident set, in KiB (0 if unknown).
 pub fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+    status_kib("/proc/self/status", "VmHWM").unwrap_or(0)
+}
+
+/// The figure of line `name` (such as `VmRSS`) of a `/proc/PID/status`
+/// file, which the kernel gives in KiB; `None` if the file or line is
+/// missing.
+pub fn status_kib(status_path: &str, name: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(status_path).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
 /// Cores this process may use.
@@ -84,6 +88,13 @@ pub fn process_cpu() -> Duration {
 
 /// As [`process_cpu`], from a `/proc/PID/stat` file (another process).
 pub fn cpu_of(stat_path: &str) -> Duration {
+    checked_cpu_of(stat_path).unwrap_or(Duration::ZERO)
+}
+
+/// As [`cpu_of`], but `None` rather than zero if the file cannot be read or
+/// parsed: for a process that must be running, where zero would be a
+/// wrong figure rather than an unknown one.
+pub fn checked_cpu_of(stat_path: &str) -> Option<Duration> {
     // utime and stime: fields 14 and 15.
     stat_ticks(stat_path, 14)
 }
@@ -91,26 +102,21 @@ pub fn cpu_of(stat_path: &str) -> Duration {
 /// User plus system time of this process's children that it has waited
 /// for (cutime and cstime: fields 16 and 17 of `/proc/self/stat`).
 pub fn waited_children_cpu() -> Duration {
-    stat_ticks("/proc/self/stat", 16)
+    stat_ticks("/proc/self/stat", 16).unwrap_or(Duration::ZERO)
 }
 
 /// The sum of fields `field` and `field + 1` (numbered from 1, as in
 /// proc(5)) of a `/proc/PID/stat` file, as clock ticks of 1/100 s (Linux's
-/// `USER_HZ`); zero if unknown.
-fn stat_ticks(stat_path: &str, field: usize) -> Duration {
-    let ticks = std::fs::read_to_string(stat_path)
-        .ok()
-        .and_then(|s| {
-            // After the command name, which is in parentheses and may itself
-            // contain spaces, come fields 3 (state) onwards.
-            let rest = &s[s.rfind(')')? + 1..];
-            let mut fields = rest.split_whitespace().skip(field.checked_sub(3)?);
-            let first: u64 = fields.next()?.parse().ok()?;
-            let second: u64 = fields.next()?.parse().ok()?;
-            Some(first + second)
-        })
-        .unwrap_or(0);
-    Duration::from_millis(ticks * 10)
+/// `USER_HZ`); `None` if unknown.
+fn stat_ticks(stat_path: &str, field: usize) -> Option<Duration> {
+    let s = std::fs::read_to_string(stat_path).ok()?;
+    // After the command name, which is in parentheses and may itself
+    // contain spaces, come fields 3 (state) onwards.
+    let rest = &s[s.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(field.checked_sub(3)?);
+    let first: u64 = fields.next()?.parse().ok()?;
+    let second: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((first + second) * 10))
 }
 
 /// `cpu` over `wall` as a share of every core, and per `count` operations:
@@ -195,7 +201,28 @@ mod tests {
         std::fs::write(&path, line).unwrap();
         let path = path.to_str().unwrap();
         assert_eq!(cpu_of(path), Duration::from_millis((14 + 15) * 10));
-        assert_eq!(stat_ticks(path, 16), Duration::from_millis((16 + 17) * 10));
+        assert_eq!(
+            stat_ticks(path, 16),
+            Some(Duration::from_millis((16 + 17) * 10))
+        );
         assert_eq!(cpu_of("/no/such/stat"), Duration::ZERO);
+    }
+
+    /// `VmRSS` must not match `VmRSSx` nor a line of another name that
+    /// merely starts alike; the figure is the first word after the colon.
+    #[test]
+    fn status_lines_are_found_by_their_whole_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("status");
+        std::fs::write(
+            &path,
+            "Name:\tbroker\nVmHWMish:\t1 kB\nVmHWM:\t  2048 kB\nVmRSS:\t1024 kB\n",
+        )
+        .unwrap();
+        let path = path.to_str().unwrap();
+        assert_eq!(status_kib(path, "VmRSS"), Some(1024));
+        assert_eq!(status_kib(path, "VmHWM"), Some(2048));
+        assert_eq!(status_kib(path, "VmSwap"), None);
+        assert_eq!(status_kib("/no/such/status", "VmRSS"), None);
     }
 }

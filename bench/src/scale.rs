@@ -25,9 +25,7 @@
 //!   the use of the partial index `packets_inbox` is shown, not assumed.
 
 use std::collections::HashSet;
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -49,6 +47,7 @@ use sqlx::{ConnectOptions, Connection, Row};
 
 use crate::enroll::{Admin, Device, seal_referral, time_now, token};
 use crate::load::{self, Outcome};
+use crate::process::{BrokerProcess, Launch, Memory};
 use crate::report::{
     self, Latencies, cores, cpu_model, load_average, millis, row, table_header, text_row,
 };
@@ -204,13 +203,6 @@ struct Fill {
     counts: (u64, u64, u64),
 }
 
-/// Resident memory of the broker process, in KiB.
-#[derive(Debug, Clone, Copy)]
-struct Memory {
-    rss_kib: u64,
-    hwm_kib: u64,
-}
-
 /// One timed window and the broker's CPU time in it.
 struct Window {
     outcome: Outcome,
@@ -354,14 +346,14 @@ async fn measure_all(
 ) -> anyhow::Result<(Vec<Step>, Duration, usize)> {
     let fleet = Fleet::new()?;
     let enrolling = Instant::now();
-    let (mut broker, _) = BrokerProcess::start(launch, http).await?;
+    let mut broker = BrokerProcess::start(launch, http).await?;
     let code = std::fs::read_to_string(launch.data_dir.join("bootstrap-code"))
         .context("reading the fresh broker's bootstrap-code file")?;
     fleet
-        .enroll(http, &broker.base, code.trim())
+        .enroll(http, &broker.url, code.trim())
         .await
         .context("enrolling the desks and devices through the broker's API")?;
-    broker.stop().await?;
+    stop_cleanly(&mut broker).await?;
     let enrolment = enrolling.elapsed();
 
     let (pending, content_bytes) = seal_pending(&fleet, args.pending)?;
@@ -736,169 +728,16 @@ async fn put<S: Store + ?Sized>(store: &S, packet: NewPacket, body: Bytes) -> an
     }
 }
 
-// --- the broker process ------------------------------------------------------
-
-/// How to start the broker.
-struct Launch {
-    bin: PathBuf,
-    data_dir: PathBuf,
-    config: PathBuf,
-    log: PathBuf,
-}
-
-/// The real broker binary as a child process; killed if dropped while
-/// running (a failed run must not leave it behind).
-struct BrokerProcess {
-    child: Option<Child>,
-    base: String,
-    log: PathBuf,
-}
-
-impl BrokerProcess {
-    /// `referral-broker serve` on a free loopback port; returns once
-    /// `/healthz` answers, with the time that took.
-    async fn start(launch: &Launch, http: &reqwest::Client) -> anyhow::Result<(Self, Duration)> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let listen = format!("127.0.0.1:{port}");
-        let log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&launch.log)?;
-        let mut cmd = Command::new(&launch.bin);
-        cmd.arg("serve")
-            .arg("--data-dir")
-            .arg(&launch.data_dir)
-            .args(["--listen", &listen])
-            .arg("--config")
-            .arg(&launch.config)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        // Only the config file speaks: a stray REFERRAL_BROKER_* variable in
-        // the caller's environment would override it.
-        for (var, _) in std::env::vars_os() {
-            if var.to_string_lossy().starts_with("REFERRAL_BROKER_") {
-                cmd.env_remove(var);
-            }
-        }
-        cmd.env_remove("RUST_LOG");
-        let started = Instant::now();
-        let child = cmd
-            .spawn()
-            .with_context(|| format!("starting {}", launch.bin.display()))?;
-        let mut broker = Self {
-            child: Some(child),
-            base: format!("http://{listen}"),
-            log: launch.log.clone(),
-        };
-        loop {
-            if let Ok(res) = http.get(format!("{}/healthz", broker.base)).send().await
-                && res.status().is_success()
-            {
-                return Ok((broker, started.elapsed()));
-            }
-            if let Some(status) = broker.child_mut()?.try_wait()? {
-                broker.child = None;
-                bail!("the broker exited ({status}): {}", broker.log_tail());
-            }
-            if started.elapsed() > Duration::from_secs(120) {
-                bail!("the broker did not come up in 120 s: {}", broker.log_tail());
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn child_mut(&mut self) -> anyhow::Result<&mut Child> {
-        self.child.as_mut().context("the broker is not running")
-    }
-
-    fn pid(&self) -> anyhow::Result<u32> {
-        Ok(self
-            .child
-            .as_ref()
-            .context("the broker is not running")?
-            .id())
-    }
-
-    fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let start = log.len().saturating_sub(2000);
-        let start = (start..log.len())
-            .find(|&i| log.is_char_boundary(i))
-            .unwrap_or(log.len());
-        log[start..].to_owned()
-    }
-
-    /// VmRSS and VmHWM from `/proc/PID/status`.
-    fn memory(&self) -> anyhow::Result<Memory> {
-        let pid = self.pid()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-        let field = |name: &str| -> anyhow::Result<u64> {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-                .with_context(|| format!("no {name} in /proc/{pid}/status"))
-        };
-        Ok(Memory {
-            rss_kib: field("VmRSS:")?,
-            hwm_kib: field("VmHWM:")?,
-        })
-    }
-
-    /// The broker's CPU time so far, user and system (`/proc/PID/stat`
-    /// counts clock ticks of 1/100 s).
-    fn cpu(&self) -> anyhow::Result<Duration> {
-        let pid = self.pid()?;
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-        // The command name is in parentheses and may hold spaces: count the
-        // fields after it (utime and stime are fields 14 and 15).
-        let rest = &stat[stat.rfind(')').context("malformed stat")? + 1..];
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let tick = |i: usize| -> anyhow::Result<u64> {
-            fields
-                .get(i)
-                .and_then(|f| f.parse().ok())
-                .context("malformed stat")
-        };
-        Ok(Duration::from_millis((tick(11)? + tick(12)?) * 10))
-    }
-
-    /// SIGTERM (through `kill(1)`: no unsafe code here) and wait for a clean
-    /// exit, so that the database is closed before the next fill opens it.
-    async fn stop(&mut self) -> anyhow::Result<()> {
-        let pid = self.pid()?;
-        let status = Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .context("running kill")?;
-        ensure!(status.success(), "kill -TERM {pid} failed");
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(60) {
-            if let Some(status) = self.child_mut()?.try_wait()? {
-                self.child = None;
-                ensure!(
-                    status.success(),
-                    "the broker exited with {status} after SIGTERM: {}",
-                    self.log_tail()
-                );
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        bail!("the broker did not stop within 60 s of SIGTERM")
-    }
-}
-
-impl Drop for BrokerProcess {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+/// Stops the broker and insists on a clean exit: the next fill opens its
+/// database, which must have been closed properly.
+async fn stop_cleanly(broker: &mut BrokerProcess) -> anyhow::Result<()> {
+    let status = broker.stop().await?;
+    ensure!(
+        status.success(),
+        "the broker exited with {status} after SIGTERM: {}",
+        broker.log_tail()
+    );
+    Ok(())
 }
 
 // --- the measurements --------------------------------------------------------
@@ -914,9 +753,10 @@ async fn measure(
     fleet: &Fleet,
     pending: &[Sealed],
 ) -> anyhow::Result<Step> {
-    let (mut broker, startup) = BrokerProcess::start(launch, http).await?;
+    let mut broker = BrokerProcess::start(launch, http).await?;
+    let startup = broker.startup();
     let memory_start = broker.memory()?;
-    let base = broker.base.clone();
+    let base = broker.url.clone();
     let window = Duration::from_secs(args.seconds);
     let desk_token = token(http, &base, &fleet.inbox).await?;
     let ack_token = token(http, &base, &fleet.acker).await?;
@@ -1012,7 +852,7 @@ async fn measure(
     let ack = timed(&broker, ack_requests, window).await?;
 
     let memory_end = broker.memory()?;
-    broker.stop().await?;
+    stop_cleanly(&mut broker).await?;
     let (db_bytes, db_detail) = db_size(db).await?;
     let plan = explain(db, &fleet.desks[0]).await?;
     Ok(Step {
