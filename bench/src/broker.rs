@@ -26,7 +26,7 @@ use anyhow::{Context, bail, ensure};
 use bytes::Bytes;
 use referral_broker::app::Application;
 use referral_broker::bootstrap::BootstrapState;
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use referral_protocol::{DeskId, Role};
 use referral_store::postgres::PostgresStore;
 use referral_store::postgres::test_support::FreshDatabase;
@@ -489,7 +489,7 @@ async fn run_broker(
     } else {
         None
     };
-    let config = Layer {
+    let config = ConfigLayer {
         data_dir: Some(dir.path().join("data")),
         listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         database_url: pg.as_ref().map(|db| db.url().to_owned()),
@@ -500,7 +500,7 @@ async fn run_broker(
         auth_per_minute: Some(100_000),
         unauthenticated_per_minute_per_address: Some(100_000),
         requests_per_minute_per_device: Some(10_000_000),
-        ..Layer::default()
+        ..ConfigLayer::default()
     }
     .resolve()?;
     let application = Application::build(&config)

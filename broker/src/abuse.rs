@@ -37,8 +37,10 @@ impl std::fmt::Debug for ClientAddress {
     }
 }
 
-/// Every limit the broker applies to callers.
-pub struct AbuseLimits {
+/// The state of every limit the broker applies to callers: the rate
+/// limiters' counters (global, per address, per device) and the key that
+/// hides addresses from them. The quotas themselves are in [`Limits`].
+pub struct AbuseLimiter {
     unauthenticated_global: DefaultDirectRateLimiter,
     unauthenticated_per_address: DefaultKeyedRateLimiter<AddressKey>,
     per_device: DefaultKeyedRateLimiter<DeviceId>,
@@ -46,9 +48,9 @@ pub struct AbuseLimits {
     trusted_proxies: Vec<IpAddr>,
 }
 
-impl std::fmt::Debug for AbuseLimits {
+impl std::fmt::Debug for AbuseLimiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AbuseLimits")
+        f.debug_struct("AbuseLimiter")
             .field("trusted_proxies", &self.trusted_proxies.len())
             .finish_non_exhaustive()
     }
@@ -66,8 +68,8 @@ fn refused(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Api
     ApiError::too_many_requests(secs.max(1))
 }
 
-impl AbuseLimits {
-    /// Limits with `limits`' quotas; `X-Forwarded-For` is believed only from
+impl AbuseLimiter {
+    /// Empty limiters with `limits`' quotas; `X-Forwarded-For` is believed only from
     /// `trusted_proxies`.
     pub fn new(limits: &Limits, trusted_proxies: Vec<IpAddr>) -> Self {
         let address_key = hmac::Key::generate(hmac::HMAC_SHA256, &SystemRandom::new())
@@ -266,7 +268,7 @@ mod tests {
 
     #[test]
     fn clients_are_keyed_by_a_hash_not_their_address() {
-        let limits = AbuseLimits::new(&Limits::default(), vec![]);
+        let limits = AbuseLimiter::new(&Limits::default(), vec![]);
         let a = limits.client(Some(ip("203.0.113.9")), &HeaderMap::new());
         let b = limits.client(Some(ip("203.0.113.10")), &HeaderMap::new());
         let v4 = limits.client(Some(ip("192.0.2.1")), &HeaderMap::new());
@@ -279,13 +281,13 @@ mod tests {
         assert_eq!(format!("{a:?}"), "ClientAddress(..)");
         assert!(!a.0.windows(4).any(|w| w == [203, 0, 113, 9]));
         // Another process (another key) gives another hash for the same address.
-        let other = AbuseLimits::new(&Limits::default(), vec![]);
+        let other = AbuseLimiter::new(&Limits::default(), vec![]);
         assert_ne!(other.client(Some(ip("203.0.113.9")), &HeaderMap::new()), a);
     }
 
     #[test]
     fn each_address_and_each_device_has_its_own_bucket() {
-        let limits = AbuseLimits::new(
+        let limits = AbuseLimiter::new(
             &Limits {
                 auth_per_minute: 100,
                 unauthenticated_per_minute_per_address: 2,
@@ -311,7 +313,7 @@ mod tests {
 
     #[test]
     fn the_global_bucket_backs_up_the_per_address_ones() {
-        let limits = AbuseLimits::new(
+        let limits = AbuseLimiter::new(
             &Limits {
                 auth_per_minute: 3,
                 unauthenticated_per_minute_per_address: 100,

@@ -12,7 +12,7 @@ use referral_store::postgres::PostgresStore;
 use referral_store::sqlite::SqliteStore;
 use referral_store::{Store, StoreError};
 
-use crate::abuse::AbuseLimits;
+use crate::abuse::AbuseLimiter;
 use crate::auth::tokens::TokenService;
 use crate::bootstrap::{self, BootstrapState};
 use crate::config::Config;
@@ -153,7 +153,7 @@ impl Application {
         if left > 0 {
             tracing::info!(files = left, "removed spool files left by an earlier run");
         }
-        let abuse = AbuseLimits::new(&config.limits, config.trusted_proxies.clone());
+        let abuse = AbuseLimiter::new(&config.limits, config.trusted_proxies.clone());
         let data_dir = config.data_dir.clone();
         let state = AppState::new(store, tokens, directory, config.limits, abuse, data_dir);
         // Never an address: only the numbers an operator tunes.

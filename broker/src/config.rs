@@ -103,10 +103,12 @@ impl Default for Limits {
     }
 }
 
-/// The same settings, all optional: one layer (file, environment or flags).
+/// The same settings, all optional: one layer of the configuration (file,
+/// environment or flags), which [`ConfigLayer::overridden_by`] stacks and
+/// [`ConfigLayer::resolve`] turns into a [`Config`].
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Layer {
+pub struct ConfigLayer {
     /// See [`Config::data_dir`].
     pub data_dir: Option<PathBuf>,
     /// See [`Config::listen`].
@@ -177,7 +179,7 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-impl Layer {
+impl ConfigLayer {
     /// Reads a TOML file.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -191,8 +193,8 @@ impl Layer {
     }
 
     /// `self`, with every setting `over` has replacing ours.
-    pub fn overridden_by(self, over: Layer) -> Layer {
-        Layer {
+    pub fn overridden_by(self, over: ConfigLayer) -> ConfigLayer {
+        ConfigLayer {
             data_dir: over.data_dir.or(self.data_dir),
             listen: over.listen.or(self.listen),
             metrics_listen: over.metrics_listen.or(self.metrics_listen),
@@ -401,18 +403,18 @@ mod tests {
 
     #[test]
     fn later_layers_override_earlier_ones() {
-        let file = Layer {
+        let file = ConfigLayer {
             ttl_secs: Some(100),
             listen: Some("127.0.0.1:1".parse().unwrap()),
-            ..Layer::default()
+            ..ConfigLayer::default()
         };
-        let env = Layer {
+        let env = ConfigLayer {
             ttl_secs: Some(200),
-            ..Layer::default()
+            ..ConfigLayer::default()
         };
-        let flags = Layer {
+        let flags = ConfigLayer {
             listen: Some("127.0.0.1:2".parse().unwrap()),
-            ..Layer::default()
+            ..ConfigLayer::default()
         };
         let c = file
             .overridden_by(env)
@@ -426,40 +428,40 @@ mod tests {
 
     #[test]
     fn invalid_values_are_refused() {
-        let long_tokens = Layer {
+        let long_tokens = ConfigLayer {
             token_lifetime_secs: Some(3600),
-            ..Layer::default()
+            ..ConfigLayer::default()
         };
         assert!(long_tokens.resolve().is_err());
-        let half_tls = Layer {
+        let half_tls = ConfigLayer {
             tls_cert: Some("c.pem".into()),
-            ..Layer::default()
+            ..ConfigLayer::default()
         };
         assert!(half_tls.resolve().is_err());
         for slow in [0, 11, 3600] {
-            let layer = Layer {
+            let layer = ConfigLayer {
                 header_read_timeout_secs: Some(slow),
-                ..Layer::default()
+                ..ConfigLayer::default()
             };
             assert!(layer.resolve().is_err(), "{slow}");
         }
-        let no_connections = Layer {
+        let no_connections = ConfigLayer {
             max_connections_per_address: Some(0),
-            ..Layer::default()
+            ..ConfigLayer::default()
         };
         assert!(no_connections.resolve().is_err());
-        let mysql = Layer {
+        let mysql = ConfigLayer {
             database_url: Some("mysql://x".into()),
-            ..Layer::default()
+            ..ConfigLayer::default()
         };
         assert!(mysql.resolve().is_err());
     }
 
     #[test]
     fn the_database_url_is_never_debug_printed() {
-        let c = Layer {
+        let c = ConfigLayer {
             database_url: Some("postgres://u:hunter2@db/x".into()),
-            ..Layer::default()
+            ..ConfigLayer::default()
         }
         .resolve()
         .unwrap();
@@ -483,10 +485,10 @@ mod tests {
 
     #[test]
     fn metrics_may_not_share_the_api_address() {
-        let same = Layer {
+        let same = ConfigLayer {
             listen: Some("127.0.0.1:9".parse().unwrap()),
             metrics_listen: Some("127.0.0.1:9".parse().unwrap()),
-            ..Layer::default()
+            ..ConfigLayer::default()
         };
         assert!(same.resolve().is_err());
     }
@@ -496,9 +498,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ok = dir.path().join("ok.toml");
         std::fs::write(&ok, "ttl_secs = 60\nlisten = \"127.0.0.1:9\"\n").unwrap();
-        assert_eq!(Layer::from_file(&ok).unwrap().ttl_secs, Some(60));
+        assert_eq!(ConfigLayer::from_file(&ok).unwrap().ttl_secs, Some(60));
         let bad = dir.path().join("bad.toml");
         std::fs::write(&bad, "tll_secs = 60\n").unwrap();
-        assert!(Layer::from_file(&bad).is_err());
+        assert!(ConfigLayer::from_file(&bad).is_err());
     }
 }

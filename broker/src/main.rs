@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use referral_broker::app::{Application, open_store};
 use referral_broker::bootstrap::{BootstrapState, code_path};
-use referral_broker::config::{Config, Layer};
+use referral_broker::config::{Config, ConfigLayer};
 use referral_broker::operations::{self, Report};
 use referral_broker::startup::{self, StartupError};
 use referral_broker::state::now;
@@ -117,10 +117,10 @@ struct Common {
 impl Common {
     fn resolve(self) -> Result<Config, StartupError> {
         let file = match &self.config {
-            Some(path) => Layer::from_file(path)?,
-            None => Layer::default(),
+            Some(path) => ConfigLayer::from_file(path)?,
+            None => ConfigLayer::default(),
         };
-        let flags = Layer {
+        let flags = ConfigLayer {
             data_dir: self.data_dir,
             listen: self.listen,
             metrics_listen: self.metrics_listen,
@@ -135,7 +135,7 @@ impl Common {
             unauthenticated_per_minute_per_address: self.unauthenticated_per_minute_per_address,
             requests_per_minute_per_device: self.requests_per_minute_per_device,
             trusted_proxies: self.trusted_proxies,
-            ..Layer::default()
+            ..ConfigLayer::default()
         };
         Ok(file.overridden_by(flags).resolve()?)
     }

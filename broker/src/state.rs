@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use referral_store::Store;
 
-use crate::abuse::AbuseLimits;
+use crate::abuse::AbuseLimiter;
 use crate::auth::tokens::TokenService;
 use crate::config::Limits;
 use crate::directory::DirectoryCache;
@@ -28,7 +28,7 @@ struct Inner {
     limits: Limits,
     data_dir: PathBuf,
     spool_dir: PathBuf,
-    abuse: AbuseLimits,
+    abuse: AbuseLimiter,
     quota: PendingQuota,
     metrics: Metrics,
 }
@@ -43,7 +43,7 @@ impl AppState {
         tokens: TokenService,
         directory: DirectoryCache,
         limits: Limits,
-        abuse: AbuseLimits,
+        abuse: AbuseLimiter,
         data_dir: PathBuf,
     ) -> Self {
         Self {
@@ -100,7 +100,7 @@ impl AppState {
     }
 
     /// The rate limits.
-    pub fn abuse(&self) -> &AbuseLimits {
+    pub fn abuse(&self) -> &AbuseLimiter {
         &self.inner.abuse
     }
 

@@ -8,7 +8,7 @@ mod common;
 use std::net::IpAddr;
 
 use common::{Db, TestApp, TestDevice, Upload, assert_error, post_packet};
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use referral_protocol::{DeviceId, PacketId, ThreadId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -53,11 +53,11 @@ fn loopback() -> IpAddr {
 async fn behind_a_trusted_proxy_each_client_address_has_its_own_bucket() {
     let app = TestApp::spawn_on(
         Db::Sqlite,
-        Layer {
+        ConfigLayer {
             unauthenticated_per_minute_per_address: Some(3),
             auth_per_minute: Some(1000),
             trusted_proxies: Some(vec![loopback()]),
-            ..Layer::default()
+            ..ConfigLayer::default()
         },
     )
     .await
@@ -105,10 +105,10 @@ async fn behind_a_trusted_proxy_each_client_address_has_its_own_bucket() {
 async fn without_a_trusted_proxy_forwarded_for_changes_nothing() {
     let app = TestApp::spawn_on(
         Db::Sqlite,
-        Layer {
+        ConfigLayer {
             unauthenticated_per_minute_per_address: Some(3),
             auth_per_minute: Some(1000),
-            ..Layer::default()
+            ..ConfigLayer::default()
         },
     )
     .await

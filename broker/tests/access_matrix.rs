@@ -10,7 +10,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{Db, TestApp, TestDevice, Upload, assert_error, post_packet};
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use referral_protocol::{PacketId, ThreadId};
 use referral_store::Store;
 use reqwest::{Method, StatusCode};
@@ -99,7 +99,7 @@ struct World {
 }
 
 async fn world(db: Db) -> Option<World> {
-    let app = TestApp::spawn_on(db, Layer::default()).await?;
+    let app = TestApp::spawn_on(db, ConfigLayer::default()).await?;
     let admin = app.bootstrap_admin().await;
     for desk in ["desk-a", "desk-b", "desk-c"] {
         app.create_desk(&admin, desk).await;

@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use common::TestApp;
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -56,9 +56,9 @@ fn refusals(metrics: &str, cap: &str) -> u64 {
 async fn a_connection_over_the_per_address_cap_is_closed_at_once() {
     let app = TestApp::spawn_on(
         common::Db::Sqlite,
-        Layer {
+        ConfigLayer {
             max_connections_per_address: Some(2),
-            ..Layer::default()
+            ..ConfigLayer::default()
         },
     )
     .await
@@ -104,10 +104,10 @@ async fn a_connection_over_the_per_address_cap_is_closed_at_once() {
 async fn behind_a_trusted_proxy_requests_in_flight_are_capped_per_forwarded_address() {
     let app = TestApp::spawn_on(
         common::Db::Sqlite,
-        Layer {
+        ConfigLayer {
             max_connections_per_address: Some(1),
             trusted_proxies: Some(vec!["127.0.0.1".parse().unwrap()]),
-            ..Layer::default()
+            ..ConfigLayer::default()
         },
     )
     .await

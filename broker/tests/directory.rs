@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::{Db, TestApp, TestDevice, assert_error, get_json, sign_after};
 use referral_broker::app::Application;
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use referral_broker::state::now;
 use referral_protocol::api::{PendingRequests, RequestReceipt};
 use referral_protocol::directory::{DirectoryError, Entry, Statement, VerifiedLog};
@@ -49,7 +49,7 @@ fn desk_created(desk: &str) -> Statement {
 }
 
 async fn directory_story(db: Db) {
-    let Some(app) = TestApp::spawn_on(db, Layer::default()).await else {
+    let Some(app) = TestApp::spawn_on(db, ConfigLayer::default()).await else {
         return;
     };
     // Before the claim there is nothing to verify.
@@ -259,7 +259,7 @@ async fn only_administrators_append_and_only_at_the_head() {
 /// the same verified log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_brokers_append_one_entry_per_position() {
-    let Some(one) = TestApp::spawn_on(Db::Postgres, Layer::default()).await else {
+    let Some(one) = TestApp::spawn_on(Db::Postgres, ConfigLayer::default()).await else {
         return;
     };
     let admin = one.bootstrap_admin().await;
@@ -429,7 +429,7 @@ async fn a_tampered_log_stops_the_broker_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_log_stops_the_broker_on_postgres() {
     use sqlx::Connection;
-    let Some(mut app) = TestApp::spawn_on(Db::Postgres, Layer::default()).await else {
+    let Some(mut app) = TestApp::spawn_on(Db::Postgres, ConfigLayer::default()).await else {
         return;
     };
     app.with_two_desks().await;

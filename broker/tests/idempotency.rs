@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use common::{Db, TestApp, TestDevice, Upload, assert_error, post_packet};
 use futures_util::future::join_all;
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use referral_protocol::{PacketId, ThreadId};
 use referral_store::Store;
 use reqwest::StatusCode;
@@ -30,7 +30,7 @@ struct Setup {
     other_token: String,
 }
 
-async fn setup(db: Db, settings: Layer) -> Option<Setup> {
+async fn setup(db: Db, settings: ConfigLayer) -> Option<Setup> {
     let app = TestApp::spawn_on(db, settings).await?;
     let (admin, cw, desk) = app.with_two_desks().await;
     app.create_desk(&admin, "minato-npo").await;
@@ -127,7 +127,7 @@ impl Setup {
 }
 
 async fn same_id_same_bytes(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else {
+    let Some(s) = setup(db, ConfigLayer::default()).await else {
         return;
     };
     let (id, thread, bytes) = s.referral();
@@ -172,7 +172,7 @@ async fn same_id_same_bytes(db: Db) {
 }
 
 async fn same_id_other_bytes(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else {
+    let Some(s) = setup(db, ConfigLayer::default()).await else {
         return;
     };
     let (id, thread, bytes) = s.referral();
@@ -203,7 +203,7 @@ async fn same_id_other_bytes(db: Db) {
 }
 
 async fn same_id_from_another_desk(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else {
+    let Some(s) = setup(db, ConfigLayer::default()).await else {
         return;
     };
     let (id, thread, bytes) = s.referral();
@@ -229,9 +229,9 @@ async fn same_id_from_another_desk(db: Db) {
 async fn purged_id_is_gone(db: Db) {
     let Some(s) = setup(
         db,
-        Layer {
+        ConfigLayer {
             ack_grace_secs: Some(0),
-            ..Layer::default()
+            ..ConfigLayer::default()
         },
     )
     .await
@@ -278,7 +278,7 @@ async fn purged_id_is_gone(db: Db) {
 }
 
 async fn referral_reusing_a_thread(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else {
+    let Some(s) = setup(db, ConfigLayer::default()).await else {
         return;
     };
     let (id, thread, bytes) = s.referral();
@@ -314,7 +314,7 @@ async fn referral_reusing_a_thread(db: Db) {
 }
 
 async fn concurrent_identical_uploads(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else {
+    let Some(s) = setup(db, ConfigLayer::default()).await else {
         return;
     };
     let (id, thread, bytes) = s.referral();
@@ -333,7 +333,7 @@ async fn concurrent_identical_uploads(db: Db) {
 }
 
 async fn restart_keeps_acknowledged_sends(db: Db) {
-    let Some(s) = setup(db, Layer::default()).await else {
+    let Some(s) = setup(db, ConfigLayer::default()).await else {
         return;
     };
     let mut sent = Vec::new();

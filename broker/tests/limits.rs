@@ -13,7 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::{Db, TestApp, TestDevice, Upload, assert_error, post_packet};
 use futures_util::stream;
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use referral_protocol::api;
 use referral_protocol::{PacketId, ThreadId, padding};
 use reqwest::{Method, StatusCode};
@@ -30,7 +30,7 @@ struct Setup {
     desk_token: String,
 }
 
-async fn setup(settings: Layer) -> Setup {
+async fn setup(settings: ConfigLayer) -> Setup {
     let app = TestApp::spawn_on(Db::Sqlite, settings)
         .await
         .expect("sqlite");
@@ -151,9 +151,9 @@ async fn json_of(res: reqwest::Response) -> (StatusCode, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_packets_are_413() {
-    let s = setup(Layer {
+    let s = setup(ConfigLayer {
         max_packet_bytes: Some(8192),
-        ..Layer::default()
+        ..ConfigLayer::default()
     })
     .await;
 
@@ -206,10 +206,10 @@ async fn oversized_packets_are_413() {
 async fn the_limits_route_tells_anyone_the_configured_limits() {
     let app = TestApp::spawn_on(
         Db::Sqlite,
-        Layer {
+        ConfigLayer {
             max_packet_bytes: Some(1 << 20),
             max_pending_bytes_per_desk: Some(8 << 20),
-            ..Layer::default()
+            ..ConfigLayer::default()
         },
     )
     .await
@@ -229,7 +229,7 @@ async fn the_limits_route_tells_anyone_the_configured_limits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_spooled_upload_leaves_no_file() {
-    let s = setup(Layer::default()).await;
+    let s = setup(ConfigLayer::default()).await;
     // 2 MiB is a bucket (Padmé), larger than one in-memory chunk, so it is
     // spooled to disk before the header check refuses it.
     let len = 2 << 20;
@@ -252,7 +252,7 @@ async fn a_refused_spooled_upload_leaves_no_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_json_is_413() {
-    let s = setup(Layer::default()).await;
+    let s = setup(ConfigLayer::default()).await;
     let token = s.admin.token(&s.app).await;
     let head = s.app.directory().await.head();
     let huge = json!({"entry": "A".repeat(100 * 1024)});
@@ -276,9 +276,9 @@ async fn oversized_json_is_413() {
 async fn auth_routes_are_rate_limited() {
     let app = TestApp::spawn_on(
         Db::Sqlite,
-        Layer {
+        ConfigLayer {
             auth_per_minute: Some(3),
-            ..Layer::default()
+            ..ConfigLayer::default()
         },
     )
     .await
@@ -466,7 +466,7 @@ async fn malformed_json_on_every_json_route() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_age_headers_are_422() {
-    let s = setup(Layer::default()).await;
+    let s = setup(ConfigLayer::default()).await;
     let (_, _, good) = s.packet(10);
     assert_eq!(good.len(), 4096);
 
@@ -611,7 +611,7 @@ fn cctv_vectors() -> Vec<(String, String, Vec<u8>)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_cctv_vector_is_refused_cleanly() {
-    let s = setup(Layer::default()).await;
+    let s = setup(ConfigLayer::default()).await;
     let vectors = cctv_vectors();
 
     // As the files are: none is a published packet size.
@@ -674,7 +674,7 @@ async fn every_cctv_vector_is_refused_cleanly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_recipient_desk_is_422() {
-    let s = setup(Layer::default()).await;
+    let s = setup(ConfigLayer::default()).await;
     let (id, thread, bytes) = s.packet(10);
     let (status, body) = post_packet(
         &s.app,
@@ -694,7 +694,7 @@ async fn unknown_recipient_desk_is_422() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_or_invalid_routing_headers_are_400() {
-    let s = setup(Layer::default()).await;
+    let s = setup(ConfigLayer::default()).await;
     let (id, thread, bytes) = s.packet(10);
     let good: Vec<(&str, String)> = vec![
         (api::HEADER_PACKET_ID, id.to_string()),
@@ -794,7 +794,7 @@ async fn missing_or_invalid_routing_headers_are_400() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_routes_and_methods_are_json() {
-    let s = setup(Layer::default()).await;
+    let s = setup(ConfigLayer::default()).await;
     for path in [
         "/",
         "/v2/packets",
@@ -851,9 +851,9 @@ async fn unknown_routes_and_methods_are_json() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_packet_body_is_408() {
-    let s = setup(Layer {
+    let s = setup(ConfigLayer {
         body_idle_timeout_secs: Some(1),
-        ..Layer::default()
+        ..ConfigLayer::default()
     })
     .await;
     let (_, _, bytes) = s.packet(10);
@@ -877,9 +877,9 @@ async fn a_stalled_packet_body_is_408() {
 async fn a_stalled_json_body_is_408() {
     let app = TestApp::spawn_on(
         Db::Sqlite,
-        Layer {
+        ConfigLayer {
             request_timeout_secs: Some(1),
-            ..Layer::default()
+            ..ConfigLayer::default()
         },
     )
     .await
@@ -940,7 +940,7 @@ async fn send_cut_short(app: &TestApp, head: String, body: &[u8]) -> Option<(u16
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_cut_short_is_a_4xx_and_stores_nothing() {
-    let s = setup(Layer::default()).await;
+    let s = setup(ConfigLayer::default()).await;
     let (id, thread, packet) = s.packet(10);
     let host = s.app.addr;
     // A packet upload that stops half-way.

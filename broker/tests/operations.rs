@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::{Db, TestApp, Upload, assert_error, post_packet};
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use referral_protocol::api;
 use referral_protocol::{PacketId, ThreadId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn health(db: Db) {
-    let Some(app) = TestApp::spawn_on(db, Layer::default()).await else {
+    let Some(app) = TestApp::spawn_on(db, ConfigLayer::default()).await else {
         return;
     };
     for path in ["/healthz", "/readyz"] {
@@ -200,10 +200,10 @@ async fn tls_with_a_certificate_and_key() {
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert_path, certified.cert.pem()).unwrap();
     std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
-    let settings = Layer {
+    let settings = ConfigLayer {
         tls_cert: Some(cert_path),
         tls_key: Some(key_path),
-        ..Layer::default()
+        ..ConfigLayer::default()
     };
     let app = TestApp::spawn_on(Db::Sqlite, settings).await.unwrap();
     let port = app.addr.port();

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{Db, TestApp, TestDevice, Upload, assert_error, inbox, post_packet};
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use referral_protocol::{PacketId, ThreadId};
 use reqwest::StatusCode;
 
@@ -24,10 +24,10 @@ struct Setup {
 }
 
 async fn setup(db: Db) -> Setup {
-    let settings = Layer {
+    let settings = ConfigLayer {
         max_packet_bytes: Some(MAX_PACKET),
         max_pending_bytes_per_desk: Some(CAP),
-        ..Layer::default()
+        ..ConfigLayer::default()
     };
     let app = TestApp::spawn_on(db, settings)
         .await

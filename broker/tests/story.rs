@@ -4,16 +4,16 @@
 mod common;
 
 use common::{Db, TestApp, Upload, post_packet};
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use referral_protocol::{DiscardAttachments, KnownSenders, PacketId, ThreadId, open};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 async fn story(db: Db) {
     // A zero grace period, so that purge deletes what was acknowledged.
-    let settings = Layer {
+    let settings = ConfigLayer {
         ack_grace_secs: Some(0),
-        ..Layer::default()
+        ..ConfigLayer::default()
     };
     let Some(app) = TestApp::spawn_on(db, settings).await else {
         return;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use common::{Db, TestApp, TestDevice, Upload, assert_error, post_packet, try_token};
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use referral_broker::state::now;
 use referral_protocol::api::{self, ChallengeResponse};
 use referral_protocol::directory::Statement;
@@ -68,9 +68,9 @@ async fn setup() -> Setup {
     // this broker allows them all.
     let app = TestApp::spawn_on(
         Db::Sqlite,
-        Layer {
+        ConfigLayer {
             unauthenticated_per_minute_per_address: Some(100_000),
-            ..Layer::default()
+            ..ConfigLayer::default()
         },
     )
     .await
@@ -836,9 +836,9 @@ async fn a_challenge_relayed_from_another_broker_is_refused() {
     let s = setup().await;
     let relay = TestApp::spawn_on(
         Db::Sqlite,
-        Layer {
+        ConfigLayer {
             token_issuer: Some("relay.example".into()),
-            ..Layer::default()
+            ..ConfigLayer::default()
         },
     )
     .await
@@ -907,9 +907,9 @@ async fn a_challenge_relayed_from_another_broker_is_refused() {
 async fn tokens_name_their_deployment() {
     let app = TestApp::spawn_on(
         Db::Sqlite,
-        Layer {
+        ConfigLayer {
             token_issuer: Some("broker.example".into()),
-            ..Layer::default()
+            ..ConfigLayer::default()
         },
     )
     .await
@@ -960,7 +960,7 @@ async fn tokens_name_their_deployment() {
 /// once the old key's overlap window ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_on_one_broker_is_seen_by_another() {
-    let Some(one) = TestApp::spawn_on(Db::Postgres, Layer::default()).await else {
+    let Some(one) = TestApp::spawn_on(Db::Postgres, ConfigLayer::default()).await else {
         return;
     };
     let admin = one.bootstrap_admin().await;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::{Db, TestApp, TestDevice, Upload, assert_error, get_json, post_packet, try_token};
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 use referral_broker::invite;
 use referral_broker::state::now;
 use referral_protocol::api::RequestReceipt;
@@ -460,10 +460,10 @@ async fn a_revoked_device_can_do_nothing() {
 async fn token_key_rotation_keeps_requests_in_flight_working() {
     // Workers fetch tokens as fast as they can, all from one address: lift
     // the auth rate limits, which are not what this test is about.
-    let settings = Layer {
+    let settings = ConfigLayer {
         auth_per_minute: Some(1_000_000),
         unauthenticated_per_minute_per_address: Some(1_000_000),
-        ..Layer::default()
+        ..ConfigLayer::default()
     };
     let app = Arc::new(TestApp::spawn_on(Db::Sqlite, settings).await.unwrap());
     let (admin, cw, member) = app.with_two_desks().await;

@@ -1038,12 +1038,12 @@ fn describe(scan: &Scan, canaries: &[&str]) -> String {
 /// Runs the broker's retention job (what `referral-broker purge` runs) on
 /// the broker's storage, two hours ahead of now, and closes the store.
 fn purge_ahead(config_path: &Path, data_dir: &Path) -> referral_store::PurgeReport {
-    use referral_broker::config::Layer;
-    let config = Layer::from_file(config_path)
+    use referral_broker::config::ConfigLayer;
+    let config = ConfigLayer::from_file(config_path)
         .expect("the config file")
-        .overridden_by(Layer {
+        .overridden_by(ConfigLayer {
             data_dir: Some(data_dir.to_path_buf()),
-            ..Layer::default()
+            ..ConfigLayer::default()
         })
         .resolve()
         .expect("the config resolves");

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use referral_broker::config::Layer;
+use referral_broker::config::ConfigLayer;
 
 fn deploy(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -104,7 +104,7 @@ fn the_systemd_unit_verifies_and_is_sandboxed() {
 fn the_example_config_names_every_key_the_broker_reads() {
     let path = deploy("broker.toml");
     // As shipped, it is a configuration the broker accepts.
-    Layer::from_file(&path)
+    ConfigLayer::from_file(&path)
         .expect("the example loads")
         .resolve()
         .expect("the example resolves");
@@ -122,10 +122,10 @@ fn the_example_config_names_every_key_the_broker_reads() {
         .join("\n");
     let full = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(full.path(), uncommented).unwrap();
-    let layer = Layer::from_file(full.path()).expect("every key is one the loader knows");
-    // No `..`: a key added to `Layer` fails to compile here until it is in
+    let layer = ConfigLayer::from_file(full.path()).expect("every key is one the loader knows");
+    // No `..`: a key added to `ConfigLayer` fails to compile here until it is in
     // the example and in this list.
-    let Layer {
+    let ConfigLayer {
         data_dir,
         listen,
         metrics_listen,

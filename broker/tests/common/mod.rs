@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use referral_broker::app::Application;
-use referral_broker::config::{Config, Layer};
+use referral_broker::config::{Config, ConfigLayer};
 use referral_broker::state::now;
 use referral_protocol::api::{
     self, ChallengeResponse, DirectoryPage, InviteResponse, PendingRequest, RequestKind,
@@ -48,7 +48,7 @@ pub struct TestApp {
 impl TestApp {
     /// A broker on a fresh SQLite database; `None` never happens for SQLite.
     pub async fn spawn() -> TestApp {
-        Self::spawn_on(Db::Sqlite, Layer::default())
+        Self::spawn_on(Db::Sqlite, ConfigLayer::default())
             .await
             .expect("sqlite always runs")
     }
@@ -56,7 +56,7 @@ impl TestApp {
     /// A broker on a fresh database of the given kind with extra settings.
     /// `None` when PostgreSQL is unreachable outside CI (the harness has
     /// already printed a loud SKIPPED banner).
-    pub async fn spawn_on(db: Db, settings: Layer) -> Option<TestApp> {
+    pub async fn spawn_on(db: Db, settings: ConfigLayer) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("tempdir");
         let pg = match db {
             Db::Sqlite => None,
@@ -64,11 +64,11 @@ impl TestApp {
                 Some(referral_store::postgres::test_support::FreshDatabase::create().await?)
             }
         };
-        let base = Layer {
+        let base = ConfigLayer {
             data_dir: Some(dir.path().join("data")),
             listen: Some("127.0.0.1:0".parse().unwrap()),
             database_url: pg.as_ref().map(|p| p.url().to_owned()),
-            ..Layer::default()
+            ..ConfigLayer::default()
         };
         let config = base.overridden_by(settings).resolve().expect("test config");
         let mut app = Self::start(config).await;
