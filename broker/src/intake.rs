@@ -101,9 +101,9 @@ mod tests {
     }
 }
 
-/// A packet body received and checked, ready for the store.
+/// An uploaded packet body, received and checked, ready for the store.
 #[derive(Debug)]
-pub struct Received {
+pub struct Upload {
     /// The ciphertext, in memory or spooled.
     pub body: referral_store::PacketBody,
     /// Its length.
@@ -126,7 +126,7 @@ pub async fn receive(
     limits: &IntakeLimits,
     spool_dir: &std::path::Path,
     idle_timeout: std::time::Duration,
-) -> Result<Received, ApiError> {
+) -> Result<Upload, ApiError> {
     use futures_util::StreamExt;
     use tokio::io::AsyncWriteExt;
 
@@ -195,7 +195,7 @@ pub async fn receive(
         }
     };
     prefix.truncate(header.header_len);
-    Ok(Received {
+    Ok(Upload {
         body,
         len,
         sha256,

@@ -144,6 +144,7 @@ pub async fn send(
         // hour before its TTL, never after.
         expires_at: to_hour(t) + state.limits().ttl_secs,
     };
+    #[cfg(feature = "test-support")]
     if crate::ack_before_commit::enabled() {
         return Ok(crate::ack_before_commit::answer_then_store(
             state,
