@@ -19,7 +19,7 @@ use ring::hmac;
 use ring::rand::SystemRandom;
 
 use crate::config::Limits;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusal};
 use crate::state::AppState;
 
 /// The limiter's key for a client address: HMAC-SHA-256 of the address
@@ -65,7 +65,10 @@ fn refused(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Api
     let wait = not_until.wait_time_from(DefaultClock::default().now());
     // Round up, and never say 0: a client told "retry after 0" retries at once.
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    ApiError::too_many_requests(secs.max(1))
+    Refusal::RateLimited {
+        retry_after_secs: secs.max(1),
+    }
+    .into()
 }
 
 impl AbuseLimiter {

@@ -6,19 +6,29 @@
 //! OS (not even with `synchronous=OFF`), so answering before the commit is
 //! the only honest way to be non-durable here.
 //!
-//! Honoured only by debug builds, and only when [`VAR`] is exactly `1`: a
-//! release build ignores it (`cfg!(debug_assertions)` is a compile-time
-//! `false` there, and the unit tests below check the gate).
+//! The broken intake itself is compiled only with the broker's
+//! `test-support` feature (off by default; the end-to-end tests' crate turns
+//! it on), and honoured only by a debug build of it, and only when [`VAR`]
+//! is exactly `1`. A default or release build keeps just the switch's
+//! reader, to say at startup that the variable is ignored
+//! (`cfg!(debug_assertions)` and the feature are compile-time `false` there,
+//! and the unit tests below check the gate).
 
 use std::ffi::OsStr;
 use std::sync::LazyLock;
+#[cfg(feature = "test-support")]
 use std::time::Duration;
 
+#[cfg(feature = "test-support")]
 use axum::http::StatusCode;
+#[cfg(feature = "test-support")]
 use axum::response::{IntoResponse, Response};
+#[cfg(feature = "test-support")]
 use referral_store::{DeliveryState, NewPacket, PacketBody, to_hour};
 
+#[cfg(feature = "test-support")]
 use crate::routes::hour_text;
+#[cfg(feature = "test-support")]
 use crate::state::AppState;
 
 /// The environment variable that asks for it.
@@ -27,34 +37,42 @@ pub const VAR: &str = "REFERRAL_BROKER_UNSAFE_ACK_BEFORE_COMMIT";
 /// How long after its 201 a packet is written: longer than the test
 /// waits between an acknowledgement and the kill (at most 0.3 s), so
 /// that every kill loses what was acknowledged just before it.
+#[cfg(feature = "test-support")]
 const DELAY: Duration = Duration::from_secs(1);
 
-/// The gate: a debug build and the variable set to exactly `1`.
-fn gate(debug_build: bool, value: Option<&OsStr>) -> bool {
-    debug_build && value == Some(OsStr::new("1"))
+/// Whether this build can honour the switch at all: a debug build with the
+/// `test-support` feature.
+const HONOURING_BUILD: bool = cfg!(debug_assertions) && cfg!(feature = "test-support");
+
+/// The gate: a build that can honour it and the variable set to exactly `1`.
+fn gate(honouring_build: bool, value: Option<&OsStr>) -> bool {
+    honouring_build && value == Some(OsStr::new("1"))
 }
 
 /// Whether this process answers before it stores. Read once, so that the
 /// startup warning and every request agree.
 pub fn enabled() -> bool {
     static ENABLED: LazyLock<bool> =
-        LazyLock::new(|| gate(cfg!(debug_assertions), std::env::var_os(VAR).as_deref()));
+        LazyLock::new(|| gate(HONOURING_BUILD, std::env::var_os(VAR).as_deref()));
     *ENABLED
 }
 
 /// Logs, at startup, a loud warning if the mode is on, or a note that the
 /// variable is ignored if it is set but not honoured.
 pub fn announce() {
+    #[cfg(feature = "test-support")]
     if enabled() {
         tracing::warn!(
             "!!! {VAR}=1: UNSAFE, NOT DURABLE. Packets are acknowledged BEFORE they are \
              stored and are LOST if the broker dies within {DELAY:?}. This exists only for \
              the crash-safety test's negative control; never run a broker like this !!!"
         );
-    } else if std::env::var_os(VAR).is_some() {
+        return;
+    }
+    if std::env::var_os(VAR).is_some() {
         tracing::warn!(
-            "{VAR} is set but ignored: only a debug build with the value 1 honours it; \
-             packets are stored before they are acknowledged"
+            "{VAR} is set but ignored: only a debug build with the test-support feature \
+             and the value 1 honours it; packets are stored before they are acknowledged"
         );
     }
 }
@@ -62,6 +80,7 @@ pub fn announce() {
 /// 201 with the receipt the store would give a new packet, then the
 /// store write, [`DELAY`] later, in the background. Its outcome is only
 /// logged: the client has already been told the packet is safe.
+#[cfg(feature = "test-support")]
 pub(crate) fn answer_then_store(state: AppState, packet: NewPacket, body: PacketBody) -> Response {
     let receipt = referral_protocol::api::PacketReceipt {
         packet_id: packet.id,

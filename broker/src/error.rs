@@ -1,148 +1,110 @@
-//! One error type for every route: a 4xx carries a stable code and a message
-//! meant for the client; a 500 is logged and answered with a fixed text, so
-//! internals never leak (axum's `examples/error-handling` is the model).
-//! Every rejection axum itself produces (bad JSON, wrong content type, bad
-//! path) is turned into the same `{"error","message"}` shape.
+//! One error type for every route: a refusal from the catalogue
+//! ([`Refusal`], its code and its one message) or a failure of ours. A
+//! failure is answered with a fixed text, so internals never leak, and is
+//! logged outside the answer by [`log_internal_errors`] (axum's
+//! `examples/error-handling` is the model). Every rejection axum itself
+//! produces (bad JSON, wrong content type, bad path) is turned into the same
+//! `{"error","message"}` shape.
+
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use referral_protocol::{ErrorBody, RefusalCode};
 use serde::de::{DeserializeOwned, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
+
+pub use crate::refusal::Refusal;
 
 /// An error answered to a client.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The request is wrong (4xx), or the service is not ready (503);
-    /// `code` is stable, `message` is for people.
-    #[error("{code}: {message}")]
-    Client {
-        /// HTTP status (4xx).
-        status: StatusCode,
-        /// Stable machine-readable code.
-        code: &'static str,
-        /// Human-readable explanation. Never contains request data that
-        /// could identify a person.
-        message: String,
-    },
-    /// Too many requests: 429 with `Retry-After`.
-    #[error("rate limited")]
-    RateLimited {
-        /// Seconds until a retry may succeed.
-        retry_after_secs: u64,
-    },
+    /// A refusal from the catalogue.
+    #[error("{code}: {refusal}", code = .0.code(), refusal = .0)]
+    Refused(#[from] Refusal),
     /// Something failed on our side. Logged, never echoed.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
 
 impl ApiError {
-    /// A 4xx error.
-    pub fn client(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        debug_assert!(
-            status.is_client_error(),
-            "ApiError::client needs a 4xx status"
-        );
-        Self::Client {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-
-    /// 404 for a route that does not exist.
-    pub fn not_found() -> Self {
-        Self::client(StatusCode::NOT_FOUND, "not_found", "no such route")
-    }
-
-    /// 429.
-    pub fn too_many_requests(retry_after_secs: u64) -> Self {
-        Self::RateLimited { retry_after_secs }
-    }
-
     /// The status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Client { status, .. } => *status,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Refused(refusal) => refusal.status(),
+            Self::Internal(_) => RefusalCode::Internal.status(),
         }
     }
 
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> RefusalCode {
         match self {
-            Self::Client { code, .. } => code,
-            Self::RateLimited { .. } => "rate_limited",
-            Self::Internal(_) => "internal",
+            Self::Refused(refusal) => refusal.code(),
+            Self::Internal(_) => RefusalCode::Internal,
         }
     }
 }
 
-/// The JSON body of every error: `{"error": CODE, "message": TEXT}`.
-#[derive(Debug, Serialize)]
-pub struct ErrorBody<'a> {
-    /// Stable machine-readable code.
-    pub error: &'a str,
-    /// Human-readable explanation.
-    pub message: &'a str,
+/// A failure of ours, carried from [`ApiError::into_response`] to
+/// [`log_internal_errors`] in the answer's extensions.
+#[derive(Debug, Clone)]
+pub struct InternalError(pub Arc<anyhow::Error>);
+
+fn body(code: RefusalCode, message: String) -> Json<ErrorBody> {
+    Json(ErrorBody {
+        error: code.as_str().to_owned(),
+        message,
+    })
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match &self {
-            Self::Client {
-                status,
-                code,
-                message,
-            } => (
-                *status,
-                Json(ErrorBody {
-                    error: code,
-                    message,
-                }),
-            )
-                .into_response(),
-            Self::RateLimited { retry_after_secs } => {
-                let mut response = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Json(ErrorBody {
-                        error: "rate_limited",
-                        message: "too many requests; retry later",
-                    }),
-                )
-                    .into_response();
-                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        match self {
+            Self::Refused(refusal) => {
+                let retry_after = match &refusal {
+                    Refusal::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+                    _ => None,
+                };
+                let mut response =
+                    (refusal.status(), body(refusal.code(), refusal.to_string())).into_response();
+                if let Some(v) =
+                    retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
+                {
                     response.headers_mut().insert(header::RETRY_AFTER, v);
                 }
                 response
             }
             Self::Internal(err) => {
-                // The chain goes to the log; the client gets a fixed text.
-                tracing::error!(error = %format!("{err:#}"), "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Json(ErrorBody {
-                        error: "internal",
-                        message: "internal error",
-                    }),
-                )
-                    .into_response()
+                // The client gets a fixed text; the chain rides along to the
+                // logging middleware, which is the only place that sees it.
+                let code = RefusalCode::Internal;
+                let mut response =
+                    (code.status(), body(code, "internal error".to_owned())).into_response();
+                response
+                    .extensions_mut()
+                    .insert(InternalError(Arc::new(err)));
+                response
             }
         }
     }
 }
 
+/// Logs the failure an answer carries (see [`InternalError`]), and takes it
+/// out of the answer so nothing further down can send it.
+pub async fn log_internal_errors(mut response: Response) -> Response {
+    if let Some(InternalError(err)) = response.extensions_mut().remove::<InternalError>() {
+        tracing::error!(error = %format!("{err:#}"), "internal error");
+    }
+    response
+}
+
 impl From<referral_store::StoreError> for ApiError {
     fn from(e: referral_store::StoreError) -> Self {
         match e {
-            referral_store::StoreError::UnknownDesk => Self::client(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_desk",
-                "no such desk",
-            ),
+            referral_store::StoreError::UnknownDesk => Refusal::UnknownDesk.into(),
             other => Self::Internal(other.into()),
         }
     }
@@ -150,42 +112,40 @@ impl From<referral_store::StoreError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        let (status, code) = match &r {
-            JsonRejection::MissingJsonContentType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-            }
-            JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
-            JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_json"),
+        // serde's message names the field and the problem (see
+        // `Refusal::InvalidJson` for why it may be sent back).
+        let detail = r.body_text();
+        let refusal = match &r {
+            JsonRejection::MissingJsonContentType(_) => Refusal::UnsupportedMediaType { detail },
+            JsonRejection::JsonSyntaxError(_) => Refusal::MalformedJson { detail },
+            JsonRejection::JsonDataError(_) => Refusal::InvalidJson { detail },
             // Over the limit, or cut short by the client: axum tells which
             // by the status; its text for the second names hyper internals.
             JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large")
+                Refusal::BodyTooLarge { detail }
             }
-            JsonRejection::BytesRejection(_) => {
-                return Self::client(
-                    StatusCode::BAD_REQUEST,
-                    "body_error",
-                    "the request body could not be read",
-                );
-            }
-            _ => (StatusCode::BAD_REQUEST, "bad_request"),
+            JsonRejection::BytesRejection(_) => Refusal::BodyError,
+            _ => Refusal::BadRequest { detail },
         };
-        // serde's message names the field and the problem. For a malformed id
-        // or key it may quote the rejected text back to the client that sent
-        // it; 4xx messages are never logged, so it goes nowhere else.
-        Self::client(status, code, r.body_text())
+        refusal.into()
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
-        Self::client(StatusCode::BAD_REQUEST, "bad_path", r.body_text())
+        Refusal::BadPath {
+            detail: r.body_text(),
+        }
+        .into()
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        Self::client(StatusCode::BAD_REQUEST, "bad_query", r.body_text())
+        Refusal::BadQuery {
+            detail: r.body_text(),
+        }
+        .into()
     }
 }
 
@@ -312,24 +272,32 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn client_errors_carry_code_and_message() {
-        let (status, body) = body_of(ApiError::client(
-            StatusCode::CONFLICT,
-            "id_reused",
-            "other bytes",
-        ))
-        .await;
+    async fn refusals_carry_code_and_message() {
+        let (status, body) = body_of(Refusal::PacketIdConflict.into()).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(
             body,
-            serde_json::json!({"error": "id_reused", "message": "other bytes"})
+            serde_json::json!({
+                "error": "packet_id_conflict",
+                "message": "this packet id was already used for different bytes"
+            })
         );
     }
 
     #[tokio::test]
     async fn internal_errors_are_never_echoed() {
         let secret = "database password is hunter2";
-        let (status, body) = body_of(ApiError::Internal(anyhow::anyhow!(secret))).await;
+        let response = ApiError::Internal(anyhow::anyhow!(secret)).into_response();
+        // The failure rides to the logging middleware, which takes it out.
+        let carried = response.extensions().get::<InternalError>().cloned();
+        assert!(carried.is_some_and(|InternalError(e)| e.to_string() == secret));
+        let logged = log_internal_errors(response).await;
+        assert!(logged.extensions().get::<InternalError>().is_none());
+        let status = logged.status();
+        let bytes = axum::body::to_bytes(logged.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(
             body,
@@ -362,23 +330,26 @@ mod tests {
         // A derived struct alone would also take its fields by position.
         let err = extract(r#"["x"]"#).await.unwrap_err();
         assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(err.code(), "invalid_json");
+        assert_eq!(err.code(), RefusalCode::InvalidJson);
         assert_eq!(
             extract(r#"{"entry":"x","more":1}"#)
                 .await
                 .unwrap_err()
                 .code(),
-            "invalid_json"
+            RefusalCode::InvalidJson
         );
         assert_eq!(
             extract(r#"{"entry":"x""#).await.unwrap_err().code(),
-            "malformed_json"
+            RefusalCode::MalformedJson
         );
     }
 
     #[tokio::test]
     async fn rate_limits_say_when_to_retry() {
-        let response = ApiError::too_many_requests(7).into_response();
+        let response = ApiError::from(Refusal::RateLimited {
+            retry_after_secs: 7,
+        })
+        .into_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[header::RETRY_AFTER], "7");
     }

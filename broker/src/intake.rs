@@ -3,10 +3,12 @@
 //! header passes the protocol crate's key-less check. The broker never
 //! decrypts; this is all it can know, and all it needs.
 
-use axum::http::StatusCode;
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
 use referral_protocol::{HeaderLimits, HeaderSummary, check_header, padding};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusal};
 
 /// Limits on uploads (SPEC §5: 64 MiB, 16 KiB header, 256 stanzas by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +35,39 @@ impl IntakeLimits {
     }
 }
 
+/// The `Content-Length` an upload declares, if it declares one that reads
+/// as a number: an extractor, so that send and rewrap judge it before a
+/// byte of the body is read. A length that does not parse is left to the
+/// body itself, which is counted as it arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeclaredLength(pub Option<u64>);
+
+impl DeclaredLength {
+    /// Whether the declared length is over `limit`.
+    pub fn exceeds(self, limit: u64) -> bool {
+        self.0.is_some_and(|n| n > limit)
+    }
+
+    /// Whether a length is declared and is not `len`.
+    pub fn differs_from(self, len: u64) -> bool {
+        self.0.is_some_and(|n| n != len)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for DeclaredLength {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok()),
+        ))
+    }
+}
+
 /// Checks an upload of `total_len` bytes whose first bytes are `prefix`
 /// (at least [`IntakeLimits::prefix_len`] of them, or the whole body).
 pub fn check_upload(
@@ -41,27 +76,19 @@ pub fn check_upload(
     limits: &IntakeLimits,
 ) -> Result<HeaderSummary, ApiError> {
     if total_len > limits.max_packet_bytes {
-        return Err(ApiError::client(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "packet_too_large",
-            format!("packets are limited to {} bytes", limits.max_packet_bytes),
-        ));
+        return Err(too_large(limits));
     }
     if !padding::is_bucket(total_len) {
-        return Err(ApiError::client(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_padded",
-            format!(
-                "{total_len} bytes is not one of the published packet sizes (docs/protocol.md)"
-            ),
-        ));
+        return Err(Refusal::NotPadded { len: total_len }.into());
     }
-    check_header(prefix, total_len, &limits.header)
-        .map_err(|e| ApiError::client(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))
+    check_header(prefix, total_len, &limits.header).map_err(|e| Refusal::AgeHeader(e).into())
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+    use referral_protocol::RefusalCode;
+
     use super::*;
 
     #[test]
@@ -79,31 +106,20 @@ mod tests {
         let err =
             check_upload(b"age-encryption.org/v1\n", 5000, &IntakeLimits::default()).unwrap_err();
         assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(matches!(
-            err,
-            ApiError::Client {
-                code: "not_padded",
-                ..
-            }
-        ));
+        assert_eq!(err.code(), RefusalCode::NotPadded);
     }
 
     #[test]
     fn malformed_header_is_422_with_the_header_code() {
         let err = check_upload(&[0u8; 4096], 4096, &IntakeLimits::default()).unwrap_err();
-        assert!(matches!(
-            err,
-            ApiError::Client {
-                code: "not_age",
-                ..
-            }
-        ));
+        assert_eq!(err.code(), RefusalCode::NotAge);
+        assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
 
-/// A packet body received and checked, ready for the store.
+/// An uploaded packet body, received and checked, ready for the store.
 #[derive(Debug)]
-pub struct Received {
+pub struct Upload {
     /// The ciphertext, in memory or spooled.
     pub body: referral_store::PacketBody,
     /// Its length.
@@ -126,7 +142,7 @@ pub async fn receive(
     limits: &IntakeLimits,
     spool_dir: &std::path::Path,
     idle_timeout: std::time::Duration,
-) -> Result<Received, ApiError> {
+) -> Result<Upload, ApiError> {
     use futures_util::StreamExt;
     use tokio::io::AsyncWriteExt;
 
@@ -140,15 +156,9 @@ pub async fn receive(
     loop {
         let next = tokio::time::timeout(idle_timeout, stream.next())
             .await
-            .map_err(|_| {
-                ApiError::client(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "body_timeout",
-                    "the request body arrived too slowly",
-                )
-            })?;
+            .map_err(|_| Refusal::BodyTimeout)?;
         let Some(piece) = next else { break };
-        let piece = piece.map_err(|e| body_error(&e))?;
+        let piece = piece.map_err(|e| body_error(&e, limits))?;
         len += piece.len() as u64;
         if len > limits.max_packet_bytes {
             return Err(too_large(limits));
@@ -195,7 +205,7 @@ pub async fn receive(
         }
     };
     prefix.truncate(header.header_len);
-    Ok(Received {
+    Ok(Upload {
         body,
         len,
         sha256,
@@ -204,29 +214,22 @@ pub async fn receive(
     })
 }
 
-fn too_large(limits: &IntakeLimits) -> ApiError {
-    ApiError::client(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "packet_too_large",
-        format!("packets are limited to {} bytes", limits.max_packet_bytes),
-    )
+/// Over the packet limit: declared, counted while streaming, or stopped by
+/// the router's body limit (which is set to the same number).
+pub fn too_large(limits: &IntakeLimits) -> ApiError {
+    Refusal::PacketTooLarge {
+        limit: limits.max_packet_bytes,
+    }
+    .into()
 }
 
-fn body_error(e: &axum::Error) -> ApiError {
+fn body_error(e: &axum::Error, limits: &IntakeLimits) -> ApiError {
     // A length-limit layer or a dropped connection: neither is our fault.
     let text = e.to_string();
     if text.contains("length limit") {
-        ApiError::client(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "packet_too_large",
-            "request body too large",
-        )
+        too_large(limits)
     } else {
-        ApiError::client(
-            StatusCode::BAD_REQUEST,
-            "body_error",
-            "the request body could not be read",
-        )
+        Refusal::BodyError.into()
     }
 }
 

@@ -10,7 +10,8 @@
 //!   [`spool`]: where large uploads wait, cleaned of crash leftovers;
 //!   [`quota`]: the cap on pending bytes per sending desk;
 //!   [`rewrap`]: the check that a rewrap changed only the age header;
-//! - [`error`]: the single `ApiError`; [`metrics`], [`telemetry`]: counts
+//! - [`refusal`]: every refusal the broker answers, once; [`error`]: the
+//!   single `ApiError` that answers them; [`metrics`], [`telemetry`]: counts
 //!   and logs without identities; [`bootstrap`], [`retention`];
 //! - [`startup`]: the settings logged at start and the start-up failures an
 //!   operator can fix; [`operations`]: `backup` and `check` (ADR 0013).
@@ -33,6 +34,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod operations;
 pub mod quota;
+pub mod refusal;
 pub mod retention;
 pub mod rewrap;
 pub mod routes;

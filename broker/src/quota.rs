@@ -17,11 +17,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
 use referral_protocol::DeskId;
 use referral_store::Store;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusal};
 
 /// Sizes of the sends this process is storing, by sending desk.
 #[derive(Debug, Clone, Default)]
@@ -93,27 +92,16 @@ impl Drop for Reservation {
     }
 }
 
-/// The refusal. 409 rather than 413 (this packet is not too large on its
-/// own), 429 (it is not a rate: waiting helps only once the recipients read,
-/// and the client waits out a short `Retry-After`) or 507 (a 5xx says the
-/// broker failed; here the desk's own state is in the way).
-/// The refusal's code, so that the send route can tell it from a store
-/// failure.
-pub const OVER_CAP: &str = "pending_bytes_cap";
-
+/// The refusal ([`Refusal::PendingBytesCap`] says why it is a 409).
 fn over_cap(cap: u64) -> ApiError {
-    ApiError::client(
-        StatusCode::CONFLICT,
-        OVER_CAP,
-        format!(
-            "this desk's unread packets would exceed the cap of {cap} bytes \
-             (max_pending_bytes_per_desk); send again once the recipients have read some"
-        ),
-    )
+    Refusal::PendingBytesCap { cap }.into()
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+    use referral_protocol::RefusalCode;
+
     use super::*;
 
     #[test]
@@ -137,7 +125,7 @@ mod tests {
     fn the_refusal_names_the_cap_in_bytes() {
         let err = over_cap(1 << 30);
         assert_eq!(err.status(), StatusCode::CONFLICT);
-        assert_eq!(err.code(), "pending_bytes_cap");
+        assert_eq!(err.code(), RefusalCode::PendingBytesCap);
         assert!(format!("{err:?}").contains("1073741824"));
     }
 }

@@ -16,11 +16,11 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusal};
 use crate::state::AppState;
 
 /// Routes that stream packet bodies: bounded by the body idle timeout, not
@@ -60,12 +60,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         let limit = Duration::from_secs(state.limits().request_timeout_secs);
         match tokio::time::timeout(limit, next.run(request)).await {
             Ok(r) => r,
-            Err(_) => ApiError::client(
-                StatusCode::REQUEST_TIMEOUT,
-                "request_timeout",
-                "the request took too long",
-            )
-            .into_response(),
+            Err(_) => ApiError::from(Refusal::RequestTimeout).into_response(),
         }
     };
     let status = response.status().as_u16();

@@ -280,7 +280,7 @@ fn upload(data: &[u8]) {
         (Ok(a), Ok(b)) => assert_eq!(a, b),
         (Err(api), Err(header)) => {
             assert_eq!(api.status(), 422);
-            assert_eq!(api.code(), header.code());
+            assert_eq!(api.code(), header.refusal_code());
         }
         (api, header) => panic!("intake said {api:?}, the header check {header:?}"),
     }

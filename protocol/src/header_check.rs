@@ -22,6 +22,8 @@ use std::ops::Range;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 
+use crate::refusal::RefusalCode;
+
 const VERSION_LINE: &[u8] = b"age-encryption.org/v1\n";
 const VERSION_PREFIX: &[u8] = b"age-encryption.org/";
 const ARMOR_BEGIN: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
@@ -138,20 +140,26 @@ pub enum HeaderError {
 }
 
 impl HeaderError {
-    /// A stable machine-readable code, used in the broker's JSON errors.
-    pub fn code(&self) -> &'static str {
+    /// The refusal the broker answers this with.
+    pub fn refusal_code(&self) -> RefusalCode {
         match self {
-            Self::NotAge => "not_age",
-            Self::Armored => "armored_age",
-            Self::UnsupportedVersion => "unsupported_age_version",
-            Self::TooLarge { .. } => "age_header_too_large",
-            Self::TooManyStanzas { .. } => "too_many_stanzas",
-            Self::ForbiddenStanza { .. } => "forbidden_stanza",
-            Self::LowOrderShare => "low_order_share",
-            Self::NoRecipients => "no_recipients",
-            Self::Malformed(_) => "malformed_age_header",
-            Self::Truncated(_) => "truncated_age_file",
+            Self::NotAge => RefusalCode::NotAge,
+            Self::Armored => RefusalCode::ArmoredAge,
+            Self::UnsupportedVersion => RefusalCode::UnsupportedAgeVersion,
+            Self::TooLarge { .. } => RefusalCode::AgeHeaderTooLarge,
+            Self::TooManyStanzas { .. } => RefusalCode::TooManyStanzas,
+            Self::ForbiddenStanza { .. } => RefusalCode::ForbiddenStanza,
+            Self::LowOrderShare => RefusalCode::LowOrderShare,
+            Self::NoRecipients => RefusalCode::NoRecipients,
+            Self::Malformed(_) => RefusalCode::MalformedAgeHeader,
+            Self::Truncated(_) => RefusalCode::TruncatedAgeFile,
         }
+    }
+
+    /// A stable machine-readable code, used in the broker's JSON errors
+    /// (the wire word of [`HeaderError::refusal_code`]).
+    pub fn code(&self) -> &'static str {
+        self.refusal_code().as_str()
     }
 }
 

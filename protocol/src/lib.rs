@@ -17,6 +17,8 @@
 //! - [`role`]: device roles, shared by tokens and the directory;
 //! - [`status`]: a case thread's coarse status and its lifecycle rule;
 //! - [`delivery`]: a packet's delivery state;
+//! - [`refusal`]: the broker's refusal codes ([`RefusalCode`]) and the error
+//!   body that carries them;
 //! - [`routing`]: a packet's routing metadata ([`PacketRouting`], [`PacketKind`])
 //!   and the headers that carry it;
 //! - [`api`]: the broker's HTTP API bodies.
@@ -37,6 +39,7 @@ pub mod ids;
 pub mod keys;
 mod open;
 pub mod padding;
+pub mod refusal;
 pub mod rewrap;
 pub mod rewrap_rule;
 pub mod role;
@@ -55,6 +58,7 @@ pub use open::{
     AttachmentSink, DiscardAttachments, KnownSenders, MemoryAttachments, OpenError, Opened,
     SenderDirectory, SenderKey, decrypt, open,
 };
+pub use refusal::{ErrorBody, RefusalCode, UnknownRefusalCode};
 pub use rewrap::{RewrapError, Rewrapped, age_header_len, rewrap, rewrap_header};
 pub use rewrap_rule::{RewrapRuleError, check_one_stanza_replaced};
 pub use role::{Role, RoleError};

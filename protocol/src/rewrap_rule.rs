@@ -19,6 +19,7 @@
 //! large to hold here.
 
 use crate::header_check::{HeaderError, HeaderLayout, HeaderLimits, header_layout};
+use crate::refusal::RefusalCode;
 
 /// Why a rewrap's new header is refused. Each variant has a stable
 /// [`RewrapRuleError::code`] for the broker's JSON errors.
@@ -53,16 +54,22 @@ pub enum RewrapRuleError {
 }
 
 impl RewrapRuleError {
-    /// A stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    /// The refusal the broker answers this with.
+    pub fn refusal_code(&self) -> RefusalCode {
         match self {
-            Self::Header(e) => e.code(),
-            Self::StanzaCount { .. } => "rewrap_stanza_count",
-            Self::MoreThanOne { .. } => "rewrap_more_than_one_stanza",
-            Self::NoneReplaced => "rewrap_no_stanza_replaced",
-            Self::NotX25519 => "rewrap_not_x25519",
-            Self::MacUnchanged => "rewrap_mac_unchanged",
+            Self::Header(e) => e.refusal_code(),
+            Self::StanzaCount { .. } => RefusalCode::RewrapStanzaCount,
+            Self::MoreThanOne { .. } => RefusalCode::RewrapMoreThanOneStanza,
+            Self::NoneReplaced => RefusalCode::RewrapNoStanzaReplaced,
+            Self::NotX25519 => RefusalCode::RewrapNotX25519,
+            Self::MacUnchanged => RefusalCode::RewrapMacUnchanged,
         }
+    }
+
+    /// A stable machine-readable code (the wire word of
+    /// [`RewrapRuleError::refusal_code`]).
+    pub fn code(&self) -> &'static str {
+        self.refusal_code().as_str()
     }
 }
 

@@ -88,7 +88,8 @@ fn negative_control_ack_before_commit_is_caught_losing_packets() {
     if cfg!(debug_assertions) {
         assert!(
             report.log.contains("UNSAFE, NOT DURABLE"),
-            "the unsafe mode must be announced loudly at startup:\n{}",
+            "the unsafe mode must be announced loudly at startup (the broker binary must be \
+             built with its test-support feature, as `cargo test --workspace` does):\n{}",
             report.log
         );
         assert!(

@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use referral_protocol::{DeskId, DeviceId};
 use referral_store::{DeviceState, Role};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusal};
 use crate::state::{AppState, now};
 
 /// An authenticated, active device.
@@ -28,13 +28,7 @@ pub struct AuthUser {
 impl AuthUser {
     /// The caller's desk, or 403 for a device without one (an administrator).
     pub fn require_desk(&self) -> Result<&DeskId, ApiError> {
-        self.desk.as_ref().ok_or_else(|| {
-            ApiError::client(
-                StatusCode::FORBIDDEN,
-                "no_desk",
-                "this device belongs to no desk",
-            )
-        })
+        self.desk.as_ref().ok_or(Refusal::NoDesk.into())
     }
 }
 
@@ -42,8 +36,11 @@ impl AuthUser {
 #[derive(Debug, Clone)]
 pub struct AdminUser(pub AuthUser);
 
-fn unauthorized(message: &'static str) -> ApiError {
-    ApiError::client(StatusCode::UNAUTHORIZED, "unauthorized", message)
+/// Every reason a token is not good enough (missing, malformed, invalid or
+/// expired; its device unknown, revoked, retired or moved) is answered
+/// alike: the client's remedy is the same, and a guesser learns nothing.
+fn unauthorized() -> ApiError {
+    Refusal::Unauthorized.into()
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -68,7 +65,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, ApiEr
     let header = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| unauthorized("missing bearer token"))?;
+        .ok_or_else(unauthorized)?;
     // The scheme name is case-insensitive (RFC 7235 §2.1).
     let token = header
         .to_str()
@@ -77,14 +74,14 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, ApiEr
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
-        .ok_or_else(|| unauthorized("malformed Authorization header"))?;
+        .ok_or_else(unauthorized)?;
     let verified = state
         .tokens()
         .verify(token, now())
         .await
         .map_err(|e| match e {
             crate::auth::tokens::TokenError::Store(s) => ApiError::from(s),
-            _ => unauthorized("invalid or expired token"),
+            _ => unauthorized(),
         })?;
     // Before the store is read: a device over its limit costs one
     // signature check and nothing more.
@@ -93,15 +90,15 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, ApiEr
         .store()
         .device(&verified.device)
         .await?
-        .ok_or_else(|| unauthorized("unknown device"))?;
+        .ok_or_else(unauthorized)?;
     match device.state {
         DeviceState::Active => {}
-        DeviceState::Revoked => return Err(unauthorized("device revoked")),
-        DeviceState::Retired => return Err(unauthorized("device retired")),
+        DeviceState::Revoked => return Err(unauthorized()),
+        DeviceState::Retired => return Err(unauthorized()),
     }
     if device.desk != verified.desk {
         // The device moved desks since the token was issued.
-        return Err(unauthorized("token no longer matches the device"));
+        return Err(unauthorized());
     }
     Ok(AuthUser {
         device: device.id,
@@ -116,11 +113,7 @@ impl FromRequestParts<AppState> for AdminUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let user = AuthUser::from_request_parts(parts, state).await?;
         if user.role != Role::Admin {
-            return Err(ApiError::client(
-                StatusCode::FORBIDDEN,
-                "admin_only",
-                "this route is for administrator devices",
-            ));
+            return Err(Refusal::AdminOnly.into());
         }
         Ok(Self(user))
     }

@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use referral_protocol::api::{
@@ -12,7 +11,7 @@ use referral_store::DeviceState;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::abuse::UnauthenticatedQuota;
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, Refusal};
 use crate::state::{AppState, now};
 
 /// How long a challenge may be answered.
@@ -51,13 +50,7 @@ pub async fn token(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let refused = || {
-        ApiError::client(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "the challenge, the signature or the device is not valid",
-        )
-    };
+    let refused = || ApiError::from(Refusal::InvalidCredentials);
     let challenge = STANDARD.decode(&req.challenge).map_err(|_| refused())?;
     let signature: [u8; 64] = STANDARD
         .decode(&req.signature)
@@ -80,11 +73,7 @@ pub async fn token(
         .as_deref()
         .is_some_and(|named| named != state.tokens().issuer())
     {
-        return Err(ApiError::client(
-            StatusCode::UNAUTHORIZED,
-            "wrong_broker",
-            "the challenge was signed for another broker; ask this broker for a challenge",
-        ));
+        return Err(Refusal::WrongBroker.into());
     }
     let device = state
         .store()

@@ -9,11 +9,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusal};
 
 use super::Gate;
 
@@ -33,11 +32,6 @@ pub async fn limit(State(gate): State<Arc<Gate>>, request: Request, next: Next) 
     let client = abuse.client(Some(peer), request.headers());
     match gate.forwarded_request(client) {
         Ok(_permit) => next.run(request).await,
-        Err(_) => ApiError::client(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_connections",
-            "too many requests from this address are in progress; retry when one has finished",
-        )
-        .into_response(),
+        Err(_) => ApiError::from(Refusal::TooManyConnections).into_response(),
     }
 }

@@ -4,18 +4,14 @@
 //! approves the request whose fingerprint they compared, never keys the
 //! broker or anyone else substituted.
 
-use axum::http::StatusCode;
 use referral_protocol::RequestId;
 use referral_protocol::directory::{Entry, Statement};
 use referral_store::{
     Desk, Device, DeviceState, DirectoryEffect, Request, RequestSignatures, Store, UnixTime,
 };
 
-use crate::error::ApiError;
-
-fn unprocessable(code: &'static str, message: &'static str) -> ApiError {
-    ApiError::client(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-}
+use crate::directory::errors::bad_entry;
+use crate::error::{ApiError, Refusal};
 
 /// The effect of `entry`, which approves `request_id` if it is an
 /// enrollment or a rotation. `now` stamps the rows it creates.
@@ -32,23 +28,16 @@ pub async fn derive(
     let request = match (approves, request_id) {
         (true, Some(id)) => Some(pending(store, &id).await?),
         (true, None) => {
-            return Err(unprocessable(
-                "request_required",
-                "an enrollment or rotation entry must name the request it approves (request_id)",
-            ));
+            return Err(Refusal::RequestRequired.into());
         }
         (false, Some(_)) => {
-            return Err(unprocessable(
-                "unexpected_request",
-                "only enrollment and rotation entries approve a request",
-            ));
+            return Err(Refusal::UnexpectedRequest.into());
         }
         (false, None) => None,
     };
     Ok(match &entry.statement {
         Statement::Genesis { .. } => {
-            return Err(unprocessable(
-                "bad_entry",
+            return Err(bad_entry(
                 "the genesis entry is made by the bootstrap, never appended",
             ));
         }
@@ -141,13 +130,7 @@ pub async fn derive(
 }
 
 async fn pending(store: &dyn Store, id: &RequestId) -> Result<Request, ApiError> {
-    store.request(id).await?.ok_or_else(|| {
-        ApiError::client(
-            StatusCode::NOT_FOUND,
-            "unknown_request",
-            "no such pending request (approved, replaced or never made)",
-        )
-    })
+    Ok(store.request(id).await?.ok_or(Refusal::UnknownRequest)?)
 }
 
 /// The entry must say exactly what the request asked for: kind, device,
@@ -156,9 +139,6 @@ fn matches(request: &Request, asked: &Request) -> Result<(), ApiError> {
     if request == asked {
         Ok(())
     } else {
-        Err(unprocessable(
-            "request_mismatch",
-            "the entry does not match the request it approves",
-        ))
+        Err(Refusal::RequestMismatch.into())
     }
 }

@@ -1,49 +1,31 @@
-//! How a refused directory entry is answered: a stable code per reason,
-//! 422 for an entry that can never be appended, 409 for one that was made
-//! against another head than the broker's.
+//! How a refused directory entry is answered: the catalogue's refusals
+//! ([`Refusal::BadEntry`], [`Refusal::StaleHead`], and the verifier's
+//! reasons through `From<DirectoryError>`), 422 for an entry that can never
+//! be appended, 409 for one that was made against another head than the
+//! broker's.
 
-use axum::http::StatusCode;
 use referral_protocol::directory::DirectoryError;
 
 use super::LoadError;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusal};
 
 /// 422 `bad_entry`.
-pub fn bad_entry(message: impl Into<String>) -> ApiError {
-    ApiError::client(StatusCode::UNPROCESSABLE_ENTITY, "bad_entry", message)
+pub fn bad_entry(reason: impl Into<String>) -> ApiError {
+    Refusal::BadEntry {
+        reason: reason.into(),
+    }
+    .into()
 }
 
 /// 409 `stale_head`: the entry does not follow the broker's head. The
 /// client fetches the directory again, and re-signs on the new head.
-pub fn stale_head(head_seq: u64) -> ApiError {
-    ApiError::client(
-        StatusCode::CONFLICT,
-        "stale_head",
-        format!(
-            "the entry does not follow the directory's head (seq {head_seq}); fetch the directory and sign again"
-        ),
-    )
+pub fn stale_head() -> ApiError {
+    Refusal::StaleHead.into()
 }
 
 /// The answer for an entry the log's verifier refused.
 pub fn refused(e: DirectoryError) -> ApiError {
-    let unprocessable =
-        |code, message: String| ApiError::client(StatusCode::UNPROCESSABLE_ENTITY, code, message);
-    match e {
-        DirectoryError::BadSequence { .. } | DirectoryError::BrokenChain { .. } => {
-            ApiError::client(StatusCode::CONFLICT, "stale_head", e.to_string())
-        }
-        DirectoryError::BadSignature { .. } => unprocessable("bad_signature", e.to_string()),
-        DirectoryError::Unauthorised { .. } => unprocessable("entry_not_authorised", e.to_string()),
-        DirectoryError::MissingCoSignature { .. } => {
-            unprocessable("missing_co_signature", e.to_string())
-        }
-        DirectoryError::Precondition { .. } => unprocessable("entry_refused", e.to_string()),
-        DirectoryError::Malformed(_)
-        | DirectoryError::RootMismatch { .. }
-        | DirectoryError::Rollback { .. }
-        | DirectoryError::Fork { .. } => bad_entry(e.to_string()),
-    }
+    Refusal::from(e).into()
 }
 
 /// The broker's copy of the log could not be brought up to date: the
@@ -70,17 +52,15 @@ pub fn decode_entry(
 /// `now`.
 pub fn check_time(entry_time: i64, now: i64) -> Result<(), ApiError> {
     if entry_time > now.saturating_add(super::MAX_CLOCK_SKEW_SECS) {
-        return Err(ApiError::client(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "entry_in_future",
-            "the entry's time is ahead of the broker's clock; check the signing machine's clock",
-        ));
+        return Err(Refusal::EntryInFuture.into());
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use referral_protocol::RefusalCode;
+
     use super::*;
 
     #[test]
@@ -116,7 +96,7 @@ mod tests {
         for (error, status, code) in cases {
             let answer = refused(error);
             assert_eq!(answer.status().as_u16(), status, "{code}");
-            assert_eq!(answer.code(), code);
+            assert_eq!(answer.code().as_str(), code);
         }
     }
 
@@ -134,7 +114,7 @@ mod tests {
     fn undecodable_entries_are_bad_entries() {
         for text in ["not base64!", "AAAA", ""] {
             let err = decode_entry(text).unwrap_err();
-            assert_eq!(err.code(), "bad_entry", "{text:?}");
+            assert_eq!(err.code(), RefusalCode::BadEntry, "{text:?}");
         }
     }
 }

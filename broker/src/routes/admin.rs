@@ -16,7 +16,7 @@ use crate::abuse::UnauthenticatedQuota;
 use crate::auth::AdminUser;
 use crate::bootstrap::code_hash;
 use crate::directory::errors::{check_time, decode_entry, refused};
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, Refusal};
 use crate::state::{AppState, now};
 
 /// `POST /v1/admin/bootstrap`: claims a fresh broker. The code is the only
@@ -37,11 +37,7 @@ pub async fn bootstrap(
     // without the log (or the reverse).
     let mut cache = state.directory().lock().await;
     if state.store().root_key().await?.is_some() {
-        return Err(ApiError::client(
-            StatusCode::CONFLICT,
-            "already_claimed",
-            "this broker already has a root",
-        ));
+        return Err(Refusal::AlreadyClaimed.into());
     }
     let admin = Device {
         id: req.device_id,
@@ -63,11 +59,7 @@ pub async fn bootstrap(
         .claim_bootstrap(code_hash(&req.code), t, &admin, &entry)
         .await?
     {
-        return Err(ApiError::client(
-            StatusCode::FORBIDDEN,
-            "invalid_bootstrap_code",
-            "the bootstrap code is wrong, used or expired",
-        ));
+        return Err(Refusal::InvalidBootstrapCode.into());
     }
     *cache = Some(log);
     drop(cache);

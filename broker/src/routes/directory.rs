@@ -21,7 +21,7 @@ use crate::auth::AdminUser;
 use crate::directory::cache::read_all;
 use crate::directory::effect;
 use crate::directory::errors::{check_time, decode_entry, refused, stale_head, unavailable};
-use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::error::{ApiError, ApiJson, ApiQuery, Refusal};
 use crate::state::{AppState, now};
 
 /// `GET /v1/directory?since=N`: the verified entries from `N` on, and the
@@ -68,15 +68,11 @@ pub async fn append(
         .await
         .map_err(unavailable)?;
     let Some(log) = cache.as_ref() else {
-        return Err(ApiError::client(
-            StatusCode::CONFLICT,
-            "not_bootstrapped",
-            "the broker has no directory log yet: claim it first",
-        ));
+        return Err(Refusal::NotBootstrapped.into());
     };
     let head = log.head();
     if entry.seq != head.seq.saturating_add(1) || entry.prev_hash != head.hash {
-        return Err(stale_head(head.seq));
+        return Err(stale_head());
     }
     // Verified on a copy, so the cache changes only once the store has the
     // entry too.
@@ -119,32 +115,16 @@ pub async fn append(
             // Another broker appended first (or the database is not where
             // this copy thought): start over from what the database holds.
             *cache = read_all(state.store()).await.map_err(unavailable)?;
-            Err(ApiError::client(
-                StatusCode::CONFLICT,
-                "directory_conflict",
-                "another entry was appended at this position; fetch the directory and sign again",
-            ))
+            Err(Refusal::DirectoryConflict.into())
         }
-        AppendOutcome::RequestGone => Err(ApiError::client(
-            StatusCode::CONFLICT,
-            "request_gone",
-            "the request was approved or replaced meanwhile",
-        )),
-        AppendOutcome::UnknownTokenKey => Err(ApiError::client(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_token_key",
-            "no staged token key has this kid and public key (POST /v1/admin/token-keys first)",
-        )),
+        AppendOutcome::RequestGone => Err(Refusal::RequestGone.into()),
+        AppendOutcome::UnknownTokenKey => Err(Refusal::UnknownTokenKey.into()),
         AppendOutcome::Inconsistent(why) => {
             tracing::warn!(
                 reason = why,
                 "a verified entry disagrees with the broker's tables"
             );
-            Err(ApiError::client(
-                StatusCode::CONFLICT,
-                "directory_inconsistent",
-                format!("the broker's records disagree with the entry: {why}"),
-            ))
+            Err(Refusal::DirectoryInconsistent { why: why.into() }.into())
         }
     }
 }

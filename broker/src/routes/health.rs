@@ -2,11 +2,11 @@
 //! `/metrics` (Prometheus, counts only).
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusal};
 use crate::state::AppState;
 
 /// Health body.
@@ -23,11 +23,7 @@ pub async fn healthz() -> axum::Json<Health> {
 
 /// The process is up and its database answers.
 pub async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
-    state.store().ready().await.map_err(|_| ApiError::Client {
-        status: StatusCode::SERVICE_UNAVAILABLE,
-        code: "not_ready",
-        message: "the database does not answer".into(),
-    })?;
+    state.store().ready().await.map_err(|_| Refusal::NotReady)?;
     Ok(axum::Json(Health { status: "ok" }))
 }
 

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use referral_store::{PacketKind, UnixTime};
 
 use crate::auth;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusal};
 use crate::state::AppState;
 
 /// Where `/metrics` is served (ADR 0013).
@@ -30,7 +30,10 @@ pub enum MetricsRoute {
 pub fn metrics_router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(health::metrics))
-        .fallback(|| async { ApiError::not_found() })
+        .fallback(|| async { ApiError::from(Refusal::NotFound) })
+        .layer(axum::middleware::map_response(
+            crate::error::log_internal_errors,
+        ))
         .with_state(state)
 }
 
@@ -73,14 +76,13 @@ pub fn router(state: AppState, metrics: MetricsRoute) -> Router {
     }
     .layer(axum::extract::DefaultBodyLimit::max(json_limit));
     api.merge(packets)
-        .fallback(|| async { ApiError::not_found() })
-        .method_not_allowed_fallback(|| async {
-            ApiError::client(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "method not allowed on this route",
-            )
-        })
+        .fallback(|| async { ApiError::from(Refusal::NotFound) })
+        .method_not_allowed_fallback(|| async { ApiError::from(Refusal::MethodNotAllowed) })
+        // Outermost of the router's layers, so that a failure anywhere in it
+        // is logged (and taken out of the answer) here.
+        .layer(axum::middleware::map_response(
+            crate::error::log_internal_errors,
+        ))
         .with_state(state)
 }
 

@@ -5,19 +5,22 @@
 //! (404), so the answer leaks nothing about other desks' traffic.
 
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use referral_protocol::api::{AckResponse, Inbox, InboxEntry, PacketReceipt};
-use referral_protocol::{DeskId, PacketId, PacketKindWord, PacketRouting, RoutingError, ThreadId};
+use referral_protocol::{
+    DeskId, PacketId, PacketKindWord, PacketRouting, RefusalCode, RoutingError, ThreadId,
+};
 use referral_store::{
     AckOutcome, DeliveryState, NewPacket, PacketKind, PacketMeta, PutOutcome, ThreadStatus, to_hour,
 };
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiPath};
-use crate::intake;
+use crate::error::{ApiError, ApiPath, Refusal};
+use crate::intake::{self, DeclaredLength};
 use crate::routes::{hour_text, kind_name};
 use crate::state::{AppState, now};
 
@@ -25,9 +28,11 @@ use crate::state::{AppState, now};
 pub const INBOX_PAGE: u32 = 500;
 
 /// The routing metadata of an upload, from its headers (the rule lives in
-/// [`PacketRouting::from_headers`]), as the store's kind.
+/// [`PacketRouting::from_headers`]), as the store's kind. An extractor; the
+/// send route takes it as a `Result`, so that a desk-less caller is told
+/// so before its headers are judged.
 #[derive(Debug)]
-struct Routing {
+pub struct Routing {
     id: PacketId,
     thread: ThreadId,
     recipient_desk: DeskId,
@@ -36,13 +41,20 @@ struct Routing {
     forwards: Option<ThreadId>,
 }
 
-fn routing(headers: &HeaderMap) -> Result<Routing, ApiError> {
-    let routing = PacketRouting::from_headers(headers).map_err(|e| {
-        let code = match e {
-            RoutingError::Missing(_) => "missing_header",
-            _ => "bad_header",
-        };
-        ApiError::client(StatusCode::BAD_REQUEST, code, e.to_string())
+impl<S: Send + Sync> FromRequestParts<S> for Routing {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        routing(&parts.headers)
+    }
+}
+
+fn routing(headers: &axum::http::HeaderMap) -> Result<Routing, ApiError> {
+    let routing = PacketRouting::from_headers(headers).map_err(|e| match e {
+        RoutingError::Missing(header) => Refusal::MissingHeader { header },
+        other => Refusal::BadHeader {
+            rule: other.to_string(),
+        },
     })?;
     let kind = match routing.kind.word() {
         PacketKindWord::Referral => PacketKind::Referral,
@@ -76,31 +88,24 @@ pub(crate) fn receipt(meta: &PacketMeta) -> PacketReceipt {
 pub async fn send(
     State(state): State<AppState>,
     user: AuthUser,
-    headers: HeaderMap,
+    routing: Result<Routing, ApiError>,
+    declared: DeclaredLength,
     body: Body,
 ) -> Result<Response, ApiError> {
     let sender_desk = user.require_desk()?.clone();
-    let routing = routing(&headers)?;
+    let routing = routing?;
     let limits = state.intake_limits();
     // A declared length over the limit is refused before reading a byte.
-    if let Some(declared) = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        && declared > limits.max_packet_bytes
-    {
-        state.metrics().packet_refused("packet_too_large");
-        return Err(ApiError::client(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "packet_too_large",
-            format!("packets are limited to {} bytes", limits.max_packet_bytes),
-        ));
+    if declared.exceeds(limits.max_packet_bytes) {
+        let refusal = intake::too_large(&limits);
+        state.metrics().packet_refused(refusal.code().as_str());
+        return Err(refusal);
     }
     let idle = std::time::Duration::from_secs(state.limits().body_idle_timeout_secs);
     let received = match intake::receive(body, &limits, state.spool_dir(), idle).await {
         Ok(r) => r,
         Err(e) => {
-            state.metrics().packet_refused(e.code());
+            state.metrics().packet_refused(e.code().as_str());
             return Err(e);
         }
     };
@@ -116,13 +121,13 @@ pub async fn send(
     {
         Ok(held) => Some(held),
         Err(e)
-            if e.code() == crate::quota::OVER_CAP
+            if e.code() == RefusalCode::PendingBytesCap
                 && state.store().packet(&routing.id).await?.is_some() =>
         {
             None
         }
         Err(e) => {
-            state.metrics().packet_refused(e.code());
+            state.metrics().packet_refused(e.code().as_str());
             return Err(e);
         }
     };
@@ -144,6 +149,7 @@ pub async fn send(
         // hour before its TTL, never after.
         expires_at: to_hour(t) + state.limits().ttl_secs,
     };
+    #[cfg(feature = "test-support")]
     if crate::ack_before_commit::enabled() {
         return Ok(crate::ack_before_commit::answer_then_store(
             state,
@@ -152,9 +158,9 @@ pub async fn send(
         ));
     }
     let outcome = state.store().put_packet(packet, received.body).await?;
-    let refused = |status: StatusCode, code: &'static str, message: String| {
-        state.metrics().packet_refused(code);
-        Err(ApiError::client(status, code, message))
+    let refused = |refusal: Refusal| {
+        state.metrics().packet_refused(refusal.code().as_str());
+        Err(refusal.into())
     };
     match outcome {
         PutOutcome::Stored(meta) => {
@@ -165,36 +171,15 @@ pub async fn send(
         PutOutcome::Duplicate(meta) => {
             Ok((StatusCode::CREATED, axum::Json(receipt(&meta))).into_response())
         }
-        PutOutcome::Conflict => refused(
-            StatusCode::CONFLICT,
-            "packet_id_conflict",
-            "this packet id was already used for different bytes".into(),
-        ),
-        PutOutcome::Gone => refused(
-            StatusCode::GONE,
-            "packet_id_purged",
-            "this packet id was delivered and purged; it cannot be sent again".into(),
-        ),
-        PutOutcome::UnknownDesk => refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_desk",
-            "the recipient desk does not exist".into(),
-        ),
-        PutOutcome::UnknownThread => refused(
-            StatusCode::NOT_FOUND,
-            "unknown_thread",
-            "no such thread between this desk and the recipient desk".into(),
-        ),
-        PutOutcome::ThreadExists => refused(
-            StatusCode::CONFLICT,
-            "thread_exists",
-            "a referral must start a new thread".into(),
-        ),
-        PutOutcome::IllegalTransition { from, to } => refused(
-            StatusCode::CONFLICT,
-            "illegal_transition",
-            format!("the thread is {from}; this desk cannot make it {to}"),
-        ),
+        PutOutcome::Conflict => refused(Refusal::PacketIdConflict),
+        PutOutcome::Gone => refused(Refusal::PacketIdPurged),
+        PutOutcome::UnknownDesk => refused(Refusal::UnknownDesk),
+        PutOutcome::UnknownThread => refused(Refusal::UnknownThread),
+        PutOutcome::ThreadExists => refused(Refusal::ThreadExists),
+        PutOutcome::IllegalTransition { from, to } => refused(Refusal::IllegalTransition {
+            from: from.to_string(),
+            to: to.to_string(),
+        }),
     }
 }
 
@@ -225,11 +210,7 @@ pub async fn inbox(
 /// 404 for a packet the caller's desk may not see, or that does not exist:
 /// the two are answered alike.
 pub(crate) fn no_such_packet() -> ApiError {
-    ApiError::client(
-        StatusCode::NOT_FOUND,
-        "unknown_packet",
-        "no such packet for this desk",
-    )
+    Refusal::UnknownPacket.into()
 }
 
 /// `GET /v1/packets/{id}`: the ciphertext, streamed chunk by chunk.
@@ -249,11 +230,7 @@ pub async fn fetch(
         return Err(no_such_packet());
     }
     if meta.delivery == DeliveryState::Expired {
-        return Err(ApiError::client(
-            StatusCode::GONE,
-            "packet_expired",
-            "nobody read this packet in time",
-        ));
+        return Err(Refusal::PacketExpired.into());
     }
     let first = state
         .store()
@@ -304,10 +281,6 @@ pub async fn ack(
             delivery: DeliveryState::Acknowledged.as_str().to_owned(),
         })),
         AckOutcome::NotFound => Err(no_such_packet()),
-        AckOutcome::Expired => Err(ApiError::client(
-            StatusCode::GONE,
-            "packet_expired",
-            "nobody read this packet in time",
-        )),
+        AckOutcome::Expired => Err(Refusal::PacketExpired.into()),
     }
 }

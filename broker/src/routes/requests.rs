@@ -21,7 +21,7 @@ use referral_store::{
 
 use crate::abuse::UnauthenticatedQuota;
 use crate::auth::{AdminUser, AuthUser};
-use crate::error::{ApiError, ApiJson, ApiPath};
+use crate::error::{ApiError, ApiJson, ApiPath, Refusal};
 use crate::invite;
 use crate::routes::hour_text;
 use crate::state::{AppState, now};
@@ -40,11 +40,10 @@ pub async fn create_invite(
 ) -> Result<(StatusCode, Json<InviteResponse>), ApiError> {
     let hours = req.ttl_hours.unwrap_or(DEFAULT_INVITE_TTL_HOURS);
     if !(1..=MAX_INVITE_TTL_HOURS).contains(&hours) {
-        return Err(ApiError::client(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_ttl",
-            format!("ttl_hours must be 1-{MAX_INVITE_TTL_HOURS}"),
-        ));
+        return Err(Refusal::InvalidTtl {
+            max: MAX_INVITE_TTL_HOURS,
+        }
+        .into());
     }
     let code =
         invite::generate().map_err(|_| ApiError::Internal(anyhow::anyhow!("system RNG failed")))?;
@@ -63,11 +62,7 @@ pub async fn create_invite(
     match state.store().create_invite(&stored).await {
         Ok(()) => {}
         Err(StoreError::UnknownDesk) => {
-            return Err(ApiError::client(
-                StatusCode::NOT_FOUND,
-                "unknown_desk",
-                "no such desk in the directory",
-            ));
+            return Err(Refusal::InviteForUnknownDesk.into());
         }
         Err(e) => return Err(e.into()),
     }
@@ -83,11 +78,7 @@ pub async fn create_invite(
 }
 
 fn invalid_code() -> ApiError {
-    ApiError::client(
-        StatusCode::FORBIDDEN,
-        "invalid_invite_code",
-        "the invite code is wrong, used or expired",
-    )
+    Refusal::InvalidInviteCode.into()
 }
 
 /// `POST /v1/invites/lookup`: which desk and role an invite code is for, so
@@ -113,16 +104,18 @@ pub async fn lookup_invite(
     }))
 }
 
-fn bad_proof(what: &'static str) -> ApiError {
-    ApiError::client(StatusCode::UNPROCESSABLE_ENTITY, "bad_proof", what)
+/// A proof-of-possession signature, named by its request field, that does
+/// not decode or does not verify.
+fn bad_proof(field: &'static str) -> ApiError {
+    Refusal::BadProof { field }.into()
 }
 
-fn signature(text: &str, what: &'static str) -> Result<[u8; 64], ApiError> {
+fn signature(text: &str, field: &'static str) -> Result<[u8; 64], ApiError> {
     STANDARD
         .decode(text)
         .ok()
         .and_then(|s| s.try_into().ok())
-        .ok_or_else(|| bad_proof(what))
+        .ok_or_else(|| bad_proof(field))
 }
 
 /// Whether `key` is, or ever was, a key of the log: a device's (current or
@@ -132,10 +125,6 @@ fn key_known(directory: &DirectoryState, key: &VerifyingKey) -> bool {
     directory.root() == key
         || directory.past_roots().contains(key)
         || directory.devices().values().any(|d| d.has_signing_key(key))
-}
-
-fn in_use(code: &'static str, message: &'static str) -> ApiError {
-    ApiError::client(StatusCode::CONFLICT, code, message)
 }
 
 /// `POST /v1/enrollments`: a new device asks to join with an invite code.
@@ -152,10 +141,7 @@ pub async fn enroll(
         .invite(code_hash, t)
         .await?
         .ok_or_else(invalid_code)?;
-    let device_signature = signature(
-        &req.device_signature,
-        "device_signature is not 64 bytes of base64",
-    )?;
+    let device_signature = signature(&req.device_signature, "device_signature")?;
     let message = enrollment_message(
         &req.device_id,
         Some(&invite.desk),
@@ -164,24 +150,16 @@ pub async fn enroll(
         &req.age_recipient,
     );
     if !req.signing_key.verify(&message, &device_signature) {
-        return Err(bad_proof(
-            "device_signature does not verify over this device, the invite's desk and role, and these keys",
-        ));
+        return Err(bad_proof("device_signature"));
     }
     {
         let cache = state.directory().lock().await;
         if let Some(log) = cache.as_ref() {
             if log.state().device(&req.device_id).is_some() {
-                return Err(in_use(
-                    "device_exists",
-                    "this device id is already enrolled",
-                ));
+                return Err(Refusal::DeviceExists.into());
             }
             if key_known(log.state(), &req.signing_key) {
-                return Err(in_use(
-                    "key_in_use",
-                    "this signing key is already in the directory",
-                ));
+                return Err(Refusal::KeyInUse.into());
             }
         }
     }
@@ -202,10 +180,7 @@ pub async fn enroll(
     {
         EnrollOutcome::Created => Ok((StatusCode::CREATED, Json(receipt(&request)))),
         EnrollOutcome::BadCode => Err(invalid_code()),
-        EnrollOutcome::DeviceExists => Err(in_use(
-            "device_exists",
-            "this device id or signing key is already enrolled or asked for",
-        )),
+        EnrollOutcome::DeviceExists => Err(Refusal::DeviceExists.into()),
     }
 }
 
@@ -217,17 +192,13 @@ pub async fn rotate(
     user: AuthUser,
     ApiJson(req): ApiJson<RotationRequest>,
 ) -> Result<(StatusCode, Json<RequestReceipt>), ApiError> {
-    let old_key_signature = signature(
-        &req.old_key_signature,
-        "old_key_signature is not 64 bytes of base64",
-    )?;
-    let new_key_signature = signature(
-        &req.new_key_signature,
-        "new_key_signature is not 64 bytes of base64",
-    )?;
-    let device = state.store().device(&user.device).await?.ok_or_else(|| {
-        ApiError::client(StatusCode::UNAUTHORIZED, "unauthorized", "unknown device")
-    })?;
+    let old_key_signature = signature(&req.old_key_signature, "old_key_signature")?;
+    let new_key_signature = signature(&req.new_key_signature, "new_key_signature")?;
+    let device = state
+        .store()
+        .device(&user.device)
+        .await?
+        .ok_or(Refusal::Unauthorized)?;
     let message = rotation_message(
         &device.id,
         &device.signing_key,
@@ -235,14 +206,10 @@ pub async fn rotate(
         &req.age_recipient,
     );
     if !device.signing_key.verify(&message, &old_key_signature) {
-        return Err(bad_proof(
-            "old_key_signature does not verify under this device's current key",
-        ));
+        return Err(bad_proof("old_key_signature"));
     }
     if !req.signing_key.verify(&message, &new_key_signature) {
-        return Err(bad_proof(
-            "new_key_signature does not verify under the new key",
-        ));
+        return Err(bad_proof("new_key_signature"));
     }
     check_rotatable(&state, &device.id, &req.signing_key).await?;
     let request = Request {
@@ -260,16 +227,9 @@ pub async fn rotate(
     };
     match state.store().submit_rotation(&request).await? {
         RotationOutcome::Created => Ok((StatusCode::CREATED, Json(receipt(&request)))),
-        RotationOutcome::KeyInUse => Err(in_use(
-            "key_in_use",
-            "the new signing key belongs to a device or another request",
-        )),
+        RotationOutcome::KeyInUse => Err(Refusal::KeyInUse.into()),
         // Revoked between the token check and now.
-        RotationOutcome::UnknownDevice => Err(ApiError::client(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "device revoked",
-        )),
+        RotationOutcome::UnknownDevice => Err(Refusal::Unauthorized.into()),
     }
 }
 
@@ -282,24 +242,13 @@ async fn check_rotatable(
 ) -> Result<(), ApiError> {
     let cache = state.directory().lock().await;
     let Some(log) = cache.as_ref() else {
-        return Err(ApiError::client(
-            StatusCode::CONFLICT,
-            "not_bootstrapped",
-            "the broker has no directory log yet",
-        ));
+        return Err(Refusal::NotBootstrapped.into());
     };
     if log.state().device(device).is_none() {
-        return Err(ApiError::client(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_in_directory",
-            "this device was not enrolled through the directory; the root device's key changes with a RootRotated entry (admin rotate-root)",
-        ));
+        return Err(Refusal::NotInDirectory.into());
     }
     if key_known(log.state(), new_key) {
-        return Err(in_use(
-            "key_in_use",
-            "this signing key is already in the directory",
-        ));
+        return Err(Refusal::KeyInUse.into());
     }
     Ok(())
 }
@@ -357,13 +306,7 @@ pub async fn get(
     _admin: AdminUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PendingRequest>, ApiError> {
-    let unknown = || {
-        ApiError::client(
-            StatusCode::NOT_FOUND,
-            "unknown_request",
-            "no such pending request",
-        )
-    };
+    let unknown = || ApiError::from(Refusal::UnknownRequest);
     let id: RequestId = id.parse().map_err(|_| unknown())?;
     let request = state.store().request(&id).await?.ok_or_else(unknown)?;
     Ok(Json(view(request)))

@@ -5,66 +5,60 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{FromRequestParts, State};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use referral_protocol::api::{HEADER_REPLACES, PacketReceipt};
 use referral_protocol::{PacketId, check_one_stanza_replaced};
 use referral_store::{DeliveryState, RewrapOutcome, RewrapPacket};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiPath};
+use crate::error::{ApiError, ApiPath, Refusal};
+use crate::intake::{self, DeclaredLength};
+use crate::rewrap;
 use crate::routes::packets::{no_such_packet, receipt};
 use crate::state::AppState;
-use crate::{intake, rewrap};
 
 fn stale() -> ApiError {
-    ApiError::client(
-        StatusCode::CONFLICT,
-        "stale_ciphertext",
-        "the packet no longer holds the ciphertext referral-replaces names; fetch it again",
-    )
+    Refusal::StaleCiphertext.into()
 }
 
 fn payload_changed() -> ApiError {
-    ApiError::client(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "payload_changed",
-        "a rewrap may change only the age header: the size and everything after the header must stay the same",
-    )
+    Refusal::PayloadChanged.into()
 }
 
 fn not_pending(delivery: DeliveryState) -> ApiError {
     match delivery {
-        DeliveryState::Expired => ApiError::client(
-            StatusCode::GONE,
-            "packet_expired",
-            "nobody read this packet in time",
-        ),
-        _ => ApiError::client(
-            StatusCode::CONFLICT,
-            "not_pending",
-            "only a pending packet can be rewrapped",
-        ),
+        DeliveryState::Expired => Refusal::PacketExpired.into(),
+        _ => Refusal::NotPending.into(),
+    }
+}
+
+/// The `referral-replaces` header, the SHA-256 of the ciphertext a rewrap
+/// replaces: an extractor. The route takes it as a `Result`, so that an
+/// unknown packet id is answered first, as it always was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replaces(pub [u8; 32]);
+
+impl<S: Send + Sync> FromRequestParts<S> for Replaces {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        replaces(&parts.headers).map(Self)
     }
 }
 
 /// The `referral-replaces` header: 64 lowercase hex digits.
 fn replaces(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
-    let value = headers.get(HEADER_REPLACES).ok_or_else(|| {
-        ApiError::client(
-            StatusCode::BAD_REQUEST,
-            "missing_header",
-            format!("{HEADER_REPLACES} is required"),
-        )
+    let value = headers.get(HEADER_REPLACES).ok_or(Refusal::MissingHeader {
+        header: HEADER_REPLACES,
     })?;
     let bad = || {
-        ApiError::client(
-            StatusCode::BAD_REQUEST,
-            "bad_header",
-            format!(
+        ApiError::from(Refusal::BadHeader {
+            rule: format!(
                 "{HEADER_REPLACES} must be the SHA-256 of the stored ciphertext, 64 lowercase hex digits"
             ),
-        )
+        })
     };
     let text = value.to_str().map_err(|_| bad())?;
     // One spelling per hash, as for ids: lowercase only.
@@ -82,12 +76,13 @@ pub async fn rewrap(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(id): ApiPath<String>,
-    headers: HeaderMap,
+    replaces: Result<Replaces, ApiError>,
+    declared: DeclaredLength,
     body: Body,
 ) -> Result<Json<PacketReceipt>, ApiError> {
     let desk = user.require_desk()?.clone();
     let id: PacketId = id.parse().map_err(|_| no_such_packet())?;
-    let replaces = replaces(&headers)?;
+    let Replaces(replaces) = replaces?;
     // The cheap refusals first, before a byte of the body is read.
     let meta = state
         .store()
@@ -96,11 +91,7 @@ pub async fn rewrap(
         .ok_or_else(no_such_packet)?;
     if meta.recipient_desk != desk {
         if meta.sender_desk == desk {
-            return Err(ApiError::client(
-                StatusCode::FORBIDDEN,
-                "not_recipient",
-                "only the desk a packet is addressed to may rewrap it",
-            ));
+            return Err(Refusal::NotRecipient.into());
         }
         return Err(no_such_packet());
     }
@@ -110,11 +101,7 @@ pub async fn rewrap(
     if meta.sha256 != replaces {
         return Err(stale());
     }
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n != meta.bytes) {
+    if declared.differs_from(meta.bytes) {
         return Err(payload_changed());
     }
     // The same intake as a send: size limit, bucket, age header check.
@@ -145,7 +132,7 @@ pub async fn rewrap(
     // Within the header: one X25519 stanza replaced, every other stanza
     // kept, in order (issue 14, item 5).
     check_one_stanza_replaced(&stored_header, &received.head, &limits.header)
-        .map_err(|e| ApiError::client(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+        .map_err(Refusal::RewrapRule)?;
     let request = RewrapPacket {
         id,
         desk,
@@ -163,6 +150,8 @@ pub async fn rewrap(
 
 #[cfg(test)]
 mod tests {
+    use referral_protocol::RefusalCode;
+
     use super::*;
 
     fn with(value: &str) -> HeaderMap {
@@ -184,13 +173,13 @@ mod tests {
         ] {
             assert_eq!(
                 replaces(&with(&bad)).unwrap_err().code(),
-                "bad_header",
+                RefusalCode::BadHeader,
                 "{bad}"
             );
         }
         assert_eq!(
             replaces(&HeaderMap::new()).unwrap_err().code(),
-            "missing_header"
+            RefusalCode::MissingHeader
         );
     }
 }

@@ -3,22 +3,17 @@
 //! of the caller's desk's threads changed after the cursor (ADR 0014).
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use referral_protocol::ThreadId;
 use referral_protocol::api::{ThreadChanges, ThreadChangesQuery, ThreadEventView, ThreadView};
 use referral_store::{THREAD_CHANGES_PAGE_MAX, Thread};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiPath, ApiQuery};
+use crate::error::{ApiError, ApiPath, ApiQuery, Refusal};
 use crate::routes::hour_text;
 use crate::state::AppState;
 
 fn no_such_thread() -> ApiError {
-    ApiError::client(
-        StatusCode::NOT_FOUND,
-        "unknown_thread",
-        "no such thread for this desk",
-    )
+    Refusal::UnknownThread.into()
 }
 
 /// The thread, if the caller's desk is one of its two parties.
@@ -41,19 +36,14 @@ pub async fn get(
 }
 
 fn bad_cursor() -> ApiError {
-    ApiError::client(
-        StatusCode::BAD_REQUEST,
-        "bad_cursor",
-        "changed_since is not a cursor this broker gave; ask again without it",
-    )
+    Refusal::BadCursor.into()
 }
 
 fn bad_limit() -> ApiError {
-    ApiError::client(
-        StatusCode::BAD_REQUEST,
-        "bad_limit",
-        format!("limit must be 1 to {THREAD_CHANGES_PAGE_MAX}"),
-    )
+    Refusal::BadLimit {
+        max: THREAD_CHANGES_PAGE_MAX,
+    }
+    .into()
 }
 
 /// The caller's desk's threads changed after the cursor, oldest change
