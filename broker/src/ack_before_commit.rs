@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use referral_store::{DeliveryState, NewPacket, PacketBody, to_hour};
+use referral_protocol::api::Hour;
+use referral_store::{NewPacket, PacketBody};
 
-use crate::routes::hour_text;
 use crate::state::AppState;
 
 /// The environment variable that asks for it.
@@ -68,8 +68,8 @@ pub(crate) fn answer_then_store(state: AppState, packet: NewPacket, body: Packet
         thread_id: packet.thread_id,
         recipient_desk: packet.recipient_desk.clone(),
         bytes: packet.bytes,
-        delivery: DeliveryState::Pending.as_str().to_owned(),
-        received_hour: hour_text(to_hour(packet.received_hour)),
+        delivery: referral_protocol::DeliveryState::Pending.into(),
+        received_hour: Hour::containing(packet.received_hour).into(),
     };
     tokio::spawn(async move {
         tokio::time::sleep(DELAY).await;
