@@ -178,7 +178,7 @@ impl Outbox {
             packet_id: sealed.packet_id,
             thread_id: sealed.thread_id,
             recipient_desk: sealed.recipient_desk.clone(),
-            kind: kind.clone(),
+            kind: *kind,
         }
         .to_headers();
         // The packet is safe in the outbox from here on: Ctrl-C says so.
