@@ -9,15 +9,18 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::reported::Reported;
+
 /// Seconds in an hour.
 const HOUR: i64 = 3600;
 
 /// A Unix time standing for the hour that starts there.
 ///
 /// The broker makes one with [`Hour::containing`], which truncates, so what
-/// it writes is always on the hour. What a client reads is kept as written
-/// (to the second): a time that is not on the hour is still the start of
-/// the span the broker reported.
+/// it writes is always on the hour. JSON holds an `Hour` only in the one
+/// form the broker writes, so that it is written back byte for byte; any
+/// other text stays [`Reported::Unreadable`], and [`Reported::unix`] still
+/// reads it as RFC 3339 (to the second, in any offset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hour(i64);
 
@@ -72,7 +75,24 @@ impl Serialize for Hour {
 impl<'de> Deserialize<'de> for Hour {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = Cow::<'de, str>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        let hour: Self = text.parse().map_err(serde::de::Error::custom)?;
+        if rfc3339(hour.0) != text {
+            return Err(serde::de::Error::custom(
+                "not in the broker's form (2026-11-21T20:00:00Z)",
+            ));
+        }
+        Ok(hour)
+    }
+}
+
+impl Reported<Hour> {
+    /// The time as Unix time: an hour's, or that of text in another RFC 3339
+    /// form; `None` for text that is no time at all.
+    pub fn unix(&self) -> Option<i64> {
+        match self {
+            Reported::Known(hour) => Some(hour.unix()),
+            Reported::Unreadable(text) => text.parse::<Hour>().ok().map(Hour::unix),
+        }
     }
 }
 
@@ -117,10 +137,25 @@ mod tests {
     }
 
     #[test]
-    fn what_is_read_is_kept_to_the_second_in_any_offset() {
+    fn other_rfc3339_text_is_read_to_the_second_in_any_offset() {
         let read: Hour = "2026-11-21T21:30:00+01:00".parse().unwrap();
         assert_eq!(read.unix(), 1_795_293_000);
         assert!("yesterday".parse::<Hour>().is_err());
+    }
+
+    #[test]
+    fn json_holds_an_hour_only_in_the_brokers_form() {
         assert!(serde_json::from_str::<Hour>("1795293000").is_err());
+        let other = "\"2026-11-21T21:30:00+01:00\"";
+        assert!(serde_json::from_str::<Hour>(other).is_err());
+        // Kept as written, and still a time.
+        let reported: Reported<Hour> = serde_json::from_str(other).unwrap();
+        assert_eq!(serde_json::to_string(&reported).unwrap(), other);
+        assert_eq!(reported.unix(), Some(1_795_293_000));
+        let broker: Reported<Hour> = serde_json::from_str("\"2026-11-21T20:00:00Z\"").unwrap();
+        assert_eq!(broker, Reported::Known(Hour::containing(1_795_293_296)));
+        assert_eq!(broker.unix(), Some(1_795_291_200));
+        let nonsense: Reported<Hour> = serde_json::from_str("\"soon\"").unwrap();
+        assert_eq!(nonsense.unix(), None);
     }
 }

@@ -147,10 +147,10 @@ impl Report for PendingReport {
                 RequestKind::Enrollment => tr!("admin-request-enrollment"),
                 RequestKind::Rotation => tr!("admin-request-rotation"),
             };
-            let since = match &r.created_hour {
-                Reported::Known(at) => i18n::broker_hour(at.unix()),
-                Reported::Unreadable(text) => crate::terminal::line(text).into_owned(),
-            };
+            let since = r.created_hour.unix().map_or_else(
+                || crate::terminal::line(&r.created_hour.to_string()).into_owned(),
+                i18n::broker_hour,
+            );
             writeln!(out, "{}  {kind}", r.request_id)?;
             writeln!(
                 out,

@@ -52,9 +52,9 @@ fn row_words(p: &InboxEntry) -> [String; 6] {
         Reported::Known(PacketKindWord::Forward) => tr!("packet-kind-forward"),
         Reported::Unreadable(other) => terminal::line(other).into_owned(),
     };
-    let received = match &p.received_hour {
-        Reported::Known(at) => i18n::broker_hour(at.unix()),
-        Reported::Unreadable(text) => terminal::line(text).into_owned(),
+    let received = match p.received_hour.unix() {
+        Some(at) => i18n::broker_hour(at),
+        None => terminal::line(&p.received_hour.to_string()).into_owned(),
     };
     [
         p.packet_id.to_string(),

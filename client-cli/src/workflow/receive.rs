@@ -635,7 +635,7 @@ pub fn pull_replies_each(
 pub fn broker_events(view: &ThreadView) -> Result<Vec<(ThreadStatus, i64)>, Failure> {
     view.events
         .iter()
-        .map(|e| Ok((e.status.parsed()?, e.at.known().map_or(0, |at| at.unix()))))
+        .map(|e| Ok((e.status.parsed()?, e.at.unix().unwrap_or(0))))
         .collect::<Result<Vec<_>, referral_protocol::UnknownStatus>>()
         .map_err(|e| {
             Failure::BrokerUnreachable(anyhow::anyhow!(tr!(
