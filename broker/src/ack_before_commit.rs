@@ -24,10 +24,10 @@ use axum::http::StatusCode;
 #[cfg(feature = "test-support")]
 use axum::response::{IntoResponse, Response};
 #[cfg(feature = "test-support")]
-use referral_store::{DeliveryState, NewPacket, PacketBody, to_hour};
-
+use referral_protocol::api::Hour;
 #[cfg(feature = "test-support")]
-use crate::routes::hour_text;
+use referral_store::{NewPacket, PacketBody};
+
 #[cfg(feature = "test-support")]
 use crate::state::AppState;
 
@@ -87,8 +87,8 @@ pub(crate) fn answer_then_store(state: AppState, packet: NewPacket, body: Packet
         thread_id: packet.thread_id,
         recipient_desk: packet.recipient_desk.clone(),
         bytes: packet.bytes,
-        delivery: DeliveryState::Pending.as_str().to_owned(),
-        received_hour: hour_text(to_hour(packet.received_hour)),
+        delivery: referral_protocol::DeliveryState::Pending.into(),
+        received_hour: Hour::containing(packet.received_hour).into(),
     };
     tokio::spawn(async move {
         tokio::time::sleep(DELAY).await;

@@ -20,14 +20,16 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use referral_protocol::paths;
+
 use crate::error::{ApiError, Refusal};
 use crate::state::AppState;
 
 /// Routes that stream packet bodies: bounded by the body idle timeout, not
 /// by the whole-request timeout, so a large upload on a slow line works.
 fn streams_packets(method: &Method, route: &str) -> bool {
-    (method == Method::POST && matches!(route, "/v1/packets" | "/v1/packets/{id}/rewrap"))
-        || (method == Method::GET && route == "/v1/packets/{id}")
+    (method == Method::POST && matches!(route, paths::PACKETS | paths::PACKET_REWRAP))
+        || (method == Method::GET && route == paths::PACKET)
 }
 
 /// Routes whose every request is about a packet: logged per request only
@@ -35,13 +37,13 @@ fn streams_packets(method: &Method, route: &str) -> bool {
 fn times_packets(route: &str) -> bool {
     matches!(
         route,
-        "/v1/packets"
-            | "/v1/packets/{id}"
-            | "/v1/packets/{id}/ack"
-            | "/v1/packets/{id}/rewrap"
-            | "/v1/inbox"
-            | "/v1/threads/{id}"
-            | "/v1/threads"
+        paths::PACKETS
+            | paths::PACKET
+            | paths::PACKET_ACK
+            | paths::PACKET_REWRAP
+            | paths::INBOX
+            | paths::THREAD
+            | paths::THREADS
     )
 }
 

@@ -91,7 +91,7 @@ async fn directory_story(db: Db) {
     assert_eq!(pending.desk.as_ref().unwrap().as_str(), "shinjuku-iea");
     assert_eq!(pending.role, Role::Desk);
     assert_eq!(pending.fingerprint, receipt.fingerprint);
-    assert!(pending.created_hour.ends_with(":00:00Z"));
+    assert!(pending.created_hour.to_string().ends_with(":00:00Z"));
     // The device cannot authenticate until an administrator approves it.
     let (status, _) = common::try_token(&app, &device).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -56,10 +56,19 @@ fn every_routed_path_is_documented() {
             "{path} is not in the OpenAPI document"
         );
     }
+    // The router names each path by its constant in `referral_protocol::paths`.
     let router_source = include_str!("../src/routes/mod.rs");
+    let paths_source = include_str!("../../protocol/src/paths.rs");
     for path in paths.keys() {
+        let constant = paths_source
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.strip_prefix("pub const ")?.split_once(": &str = ")?;
+                (value == format!("\"{path}\";")).then_some(name)
+            })
+            .unwrap_or_else(|| panic!("{path} is documented but not in protocol's paths"));
         assert!(
-            router_source.contains(&format!("\"{path}\"")),
+            router_source.contains(&format!("paths::{constant},")),
             "{path} is documented but not routed"
         );
     }

@@ -12,8 +12,9 @@ use referral_protocol::RequestId;
 use referral_protocol::SigningKey;
 use referral_protocol::api::{AppendEntryRequest, AppendEntryResponse};
 use referral_protocol::directory::{Entry, Statement, VerifiedLog};
+use referral_protocol::paths;
 
-use crate::api_client::ApiError;
+use crate::api_client::BrokerError;
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::keystore::UnlockedKeys;
@@ -126,8 +127,8 @@ pub fn append(
     loop {
         attempt += 1;
         let (entry, next) = successor(&online.log, statement, signer, co_signer)?;
-        let sent: Result<AppendEntryResponse, ApiError> = online.client.post(
-            "/v1/directory",
+        let sent: Result<AppendEntryResponse, BrokerError> = online.client.post(
+            paths::DIRECTORY,
             &AppendEntryRequest {
                 entry: entry.to_base64(),
                 request_id,

@@ -17,21 +17,17 @@ use serde::de::DeserializeOwned;
 
 use crate::broker_url::BrokerUrl;
 use crate::exit::Failure;
+use crate::retry::{Decision, RetryPolicy, Setback, retry_after};
 
 /// How long to wait for the broker to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a whole request may take; packets of tens of MiB on a slow
 /// line need minutes, not seconds.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
-/// The longest `Retry-After` the client sits out by itself; beyond it the
-/// user is told to come back later.
-const LONGEST_WAIT: Duration = Duration::from_secs(30);
-/// How many times one request waits out a 429 before giving up.
-const WAITS: u32 = 3;
 
 /// Why a request to the broker failed.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub enum BrokerError {
     /// No answer: the broker is down, the address is wrong, or the network
     /// is (exit 3).
     /// One line, with the next step: the HTTP client's own chain is of no
@@ -86,11 +82,11 @@ pub enum ApiError {
     },
 }
 
-impl ApiError {
+impl BrokerError {
     /// The error code of a refusal, if it is one.
     pub fn code(&self) -> Option<&str> {
         match self {
-            ApiError::Refused { code, .. } => Some(code),
+            BrokerError::Refused { code, .. } => Some(code),
             _ => None,
         }
     }
@@ -98,7 +94,7 @@ impl ApiError {
     /// The HTTP status of a refusal, if it is one.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            ApiError::Refused { status, .. } => Some(*status),
+            BrokerError::Refused { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -131,15 +127,15 @@ fn names_a_certificate(cause: &reqwest::Error) -> bool {
     false
 }
 
-impl From<ApiError> for Failure {
-    fn from(e: ApiError) -> Self {
+impl From<BrokerError> for Failure {
+    fn from(e: BrokerError) -> Self {
         match e {
             // A refusal is an answer about the request, which the user can
             // act on; everything else means the broker is not usable now.
-            ApiError::Refused { .. } => Failure::User(e.into()),
-            ApiError::Unreachable { .. } | ApiError::Busy { .. } | ApiError::Unexpected { .. } => {
-                Failure::BrokerUnreachable(e.into())
-            }
+            BrokerError::Refused { .. } => Failure::User(e.into()),
+            BrokerError::Unreachable { .. }
+            | BrokerError::Busy { .. }
+            | BrokerError::Unexpected { .. } => Failure::BrokerUnreachable(e.into()),
         }
     }
 }
@@ -200,7 +196,11 @@ impl BrokerClient {
     }
 
     /// `GET path`, JSON answer.
-    pub fn get<T: DeserializeOwned>(&self, path: &str, token: Option<&str>) -> Result<T, ApiError> {
+    pub fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> Result<T, BrokerError> {
         self.json(with_token(self.http.get(self.url(path)), token))
     }
 
@@ -210,17 +210,21 @@ impl BrokerClient {
         path: &str,
         body: &B,
         token: Option<&str>,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, BrokerError> {
         self.json(with_token(self.http.post(self.url(path)), token).json(body))
     }
 
     /// `POST path` with no body, JSON answer.
-    pub fn post_empty<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, ApiError> {
+    pub fn post_empty<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &str,
+    ) -> Result<T, BrokerError> {
         self.json(with_token(self.http.post(self.url(path)), Some(token)))
     }
 
     /// `GET path`, raw bytes (a packet's ciphertext).
-    pub fn get_bytes(&self, path: &str, token: &str) -> Result<Vec<u8>, ApiError> {
+    pub fn get_bytes(&self, path: &str, token: &str) -> Result<Vec<u8>, BrokerError> {
         let response = self.send(with_token(self.http.get(self.url(path)), Some(token)))?;
         response
             .bytes()
@@ -235,7 +239,7 @@ impl BrokerClient {
         token: &str,
         headers: &[(&str, String)],
         body: Vec<u8>,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, BrokerError> {
         let mut request = with_token(self.http.post(self.url(path)), Some(token))
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream");
         for (name, value) in headers {
@@ -253,7 +257,7 @@ impl BrokerClient {
         headers: &[(&str, String)],
         body: impl Read + Send + 'static,
         len: u64,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, BrokerError> {
         let mut request = with_token(self.http.post(self.url(path)), Some(token))
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream");
         for (name, value) in headers {
@@ -271,7 +275,7 @@ impl BrokerClient {
         token: &str,
         out: &mut dyn Write,
         on_length: &dyn Fn(u64),
-    ) -> Result<u64, ApiError> {
+    ) -> Result<u64, BrokerError> {
         let mut response = self.send(with_token(self.http.get(self.url(path)), Some(token)))?;
         if let Some(len) = response.content_length() {
             on_length(len);
@@ -281,7 +285,7 @@ impl BrokerClient {
             .map_err(|e| self.unexpected(format!("the body was cut short: {e}")))
     }
 
-    fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ApiError> {
+    fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, BrokerError> {
         let response = self.send(request)?;
         let bytes = response
             .bytes()
@@ -290,35 +294,36 @@ impl BrokerClient {
             .map_err(|e| self.unexpected(format!("not the expected JSON: {e}")))
     }
 
-    /// Sends, and turns every non-2xx answer into an [`ApiError`]. A 429
+    /// Sends, and turns every non-2xx answer into a [`BrokerError`]. A 429
     /// changed nothing on the broker (ADR 0006), so a request that can be
-    /// repeated (any but a streamed body) is sent again after the wait the
-    /// broker asked for, when that wait is short.
-    fn send(&self, request: RequestBuilder) -> Result<Response, ApiError> {
+    /// repeated (any but a streamed body) is sent again as
+    /// [`RetryPolicy::RATE_LIMITED`] says.
+    fn send(&self, request: RequestBuilder) -> Result<Response, BrokerError> {
         let mut request = request;
-        let mut waits = 0;
+        let mut tried = 1;
         let response = loop {
             let again = request.try_clone();
-            let response = request.send().map_err(|cause| ApiError::Unreachable {
+            let response = request.send().map_err(|cause| BrokerError::Unreachable {
                 broker: self.base.to_string(),
                 cause,
             })?;
             if response.status() != StatusCode::TOO_MANY_REQUESTS {
                 break response;
             }
-            let wait = retry_after(&response);
-            match again {
-                Some(next) if waits < WAITS && wait <= LONGEST_WAIT => {
+            let wait = retry_after(response.headers());
+            let decision = RetryPolicy::RATE_LIMITED.decide(tried, Setback::Limited(wait));
+            match (again, decision) {
+                (Some(next), Decision::RetryAfter(wait)) => {
                     crate::output::warn(&format!(
                         "the broker is limiting requests; waiting {} s as it asked",
                         wait.as_secs()
                     ));
                     std::thread::sleep(wait);
-                    waits += 1;
+                    tried += 1;
                     request = next;
                 }
                 _ => {
-                    return Err(ApiError::Busy {
+                    return Err(BrokerError::Busy {
                         broker: self.base.to_string(),
                         retry_after_secs: wait.as_secs(),
                     });
@@ -333,7 +338,7 @@ impl BrokerClient {
         match serde_json::from_slice::<ErrorBody>(&body) {
             // A 5xx is the broker's own failure, whatever it says: retrying
             // later is all the user can do, so it is reported as such.
-            Ok(err) if status.is_client_error() => Err(ApiError::Refused {
+            Ok(err) if status.is_client_error() => Err(BrokerError::Refused {
                 status,
                 code: err.error,
                 message: err.message,
@@ -345,24 +350,12 @@ impl BrokerClient {
         }
     }
 
-    fn unexpected(&self, what: String) -> ApiError {
-        ApiError::Unexpected {
+    fn unexpected(&self, what: String) -> BrokerError {
+        BrokerError::Unexpected {
             broker: self.base.to_string(),
             what,
         }
     }
-}
-
-/// The `Retry-After` of a 429 in seconds (RFC 9110 §10.2.3); a missing or
-/// unreadable one (an HTTP date, say) counts as a second.
-fn retry_after(response: &Response) -> Duration {
-    let secs = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(1);
-    Duration::from_secs(secs.max(1))
 }
 
 fn with_token(request: RequestBuilder, token: Option<&str>) -> RequestBuilder {

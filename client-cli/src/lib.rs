@@ -18,6 +18,7 @@
 //! - [`exit`]: the exit statuses of SPEC §9 and the error type that maps to them;
 //! - [`api_client`]: the broker's HTTP API (blocking), with its refusals
 //!   sorted by exit status;
+//! - [`retry`]: when a request to the broker is tried again, and how soon;
 //! - [`trust`]: the verified directory log, cached in the home directory;
 //! - [`session`]: a device online: its broker, its verified directory, its
 //!   keys and a token;
@@ -54,6 +55,7 @@ pub mod passphrase;
 pub mod referral;
 pub mod refusal;
 pub mod report;
+pub mod retry;
 pub mod session;
 pub mod terminal;
 pub mod trust;

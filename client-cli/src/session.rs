@@ -11,6 +11,7 @@ use referral_protocol::api::{
     ChallengeRequest, ChallengeResponse, TokenRequest, TokenResponse, challenge_message,
 };
 use referral_protocol::directory::{DirectoryState, VerifiedLog};
+use referral_protocol::paths;
 use referral_protocol::{DeskId, DeviceId, SigningKey};
 
 use crate::api_client::BrokerClient;
@@ -93,14 +94,14 @@ impl Online {
         let signing = self.listed_signing_key(keys)?;
         let challenge: ChallengeResponse =
             self.client
-                .post("/v1/auth/challenge", &ChallengeRequest { device_id }, None)?;
+                .post(paths::AUTH_CHALLENGE, &ChallengeRequest { device_id }, None)?;
         let raw = STANDARD
             .decode(&challenge.challenge)
             .map_err(|_| Failure::BrokerUnreachable(anyhow!(tr!("session-bad-challenge"))))?;
         broker_name::check_or_pin(&self.home, &challenge.issuer)?;
         let signature = signing.sign(&challenge_message(&challenge.issuer, &device_id, &raw));
         let token: TokenResponse = self.client.post(
-            "/v1/auth/token",
+            paths::AUTH_TOKEN,
             &TokenRequest {
                 device_id,
                 challenge: challenge.challenge,

@@ -16,6 +16,7 @@ use std::path::Path;
 use anyhow::anyhow;
 use referral_protocol::api::DirectoryPage;
 use referral_protocol::directory::{DirectoryError, DirectoryState, Entry, VerifiedLog};
+use referral_protocol::paths;
 use referral_protocol::{DeviceId, Fingerprint, VerifyingKey};
 
 use crate::api_client::BrokerClient;
@@ -80,7 +81,7 @@ pub fn sync(
 ) -> Result<Synced, Failure> {
     let cached = load(home, device.root_fingerprint)?;
     let since = cached.as_ref().map_or(0, |log| log.head().seq);
-    let page: DirectoryPage = client.get(&format!("/v1/directory?since={since}"), None)?;
+    let page: DirectoryPage = client.get(&paths::directory_since(since), None)?;
     let fetched = page
         .entries
         .iter()

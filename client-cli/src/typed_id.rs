@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use referral_protocol::ThreadId;
 use referral_protocol::api::Inbox;
+use referral_protocol::paths;
 
 use crate::api_client::BrokerClient;
 use crate::cases::CaseStore;
@@ -45,7 +46,7 @@ pub fn known_threads(
 ) -> Result<Vec<ThreadId>, Failure> {
     let mut threads = cases.thread_ids()?;
     if let Some((client, token)) = inbox {
-        let inbox: Inbox = client.get("/v1/inbox", Some(token))?;
+        let inbox: Inbox = client.get(paths::INBOX, Some(token))?;
         threads.extend(inbox.packets.into_iter().map(|p| p.thread_id));
     }
     Ok(threads)

@@ -5,10 +5,16 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::delivery::DeliveryState;
 use crate::fingerprint::Fingerprint;
 use crate::ids::{DeskId, DeviceId, PacketId, RequestId, ThreadId};
 use crate::keys::{RecipientKey, VerifyingKey};
 use crate::role::Role;
+use crate::routing::PacketKindWord;
+use crate::status::ThreadStatus;
+
+pub use crate::hour::Hour;
+pub use crate::reported::Reported;
 
 /// Prefixed to what a device signs to get a token, so an auth signature can
 /// never be mistaken for a packet or directory signature. Version 2 names
@@ -96,9 +102,9 @@ pub struct PacketReceipt {
     /// Ciphertext length.
     pub bytes: u64,
     /// `pending`, `acknowledged` or `expired`.
-    pub delivery: String,
+    pub delivery: Reported<DeliveryState>,
     /// Arrival, truncated to the hour (RFC 3339).
-    pub received_hour: String,
+    pub received_hour: Reported<Hour>,
 }
 
 /// `GET /v1/limits` (no token): the broker's limits on uploads, the same for
@@ -124,13 +130,13 @@ pub struct InboxEntry {
     /// The sending desk.
     pub from_desk: DeskId,
     /// `referral`, `reply` or `forward`.
-    pub kind: String,
+    pub kind: Reported<PacketKindWord>,
     /// Ciphertext length.
     pub bytes: u64,
     /// Delivery state (`pending`).
-    pub status: String,
+    pub status: Reported<DeliveryState>,
     /// Arrival, truncated to the hour (RFC 3339).
-    pub received_hour: String,
+    pub received_hour: Reported<Hour>,
 }
 
 /// `GET /v1/inbox`.
@@ -146,16 +152,16 @@ pub struct AckResponse {
     /// Packet id.
     pub packet_id: PacketId,
     /// `acknowledged`.
-    pub delivery: String,
+    pub delivery: Reported<DeliveryState>,
 }
 
 /// One status change of a thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ThreadEventView {
     /// The status.
-    pub status: String,
+    pub status: Reported<ThreadStatus>,
     /// When, truncated to the hour (RFC 3339).
-    pub at: String,
+    pub at: Reported<Hour>,
 }
 
 /// `GET /v1/threads/{id}`.
@@ -164,7 +170,7 @@ pub struct ThreadView {
     /// Thread id.
     pub thread_id: ThreadId,
     /// Current coarse status.
-    pub status: String,
+    pub status: Reported<ThreadStatus>,
     /// The desk that sent the referral.
     pub sender_desk: DeskId,
     /// The desk it was addressed to.
@@ -420,7 +426,7 @@ pub struct PendingRequest {
     /// approving client recomputes it and trusts only its own.
     pub fingerprint: Fingerprint,
     /// When the request arrived, truncated to the hour (RFC 3339).
-    pub created_hour: String,
+    pub created_hour: Reported<Hour>,
 }
 
 /// `GET /v1/admin/requests`.
@@ -446,7 +452,7 @@ pub struct StatsRow {
     /// The desk the referral was addressed to.
     pub desk: DeskId,
     /// The thread's coarse status.
-    pub status: String,
+    pub status: Reported<ThreadStatus>,
     /// The ISO week the thread started (`2026-W47`).
     pub week: String,
     /// How many threads.

@@ -21,6 +21,9 @@
 //!   body that carries them;
 //! - [`routing`]: a packet's routing metadata ([`PacketRouting`], [`PacketKind`])
 //!   and the headers that carry it;
+//! - [`paths`]: where each route of the API lives;
+//! - [`hour`]: the hour-truncated times the broker reports;
+//! - [`reported`]: a value in a broker's answer, read leniently;
 //! - [`api`]: the broker's HTTP API bodies.
 //!
 //! The byte layout is documented in `docs/protocol.md`.
@@ -35,11 +38,14 @@ pub mod directory;
 pub mod envelope;
 pub mod fingerprint;
 pub mod header_check;
+pub mod hour;
 pub mod ids;
 pub mod keys;
 mod open;
 pub mod padding;
 pub mod refusal;
+pub mod paths;
+pub mod reported;
 pub mod rewrap;
 pub mod rewrap_rule;
 pub mod role;
@@ -52,6 +58,7 @@ pub use delivery::{DeliveryState, UnknownDelivery};
 pub use envelope::{AttachmentMeta, EnvelopeError, PacketHeader};
 pub use fingerprint::{Fingerprint, FingerprintError};
 pub use header_check::{HeaderError, HeaderLimits, HeaderSummary, check_header};
+pub use hour::Hour;
 pub use ids::{ContentType, DeskId, DeviceId, IdError, PacketId, RequestId, ThreadId};
 pub use keys::{KeyError, RecipientKey, SigningKey, VerifyingKey};
 pub use open::{
@@ -59,6 +66,7 @@ pub use open::{
     SenderDirectory, SenderKey, decrypt, open,
 };
 pub use refusal::{ErrorBody, RefusalCode, UnknownRefusalCode};
+pub use reported::Reported;
 pub use rewrap::{RewrapError, Rewrapped, age_header_len, rewrap, rewrap_header};
 pub use rewrap_rule::{RewrapRuleError, check_one_stanza_replaced};
 pub use role::{Role, RoleError};

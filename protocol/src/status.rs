@@ -11,7 +11,19 @@ use serde::{Deserialize, Serialize};
 
 /// The coarse status of a case thread (SPEC §7). Reasons and outcomes are
 /// encrypted inside reply packets; only this word is metadata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ThreadStatus {
     /// The referral was sent.

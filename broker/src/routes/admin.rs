@@ -106,7 +106,7 @@ pub async fn stats(
         .into_iter()
         .map(|r| StatsRow {
             desk: r.desk,
-            status: r.status.as_str().to_owned(),
+            status: r.status.into(),
             week: iso_week(r.week_start),
             threads: r.threads,
         })

@@ -11,7 +11,8 @@ pub mod threads;
 
 use axum::Router;
 use axum::routing::{get, post};
-use referral_store::{PacketKind, UnixTime};
+use referral_protocol::{DeliveryState, PacketKindWord, paths};
+use referral_store::PacketKind;
 
 use crate::auth;
 use crate::error::{ApiError, Refusal};
@@ -29,7 +30,7 @@ pub enum MetricsRoute {
 /// `/metrics` alone, for the separate metrics listener.
 pub fn metrics_router(state: AppState) -> Router {
     Router::new()
-        .route("/metrics", get(health::metrics))
+        .route(paths::METRICS, get(health::metrics))
         .fallback(|| async { ApiError::from(Refusal::NotFound) })
         .layer(axum::middleware::map_response(
             crate::error::log_internal_errors,
@@ -42,36 +43,39 @@ pub fn router(state: AppState, metrics: MetricsRoute) -> Router {
     let json_limit = state.limits().max_json_bytes;
     let packet_limit = usize::try_from(state.limits().max_packet_bytes).unwrap_or(usize::MAX);
     let packets = Router::new()
-        .route("/v1/packets", post(packets::send))
-        .route("/v1/packets/{id}/rewrap", post(rewrap::rewrap))
+        .route(paths::PACKETS, post(packets::send))
+        .route(paths::PACKET_REWRAP, post(rewrap::rewrap))
         .layer(axum::middleware::map_response(close_after_refused_upload))
         // axum applies DefaultBodyLimit only to its own extractors, not to a
         // raw `Body`: the packet limit is enforced by `intake::receive` while
         // streaming, and by `packets::send` on a declared Content-Length.
         .layer(axum::extract::DefaultBodyLimit::max(packet_limit));
     let api = Router::new()
-        .route("/v1/auth/challenge", post(auth::routes::challenge))
-        .route("/v1/auth/token", post(auth::routes::token))
-        .route("/v1/inbox", get(packets::inbox))
-        .route("/v1/packets/{id}", get(packets::fetch))
-        .route("/v1/packets/{id}/ack", post(packets::ack))
-        .route("/v1/threads", get(threads::changed_since))
-        .route("/v1/threads/{id}", get(threads::get))
-        .route("/v1/directory", get(directory::get).post(directory::append))
-        .route("/v1/limits", get(limits::get))
-        .route("/v1/invites/lookup", post(requests::lookup_invite))
-        .route("/v1/enrollments", post(requests::enroll))
-        .route("/v1/rotations", post(requests::rotate))
-        .route("/v1/admin/bootstrap", post(admin::bootstrap))
-        .route("/v1/admin/invites", post(requests::create_invite))
-        .route("/v1/admin/requests", get(requests::list))
-        .route("/v1/admin/requests/{id}", get(requests::get))
-        .route("/v1/admin/token-keys", post(admin::stage_token_key))
-        .route("/v1/admin/stats", get(admin::stats))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
+        .route(paths::AUTH_CHALLENGE, post(auth::routes::challenge))
+        .route(paths::AUTH_TOKEN, post(auth::routes::token))
+        .route(paths::INBOX, get(packets::inbox))
+        .route(paths::PACKET, get(packets::fetch))
+        .route(paths::PACKET_ACK, post(packets::ack))
+        .route(paths::THREADS, get(threads::changed_since))
+        .route(paths::THREAD, get(threads::get))
+        .route(
+            paths::DIRECTORY,
+            get(directory::get).post(directory::append),
+        )
+        .route(paths::LIMITS, get(limits::get))
+        .route(paths::INVITE_LOOKUP, post(requests::lookup_invite))
+        .route(paths::ENROLLMENTS, post(requests::enroll))
+        .route(paths::ROTATIONS, post(requests::rotate))
+        .route(paths::ADMIN_BOOTSTRAP, post(admin::bootstrap))
+        .route(paths::ADMIN_INVITES, post(requests::create_invite))
+        .route(paths::ADMIN_REQUESTS, get(requests::list))
+        .route(paths::ADMIN_REQUEST, get(requests::get))
+        .route(paths::ADMIN_TOKEN_KEYS, post(admin::stage_token_key))
+        .route(paths::ADMIN_STATS, get(admin::stats))
+        .route(paths::HEALTHZ, get(health::healthz))
+        .route(paths::READYZ, get(health::readyz));
     let api = match metrics {
-        MetricsRoute::WithApi => api.route("/metrics", get(health::metrics)),
+        MetricsRoute::WithApi => api.route(paths::METRICS, get(health::metrics)),
         MetricsRoute::Apart => api,
     }
     .layer(axum::extract::DefaultBodyLimit::max(json_limit));
@@ -103,22 +107,22 @@ async fn close_after_refused_upload(
     response
 }
 
-/// An hour as RFC 3339 (`2026-11-21T20:00:00Z`).
-pub fn hour_text(t: UnixTime) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| t.to_string())
+/// A stored packet's kind, as the API names it (the store keeps a kind of
+/// its own).
+pub fn kind_word(kind: PacketKind) -> PacketKindWord {
+    match kind {
+        PacketKind::Referral => PacketKindWord::Referral,
+        PacketKind::Reply => PacketKindWord::Reply,
+        PacketKind::Forward => PacketKindWord::Forward,
+    }
 }
 
-/// The wire name of a packet kind.
-pub fn kind_name(kind: PacketKind) -> &'static str {
-    match kind {
-        PacketKind::Referral => "referral",
-        PacketKind::Reply => "reply",
-        PacketKind::Forward => "forward",
+/// A stored packet's delivery state, as the API names it (the store keeps a
+/// delivery state of its own).
+pub fn delivery_state(state: referral_store::DeliveryState) -> DeliveryState {
+    match state {
+        referral_store::DeliveryState::Pending => DeliveryState::Pending,
+        referral_store::DeliveryState::Acknowledged => DeliveryState::Acknowledged,
+        referral_store::DeliveryState::Expired => DeliveryState::Expired,
     }
 }

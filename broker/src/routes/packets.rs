@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
-use referral_protocol::api::{AckResponse, Inbox, InboxEntry, PacketReceipt};
+use referral_protocol::api::{AckResponse, Hour, Inbox, InboxEntry, PacketReceipt};
 use referral_protocol::{
     DeskId, PacketId, PacketKindWord, PacketRouting, RefusalCode, RoutingError, ThreadId,
 };
@@ -21,7 +21,7 @@ use referral_store::{
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiPath, Refusal};
 use crate::intake::{self, DeclaredLength};
-use crate::routes::{hour_text, kind_name};
+use crate::routes::{delivery_state, kind_word};
 use crate::state::{AppState, now};
 
 /// Most inbox entries in one answer.
@@ -78,8 +78,8 @@ pub(crate) fn receipt(meta: &PacketMeta) -> PacketReceipt {
         thread_id: meta.thread_id,
         recipient_desk: meta.recipient_desk.clone(),
         bytes: meta.bytes,
-        delivery: meta.delivery.as_str().to_owned(),
-        received_hour: hour_text(meta.received_hour),
+        delivery: delivery_state(meta.delivery).into(),
+        received_hour: Hour::containing(meta.received_hour).into(),
     }
 }
 
@@ -198,10 +198,10 @@ pub async fn inbox(
             packet_id: m.id,
             thread_id: m.thread_id,
             from_desk: m.sender_desk,
-            kind: kind_name(m.kind).to_owned(),
+            kind: kind_word(m.kind).into(),
             bytes: m.bytes,
-            status: m.delivery.as_str().to_owned(),
-            received_hour: hour_text(m.received_hour),
+            status: delivery_state(m.delivery).into(),
+            received_hour: Hour::containing(m.received_hour).into(),
         })
         .collect();
     Ok(axum::Json(Inbox { packets }))
@@ -278,7 +278,7 @@ pub async fn ack(
     match state.store().ack(&id, desk, now()).await? {
         AckOutcome::Acknowledged => Ok(axum::Json(AckResponse {
             packet_id: id,
-            delivery: DeliveryState::Acknowledged.as_str().to_owned(),
+            delivery: referral_protocol::DeliveryState::Acknowledged.into(),
         })),
         AckOutcome::NotFound => Err(no_such_packet()),
         AckOutcome::Expired => Err(Refusal::PacketExpired.into()),

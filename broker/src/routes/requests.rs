@@ -10,10 +10,11 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use referral_protocol::api::{
-    EnrollmentRequest, InviteLookup, InviteLookupRequest, InviteRequest, InviteResponse,
+    EnrollmentRequest, Hour, InviteLookup, InviteLookupRequest, InviteRequest, InviteResponse,
     PendingRequest, PendingRequests, RequestReceipt, RotationRequest,
 };
 use referral_protocol::directory::{DirectoryState, enrollment_message, rotation_message};
+use referral_protocol::hour::rfc3339;
 use referral_protocol::{DeviceId, Fingerprint, RequestId, VerifyingKey};
 use referral_store::{
     EnrollOutcome, Invite, Request, RequestSignatures, RotationOutcome, StoreError,
@@ -23,7 +24,6 @@ use crate::abuse::UnauthenticatedQuota;
 use crate::auth::{AdminUser, AuthUser};
 use crate::error::{ApiError, ApiJson, ApiPath, Refusal};
 use crate::invite;
-use crate::routes::hour_text;
 use crate::state::{AppState, now};
 
 /// Default lifetime of an invite code.
@@ -72,7 +72,7 @@ pub async fn create_invite(
             code,
             desk: req.desk,
             role: req.role,
-            expires_at: hour_text(expires_at),
+            expires_at: rfc3339(expires_at),
         }),
     ))
 }
@@ -100,7 +100,7 @@ pub async fn lookup_invite(
     Ok(Json(InviteLookup {
         desk: invite.desk,
         role: invite.role,
-        expires_at: hour_text(invite.expires_at),
+        expires_at: rfc3339(invite.expires_at),
     }))
 }
 
@@ -281,7 +281,7 @@ fn view(r: Request) -> PendingRequest {
         device_signature,
         old_key_signature,
         new_key_signature,
-        created_hour: hour_text(r.created_at),
+        created_hour: Hour::containing(r.created_at).into(),
     }
 }
 

@@ -4,12 +4,13 @@
 
 use axum::extract::State;
 use referral_protocol::ThreadId;
-use referral_protocol::api::{ThreadChanges, ThreadChangesQuery, ThreadEventView, ThreadView};
+use referral_protocol::api::{
+    Hour, ThreadChanges, ThreadChangesQuery, ThreadEventView, ThreadView,
+};
 use referral_store::{THREAD_CHANGES_PAGE_MAX, Thread};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiPath, ApiQuery, Refusal};
-use crate::routes::hour_text;
 use crate::state::AppState;
 
 fn no_such_thread() -> ApiError {
@@ -92,15 +93,15 @@ fn parse_cursor(text: &str) -> Option<u64> {
 fn view(thread: Thread) -> ThreadView {
     ThreadView {
         thread_id: thread.id,
-        status: thread.status.as_str().to_owned(),
+        status: thread.status.into(),
         sender_desk: thread.sender_desk,
         recipient_desk: thread.recipient_desk,
         events: thread
             .events
             .into_iter()
             .map(|e| ThreadEventView {
-                status: e.status.as_str().to_owned(),
-                at: hour_text(e.at_hour),
+                status: e.status.into(),
+                at: Hour::containing(e.at_hour).into(),
             })
             .collect(),
     }

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use referral_protocol::api::{DirectoryPage, Stats, StatsRow};
 use referral_protocol::directory::{Entry, Statement, VerifiedLog};
+use referral_protocol::paths;
 use referral_protocol::{Fingerprint, VerifyingKey};
 use serde::Serialize;
 
@@ -92,7 +93,7 @@ pub fn audit(ctx: &Context, args: &AuditArgs) -> Result<AuditReport, Failure> {
         // The whole log again, from genesis: it must verify on its own from
         // the pinned root, and the copy this device holds must be a prefix
         // of it (no fork, no rollback).
-        let page: DirectoryPage = online.client.get("/v1/directory?since=0", None)?;
+        let page: DirectoryPage = online.client.get(&paths::directory_since(0), None)?;
         let entries = page
             .entries
             .iter()
@@ -199,7 +200,7 @@ pub fn stats(ctx: &Context) -> Result<StatsReport, Failure> {
     let stats: Stats = admin
         .online
         .client
-        .get("/v1/admin/stats", Some(&admin.token))?;
+        .get(paths::ADMIN_STATS, Some(&admin.token))?;
     Ok(StatsReport {
         rows: stats.rows,
         packets_pending: stats.packets_pending,

@@ -14,9 +14,10 @@ use anyhow::anyhow;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use referral_protocol::api::{
-    InviteRequest, InviteResponse, PendingRequest, PendingRequests, RequestKind,
+    Hour, InviteRequest, InviteResponse, PendingRequest, PendingRequests, Reported, RequestKind,
 };
 use referral_protocol::directory::{Statement, enrollment_message, rotation_message};
+use referral_protocol::paths;
 use referral_protocol::{DeskId, DeviceId, Fingerprint, RequestId, Role};
 use serde::Serialize;
 
@@ -87,7 +88,7 @@ pub fn invite(ctx: &Context, args: &InviteArgs) -> Result<InviteReport, Failure>
     }
     let admin = Admin::sign_in(ctx, online)?;
     let answer: InviteResponse = admin.online.client.post(
-        "/v1/admin/invites",
+        paths::ADMIN_INVITES,
         &InviteRequest {
             desk: args.desk.clone(),
             role,
@@ -128,7 +129,7 @@ pub struct PendingItem {
     /// The device.
     pub device_id: DeviceId,
     /// When the request arrived (hour).
-    pub created_hour: String,
+    pub created_hour: Reported<Hour>,
 }
 
 /// `admin pending`: a JSON list.
@@ -146,8 +147,8 @@ impl Report for PendingReport {
                 RequestKind::Enrollment => tr!("admin-request-enrollment"),
                 RequestKind::Rotation => tr!("admin-request-rotation"),
             };
-            let since = parse_rfc3339(&r.created_hour).map_or_else(
-                || crate::terminal::line(&r.created_hour).into_owned(),
+            let since = r.created_hour.unix().map_or_else(
+                || crate::terminal::line(&r.created_hour.to_string()).into_owned(),
                 i18n::broker_hour,
             );
             writeln!(out, "{}  {kind}", r.request_id)?;
@@ -179,7 +180,7 @@ pub fn pending(ctx: &Context) -> Result<PendingReport, Failure> {
     let list: PendingRequests = admin
         .online
         .client
-        .get("/v1/admin/requests", Some(&admin.token))?;
+        .get(paths::ADMIN_REQUESTS, Some(&admin.token))?;
     Ok(PendingReport(
         list.requests
             .into_iter()
@@ -254,13 +255,13 @@ pub fn approve(ctx: &Context, args: &ApproveArgs) -> Result<ApproveReport, Failu
         let list: PendingRequests = admin
             .online
             .client
-            .get("/v1/admin/requests", Some(&admin.token))?;
+            .get(paths::ADMIN_REQUESTS, Some(&admin.token))?;
         Ok(list.requests.into_iter().map(|r| r.request_id).collect())
     })?;
-    let request: PendingRequest = admin.online.client.get(
-        &format!("/v1/admin/requests/{request_id}"),
-        Some(&admin.token),
-    )?;
+    let request: PendingRequest = admin
+        .online
+        .client
+        .get(&paths::admin_request(&request_id), Some(&admin.token))?;
     if request.request_id != request_id {
         return Err(Failure::Verification(anyhow!(
             "the broker answered with request {} for {}",

@@ -6,6 +6,7 @@ use anyhow::anyhow;
 use referral_protocol::Fingerprint;
 use referral_protocol::api::StagedTokenKey;
 use referral_protocol::directory::Statement;
+use referral_protocol::paths;
 use serde::Serialize;
 
 use crate::admin_log::{self, Admin};
@@ -48,7 +49,7 @@ pub fn rotate_broker_key(ctx: &Context) -> Result<BrokerKeyReport, Failure> {
     let staged: StagedTokenKey = admin
         .online
         .client
-        .post_empty("/v1/admin/token-keys", &admin.token)?;
+        .post_empty(paths::ADMIN_TOKEN_KEYS, &admin.token)?;
     let statement = Statement::TokenKeyRotated {
         kid: staged.kid.clone(),
         public_key: staged.public_key,

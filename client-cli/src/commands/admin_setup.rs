@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use anyhow::anyhow;
 use referral_protocol::api::{BootstrapRequest, BootstrapResponse, DirectoryPage};
 use referral_protocol::directory::{Entry, Statement, VerifiedLog};
+use referral_protocol::paths;
 use referral_protocol::{DeskId, DeviceId, Fingerprint};
 use serde::Serialize;
 
@@ -78,7 +79,7 @@ pub fn bootstrap(ctx: &Context, args: &BootstrapArgs) -> Result<BootstrapReport,
         )));
     }
     let client = BrokerClient::new(&device.broker)?;
-    let page: DirectoryPage = client.get("/v1/directory?since=0", None)?;
+    let page: DirectoryPage = client.get(&paths::directory_since(0), None)?;
     if !page.entries.is_empty() {
         return Err(Failure::User(anyhow!(
             "the broker at {} is already claimed (its directory has {} entries)",
@@ -105,7 +106,7 @@ pub fn bootstrap(ctx: &Context, args: &BootstrapArgs) -> Result<BootstrapReport,
         VerifiedLog::from_genesis(vec![genesis.clone()], Some(own_root)).map_err(trust::refused)?;
 
     let answer: BootstrapResponse = client.post(
-        "/v1/admin/bootstrap",
+        paths::ADMIN_BOOTSTRAP,
         &BootstrapRequest {
             code: args.code.trim().to_owned(),
             device_id: device.device_id,

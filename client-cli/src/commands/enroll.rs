@@ -15,6 +15,7 @@ use referral_protocol::api::{
     EnrollmentRequest, InviteLookup, InviteLookupRequest, RequestReceipt,
 };
 use referral_protocol::directory::enrollment_proof;
+use referral_protocol::paths;
 use referral_protocol::{DeskId, Fingerprint, RequestId, Role};
 use serde::Serialize;
 
@@ -81,7 +82,7 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<EnrollReport, Failure> {
     }
     let code = args.code.trim().to_owned();
     let invite: InviteLookup = online.client.post(
-        "/v1/invites/lookup",
+        paths::INVITE_LOOKUP,
         &InviteLookupRequest { code: code.clone() },
         None,
     )?;
@@ -102,7 +103,7 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<EnrollReport, Failure> {
         keys.signing_key(),
     );
     let receipt: RequestReceipt = online.client.post(
-        "/v1/enrollments",
+        paths::ENROLLMENTS,
         &EnrollmentRequest {
             code,
             device_id,

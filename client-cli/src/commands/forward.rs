@@ -13,7 +13,9 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
-use referral_protocol::{Attachment, AttachmentSource, PacketId, ThreadStatus};
+use referral_protocol::{
+    Attachment, AttachmentSource, PacketId, PacketKind, PacketKindWord, ThreadStatus,
+};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use super::send::PacketSent;
@@ -25,7 +27,7 @@ use crate::session::Online;
 use crate::tr;
 use crate::typed_id;
 use crate::workflow::content::{FORWARD_SCHEMA, ForwardContent};
-use crate::workflow::outbox::{self, Kind, Outgoing};
+use crate::workflow::outbox::{self, Outgoing};
 use crate::workflow::{receive, recipients, unix_now};
 
 /// The consent scope that allows onward referral (SPEC §6).
@@ -138,7 +140,9 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
         .collect::<Result<_, _>>()?;
     let content = serde_json::to_vec(&forward).map_err(|e| Failure::User(e.into()))?;
     let outgoing = Outgoing {
-        kind: Kind::Forward(header.thread_id),
+        kind: PacketKind::Forward {
+            forwards: header.thread_id,
+        },
         thread_id: None,
         recipient_desk: args.to.clone(),
         recipients,
@@ -184,5 +188,5 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
         });
         cases.save(&old_case, &own_key)?;
     }
-    Ok(PacketSent::new("forward", &sealed, receipt))
+    Ok(PacketSent::new(PacketKindWord::Forward, &sealed, receipt))
 }

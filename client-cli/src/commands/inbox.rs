@@ -4,14 +4,15 @@
 
 use std::io::{self, Write};
 
-use referral_protocol::api::{Inbox, InboxEntry};
+use referral_protocol::PacketKindWord;
+use referral_protocol::api::{Inbox, InboxEntry, Reported};
+use referral_protocol::paths;
 use serde::Serialize;
 
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::output::Report;
 use crate::session::Online;
-use crate::workflow::parse_rfc3339;
 use crate::{columns, i18n, terminal, tr};
 
 /// The waiting packets.
@@ -45,15 +46,15 @@ impl Report for InboxReport {
 /// words: a kind outside the three is shown as written, escaped, and the
 /// hour as the span it stands for.
 fn row_words(p: &InboxEntry) -> [String; 6] {
-    let kind = match p.kind.as_str() {
-        "referral" => tr!("packet-kind-referral"),
-        "reply" => tr!("packet-kind-reply"),
-        "forward" => tr!("packet-kind-forward"),
-        other => terminal::line(other).into_owned(),
+    let kind = match &p.kind {
+        Reported::Known(PacketKindWord::Referral) => tr!("packet-kind-referral"),
+        Reported::Known(PacketKindWord::Reply) => tr!("packet-kind-reply"),
+        Reported::Known(PacketKindWord::Forward) => tr!("packet-kind-forward"),
+        Reported::Unreadable(other) => terminal::line(other).into_owned(),
     };
-    let received = match parse_rfc3339(&p.received_hour) {
+    let received = match p.received_hour.unix() {
         Some(at) => i18n::broker_hour(at),
-        None => terminal::line(&p.received_hour).into_owned(),
+        None => terminal::line(&p.received_hour.to_string()).into_owned(),
     };
     [
         p.packet_id.to_string(),
@@ -71,6 +72,6 @@ pub fn run(ctx: &Context) -> Result<InboxReport, Failure> {
     online.desk()?;
     let keys = online.unlock(ctx)?;
     let token = online.token(&keys)?;
-    let inbox: Inbox = online.client.get("/v1/inbox", Some(&token.token))?;
+    let inbox: Inbox = online.client.get(paths::INBOX, Some(&token.token))?;
     Ok(InboxReport(inbox.packets))
 }

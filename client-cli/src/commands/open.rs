@@ -9,7 +9,8 @@
 use std::io::{self, Write};
 
 use referral_protocol::api::Inbox;
-use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId};
+use referral_protocol::paths;
+use referral_protocol::{DeskId, DeviceId, PacketId, PacketKindWord, ThreadId};
 use serde::Serialize;
 
 use crate::cases::CaseStore;
@@ -24,7 +25,7 @@ use crate::session::Online;
 use crate::tr;
 use crate::typed_id;
 use crate::workflow::content::ReplyContent;
-use crate::workflow::receive::{self, Body, Received, ReceivedAttachment, Receiver};
+use crate::workflow::receive::{self, Body, ReceivedAttachment, Receiver, VerifiedPacket};
 use crate::workflow::{render, rfc3339, unix_now};
 
 /// A forward's own fields.
@@ -52,7 +53,7 @@ pub struct OpenReport {
     /// Always true: a packet that does not verify is not reported, it fails.
     pub verified: bool,
     /// `referral`, `reply` or `forward`.
-    pub kind: &'static str,
+    pub kind: PacketKindWord,
     /// When the sender sealed it (RFC 3339, the sender's signed clock).
     pub sent_at: String,
     /// The referral (schema v1), for a referral or a forward; null for a
@@ -73,13 +74,13 @@ pub struct OpenReport {
 
 impl OpenReport {
     /// The report for a verified packet.
-    pub fn new(received: Received, case_status: Option<String>) -> Self {
+    pub fn new(received: VerifiedPacket, case_status: Option<String>) -> Self {
         let header = &received.opened.header;
-        let (kind, referral, reply, forward) = match received.body {
-            Body::Referral(v) => ("referral", v, None, None),
-            Body::Reply(r) => ("reply", serde_json::Value::Null, Some(r), None),
+        let kind = received.body.kind();
+        let (referral, reply, forward) = match received.body {
+            Body::Referral(v) => (v, None, None),
+            Body::Reply(r) => (serde_json::Value::Null, Some(r), None),
             Body::Forward(f) => (
-                "forward",
                 f.referral,
                 None,
                 Some(ForwardInfo {
@@ -111,9 +112,9 @@ impl Report for OpenReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
         let packet = self.packet_id.to_string();
         let title = match self.kind {
-            "reply" => tr!("open-title-reply", packet = packet),
-            "forward" => tr!("open-title-forward", packet = packet),
-            _ => tr!("open-title-referral", packet = packet),
+            PacketKindWord::Reply => tr!("open-title-reply", packet = packet),
+            PacketKindWord::Forward => tr!("open-title-forward", packet = packet),
+            PacketKindWord::Referral => tr!("open-title-referral", packet = packet),
         };
         writeln!(out, "{title}")?;
         columns::line(out, &tr!("open-label-thread"), &self.thread_id.to_string())?;
@@ -165,8 +166,10 @@ impl Report for OpenReport {
         writeln!(out)?;
         let thread = self.thread_id.to_string();
         match self.kind {
-            "reply" => writeln!(out, "{}", tr!("open-next-thread", thread = thread)),
-            _ => writeln!(out, "{}", tr!("open-next-reply", thread = thread)),
+            PacketKindWord::Reply => writeln!(out, "{}", tr!("open-next-thread", thread = thread)),
+            PacketKindWord::Referral | PacketKindWord::Forward => {
+                writeln!(out, "{}", tr!("open-next-reply", thread = thread))
+            }
         }
     }
 }
@@ -179,7 +182,7 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<OpenReport, Failure> {
     let cases = CaseStore::open(&ctx.home)?;
     let token = online.token(&keys)?;
     let packet: PacketId = typed_id::pick(&args.packet, || {
-        let inbox: Inbox = online.client.get("/v1/inbox", Some(&token.token))?;
+        let inbox: Inbox = online.client.get(paths::INBOX, Some(&token.token))?;
         Ok(inbox.packets.into_iter().map(|p| p.packet_id).collect())
     })?;
     let receiver = Receiver {

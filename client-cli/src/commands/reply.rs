@@ -11,7 +11,10 @@ use std::io::{self, Write};
 
 use anyhow::anyhow;
 use referral_protocol::api::ThreadView;
-use referral_protocol::{DeskId, PacketId, Party, ThreadId, ThreadStatus, UnknownStatus};
+use referral_protocol::paths;
+use referral_protocol::{
+    DeskId, PacketId, PacketKind, Party, ThreadId, ThreadStatus, UnknownStatus,
+};
 use serde::Serialize;
 
 use crate::cases::{CaseEvent, CaseStore};
@@ -24,7 +27,7 @@ use crate::session::Online;
 use crate::tr;
 use crate::typed_id;
 use crate::workflow::content::ReplyContent;
-use crate::workflow::outbox::{self, Kind, Outgoing};
+use crate::workflow::outbox::{self, Outgoing};
 use crate::workflow::{recipients, unix_now};
 
 /// What `reply` prints (SPEC §9: `reply`).
@@ -92,13 +95,13 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
     })?;
     let view: ThreadView = online
         .client
-        .get(&format!("/v1/threads/{thread}"), Some(&token.token))?;
+        .get(&paths::thread(&thread), Some(&token.token))?;
     let (other, party) = if view.recipient_desk == our_desk {
         (view.sender_desk.clone(), Party::Recipient)
     } else {
         (view.recipient_desk.clone(), Party::Sender)
     };
-    let current: ThreadStatus = view.status.parse().map_err(|e: UnknownStatus| {
+    let current: ThreadStatus = view.status.parsed().map_err(|e: UnknownStatus| {
         Failure::BrokerUnreachable(anyhow!(tr!("thread-unknown-status", error = e.to_string())))
     })?;
     if !current.may_become(status, party) {
@@ -129,7 +132,9 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
     let recipients = recipients::for_desk(online.log.state(), &other, &our_desk, unix_now())?;
     let content = serde_json::to_vec(&reply).map_err(|e| Failure::User(e.into()))?;
     let outgoing = Outgoing {
-        kind: Kind::Reply(status),
+        kind: PacketKind::Reply {
+            status: Some(status),
+        },
         thread_id: Some(thread),
         recipient_desk: other.clone(),
         recipients,

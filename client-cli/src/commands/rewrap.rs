@@ -12,11 +12,12 @@ use std::io::{self, Write};
 
 use anyhow::anyhow;
 use referral_protocol::api::{HEADER_REPLACES, Inbox, PacketReceipt};
+use referral_protocol::paths;
 use referral_protocol::rewrap::{RewrapError, rewrap};
 use referral_protocol::{PacketId, RecipientKey};
 use serde::Serialize;
 
-use crate::api_client::ApiError;
+use crate::api_client::BrokerError;
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::keystore::UnlockedKeys;
@@ -83,7 +84,7 @@ pub fn run(ctx: &Context) -> Result<RewrapReport, Failure> {
         return Ok(RewrapReport::default());
     }
     let token = online.token(&keys)?;
-    let inbox: Inbox = online.client.get("/v1/inbox", Some(&token.token))?;
+    let inbox: Inbox = online.client.get(paths::INBOX, Some(&token.token))?;
 
     let bar = progress::bar(
         ctx.format,
@@ -124,7 +125,7 @@ fn rewrap_one(
     token: &str,
     id: &PacketId,
 ) -> Result<Outcome, Failure> {
-    let path = format!("/v1/packets/{id}");
+    let path = paths::packet(id);
     for _ in 0..2 {
         let bytes = online.client.get_bytes(&path, token)?;
         let (current, retired) = keys
@@ -150,8 +151,8 @@ fn rewrap_one(
             ));
         };
         let replaces = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
-        let sent: Result<PacketReceipt, ApiError> = online.client.post_bytes(
-            &format!("/v1/packets/{id}/rewrap"),
+        let sent: Result<PacketReceipt, BrokerError> = online.client.post_bytes(
+            &paths::packet_rewrap(id),
             token,
             &[(HEADER_REPLACES, replaces)],
             new_bytes,

@@ -16,6 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use referral_protocol::api::{RequestReceipt, RotationRequest};
 use referral_protocol::directory::Statement;
 use referral_protocol::directory::rotation_request;
+use referral_protocol::paths;
 use referral_protocol::{DeviceId, Fingerprint, RequestId};
 use serde::Serialize;
 
@@ -117,7 +118,7 @@ pub fn run(ctx: &Context) -> Result<RotateReport, Failure> {
         unreachable!("rotation_request makes a DeviceRotated statement")
     };
     let receipt: RequestReceipt = online.client.post(
-        "/v1/rotations",
+        paths::ROTATIONS,
         &RotationRequest {
             signing_key,
             age_recipient,

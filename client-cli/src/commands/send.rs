@@ -13,7 +13,7 @@ use std::path::Path;
 
 use anyhow::anyhow;
 use referral_protocol::api::PacketReceipt;
-use referral_protocol::{DeskId, PacketId, ThreadId};
+use referral_protocol::{DeskId, PacketId, PacketKindWord, ThreadId};
 use serde::Serialize;
 
 use crate::cases::{CaseRecord, CaseStore};
@@ -24,7 +24,7 @@ use crate::output::Report;
 use crate::referral::{self, Referral};
 use crate::session::Online;
 use crate::tr;
-use crate::workflow::outbox::{self, Outgoing, Sealed};
+use crate::workflow::outbox::{self, Outgoing, SealedFile};
 use crate::workflow::{attachments, recipients, unix_now};
 
 /// What `send` and `forward` print (SPEC §9: `send`, `forward`).
@@ -43,14 +43,14 @@ pub struct PacketSent {
     /// How many attachments travel with it.
     pub attachments: usize,
     /// What the packet was: `referral` or `forward`.
-    pub kind: &'static str,
+    pub kind: PacketKindWord,
 }
 
 impl Report for PacketSent {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
         let kind = match self.kind {
-            "forward" => tr!("packet-kind-forward"),
-            _ => tr!("packet-kind-referral"),
+            PacketKindWord::Forward => tr!("packet-kind-forward"),
+            PacketKindWord::Referral | PacketKindWord::Reply => tr!("packet-kind-referral"),
         };
         writeln!(
             out,
@@ -73,7 +73,7 @@ impl Report for PacketSent {
 
 impl PacketSent {
     /// The report for `sealed`, as the broker's `receipt` confirmed it.
-    pub fn new(kind: &'static str, sealed: &Sealed, receipt: PacketReceipt) -> Self {
+    pub fn new(kind: PacketKindWord, sealed: &SealedFile, receipt: PacketReceipt) -> Self {
         Self {
             packet_id: receipt.packet_id,
             thread_id: receipt.thread_id,
@@ -123,5 +123,5 @@ pub fn run(ctx: &Context, args: &SendArgs) -> Result<PacketSent, Failure> {
         sealed.attachments.clone(),
     );
     cases.save(&record, &keys.case_keys())?;
-    Ok(PacketSent::new("referral", &sealed, receipt))
+    Ok(PacketSent::new(PacketKindWord::Referral, &sealed, receipt))
 }

@@ -11,10 +11,11 @@ use std::io::{self, Write};
 
 use anyhow::anyhow;
 use referral_protocol::api::ThreadView;
+use referral_protocol::paths;
 use referral_protocol::{DeskId, ThreadId, ThreadStatus, UnknownStatus};
 use serde::Serialize;
 
-use crate::api_client::ApiError;
+use crate::api_client::BrokerError;
 use crate::cases::{CaseEvent, CaseRecord, CaseStore, EventSource, history};
 use crate::cli::ThreadArgs;
 use crate::context::Context;
@@ -179,10 +180,10 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
     })?;
     let view: ThreadView = match online
         .client
-        .get(&format!("/v1/threads/{thread}"), Some(&token.token))
+        .get(&paths::thread(&thread), Some(&token.token))
     {
         Ok(view) => view,
-        Err(e @ ApiError::Refused { .. }) if e.status().map(|s| s.as_u16()) == Some(404) => {
+        Err(e @ BrokerError::Refused { .. }) if e.status().map(|s| s.as_u16()) == Some(404) => {
             return Err(no_case(&thread));
         }
         Err(e) => return Err(e.into()),
@@ -194,7 +195,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
         |candidate| *candidate == thread,
     )?;
 
-    let status: ThreadStatus = view.status.parse().map_err(|e: UnknownStatus| {
+    let status: ThreadStatus = view.status.parsed().map_err(|e: UnknownStatus| {
         Failure::BrokerUnreachable(anyhow!(tr!("thread-unknown-status", error = e.to_string())))
     })?;
     let broker_events = receive::broker_events(&view)?;

@@ -2,10 +2,10 @@
 //! (ADR 0005, point 4).
 //!
 //! A packet is sealed into `<home>/outbox/<key>.age`, where `<key>` is a hash
-//! of what the user asked for. It is then posted, up to [`ATTEMPTS`] times,
-//! with the same id and the same bytes: the broker answers a repeat with the
-//! receipt it gave the first time (ADR 0002), so a lost answer cannot turn
-//! into a second referral. If every attempt fails, the sealed packet stays in
+//! of what the user asked for. It is then posted as often as
+//! [`RetryPolicy::UPLOAD`] allows, with the same id and the same bytes: the
+//! broker answers a repeat with the receipt it gave the first time (ADR
+//! 0002), so a lost answer cannot turn into a second referral. If every attempt fails, the sealed packet stays in
 //! the outbox, and running the same command again posts *it* instead of
 //! sealing a new one. Once the broker has answered, the packet moves into the
 //! case store and the outbox entry is removed.
@@ -14,64 +14,35 @@ use std::fs::{self, File};
 use std::io::BufWriter;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::anyhow;
-use referral_protocol::api::{
-    BrokerLimits, HEADER_FORWARDS, HEADER_KIND, HEADER_PACKET_ID, HEADER_RECIPIENT_DESK,
-    HEADER_THREAD_ID, HEADER_THREAD_STATUS, PacketReceipt,
-};
+use referral_protocol::api::{BrokerLimits, PacketReceipt};
+use referral_protocol::paths;
 use referral_protocol::{
-    Attachment, AttachmentSource, ContentType, DeskId, PacketId, RecipientKey, SealRequest, Sender,
-    ThreadId, ThreadStatus, padding,
+    Attachment, AttachmentSource, ContentType, DeskId, PacketId, PacketKind, PacketRouting,
+    RecipientKey, SealRequest, Sender, ThreadId, padding,
 };
 use reqwest::StatusCode;
 use ring::digest::{Context as Digest, SHA256};
 use serde::{Deserialize, Serialize};
 
 use super::progress;
-use crate::api_client::{ApiError, BrokerClient};
+use crate::api_client::{BrokerClient, BrokerError};
 use crate::atomic_file::{self, Existing};
 use crate::cases::{AttachmentView, CaseStore};
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::keystore::UnlockedKeys;
 use crate::output::Format;
+use crate::retry::{Decision, RetryPolicy, Setback};
 use crate::session::Online;
 use crate::tr;
-
-/// How many times a packet is posted before the command gives up.
-pub const ATTEMPTS: u32 = 4;
-/// The wait before the second attempt; it doubles for each one after.
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
-
-/// What kind of packet, with what the broker needs to know about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
-    /// A new referral: opens a new thread.
-    Referral,
-    /// A reply on an existing thread, with the thread's new status.
-    Reply(ThreadStatus),
-    /// A referral passed on: opens a new thread and closes this one as
-    /// `forwarded`.
-    Forward(ThreadId),
-}
-
-impl Kind {
-    fn name(&self) -> &'static str {
-        match self {
-            Kind::Referral => "referral",
-            Kind::Reply(_) => "reply",
-            Kind::Forward(_) => "forward",
-        }
-    }
-}
 
 /// A packet to seal and send.
 #[derive(Debug)]
 pub struct Outgoing<'a> {
-    /// What kind.
-    pub kind: Kind,
+    /// What kind, with what the broker needs to know about it.
+    pub kind: PacketKind,
     /// The thread: `Some` for a reply, `None` for a new thread.
     pub thread_id: Option<ThreadId>,
     /// The desk addressed.
@@ -99,7 +70,7 @@ impl<'a> Outgoing<'a> {
         attachments: &'a [Attachment],
     ) -> Self {
         Self {
-            kind: Kind::Referral,
+            kind: PacketKind::Referral,
             thread_id: None,
             recipient_desk: to.clone(),
             recipients,
@@ -113,7 +84,7 @@ impl<'a> Outgoing<'a> {
 
 /// A sealed packet waiting in the outbox, and then sent.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Sealed {
+pub struct SealedFile {
     /// The packet id.
     pub packet_id: PacketId,
     /// Its thread.
@@ -167,7 +138,7 @@ impl Outbox {
         &self,
         signer: Signer<'_>,
         outgoing: &Outgoing<'_>,
-    ) -> Result<(Sealed, PathBuf), Failure> {
+    ) -> Result<(SealedFile, PathBuf), Failure> {
         let format = self.format;
         let key = request_key(signer.device, outgoing)?;
         let packet_path = self.dir.join(format!("{key}.age"));
@@ -184,9 +155,9 @@ impl Outbox {
         Ok((sealed, packet_path))
     }
 
-    fn earlier(&self, meta_name: &str, packet_path: &Path) -> Option<Sealed> {
+    fn earlier(&self, meta_name: &str, packet_path: &Path) -> Option<SealedFile> {
         let bytes = fs::read(self.dir.join(meta_name)).ok()?;
-        let sealed: Sealed = serde_json::from_slice(&bytes).ok()?;
+        let sealed: SealedFile = serde_json::from_slice(&bytes).ok()?;
         let len = fs::metadata(packet_path).ok()?.len();
         (len == sealed.bytes).then_some(sealed)
     }
@@ -197,26 +168,21 @@ impl Outbox {
         &self,
         client: &BrokerClient,
         token: &str,
-        kind: &Kind,
-        sealed: &Sealed,
+        kind: &PacketKind,
+        sealed: &SealedFile,
         path: &Path,
         cases: &CaseStore,
     ) -> Result<PacketReceipt, Failure> {
         let format = self.format;
-        let mut headers = vec![
-            (HEADER_PACKET_ID, sealed.packet_id.to_string()),
-            (HEADER_THREAD_ID, sealed.thread_id.to_string()),
-            (HEADER_RECIPIENT_DESK, sealed.recipient_desk.to_string()),
-            (HEADER_KIND, kind.name().to_owned()),
-        ];
-        match kind {
-            Kind::Referral => {}
-            Kind::Reply(status) => headers.push((HEADER_THREAD_STATUS, status.to_string())),
-            Kind::Forward(thread) => headers.push((HEADER_FORWARDS, thread.to_string())),
+        let headers = PacketRouting {
+            packet_id: sealed.packet_id,
+            thread_id: sealed.thread_id,
+            recipient_desk: sealed.recipient_desk.clone(),
+            kind: *kind,
         }
+        .to_headers();
         // The packet is safe in the outbox from here on: Ctrl-C says so.
         let _explaining = crate::interrupt::explain_on_interrupt(kept_words(sealed));
-        let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         let receipt = loop {
             let file = File::open(path).map_err(|e| {
@@ -227,49 +193,44 @@ impl Outbox {
             })?;
             let bar = progress::bytes(format, sealed.bytes, &tr!("progress-upload"));
             let body = progress::ReadProgress::new(file, bar.clone());
-            let answer: Result<PacketReceipt, ApiError> =
-                client.post_stream("/v1/packets", token, &headers, body, sealed.bytes);
+            let answer: Result<PacketReceipt, BrokerError> =
+                client.post_stream(paths::PACKETS, token, &headers, body, sealed.bytes);
             bar.finish_and_clear();
             // A refusal of an upload too large may arrive as a closed
             // connection while the body is still being sent: ask the limit
             // rather than retry bytes that cannot be stored.
-            if let Err(ApiError::Unreachable { .. }) = &answer
+            if let Err(BrokerError::Unreachable { .. }) = &answer
                 && let Ok(Some(limit)) = packet_limit(client)
                 && sealed.bytes > limit
             {
                 self.discard(path);
                 return Err(too_large(sealed.bytes, limit));
             }
-            match answer {
+            let e = match answer {
                 Ok(receipt) => break receipt,
+                Err(e) => e,
+            };
+            // A broker that is limiting us said how long to wait; the
+            // policy honours it.
+            match RetryPolicy::UPLOAD.decide(attempt, Setback::of(&e)) {
                 // A refusal is an answer: the same bytes would be refused again.
-                Err(e @ ApiError::Refused { .. }) => {
+                Decision::GiveUp if matches!(e, BrokerError::Refused { .. }) => {
                     self.discard(path);
                     return Err(e.into());
                 }
-                Err(e) if attempt >= ATTEMPTS => {
+                Decision::GiveUp => {
                     return Err(Failure::BrokerUnreachable(
                         anyhow::Error::new(e).context(kept_words(sealed)),
                     ));
                 }
-                Err(e) => {
-                    // A broker that is limiting us said how long to wait.
-                    let wait = match &e {
-                        ApiError::Busy {
-                            retry_after_secs, ..
-                        } => {
-                            backoff.max(std::time::Duration::from_secs((*retry_after_secs).min(30)))
-                        }
-                        _ => backoff,
-                    };
+                Decision::RetryAfter(wait) => {
                     crate::output::warn(&crate::tr!(
                         "outbox-retrying",
                         attempt = attempt,
-                        attempts = ATTEMPTS,
+                        attempts = RetryPolicy::UPLOAD.tries,
                         ms = wait.as_millis() as u64
                     ));
                     std::thread::sleep(wait);
-                    backoff *= 2;
                     attempt += 1;
                 }
             }
@@ -293,7 +254,7 @@ impl Outbox {
     /// where each is. An entry whose packet is missing or of another length
     /// than its description says is not listed: the next run of its command
     /// seals it anew.
-    pub fn waiting(&self) -> Result<Vec<(Sealed, PathBuf)>, Failure> {
+    pub fn waiting(&self) -> Result<Vec<(SealedFile, PathBuf)>, Failure> {
         let entries = fs::read_dir(&self.dir)
             .map_err(|e| Failure::User(anyhow!("cannot read {}: {e}", self.dir.display())))?;
         let mut waiting = Vec::new();
@@ -321,7 +282,7 @@ impl Outbox {
 }
 
 /// What was kept and how to go on, when a send could not finish.
-pub fn kept_words(sealed: &Sealed) -> String {
+pub fn kept_words(sealed: &SealedFile) -> String {
     crate::tr!(
         "outbox-kept",
         id = sealed.packet_id.to_string(),
@@ -340,7 +301,7 @@ pub fn deliver(
     our_desk: &DeskId,
     outgoing: &Outgoing<'_>,
     cases: &CaseStore,
-) -> Result<(Sealed, PacketReceipt), Failure> {
+) -> Result<(SealedFile, PacketReceipt), Failure> {
     let outbox = Outbox::open(&ctx.home, ctx.format)?;
     let signer = Signer {
         device: online.device.device_id,
@@ -376,8 +337,8 @@ fn plaintext_len(outgoing: &Outgoing<'_>) -> u64 {
 
 /// The broker's limit on a packet's size, from `GET /v1/limits`; `None`
 /// from a broker that does not publish it (its own 413 still applies).
-fn packet_limit(client: &BrokerClient) -> Result<Option<u64>, ApiError> {
-    match client.get::<BrokerLimits>("/v1/limits", None) {
+fn packet_limit(client: &BrokerClient) -> Result<Option<u64>, BrokerError> {
+    match client.get::<BrokerLimits>(paths::LIMITS, None) {
         Ok(limits) => Ok(Some(limits.max_packet_bytes)),
         Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
         Err(e) => Err(e),
@@ -431,7 +392,7 @@ fn seal_to(
     signer: Signer<'_>,
     outgoing: &Outgoing<'_>,
     format: Format,
-) -> Result<Sealed, Failure> {
+) -> Result<SealedFile, Failure> {
     let packet_id = PacketId::random();
     let thread_id = outgoing.thread_id.unwrap_or_else(ThreadId::random);
     let created_at = super::unix_now();
@@ -483,7 +444,7 @@ fn seal_to(
     };
     atomic_file::publish(&temp, path, existing)
         .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", path.display())))?;
-    Ok(Sealed {
+    Ok(SealedFile {
         packet_id,
         thread_id,
         recipient_desk: outgoing.recipient_desk.clone(),
@@ -506,7 +467,7 @@ pub fn seal_file(
     signer: Signer<'_>,
     outgoing: &Outgoing<'_>,
     format: Format,
-) -> Result<Sealed, Failure> {
+) -> Result<SealedFile, Failure> {
     seal_to(out, Existing::Keep, signer, outgoing, format)
 }
 
@@ -524,11 +485,13 @@ fn request_key(
     };
     field(b"referral outbox v1");
     field(device.as_bytes());
-    field(outgoing.kind.name().as_bytes());
+    field(outgoing.kind.word().as_str().as_bytes());
     match &outgoing.kind {
-        Kind::Referral => field(b""),
-        Kind::Reply(status) => field(status.as_str().as_bytes()),
-        Kind::Forward(thread) => field(thread.as_bytes()),
+        PacketKind::Referral | PacketKind::Reply { status: None } => field(b""),
+        PacketKind::Reply {
+            status: Some(status),
+        } => field(status.as_str().as_bytes()),
+        PacketKind::Forward { forwards } => field(forwards.as_bytes()),
     }
     field(
         outgoing
@@ -577,7 +540,7 @@ mod tests {
 
     fn outgoing<'a>(content: &'a [u8], attachments: &'a [Attachment]) -> Outgoing<'a> {
         Outgoing {
-            kind: Kind::Referral,
+            kind: PacketKind::Referral,
             thread_id: None,
             recipient_desk: "shinjuku-iea".parse().unwrap(),
             recipients: Vec::new(),
@@ -613,7 +576,9 @@ mod tests {
         elsewhere.recipient_desk = "osaka-ngo".parse().unwrap();
         assert_ne!(base, key(&elsewhere), "another desk");
         let mut reply = outgoing(b"{}", &attachment);
-        reply.kind = Kind::Reply(ThreadStatus::Accepted);
+        reply.kind = PacketKind::Reply {
+            status: Some(referral_protocol::ThreadStatus::Accepted),
+        };
         assert_ne!(base, key(&reply), "another kind");
         assert_ne!(
             base,

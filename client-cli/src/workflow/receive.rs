@@ -12,12 +12,13 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
-use referral_protocol::api::{AckResponse, Inbox, ThreadView};
+use referral_protocol::api::{AckResponse, Inbox, Reported, ThreadView};
 use referral_protocol::attachment_name;
 use referral_protocol::directory::DirectoryState;
+use referral_protocol::paths;
 use referral_protocol::{
     AttachmentMeta, AttachmentSink, ContentType, DeskId, DeviceId, OpenError, Opened, PacketId,
-    ThreadId, ThreadStatus,
+    PacketKindWord, ThreadId, ThreadStatus,
 };
 use serde::Serialize;
 
@@ -49,6 +50,15 @@ pub enum Body {
 }
 
 impl Body {
+    /// Which kind of packet carried it.
+    pub fn kind(&self) -> PacketKindWord {
+        match self {
+            Body::Referral(_) => PacketKindWord::Referral,
+            Body::Reply(_) => PacketKindWord::Reply,
+            Body::Forward(_) => PacketKindWord::Forward,
+        }
+    }
+
     /// The referral this packet carries, if it carries one.
     pub fn referral(&self) -> Option<&serde_json::Value> {
         match self {
@@ -71,7 +81,7 @@ pub struct ReceivedAttachment {
 
 /// A verified packet, decoded.
 #[derive(Debug)]
-pub struct Received {
+pub struct VerifiedPacket {
     /// The verified packet (header and raw content).
     pub opened: Opened,
     /// The decoded content.
@@ -118,7 +128,7 @@ pub fn fetch(
             .map_err(|e| Failure::User(anyhow!("cannot write {}: {e}", temp.display())))?;
         let bar = progress::bytes(format, 0, &tr!("progress-fetch"));
         let mut out = progress::WriteProgress::new(BufWriter::new(file), bar.clone());
-        client.download(&format!("/v1/packets/{id}"), token, &mut out, &|len| {
+        client.download(&paths::packet(id), token, &mut out, &|len| {
             bar.set_length(len)
         })?;
         bar.finish_and_clear();
@@ -169,7 +179,7 @@ impl Receiver<'_> {
         &self,
         id: &PacketId,
         save_to: Option<&Path>,
-    ) -> Result<Received, Failure> {
+    ) -> Result<VerifiedPacket, Failure> {
         let fetched = fetch(self.client, self.token, id, self.cases, self.format)?;
         let verified = open_file(fetched.path(), self.identities, self.directory, save_to)
             .and_then(|r| check_addressing(&r, Some(id), self.our_desk).map(|()| r));
@@ -196,7 +206,7 @@ pub fn open_file(
     identities: &[age::x25519::Identity],
     directory: &DirectoryState,
     save_to: Option<&Path>,
-) -> Result<Received, Failure> {
+) -> Result<VerifiedPacket, Failure> {
     let file = File::open(path)
         .map_err(|e| Failure::User(anyhow!("cannot read {}: {e}", path.display())))?;
     let mut sink = match save_to {
@@ -217,7 +227,7 @@ pub fn open_file(
         })
         .collect();
     warn_of_renamed(&attachments);
-    Ok(Received {
+    Ok(VerifiedPacket {
         opened,
         body,
         attachments,
@@ -293,7 +303,7 @@ fn decode(opened: &Opened) -> Result<Body, Failure> {
 
 /// Checks that the packet is the one asked for and concerns this desk.
 pub fn check_addressing(
-    received: &Received,
+    received: &VerifiedPacket,
     expected: Option<&PacketId>,
     our_desk: &DeskId,
 ) -> Result<(), Failure> {
@@ -319,7 +329,7 @@ pub fn check_addressing(
 /// Acknowledges receipt to the broker (the desk has the packet now; the
 /// broker may purge it after its grace period).
 pub fn ack(client: &BrokerClient, token: &str, id: &PacketId) -> Result<(), Failure> {
-    let _: AckResponse = client.post_empty(&format!("/v1/packets/{id}/ack"), token)?;
+    let _: AckResponse = client.post_empty(&paths::packet_ack(id), token)?;
     Ok(())
 }
 
@@ -335,7 +345,7 @@ pub fn record(
     keys: &CaseKeys<'_>,
     our_desk: &DeskId,
     our_device: DeviceId,
-    received: &Received,
+    received: &VerifiedPacket,
     now: i64,
 ) -> Result<Option<CaseRecord>, Failure> {
     let header = &received.opened.header;
@@ -392,7 +402,7 @@ pub fn record(
     Ok(Some(record))
 }
 
-fn new_record(received: &Received, body: &Body, our_desk: &DeskId) -> CaseRecord {
+fn new_record(received: &VerifiedPacket, body: &Body, our_desk: &DeskId) -> CaseRecord {
     let header = &received.opened.header;
     let direction = if header.recipient_desk == *our_desk {
         Direction::Received
@@ -591,11 +601,11 @@ pub fn pull_replies_each(
     wanted: impl Fn(&ThreadId) -> bool,
     mut on_failure: impl FnMut(&ThreadId, Failure) -> Result<(), Failure>,
 ) -> Result<(), Failure> {
-    let inbox: Inbox = receiver.client.get("/v1/inbox", Some(receiver.token))?;
+    let inbox: Inbox = receiver.client.get(paths::INBOX, Some(receiver.token))?;
     for entry in inbox
         .packets
         .iter()
-        .filter(|p| wanted(&p.thread_id) && p.kind == "reply")
+        .filter(|p| wanted(&p.thread_id) && p.kind == Reported::Known(PacketKindWord::Reply))
     {
         let pulled = receiver
             .fetch_and_open(&entry.packet_id, None)
@@ -620,11 +630,12 @@ pub fn pull_replies_each(
     Ok(())
 }
 
-/// The broker's coarse events of a thread, as statuses and times.
+/// The broker's coarse events of a thread, as statuses and times (0 for a
+/// time that is not one).
 pub fn broker_events(view: &ThreadView) -> Result<Vec<(ThreadStatus, i64)>, Failure> {
     view.events
         .iter()
-        .map(|e| Ok((e.status.parse::<ThreadStatus>()?, parse_time(&e.at))))
+        .map(|e| Ok((e.status.parsed()?, e.at.unix().unwrap_or(0))))
         .collect::<Result<Vec<_>, referral_protocol::UnknownStatus>>()
         .map_err(|e| {
             Failure::BrokerUnreachable(anyhow::anyhow!(tr!(
@@ -656,13 +667,6 @@ pub fn merge_broker_view(
     Ok(Some(record))
 }
 
-/// The broker's hour (RFC 3339) as Unix time; 0 if it is not one.
-fn parse_time(text: &str) -> i64 {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map(|t| t.unix_timestamp())
-        .unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use referral_protocol::{
@@ -681,7 +685,7 @@ mod tests {
         thread: ThreadId,
         content_type: ContentType,
         content: &[u8],
-    ) -> Received {
+    ) -> VerifiedPacket {
         let signing = SigningKey::generate().unwrap();
         let device = DeviceId::random();
         let from: DeskId = from.parse().unwrap();
@@ -713,7 +717,7 @@ mod tests {
         )
         .unwrap();
         let body = decode(&opened).unwrap();
-        Received {
+        VerifiedPacket {
             opened,
             body,
             attachments: Vec::new(),
@@ -721,7 +725,7 @@ mod tests {
     }
 
     /// A referral from covic-intake to shinjuku-iea, opened by the desk.
-    fn opened_packet() -> Received {
+    fn opened_packet() -> VerifiedPacket {
         opened(
             "covic-intake",
             "shinjuku-iea",

@@ -14,10 +14,11 @@ use std::time::Duration;
 
 use referral_protocol::ThreadId;
 use referral_protocol::api::{ThreadChanges, ThreadView};
+use referral_protocol::paths;
 use serde::{Serialize, Serializer};
 
 use super::{receive, rfc3339, unix_now};
-use crate::api_client::{ApiError, BrokerClient};
+use crate::api_client::{BrokerClient, BrokerError};
 use crate::cases::{CaseStore, SyncState};
 use crate::context::Context;
 use crate::exit::Failure;
@@ -129,7 +130,7 @@ fn sync(
     let (views, cursor) = match changed_threads(&online.client, &token.token, previous.clone()) {
         // Not a cursor this broker issued (restored from a backup, say):
         // from the start, which is always right, only longer.
-        Err(ApiError::Refused { code, .. }) if code == "bad_cursor" && previous.is_some() => {
+        Err(BrokerError::Refused { code, .. }) if code == "bad_cursor" && previous.is_some() => {
             changed_threads(&online.client, &token.token, None)?
         }
         other => other?,
@@ -184,14 +185,10 @@ fn changed_threads(
     client: &BrokerClient,
     token: &str,
     mut cursor: Option<String>,
-) -> Result<(Vec<ThreadView>, String), ApiError> {
+) -> Result<(Vec<ThreadView>, String), BrokerError> {
     let mut views = Vec::new();
     loop {
-        let path = match &cursor {
-            Some(c) => format!("/v1/threads?changed_since={}", query_value(c)),
-            None => "/v1/threads".to_owned(),
-        };
-        let page: ThreadChanges = client.get(&path, Some(token))?;
+        let page: ThreadChanges = client.get(&paths::threads(cursor.as_deref()), Some(token))?;
         views.extend(page.threads);
         // A broker that says "more" without moving on would loop forever.
         let moved = cursor.as_deref() != Some(page.next_cursor.as_str());
@@ -203,27 +200,9 @@ fn changed_threads(
     Ok((views, cursor.unwrap_or_default()))
 }
 
-/// The cursor is opaque: whatever it holds goes into the query escaped.
-fn query_value(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_opaque_cursor_is_escaped_in_the_query() {
-        assert_eq!(query_value("12345"), "12345");
-        assert_eq!(query_value("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
-    }
 
     #[test]
     fn freshness_in_json_adds_stale_and_synced_at() {
