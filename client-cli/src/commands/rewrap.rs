@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use anyhow::anyhow;
 use referral_protocol::api::{HEADER_REPLACES, Inbox, PacketReceipt};
 use referral_protocol::rewrap::{RewrapError, rewrap};
-use referral_protocol::{PacketId, RecipientKey};
+use referral_protocol::{PacketId, RecipientKey, RefusalCode};
 use serde::Serialize;
 
 use crate::api_client::ApiError;
@@ -158,7 +158,7 @@ fn rewrap_one(
         );
         match sent {
             Ok(_) => return Ok(Outcome::Rewrapped),
-            Err(e) if e.code() == Some("stale_ciphertext") => continue,
+            Err(e) if e.refusal() == Some(RefusalCode::StaleCiphertext) => continue,
             Err(e) => return Err(e.into()),
         }
     }
