@@ -1,6 +1,8 @@
 //! `schemas/openapi.json`, generated from the code: the route table below
 //! names each route's request and response types, and their JSON Schemas
-//! come from the Rust types themselves (schemars). A test fails when the
+//! come from the Rust types themselves (schemars); each route's error
+//! statuses and codes come from what it declares it can refuse
+//! (`crate::routes::refusals`, from the catalogue). A test fails when the
 //! checked-in file differs from what this produces (drift check in CI);
 //! `REFERRAL_REGENERATE_SCHEMAS=1 cargo test -p referral-broker --test openapi`
 //! rewrites it.
@@ -18,6 +20,7 @@ use referral_protocol::api::{
 };
 
 use crate::routes::health::Health;
+use crate::routes::refusals::{self, RouteRefusals};
 
 /// How a route's body is described.
 enum Body {
@@ -37,7 +40,8 @@ struct Route {
     request: Body,
     ok_status: u16,
     response: Body,
-    errors: &'static [u16],
+    /// What the route can refuse (`crate::routes::refusals`).
+    refusals: RouteRefusals,
 }
 
 fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Value {
@@ -55,7 +59,7 @@ fn routes() -> Vec<Route> {
             request: Json(schema::<ChallengeRequest>),
             ok_status: 200,
             response: Json(schema::<ChallengeResponse>),
-            errors: &[400, 415, 422, 429],
+            refusals: refusals::CHALLENGE,
         },
         Route {
             method: "post",
@@ -65,7 +69,7 @@ fn routes() -> Vec<Route> {
             request: Json(schema::<TokenRequest>),
             ok_status: 200,
             response: Json(schema::<TokenResponse>),
-            errors: &[400, 401, 415, 422, 429],
+            refusals: refusals::TOKEN,
         },
         Route {
             method: "post",
@@ -75,7 +79,7 @@ fn routes() -> Vec<Route> {
             request: Age,
             ok_status: 201,
             response: Json(schema::<PacketReceipt>),
-            errors: &[400, 401, 403, 404, 408, 409, 410, 413, 422],
+            refusals: refusals::SEND,
         },
         Route {
             method: "get",
@@ -85,7 +89,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Json(schema::<Inbox>),
-            errors: &[401, 403],
+            refusals: refusals::INBOX,
         },
         Route {
             method: "get",
@@ -95,7 +99,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Age,
-            errors: &[401, 403, 404, 410],
+            refusals: refusals::PACKET,
         },
         Route {
             method: "post",
@@ -105,7 +109,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Json(schema::<AckResponse>),
-            errors: &[401, 403, 404, 410],
+            refusals: refusals::PACKET,
         },
         Route {
             method: "get",
@@ -115,7 +119,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Json(schema::<ThreadView>),
-            errors: &[401, 403, 404],
+            refusals: refusals::THREAD,
         },
         Route {
             method: "get",
@@ -125,7 +129,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Json(schema::<ThreadChanges>),
-            errors: &[400, 401, 403],
+            refusals: refusals::THREAD_CHANGES,
         },
         Route {
             method: "post",
@@ -135,7 +139,7 @@ fn routes() -> Vec<Route> {
             request: Age,
             ok_status: 200,
             response: Json(schema::<PacketReceipt>),
-            errors: &[400, 401, 403, 404, 408, 409, 410, 413, 422],
+            refusals: refusals::REWRAP,
         },
         Route {
             method: "get",
@@ -145,7 +149,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Json(schema::<DirectoryPage>),
-            errors: &[400, 429],
+            refusals: refusals::DIRECTORY,
         },
         Route {
             method: "post",
@@ -155,7 +159,7 @@ fn routes() -> Vec<Route> {
             request: Json(schema::<AppendEntryRequest>),
             ok_status: 201,
             response: Json(schema::<AppendEntryResponse>),
-            errors: &[400, 401, 403, 404, 409, 413, 415, 422],
+            refusals: refusals::APPEND_ENTRY,
         },
         Route {
             method: "get",
@@ -165,7 +169,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Json(schema::<BrokerLimits>),
-            errors: &[429],
+            refusals: refusals::LIMITS,
         },
         Route {
             method: "post",
@@ -175,7 +179,7 @@ fn routes() -> Vec<Route> {
             request: Json(schema::<InviteLookupRequest>),
             ok_status: 200,
             response: Json(schema::<InviteLookup>),
-            errors: &[400, 403, 413, 415, 429],
+            refusals: refusals::INVITE_LOOKUP,
         },
         Route {
             method: "post",
@@ -185,7 +189,7 @@ fn routes() -> Vec<Route> {
             request: Json(schema::<EnrollmentRequest>),
             ok_status: 201,
             response: Json(schema::<RequestReceipt>),
-            errors: &[400, 403, 409, 413, 415, 422, 429],
+            refusals: refusals::ENROLL,
         },
         Route {
             method: "post",
@@ -195,7 +199,7 @@ fn routes() -> Vec<Route> {
             request: Json(schema::<RotationRequest>),
             ok_status: 201,
             response: Json(schema::<RequestReceipt>),
-            errors: &[400, 401, 409, 413, 415, 422],
+            refusals: refusals::ROTATE,
         },
         Route {
             method: "post",
@@ -205,7 +209,7 @@ fn routes() -> Vec<Route> {
             request: Json(schema::<BootstrapRequest>),
             ok_status: 201,
             response: Json(schema::<BootstrapResponse>),
-            errors: &[400, 403, 409, 413, 415, 422],
+            refusals: refusals::BOOTSTRAP,
         },
         Route {
             method: "post",
@@ -215,7 +219,7 @@ fn routes() -> Vec<Route> {
             request: Json(schema::<InviteRequest>),
             ok_status: 201,
             response: Json(schema::<InviteResponse>),
-            errors: &[400, 401, 403, 404, 413, 415, 422],
+            refusals: refusals::CREATE_INVITE,
         },
         Route {
             method: "get",
@@ -225,7 +229,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Json(schema::<PendingRequests>),
-            errors: &[401, 403],
+            refusals: refusals::ADMIN_ONLY,
         },
         Route {
             method: "get",
@@ -235,7 +239,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Json(schema::<PendingRequest>),
-            errors: &[401, 403, 404],
+            refusals: refusals::PENDING_REQUEST,
         },
         Route {
             method: "post",
@@ -245,7 +249,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 201,
             response: Json(schema::<StagedTokenKey>),
-            errors: &[401, 403],
+            refusals: refusals::ADMIN_ONLY,
         },
         Route {
             method: "get",
@@ -255,7 +259,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Json(schema::<Stats>),
-            errors: &[401, 403],
+            refusals: refusals::ADMIN_ONLY,
         },
         Route {
             method: "get",
@@ -265,7 +269,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Json(schema::<Health>),
-            errors: &[],
+            refusals: refusals::NONE,
         },
         Route {
             method: "get",
@@ -275,7 +279,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Json(schema::<Health>),
-            errors: &[503],
+            refusals: refusals::READY,
         },
         Route {
             method: "get",
@@ -285,7 +289,7 @@ fn routes() -> Vec<Route> {
             request: None,
             ok_status: 200,
             response: Text,
-            errors: &[],
+            refusals: refusals::NONE,
         },
     ]
 }
@@ -370,10 +374,17 @@ pub fn document() -> Value {
         }
         responses.insert(r.ok_status.to_string(), ok);
         let error_schema = schema::<ErrorBody>(&mut g);
-        for status in r.errors {
+        for (status, codes) in refusals::by_status(r.refusals) {
+            let words: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
             responses.insert(
-                status.to_string(),
-                json!({"description": "An error: {\"error\": CODE, \"message\": TEXT}.", "content": {"application/json": {"schema": error_schema}}}),
+                status.as_u16().to_string(),
+                json!({
+                    "description": format!(
+                        "An error: {{\"error\": CODE, \"message\": TEXT}}. CODE is one of: {}.",
+                        words.join(", ")
+                    ),
+                    "content": {"application/json": {"schema": error_schema}}
+                }),
             );
         }
         op.insert("responses".into(), Value::Object(responses));

@@ -8,11 +8,11 @@
 //! would refuse.
 
 use anyhow::anyhow;
-use referral_protocol::RequestId;
 use referral_protocol::SigningKey;
 use referral_protocol::api::{AppendEntryRequest, AppendEntryResponse};
 use referral_protocol::directory::{Entry, Statement, VerifiedLog};
 use referral_protocol::paths;
+use referral_protocol::{RefusalCode, RequestId};
 
 use crate::api_client::BrokerError;
 use crate::context::Context;
@@ -152,7 +152,10 @@ pub fn append(
             }
             Err(e)
                 if attempt < ATTEMPTS
-                    && matches!(e.code(), Some("stale_head" | "directory_conflict")) =>
+                    && matches!(
+                        e.refusal(),
+                        Some(RefusalCode::StaleHead | RefusalCode::DirectoryConflict)
+                    ) =>
             {
                 let synced = trust::sync(&ctx.home, &online.client, &mut online.device)?;
                 online.log = synced.log;

@@ -9,6 +9,7 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use anyhow::anyhow;
+use referral_protocol::RefusalCode;
 use referral_protocol::api::ErrorBody;
 use reqwest::StatusCode;
 use reqwest::blocking::{Body, Client, RequestBuilder, Response};
@@ -89,6 +90,12 @@ impl BrokerError {
             BrokerError::Refused { code, .. } => Some(code),
             _ => None,
         }
+    }
+
+    /// The refusal's code, if it is a refusal with a code this build
+    /// knows (an unknown one is `None`, like any other error).
+    pub fn refusal(&self) -> Option<RefusalCode> {
+        self.code().and_then(|code| code.parse().ok())
     }
 
     /// The HTTP status of a refusal, if it is one.

@@ -1,8 +1,11 @@
-//! The broker's refusals in plain words (ADR 0015): one `match` from each
-//! error code of the broker's catalogue (`broker/src/error.rs` and the
-//! routes' codes) to a message that says what happened and what to do.
-//! The code itself stays in the error chain; an unknown code shows the
-//! broker's own message, escaped on the way out like all its text.
+//! The broker's refusals in plain words (ADR 0015): one exhaustive `match`
+//! from each [`RefusalCode`] of the broker's catalogue (the `protocol`
+//! crate's) to a message that says what happened and what to do, so a new
+//! code does not build until it is given words here. The code itself stays
+//! in the error chain; a code this build does not know (a newer broker)
+//! shows the broker's own message, escaped on the way out like all its text.
+
+use referral_protocol::RefusalCode;
 
 use crate::tr;
 
@@ -12,7 +15,7 @@ use crate::tr;
 /// text from the broker: it is only ever shown after our words, and it is
 /// escaped on the way out like all the broker's text (ADR 0011).
 pub fn plain_words(code: &str, broker_message: &str) -> String {
-    let ours = our_words(code);
+    let ours = code.parse().ok().and_then(our_words);
     match ours {
         Some(words) if !broker_message.trim().is_empty() => format!(
             "{words}\n{}",
@@ -23,61 +26,84 @@ pub fn plain_words(code: &str, broker_message: &str) -> String {
     }
 }
 
-/// Our words for a code we know; `None` for one from a newer broker.
-fn our_words(code: &str) -> Option<String> {
+/// Our words for a code; `None` where the broker's own message says it
+/// best (it names the detail our words could only repeat).
+fn our_words(code: RefusalCode) -> Option<String> {
+    use RefusalCode as C;
     let words = match code {
-        "packet_too_large" | "body_too_large" => tr!("refused-too-large"),
-        "pending_bytes_cap" => tr!("refused-pending-cap"),
-        "unknown_desk" | "no_desk" => tr!("refused-unknown-desk"),
-        "unauthorized"
-        | "invalid_credentials"
-        | "not_in_directory"
-        | "unknown_token_key"
-        | "bad_signature" => tr!("refused-not-signed-in"),
-        "admin_only" | "entry_not_authorised" => tr!("refused-admin-only"),
-        "unknown_packet" | "unknown_thread" | "not_recipient" | "unknown_request" => {
+        C::PacketTooLarge | C::BodyTooLarge => tr!("refused-too-large"),
+        C::PendingBytesCap => tr!("refused-pending-cap"),
+        C::UnknownDesk | C::NoDesk => tr!("refused-unknown-desk"),
+        C::Unauthorized
+        | C::InvalidCredentials
+        | C::NotInDirectory
+        | C::UnknownTokenKey
+        | C::BadSignature => tr!("refused-not-signed-in"),
+        C::AdminOnly | C::EntryNotAuthorised => tr!("refused-admin-only"),
+        C::UnknownPacket | C::UnknownThread | C::NotRecipient | C::UnknownRequest => {
             tr!("refused-unknown-id")
         }
-        "packet_expired" | "packet_id_purged" | "request_gone" => tr!("refused-gone"),
-        "illegal_transition" => tr!("refused-illegal-transition"),
-        "id_reused" | "packet_id_conflict" | "thread_exists" | "payload_changed" => {
-            tr!("refused-id-reused")
-        }
-        "stale_ciphertext" | "stale_head" | "directory_conflict" => {
+        C::PacketExpired | C::PacketIdPurged | C::RequestGone => tr!("refused-gone"),
+        C::IllegalTransition => tr!("refused-illegal-transition"),
+        C::PacketIdConflict | C::ThreadExists | C::PayloadChanged => tr!("refused-id-reused"),
+        C::StaleCiphertext | C::StaleHead | C::DirectoryConflict => {
             tr!("refused-changed-meanwhile")
         }
-        "invalid_invite_code" => tr!("refused-invite-code"),
-        "invalid_bootstrap_code" => tr!("refused-bootstrap-code"),
-        "already_claimed" => tr!("refused-already-claimed"),
-        "not_bootstrapped" => tr!("refused-not-bootstrapped"),
-        "wrong_broker" => tr!("refused-wrong-broker"),
-        "device_exists" | "key_in_use" => tr!("refused-already-registered"),
-        "not_pending"
-        | "request_mismatch"
-        | "unexpected_request"
-        | "request_required"
-        | "missing_co_signature"
-        | "bad_proof"
-        | "bad_entry"
-        | "entry_refused"
-        | "entry_in_future"
-        | "directory_inconsistent" => tr!("refused-directory-change"),
-        "body_timeout" | "request_timeout" => tr!("refused-too-slow"),
-        "bad_header"
-        | "bad_path"
-        | "bad_query"
-        | "bad_request"
-        | "body_error"
-        | "invalid_json"
-        | "malformed_json"
-        | "unsupported_media_type"
-        | "missing_header"
-        | "method_not_allowed"
-        | "not_found"
-        | "not_age"
-        | "not_padded"
-        | "invalid_ttl" => tr!("refused-malformed"),
-        _ => return None,
+        C::InvalidInviteCode => tr!("refused-invite-code"),
+        C::InvalidBootstrapCode => tr!("refused-bootstrap-code"),
+        C::AlreadyClaimed => tr!("refused-already-claimed"),
+        C::NotBootstrapped => tr!("refused-not-bootstrapped"),
+        C::WrongBroker => tr!("refused-wrong-broker"),
+        C::DeviceExists | C::KeyInUse => tr!("refused-already-registered"),
+        C::NotPending
+        | C::RequestMismatch
+        | C::UnexpectedRequest
+        | C::RequestRequired
+        | C::MissingCoSignature
+        | C::BadProof
+        | C::BadEntry
+        | C::EntryRefused
+        | C::EntryInFuture
+        | C::DirectoryInconsistent => tr!("refused-directory-change"),
+        C::BodyTimeout | C::RequestTimeout => tr!("refused-too-slow"),
+        C::BadHeader
+        | C::BadPath
+        | C::BadQuery
+        | C::BadRequest
+        | C::BodyError
+        | C::InvalidJson
+        | C::MalformedJson
+        | C::UnsupportedMediaType
+        | C::MissingHeader
+        | C::MethodNotAllowed
+        | C::NotFound
+        | C::NotAge
+        | C::NotPadded
+        | C::InvalidTtl => tr!("refused-malformed"),
+        // The broker's message names what our words could only guess at:
+        // which age header rule, which rewrap rule, which limit or cursor,
+        // when to retry (the client retries rate limits itself), or that
+        // the broker failed.
+        C::ArmoredAge
+        | C::UnsupportedAgeVersion
+        | C::AgeHeaderTooLarge
+        | C::TooManyStanzas
+        | C::ForbiddenStanza
+        | C::LowOrderShare
+        | C::NoRecipients
+        | C::MalformedAgeHeader
+        | C::TruncatedAgeFile
+        | C::RewrapStanzaCount
+        | C::RewrapMoreThanOneStanza
+        | C::RewrapNoStanzaReplaced
+        | C::RewrapNotX25519
+        | C::RewrapMacUnchanged
+        | C::BadCursor
+        | C::BadLimit
+        | C::RateLimited
+        | C::TooManyConnections
+        | C::Internal
+        | C::NotReady => return None,
     };
     Some(words)
 }

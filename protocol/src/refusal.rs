@@ -21,8 +21,11 @@ pub use crate::api::ErrorBody;
 macro_rules! refusal_codes {
     ($($(#[doc = $doc:literal])+ $variant:ident = ($word:literal, $status:ident),)+) => {
         /// One kind of refusal the broker can answer, by its stable code.
+        ///
+        /// Deliberately not `#[non_exhaustive]`: a client's `match` on it is
+        /// exhaustive, so a new code does not build until each side decides
+        /// what it means there.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
         pub enum RefusalCode {
             $($(#[doc = $doc])+ $variant,)+
         }

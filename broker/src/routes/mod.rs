@@ -5,6 +5,7 @@ pub mod directory;
 pub mod health;
 pub mod limits;
 pub mod packets;
+pub mod refusals;
 pub mod requests;
 pub mod rewrap;
 pub mod threads;

@@ -14,7 +14,7 @@ use anyhow::anyhow;
 use referral_protocol::api::{HEADER_REPLACES, Inbox, PacketReceipt};
 use referral_protocol::paths;
 use referral_protocol::rewrap::{RewrapError, rewrap};
-use referral_protocol::{PacketId, RecipientKey};
+use referral_protocol::{PacketId, RecipientKey, RefusalCode};
 use serde::Serialize;
 
 use crate::api_client::BrokerError;
@@ -159,7 +159,7 @@ fn rewrap_one(
         );
         match sent {
             Ok(_) => return Ok(Outcome::Rewrapped),
-            Err(e) if e.code() == Some("stale_ciphertext") => continue,
+            Err(e) if e.refusal() == Some(RefusalCode::StaleCiphertext) => continue,
             Err(e) => return Err(e.into()),
         }
     }

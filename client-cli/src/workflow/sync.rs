@@ -12,9 +12,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use referral_protocol::ThreadId;
 use referral_protocol::api::{ThreadChanges, ThreadView};
 use referral_protocol::paths;
+use referral_protocol::{RefusalCode, ThreadId};
 use serde::{Serialize, Serializer};
 
 use super::{receive, rfc3339, unix_now};
@@ -130,7 +130,7 @@ fn sync(
     let (views, cursor) = match changed_threads(&online.client, &token.token, previous.clone()) {
         // Not a cursor this broker issued (restored from a backup, say):
         // from the start, which is always right, only longer.
-        Err(BrokerError::Refused { code, .. }) if code == "bad_cursor" && previous.is_some() => {
+        Err(e) if e.refusal() == Some(RefusalCode::BadCursor) && previous.is_some() => {
             changed_threads(&online.client, &token.token, None)?
         }
         other => other?,
