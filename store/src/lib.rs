@@ -17,6 +17,7 @@
 pub mod body;
 pub mod conformance;
 mod directory;
+mod encoding;
 mod error;
 pub mod inspect;
 pub mod model;

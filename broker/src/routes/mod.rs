@@ -11,7 +11,7 @@ pub mod threads;
 
 use axum::Router;
 use axum::routing::{get, post};
-use referral_store::{PacketKind, UnixTime};
+use referral_store::UnixTime;
 
 use crate::auth;
 use crate::error::ApiError;
@@ -110,13 +110,4 @@ pub fn hour_text(t: UnixTime) -> String {
                 .ok()
         })
         .unwrap_or_else(|| t.to_string())
-}
-
-/// The wire name of a packet kind.
-pub fn kind_name(kind: PacketKind) -> &'static str {
-    match kind {
-        PacketKind::Referral => "referral",
-        PacketKind::Reply => "reply",
-        PacketKind::Forward => "forward",
-    }
 }

@@ -10,30 +10,26 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use referral_protocol::api::{AckResponse, Inbox, InboxEntry, PacketReceipt};
-use referral_protocol::{DeskId, PacketId, PacketKindWord, PacketRouting, RoutingError, ThreadId};
-use referral_store::{
-    AckOutcome, DeliveryState, NewPacket, PacketKind, PacketMeta, PutOutcome, ThreadStatus, to_hour,
-};
+use referral_protocol::{DeskId, PacketId, PacketKind, PacketRouting, RoutingError, ThreadId};
+use referral_store::{AckOutcome, DeliveryState, NewPacket, PacketMeta, PutOutcome, to_hour};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiPath};
 use crate::intake;
-use crate::routes::{hour_text, kind_name};
+use crate::routes::hour_text;
 use crate::state::{AppState, now};
 
 /// Most inbox entries in one answer.
 pub const INBOX_PAGE: u32 = 500;
 
 /// The routing metadata of an upload, from its headers (the rule lives in
-/// [`PacketRouting::from_headers`]), as the store's kind.
+/// [`PacketRouting::from_headers`]).
 #[derive(Debug)]
 struct Routing {
     id: PacketId,
     thread: ThreadId,
     recipient_desk: DeskId,
     kind: PacketKind,
-    status: Option<ThreadStatus>,
-    forwards: Option<ThreadId>,
 }
 
 fn routing(headers: &HeaderMap) -> Result<Routing, ApiError> {
@@ -44,18 +40,11 @@ fn routing(headers: &HeaderMap) -> Result<Routing, ApiError> {
         };
         ApiError::client(StatusCode::BAD_REQUEST, code, e.to_string())
     })?;
-    let kind = match routing.kind.word() {
-        PacketKindWord::Referral => PacketKind::Referral,
-        PacketKindWord::Reply => PacketKind::Reply,
-        PacketKindWord::Forward => PacketKind::Forward,
-    };
     Ok(Routing {
         id: routing.packet_id,
         thread: routing.thread_id,
         recipient_desk: routing.recipient_desk,
-        kind,
-        status: routing.kind.status(),
-        forwards: routing.kind.forwards(),
+        kind: routing.kind,
     })
 }
 
@@ -135,8 +124,6 @@ pub async fn send(
         bytes: received.len,
         sha256: received.sha256,
         kind: routing.kind,
-        thread_status: routing.status,
-        forwards: routing.forwards,
         received_hour: to_hour(t),
         // From the hour, not the second: with the TTL a known setting, an
         // expiry to the second would give away the exact time of receipt,
@@ -213,7 +200,7 @@ pub async fn inbox(
             packet_id: m.id,
             thread_id: m.thread_id,
             from_desk: m.sender_desk,
-            kind: kind_name(m.kind).to_owned(),
+            kind: m.kind.as_str().to_owned(),
             bytes: m.bytes,
             status: m.delivery.as_str().to_owned(),
             received_hour: hour_text(m.received_hour),

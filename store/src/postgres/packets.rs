@@ -7,9 +7,10 @@ use sqlx::postgres::{PgConnection, PgPool};
 
 use super::codec::{self, packet_columns};
 use super::threads;
+use crate::encoding::Word;
 use crate::{
-    AckOutcome, DeliveryState, NewPacket, PacketBody, PacketKind, PacketMeta, PutOutcome,
-    RewrapOutcome, RewrapPacket, StoreError, UnixTime, to_hour, tombstone_hash,
+    AckOutcome, DeliveryState, NewPacket, PacketBody, PacketKind, PacketKindWord, PacketMeta,
+    PutOutcome, RewrapOutcome, RewrapPacket, StoreError, UnixTime, to_hour, tombstone_hash,
 };
 
 pub(super) async fn put_packet(
@@ -65,8 +66,8 @@ async fn put_in(
                 threads::open(conn, &p.thread_id, &p.sender_desk, &p.recipient_desk, hour).await?;
             (!opened).then_some(PutOutcome::ThreadExists)
         }
-        PacketKind::Reply => threads::apply_reply(conn, p, hour).await?,
-        PacketKind::Forward => threads::apply_forward(conn, p, hour).await?,
+        PacketKind::Reply { status } => threads::apply_reply(conn, p, status, hour).await?,
+        PacketKind::Forward { forwards } => threads::apply_forward(conn, p, forwards, hour).await?,
     };
     if let Some(refusal) = refusal {
         return Ok(refusal);
@@ -109,7 +110,7 @@ async fn insert_row(
     .bind(p.recipient_desk.as_str())
     .bind(codec::to_i64("packet size", p.bytes)?)
     .bind(p.sha256)
-    .bind(codec::kind_str(p.kind))
+    .bind(Word::word(p.kind.word()))
     .bind(hour)
     .bind(p.expires_at)
     .execute(conn)
@@ -180,7 +181,7 @@ fn new_meta(p: &NewPacket, hour: UnixTime) -> PacketMeta {
         recipient_desk: p.recipient_desk.clone(),
         bytes: p.bytes,
         sha256: p.sha256,
-        kind: p.kind,
+        kind: p.kind.word(),
         delivery: DeliveryState::Pending,
         received_hour: hour,
         expires_at: p.expires_at,
@@ -323,7 +324,7 @@ pub(super) async fn ack(
     let Some(row) = row else {
         return Ok(AckOutcome::NotFound);
     };
-    match codec::parse_delivery(row.try_get("delivery")?)? {
+    match codec::decode(row.try_get("delivery")?)? {
         DeliveryState::Expired => return Ok(AckOutcome::Expired),
         // Idempotent: a repeated ack changes nothing and adds no event.
         DeliveryState::Acknowledged => return Ok(AckOutcome::Acknowledged),
@@ -336,7 +337,7 @@ pub(super) async fn ack(
         .await?;
     // Only a thread's opening packet (referral or forward) marks it
     // received; acknowledging a reply says nothing about the case.
-    if codec::parse_kind(row.try_get("kind")?)? != PacketKind::Reply {
+    if codec::decode::<PacketKindWord>(row.try_get("kind")?)? != PacketKindWord::Reply {
         let thread = codec::parse("thread id", row.try_get("thread_id")?)?;
         threads::mark_received(&mut tx, &thread, to_hour(now)).await?;
     }

@@ -51,7 +51,7 @@ pub(super) async fn lock(
     Ok(Some(LockedThread {
         sender_desk: codec::parse("desk id", row.try_get("sender_desk")?)?,
         recipient_desk: codec::parse("desk id", row.try_get("recipient_desk")?)?,
-        status: codec::parse_status(row.try_get("status")?)?,
+        status: codec::decode(row.try_get("status")?)?,
     }))
 }
 
@@ -124,6 +124,7 @@ pub(super) async fn append_event(
 pub(super) async fn apply_reply(
     conn: &mut PgConnection,
     p: &NewPacket,
+    status: Option<ThreadStatus>,
     hour: UnixTime,
 ) -> Result<Option<PutOutcome>, StoreError> {
     let Some(thread) = lock(conn, &p.thread_id).await? else {
@@ -133,7 +134,7 @@ pub(super) async fn apply_reply(
     if parties.is_empty() {
         return Ok(Some(PutOutcome::UnknownThread));
     }
-    let Some(to) = p.thread_status else {
+    let Some(to) = status else {
         // A message without a status change, allowed in any state.
         return Ok(None);
     };
@@ -155,11 +156,9 @@ pub(super) async fn apply_reply(
 pub(super) async fn apply_forward(
     conn: &mut PgConnection,
     p: &NewPacket,
+    forwarded: ThreadId,
     hour: UnixTime,
 ) -> Result<Option<PutOutcome>, StoreError> {
-    let Some(forwarded) = p.forwards else {
-        return Ok(Some(PutOutcome::UnknownThread));
-    };
     let Some(thread) = lock(conn, &forwarded).await? else {
         return Ok(Some(PutOutcome::UnknownThread));
     };
@@ -229,12 +228,12 @@ async fn thread_in(conn: &mut PgConnection, id: &ThreadId) -> Result<Option<Thre
         id: *id,
         sender_desk: codec::parse("desk id", row.try_get("sender_desk")?)?,
         recipient_desk: codec::parse("desk id", row.try_get("recipient_desk")?)?,
-        status: codec::parse_status(row.try_get("status")?)?,
+        status: codec::decode(row.try_get("status")?)?,
         events: events
             .iter()
             .map(|e| {
                 Ok(ThreadEvent {
-                    status: codec::parse_status(e.try_get("status")?)?,
+                    status: codec::decode(e.try_get("status")?)?,
                     at_hour: e.try_get("at_hour")?,
                 })
             })

@@ -9,7 +9,7 @@ use referral_protocol::{DeskId, DeviceId, VerifyingKey};
 use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::SqliteConnection;
 
-use super::codec;
+use crate::encoding::Word;
 use crate::{Desk, Device, NewEntry, StoreError, TokenKey, UnixTime};
 
 pub(super) async fn create_desk(
@@ -58,10 +58,10 @@ pub(super) async fn add_device(
     )
     .bind(&device.id.as_bytes()[..])
     .bind(device.desk.as_ref().map(DeskId::as_str))
-    .bind(codec::role_str(device.role))
+    .bind(Word::word(device.role))
     .bind(&device.signing_key.as_bytes()[..])
     .bind(device.age_recipient.as_str())
-    .bind(codec::state_str(device.state))
+    .bind(Word::word(device.state))
     .bind(device.created_at)
     .execute(conn)
     .await?;

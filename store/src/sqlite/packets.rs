@@ -10,9 +10,11 @@ use super::admin;
 use super::codec::{self, packet_columns};
 use super::threads::{self, ThreadRow};
 use crate::body::PacketBody;
+use crate::encoding::Word;
 use crate::{
-    AckOutcome, DeliveryState, NewPacket, PacketKind, PacketMeta, Party, PutOutcome, RewrapOutcome,
-    RewrapPacket, StoreError, ThreadStatus, UnixTime, to_hour, tombstone_hash,
+    AckOutcome, DeliveryState, NewPacket, PacketKind, PacketKindWord, PacketMeta, Party,
+    PutOutcome, RewrapOutcome, RewrapPacket, StoreError, ThreadStatus, UnixTime, to_hour,
+    tombstone_hash,
 };
 
 pub(super) async fn put(
@@ -62,7 +64,7 @@ pub(super) fn stored_meta(p: NewPacket) -> PacketMeta {
         recipient_desk: p.recipient_desk,
         bytes: p.bytes,
         sha256: p.sha256,
-        kind: p.kind,
+        kind: p.kind.word(),
         delivery: DeliveryState::Pending,
         received_hour: to_hour(p.received_hour),
         expires_at: p.expires_at,
@@ -140,21 +142,25 @@ pub(super) fn plan(
             open: true,
             advance: None,
         }),
-        PacketKind::Reply => plan_reply(p, own),
-        PacketKind::Forward => plan_forward(p, own, forwarded),
+        PacketKind::Reply { status } => plan_reply(p, status, own),
+        PacketKind::Forward { forwards } => plan_forward(p, forwards, own, forwarded),
     }
 }
 
 /// A reply travels between the thread's two parties, either way; with a
 /// status, `ThreadStatus::may_become` must allow that party the change.
 /// Without one it is a message, allowed in any state.
-fn plan_reply(p: &NewPacket, own: Option<&ThreadRow>) -> Result<ThreadPlan, Refusal> {
+fn plan_reply(
+    p: &NewPacket,
+    status: Option<ThreadStatus>,
+    own: Option<&ThreadRow>,
+) -> Result<ThreadPlan, Refusal> {
     let thread = own.ok_or(Refusal::UnknownThread)?;
     let parties = thread.parties(&p.sender_desk, &p.recipient_desk);
     if parties.is_empty() {
         return Err(Refusal::UnknownThread);
     }
-    let Some(to) = p.thread_status else {
+    let Some(to) = status else {
         return Ok(ThreadPlan::default());
     };
     let from = thread.status;
@@ -171,10 +177,11 @@ fn plan_reply(p: &NewPacket, own: Option<&ThreadRow>) -> Result<ThreadPlan, Refu
 /// becomes `forwarded` and the packet opens a new thread, in `sent`.
 fn plan_forward(
     p: &NewPacket,
+    old_id: ThreadId,
     own: Option<&ThreadRow>,
     forwarded: Option<&ThreadRow>,
 ) -> Result<ThreadPlan, Refusal> {
-    let (Some(old_id), Some(old)) = (p.forwards, forwarded) else {
+    let Some(old) = forwarded else {
         return Err(Refusal::UnknownThread);
     };
     if old.recipient_desk != p.sender_desk.as_str() {
@@ -203,9 +210,9 @@ async fn apply_to_threads(
     p: &NewPacket,
 ) -> Result<Option<PutOutcome>, StoreError> {
     let own = threads::load(conn, &p.thread_id).await?;
-    let forwarded = match (p.kind, p.forwards) {
-        (PacketKind::Forward, Some(old)) => threads::load(conn, &old).await?,
-        _ => None,
+    let forwarded = match p.kind.forwards() {
+        Some(old) => threads::load(conn, &old).await?,
+        None => None,
     };
     let plan = match plan(p, own.as_ref(), forwarded.as_ref()) {
         Ok(plan) => plan,
@@ -238,7 +245,7 @@ async fn insert_packet(conn: &mut SqliteConnection, m: &PacketMeta) -> Result<()
     .bind(m.recipient_desk.as_str())
     .bind(codec::signed(m.bytes)?)
     .bind(&m.sha256[..])
-    .bind(codec::kind_str(m.kind))
+    .bind(Word::word(m.kind))
     .bind(m.received_hour)
     .bind(m.expires_at)
     .execute(conn)
@@ -327,7 +334,7 @@ pub(super) async fn ack(
         .bind(&id.as_bytes()[..])
         .execute(&mut *conn)
         .await?;
-    if matches!(m.kind, PacketKind::Referral | PacketKind::Forward) {
+    if m.kind != PacketKindWord::Reply {
         let thread = threads::load(conn, &m.thread_id).await?;
         if thread.is_some_and(|t| t.status == ThreadStatus::Sent) {
             threads::advance(conn, &m.thread_id, ThreadStatus::Received, now).await?;

@@ -25,7 +25,8 @@ use super::codec::{self, packet_columns};
 use super::packets;
 use super::threads::ThreadRow;
 use crate::body::CHUNK_BYTES;
-use crate::{NewPacket, PacketKind, PacketMeta, PutOutcome, StoreError, ThreadStatus, to_hour};
+use crate::encoding::Word;
+use crate::{NewPacket, PacketMeta, PutOutcome, StoreError, ThreadStatus, to_hour};
 
 /// Tracks the packet ids and threads a set has taken, so that a send that
 /// shares one with an earlier send is left for the one-at-a-time path.
@@ -39,7 +40,7 @@ impl Disjoint {
     /// Takes `p`'s ids if none of them is taken yet; `false` leaves the
     /// set unchanged.
     pub(super) fn take(&mut self, p: &NewPacket) -> bool {
-        let threads = [Some(p.thread_id), p.forwards];
+        let threads = [Some(p.thread_id), p.kind.forwards()];
         if self.packets.contains(&p.id)
             || threads.iter().flatten().any(|t| self.threads.contains(t))
         {
@@ -126,7 +127,7 @@ impl State {
             .collect();
 
         let named: HashSet<ThreadId> = packets()
-            .flat_map(|p| [Some(p.thread_id), p.forwards])
+            .flat_map(|p| [Some(p.thread_id), p.kind.forwards()])
             .flatten()
             .collect();
         let mut args = SqliteArguments::default();
@@ -167,10 +168,7 @@ impl State {
             return PutOutcome::Gone;
         }
         let own = self.threads.get(&p.thread_id);
-        let forwarded = match (p.kind, p.forwards) {
-            (PacketKind::Forward, Some(old)) => self.threads.get(&old),
-            _ => None,
-        };
+        let forwarded = p.kind.forwards().and_then(|old| self.threads.get(&old));
         let plan = match packets::plan(p, own, forwarded) {
             Ok(plan) => plan,
             Err(refusal) => return refusal.into(),
@@ -198,7 +196,7 @@ fn thread_row(row: &SqliteRow) -> Result<(ThreadId, ThreadRow), StoreError> {
         ThreadRow {
             sender_desk: row.try_get("sender_desk")?,
             recipient_desk: row.try_get("recipient_desk")?,
-            status: codec::status(&status)?,
+            status: codec::decode(&status)?,
         },
     ))
 }
@@ -251,7 +249,7 @@ impl Writes {
             bind(&mut args, m.recipient_desk.as_str().to_owned())?;
             bind(&mut args, codec::signed(m.bytes)?)?;
             bind(&mut args, m.sha256.to_vec())?;
-            bind(&mut args, codec::kind_str(m.kind))?;
+            bind(&mut args, Word::word(m.kind))?;
             bind(&mut args, m.received_hour)?;
             bind(&mut args, m.expires_at)?;
         }

@@ -6,6 +6,7 @@ use referral_protocol::{DeskId, DeviceId, RecipientKey, RequestId, VerifyingKey}
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{admin, codec, codec::request_columns};
+use crate::encoding::Word;
 use crate::{
     EnrollOutcome, Invite, Request, RequestKind, RequestSignatures, Role, RotationOutcome,
     StoreError, UnixTime, to_hour,
@@ -24,7 +25,7 @@ pub(super) async fn create_invite(
     )
     .bind(&invite.code_hash[..])
     .bind(invite.desk.as_str())
-    .bind(codec::role_str(invite.role))
+    .bind(Word::word(invite.role))
     .bind(invite.created_at)
     .bind(invite.expires_at)
     .execute(conn)
@@ -51,7 +52,7 @@ pub(super) async fn invite<'e>(
         Ok(Invite {
             code_hash: *code_hash,
             desk: codec::desk_id(&desk)?,
-            role: codec::role(&role)?,
+            role: codec::decode(&role)?,
             created_at,
             expires_at,
         })
@@ -157,10 +158,10 @@ async fn insert(conn: &mut SqliteConnection, r: &Request) -> Result<(), StoreErr
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&r.id.as_bytes()[..])
-    .bind(codec::request_kind_str(r.kind()))
+    .bind(Word::word(r.kind()))
     .bind(&r.device.as_bytes()[..])
     .bind(r.desk.as_ref().map(DeskId::as_str))
-    .bind(codec::role_str(r.role))
+    .bind(Word::word(r.role))
     .bind(&r.signing_key.as_bytes()[..])
     .bind(r.age_recipient.as_str())
     .bind(device_signature.map(|s| &s[..]))
@@ -192,7 +193,7 @@ pub(super) async fn close(
     expected: Expected<'_>,
 ) -> Result<bool, StoreError> {
     let (check_placement, desk, role) = match expected.placement {
-        Some((desk, role)) => (true, desk.map(DeskId::as_str), Some(codec::role_str(role))),
+        Some((desk, role)) => (true, desk.map(DeskId::as_str), Some(Word::word(role))),
         None => (false, None, None),
     };
     let done = sqlx::query(
@@ -201,7 +202,7 @@ pub(super) async fn close(
          AND (NOT ?6 OR (desk_id IS ?7 AND role = ?8))",
     )
     .bind(&id.as_bytes()[..])
-    .bind(codec::request_kind_str(expected.kind))
+    .bind(Word::word(expected.kind))
     .bind(&expected.device.as_bytes()[..])
     .bind(&expected.signing_key.as_bytes()[..])
     .bind(expected.age_recipient.as_str())

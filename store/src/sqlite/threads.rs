@@ -46,7 +46,7 @@ pub(super) async fn load(
         Ok(ThreadRow {
             sender_desk,
             recipient_desk,
-            status: codec::status(&status)?,
+            status: codec::decode(&status)?,
         })
     })
     .transpose()
