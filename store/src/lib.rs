@@ -17,9 +17,11 @@
 pub mod body;
 pub mod conformance;
 mod directory;
+mod directory_effects;
 mod encoding;
 mod error;
 pub mod inspect;
+mod lifecycle;
 pub mod model;
 pub mod postgres;
 pub mod sqlite;

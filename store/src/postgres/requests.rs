@@ -6,15 +6,16 @@
 //! The unique indexes on `requests` would catch a race anyway, but as an
 //! opaque error instead of an answer.
 
-use referral_protocol::{DeskId, DeviceId, RecipientKey, RequestId, VerifyingKey};
+use referral_protocol::{DeskId, DeviceId, RequestId, VerifyingKey};
 use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 
 use super::{codec, desks};
+use crate::directory_effects::Expected;
 use crate::encoding::Word;
 use crate::{
-    EnrollOutcome, Invite, Request, RequestKind, RequestSignatures, Role, RotationOutcome,
-    StoreError, UnixTime, to_hour,
+    EnrollOutcome, Invite, Request, RequestKind, RequestSignatures, RotationOutcome, StoreError,
+    UnixTime, to_hour,
 };
 
 /// Advisory lock key serialising request submissions across brokers.
@@ -216,16 +217,6 @@ async fn insert(conn: &mut PgConnection, r: &Request) -> Result<(), StoreError> 
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// What an approving entry says the request asked for.
-pub(super) struct Expected<'a> {
-    pub(super) kind: RequestKind,
-    pub(super) device: &'a DeviceId,
-    /// Desk and role, for an enrollment (a rotation keeps the device's).
-    pub(super) placement: Option<(Option<&'a DeskId>, Role)>,
-    pub(super) signing_key: &'a VerifyingKey,
-    pub(super) age_recipient: &'a RecipientKey,
 }
 
 /// Deletes the pending request `id` if it asks for exactly `expected`;

@@ -10,7 +10,7 @@
 //! The caller guarantees that no two sends of a set share a packet id or a
 //! thread (see [`Disjoint`]), so the state read before the decisions is the
 //! state each send would have seen alone, and the decisions, made in
-//! arrival order by the same [`packets::plan`] as the one-at-a-time path,
+//! arrival order by the same [`lifecycle::plan`] as the one-at-a-time path,
 //! are the ones that path would make. Refusals write nothing.
 
 use std::collections::{HashMap, HashSet};
@@ -22,10 +22,10 @@ use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, AssertSqlSafe, Encode, Row, Sqlite, SqliteConnection, Type};
 
 use super::codec::{self, packet_columns};
-use super::packets;
-use super::threads::ThreadRow;
+use super::threads;
 use crate::body::CHUNK_BYTES;
 use crate::encoding::Word;
+use crate::lifecycle::{self, ThreadRow};
 use crate::{NewPacket, PacketMeta, PutOutcome, StoreError, ThreadStatus, to_hour};
 
 /// Tracks the packet ids and threads a set has taken, so that a send that
@@ -162,14 +162,14 @@ impl State {
             return PutOutcome::UnknownDesk;
         }
         if let Some(stored) = self.stored.get(&p.id) {
-            return packets::same_or_conflict(stored.clone(), p);
+            return lifecycle::same_or_conflict(stored.clone(), p);
         }
         if self.tombstoned.contains(&crate::tombstone_hash(&p.id)[..]) {
             return PutOutcome::Gone;
         }
         let own = self.threads.get(&p.thread_id);
         let forwarded = p.kind.forwards().and_then(|old| self.threads.get(&old));
-        let plan = match packets::plan(p, own, forwarded) {
+        let plan = match lifecycle::plan(p, own, forwarded) {
             Ok(plan) => plan,
             Err(refusal) => return refusal.into(),
         };
@@ -182,7 +182,7 @@ impl State {
             writes.advances.push((thread, status));
             writes.events.push((thread, status, hour));
         }
-        let meta = packets::stored_meta(p.clone());
+        let meta = lifecycle::stored_meta(p);
         writes.packets.push((meta.clone(), body.clone()));
         PutOutcome::Stored(meta)
     }
@@ -190,15 +190,12 @@ impl State {
 
 fn thread_row(row: &SqliteRow) -> Result<(ThreadId, ThreadRow), StoreError> {
     let id = codec::thread_id(row.try_get("id")?)?;
-    let status: String = row.try_get("status")?;
-    Ok((
-        id,
-        ThreadRow {
-            sender_desk: row.try_get("sender_desk")?,
-            recipient_desk: row.try_get("recipient_desk")?,
-            status: codec::decode(&status)?,
-        },
-    ))
+    let thread = threads::thread_row(
+        row.try_get("sender_desk")?,
+        row.try_get("recipient_desk")?,
+        row.try_get("status")?,
+    )?;
+    Ok((id, thread))
 }
 
 /// The set's writes, gathered while deciding.

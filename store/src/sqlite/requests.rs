@@ -2,14 +2,15 @@
 //! connection inside the op's savepoint; every check comes before the first
 //! write, and the writer rolls back any outcome but `Created` regardless.
 
-use referral_protocol::{DeskId, DeviceId, RecipientKey, RequestId, VerifyingKey};
+use referral_protocol::{DeskId, DeviceId, RequestId, VerifyingKey};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{admin, codec, codec::request_columns};
+use crate::directory_effects::Expected;
 use crate::encoding::Word;
 use crate::{
-    EnrollOutcome, Invite, Request, RequestKind, RequestSignatures, Role, RotationOutcome,
-    StoreError, UnixTime, to_hour,
+    EnrollOutcome, Invite, Request, RequestKind, RequestSignatures, RotationOutcome, StoreError,
+    UnixTime, to_hour,
 };
 
 pub(super) async fn create_invite(
@@ -171,16 +172,6 @@ async fn insert(conn: &mut SqliteConnection, r: &Request) -> Result<(), StoreErr
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// What an approving entry says the request asked for.
-pub(super) struct Expected<'a> {
-    pub(super) kind: RequestKind,
-    pub(super) device: &'a DeviceId,
-    /// Desk and role, for an enrollment (a rotation keeps the device's).
-    pub(super) placement: Option<(Option<&'a DeskId>, Role)>,
-    pub(super) signing_key: &'a VerifyingKey,
-    pub(super) age_recipient: &'a RecipientKey,
 }
 
 /// Deletes the pending request `id` if it asks for exactly `expected`;
