@@ -18,6 +18,7 @@ mod auth;
 mod codec;
 mod desks;
 mod directory;
+mod entries;
 pub mod maintenance;
 mod packets;
 mod purge;

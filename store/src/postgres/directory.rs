@@ -10,33 +10,9 @@ use async_trait::async_trait;
 use referral_protocol::{DeviceId, RecipientKey, RequestId, VerifyingKey};
 use sqlx::postgres::{PgConnection, PgPool};
 
-use super::{auth, codec, desks, requests};
+use super::{auth, codec, desks, entries, requests};
 use crate::directory_effects::{self, DirectoryTables, Expected};
 use crate::{AppendOutcome, Desk, Device, NewEntry, StoreError, StoredEntry, UnixTime};
-
-pub(super) async fn has_entries(conn: &mut PgConnection) -> Result<bool, StoreError> {
-    let found = sqlx::query("SELECT 1 FROM directory_entries LIMIT 1")
-        .fetch_optional(conn)
-        .await?;
-    Ok(found.is_some())
-}
-
-/// Inserts the entry; `false` if its `seq` is taken.
-pub(super) async fn insert_entry(
-    conn: &mut PgConnection,
-    entry: &NewEntry,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO directory_entries (seq, hash, entry) VALUES ($1, $2, $3) \
-         ON CONFLICT (seq) DO NOTHING",
-    )
-    .bind(codec::to_i64("directory seq", entry.seq)?)
-    .bind(entry.hash)
-    .bind(&entry.bytes[..])
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
 
 pub(super) async fn append(pool: &PgPool, entry: NewEntry) -> Result<AppendOutcome, StoreError> {
     let mut tx = pool.begin().await?;
@@ -51,7 +27,7 @@ pub(super) async fn append(pool: &PgPool, entry: NewEntry) -> Result<AppendOutco
 }
 
 async fn append_in(conn: &mut PgConnection, entry: NewEntry) -> Result<AppendOutcome, StoreError> {
-    if !insert_entry(conn, &entry).await? {
+    if !entries::insert_entry(conn, &entry).await? {
         return Ok(AppendOutcome::SeqTaken);
     }
     // After the insert, which waited for any concurrent append at this seq:

@@ -7,29 +7,9 @@ use async_trait::async_trait;
 use referral_protocol::{DeviceId, RecipientKey, RequestId, VerifyingKey};
 use sqlx::SqliteConnection;
 
-use super::{admin, codec, requests};
+use super::{auth, codec, desks, entries, requests};
 use crate::directory_effects::{self, DirectoryTables, Expected};
 use crate::{AppendOutcome, Desk, Device, NewEntry, StoreError, StoredEntry, UnixTime};
-
-pub(super) async fn has_entries(conn: &mut SqliteConnection) -> Result<bool, StoreError> {
-    let found = sqlx::query("SELECT 1 FROM directory_entries LIMIT 1")
-        .fetch_optional(conn)
-        .await?;
-    Ok(found.is_some())
-}
-
-pub(super) async fn insert_entry(
-    conn: &mut SqliteConnection,
-    entry: &NewEntry,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO directory_entries (seq, hash, entry) VALUES (?, ?, ?)")
-        .bind(codec::signed(entry.seq)?)
-        .bind(&entry.hash[..])
-        .bind(&entry.bytes[..])
-        .execute(conn)
-        .await?;
-    Ok(())
-}
 
 /// The entry goes in only at the next free position; then its effect.
 pub(super) async fn append(
@@ -46,7 +26,7 @@ pub(super) async fn append(
     if seq > next {
         return Ok(AppendOutcome::NotNext);
     }
-    insert_entry(conn, &entry).await?;
+    entries::insert_entry(conn, &entry).await?;
     directory_effects::apply(conn, entry.effect).await
 }
 
@@ -54,7 +34,7 @@ pub(super) async fn append(
 #[async_trait]
 impl DirectoryTables for SqliteConnection {
     async fn create_desk(&mut self, desk: &Desk) -> Result<bool, StoreError> {
-        admin::create_desk(self, desk).await
+        desks::create_desk(self, desk).await
     }
 
     async fn close_request(
@@ -66,15 +46,15 @@ impl DirectoryTables for SqliteConnection {
     }
 
     async fn device_exists(&mut self, id: &DeviceId) -> Result<bool, StoreError> {
-        admin::device_exists(self, id).await
+        desks::device_exists(self, id).await
     }
 
     async fn signing_key_used(&mut self, key: &VerifyingKey) -> Result<bool, StoreError> {
-        admin::signing_key_used(self, key).await
+        desks::signing_key_used(self, key).await
     }
 
     async fn add_device(&mut self, device: &Device) -> Result<bool, StoreError> {
-        admin::add_device(self, device).await
+        desks::add_device(self, device).await
     }
 
     async fn set_device_keys(
@@ -145,7 +125,7 @@ impl DirectoryTables for SqliteConnection {
         public: &VerifyingKey,
         at: UnixTime,
     ) -> Result<bool, StoreError> {
-        admin::activate_token_key(self, kid, public, at).await
+        auth::activate_token_key(self, kid, public, at).await
     }
 }
 

@@ -6,8 +6,8 @@
 use referral_protocol::{DeskId, PacketId};
 use sqlx::SqliteConnection;
 
-use super::admin;
 use super::codec::{self, packet_columns};
+use super::desks;
 use super::threads;
 use crate::body::PacketBody;
 use crate::encoding::Word;
@@ -25,8 +25,8 @@ pub(super) async fn put(
     // Both desks first, as the PostgreSQL backend does, so that the two
     // answer alike. The sender's desk comes from its token and desks are
     // never deleted, so in practice only the recipient can be unknown.
-    if !admin::desk_exists(conn, &packet.recipient_desk).await?
-        || !admin::desk_exists(conn, &packet.sender_desk).await?
+    if !desks::desk_exists(conn, &packet.recipient_desk).await?
+        || !desks::desk_exists(conn, &packet.sender_desk).await?
     {
         return Ok(PutOutcome::UnknownDesk);
     }

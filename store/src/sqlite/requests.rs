@@ -5,7 +5,7 @@
 use referral_protocol::{DeskId, DeviceId, RequestId, VerifyingKey};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::{admin, codec, codec::request_columns};
+use super::{codec, codec::request_columns, desks};
 use crate::directory_effects::Expected;
 use crate::encoding::Word;
 use crate::{
@@ -17,7 +17,7 @@ pub(super) async fn create_invite(
     conn: &mut SqliteConnection,
     invite: &Invite,
 ) -> Result<(), StoreError> {
-    if !admin::desk_exists(conn, &invite.desk).await? {
+    if !desks::desk_exists(conn, &invite.desk).await? {
         return Err(StoreError::UnknownDesk);
     }
     sqlx::query(
@@ -75,11 +75,11 @@ async fn taken(
             .bind(&device.as_bytes()[..])
             .fetch_optional(&mut *conn)
             .await?;
-        if asked.is_some() || admin::device_exists(conn, device).await? {
+        if asked.is_some() || desks::device_exists(conn, device).await? {
             return Ok(true);
         }
     }
-    if admin::signing_key_used(conn, key).await? {
+    if desks::signing_key_used(conn, key).await? {
         return Ok(true);
     }
     let exempt = except_rotation_of.map(|d| d.as_bytes().to_vec());

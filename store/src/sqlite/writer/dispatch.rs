@@ -4,7 +4,7 @@
 
 use sqlx::SqliteConnection;
 
-use super::super::{admin, directory, packets, purge, requests};
+use super::super::{auth, directory, packets, purge, requests};
 use super::{Op, Reply, fail};
 use crate::{
     AckOutcome, AppendOutcome, EnrollOutcome, PurgeReport, PutOutcome, RewrapOutcome,
@@ -116,7 +116,7 @@ pub(super) async fn run(conn: &mut SqliteConnection, op: Op) -> Ran {
             expires_at,
             reply,
         } => Ran::new(
-            admin::set_bootstrap_code(conn, &code_hash, expires_at).await,
+            auth::set_bootstrap_code(conn, &code_hash, expires_at).await,
             reply,
         ),
         Op::ClaimBootstrap {
@@ -126,7 +126,7 @@ pub(super) async fn run(conn: &mut SqliteConnection, op: Op) -> Ran {
             genesis,
             reply,
         } => Ran::new(
-            admin::claim_bootstrap(conn, &code_hash, now, &admin, &genesis).await,
+            auth::claim_bootstrap(conn, &code_hash, now, &admin, &genesis).await,
             reply,
         ),
         Op::AppendDirectory(entry, reply) => Ran::new(directory::append(conn, entry).await, reply),
@@ -145,7 +145,7 @@ pub(super) async fn run(conn: &mut SqliteConnection, op: Op) -> Ran {
         Op::SubmitRotation(request, reply) => {
             Ran::new(requests::submit_rotation(conn, &request).await, reply)
         }
-        Op::StageTokenKey(key, reply) => Ran::new(admin::stage_token_key(conn, &key).await, reply),
+        Op::StageTokenKey(key, reply) => Ran::new(auth::stage_token_key(conn, &key).await, reply),
         Op::Rewrap(rewrap, body, reply) => {
             Ran::new(packets::rewrap(conn, &rewrap, body).await, reply)
         }
@@ -155,7 +155,7 @@ pub(super) async fn run(conn: &mut SqliteConnection, op: Op) -> Ran {
             expires_at,
             reply,
         } => Ran::new(
-            admin::put_challenge(conn, &hash, &device, expires_at).await,
+            auth::put_challenge(conn, &hash, &device, expires_at).await,
             reply,
         ),
         Op::TakeChallenge {
@@ -163,13 +163,8 @@ pub(super) async fn run(conn: &mut SqliteConnection, op: Op) -> Ran {
             device,
             now,
             reply,
-        } => Ran::new(
-            admin::take_challenge(conn, &hash, &device, now).await,
-            reply,
-        ),
-        Op::RotateTokenKey(key, reply) => {
-            Ran::new(admin::rotate_token_key(conn, &key).await, reply)
-        }
+        } => Ran::new(auth::take_challenge(conn, &hash, &device, now).await, reply),
+        Op::RotateTokenKey(key, reply) => Ran::new(auth::rotate_token_key(conn, &key).await, reply),
         Op::PutPacket(packet, body, reply) => {
             Ran::new(packets::put(conn, packet, body).await, reply)
         }

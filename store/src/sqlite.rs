@@ -5,9 +5,11 @@
 //! connections for reads (`reads`).
 
 mod ack_set;
-mod admin;
+mod auth;
 mod codec;
+mod desks;
 mod directory;
+mod entries;
 mod files;
 pub mod maintenance;
 mod packets;
