@@ -10,11 +10,13 @@
 //! backups.
 //!
 //! Both run their own migrations (`migrations/sqlite`, `migrations/postgres`)
-//! at start, and both pass the same behavioural suite ([`conformance`]).
+//! at start, and both pass the same behavioural suite (`conformance`, behind
+//! the `test-support` feature).
 
 #![forbid(unsafe_code)]
 
 pub mod body;
+#[cfg(feature = "test-support")]
 pub mod conformance;
 mod directory;
 mod directory_effects;

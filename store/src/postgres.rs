@@ -23,6 +23,7 @@ pub mod maintenance;
 mod packets;
 mod purge;
 mod requests;
+#[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 mod threads;
 

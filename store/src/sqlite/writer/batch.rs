@@ -29,15 +29,15 @@ enum SetRun {
 enum Current {
     /// It ran; its answer waits.
     Ran(Ran),
-    /// Its savepoint could not be opened.
-    NotRun(Op),
+    /// Its savepoint could not be opened (boxed: rare, and an op is large).
+    NotRun(Box<Op>),
 }
 
 impl Current {
     fn fail(self, msg: &str) {
         match self {
             Current::Ran(ran) => ran.fail(msg),
-            Current::NotRun(op) => op.fail(msg),
+            Current::NotRun(op) => (*op).fail(msg),
         }
     }
 }
@@ -217,7 +217,7 @@ impl Writer {
     /// back), with the op and its own error.
     async fn run_isolated(&mut self, op: Op) -> Result<Ran, (Current, Option<String>)> {
         if let Err(e) = exec(&mut self.conn, "SAVEPOINT op").await {
-            return Err((Current::NotRun(op), Some(e.to_string())));
+            return Err((Current::NotRun(Box::new(op)), Some(e.to_string())));
         }
         let ran = dispatch::run(&mut self.conn, op).await;
         let end = if ran.keep {
