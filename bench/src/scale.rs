@@ -579,8 +579,6 @@ async fn fill_into<S: Store>(store: &Arc<S>, plan: &FillPlan<'_>) -> anyhow::Res
             bytes: p.body.len() as u64,
             sha256: sha256(&p.body),
             kind: PacketKind::Referral,
-            thread_status: None,
-            forwards: None,
             received_hour: hour,
             expires_at: hour + ttl,
         };
@@ -621,8 +619,6 @@ async fn fill_into<S: Store>(store: &Arc<S>, plan: &FillPlan<'_>) -> anyhow::Res
                         bytes: body.len() as u64,
                         sha256,
                         kind: PacketKind::Referral,
-                        thread_status: None,
-                        forwards: None,
                         received_hour: hour,
                         expires_at: hour + ttl,
                     };
@@ -666,7 +662,7 @@ async fn fill_into<S: Store>(store: &Arc<S>, plan: &FillPlan<'_>) -> anyhow::Res
                     let to = ((h % n + 1 + (h >> 16) % (n - 1)) % n) as usize;
                     let received = hour - ((h >> 40) % SPREAD_HOURS) as i64 * 3600;
                     let thread = ThreadId::random();
-                    let packet = |kind, sender: usize, recipient: usize, status, tag: u64| {
+                    let packet = |kind, sender: usize, recipient: usize, tag: u64| {
                         let (body, sha256) = filler_body(&template, (seed << 48) | (k << 1) | tag);
                         let meta = NewPacket {
                             id: PacketId::random(),
@@ -676,19 +672,20 @@ async fn fill_into<S: Store>(store: &Arc<S>, plan: &FillPlan<'_>) -> anyhow::Res
                             bytes: body.len() as u64,
                             sha256,
                             kind,
-                            thread_status: status,
-                            forwards: None,
                             received_hour: received,
                             expires_at: received + ttl,
                         };
                         (meta, body)
                     };
-                    let mut legs = vec![(from, to, PacketKind::Referral, None)];
+                    let mut legs = vec![(from, to, PacketKind::Referral)];
                     if k < replies {
-                        legs.push((to, from, PacketKind::Reply, Some(ThreadStatus::Accepted)));
+                        let accept = PacketKind::Reply {
+                            status: Some(ThreadStatus::Accepted),
+                        };
+                        legs.push((to, from, accept));
                     }
-                    for (tag, (sender, recipient, kind, status)) in legs.into_iter().enumerate() {
-                        let (meta, body) = packet(kind, sender, recipient, status, tag as u64);
+                    for (tag, (sender, recipient, kind)) in legs.into_iter().enumerate() {
+                        let (meta, body) = packet(kind, sender, recipient, tag as u64);
                         let id = meta.id;
                         put(store.as_ref(), meta, body).await?;
                         match store.ack(&id, &desks[recipient], now).await? {

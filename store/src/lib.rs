@@ -10,15 +10,20 @@
 //! backups.
 //!
 //! Both run their own migrations (`migrations/sqlite`, `migrations/postgres`)
-//! at start, and both pass the same behavioural suite ([`conformance`]).
+//! at start, and both pass the same behavioural suite (`conformance`, behind
+//! the `test-support` feature).
 
 #![forbid(unsafe_code)]
 
 pub mod body;
+#[cfg(feature = "test-support")]
 pub mod conformance;
 mod directory;
+mod directory_effects;
+mod encoding;
 mod error;
 pub mod inspect;
+mod lifecycle;
 pub mod model;
 pub mod postgres;
 pub mod sqlite;

@@ -93,39 +93,13 @@ impl fmt::Debug for TokenKey {
     }
 }
 
-/// Why a packet was sent: this decides how it changes its thread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PacketKind {
-    /// Opens a new thread (status `sent`).
-    Referral,
-    /// A reply on an existing thread, carrying its new coarse status.
-    Reply,
-    /// Opens a new thread to another desk and marks the forwarded thread
-    /// `forwarded`.
-    Forward,
-}
+/// Why a packet was sent, with what its thread needs (a reply's status, a
+/// forward's forwarded thread), and the data-less word the database keeps:
+/// the protocol's one definition.
+pub use referral_protocol::{PacketKind, PacketKindWord};
 
-/// A packet's own delivery state (distinct from its thread's status).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DeliveryState {
-    /// Stored, not yet acknowledged.
-    Pending,
-    /// Acknowledged by the addressed desk; purged after the grace period.
-    Acknowledged,
-    /// Not acknowledged within the TTL; its ciphertext is gone.
-    Expired,
-}
-
-impl DeliveryState {
-    /// The word used on the wire and in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Acknowledged => "acknowledged",
-            Self::Expired => "expired",
-        }
-    }
-}
+/// A packet's own delivery state (the protocol's one definition).
+pub use referral_protocol::DeliveryState;
 
 /// A packet to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,12 +116,8 @@ pub struct NewPacket {
     pub bytes: u64,
     /// SHA-256 of the ciphertext: the idempotency check compares it.
     pub sha256: [u8; 32],
-    /// Why it was sent.
+    /// Why it was sent, with the reply's status or the forwarded thread.
     pub kind: PacketKind,
-    /// For a reply: the thread's new status.
-    pub thread_status: Option<ThreadStatus>,
-    /// For a forward: the thread being forwarded.
-    pub forwards: Option<ThreadId>,
     /// When it arrived, truncated to the hour.
     pub received_hour: UnixTime,
     /// When it expires if nobody acknowledges it.
@@ -170,7 +140,7 @@ pub struct PacketMeta {
     /// SHA-256 of the ciphertext.
     pub sha256: [u8; 32],
     /// Why it was sent.
-    pub kind: PacketKind,
+    pub kind: PacketKindWord,
     /// Delivery state.
     pub delivery: DeliveryState,
     /// Arrival hour.

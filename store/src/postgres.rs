@@ -18,10 +18,12 @@ mod auth;
 mod codec;
 mod desks;
 mod directory;
+mod entries;
 pub mod maintenance;
 mod packets;
 mod purge;
 mod requests;
+#[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 mod threads;
 

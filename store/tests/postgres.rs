@@ -38,8 +38,6 @@ fn referral(body: &[u8]) -> NewPacket {
         bytes: body.len() as u64,
         sha256: referral_protocol::envelope::sha256(body),
         kind: PacketKind::Referral,
-        thread_status: None,
-        forwards: None,
         received_hour: T0 - T0.rem_euclid(HOUR),
         expires_at: T0 + 30 * 24 * HOUR,
     }
@@ -440,8 +438,10 @@ async fn concurrent_status_changes_apply_once() {
         .map(|_| {
             let store = store.clone();
             let mut p = referral(b"cancel");
-            (p.kind, p.thread_id) = (PacketKind::Reply, opening.thread_id);
-            p.thread_status = Some(ThreadStatus::Cancelled);
+            p.thread_id = opening.thread_id;
+            p.kind = PacketKind::Reply {
+                status: Some(ThreadStatus::Cancelled),
+            };
             tokio::spawn(async move { store.put_packet(p, memory(b"cancel")).await.unwrap() })
         })
         .collect();

@@ -37,8 +37,6 @@ fn referral(from: &str, to: &str, body: &[u8]) -> NewPacket {
         bytes: body.len() as u64,
         sha256: referral_protocol::envelope::sha256(body),
         kind: PacketKind::Referral,
-        thread_status: None,
-        forwards: None,
         received_hour: to_hour(T0),
         expires_at: T0 + 30 * 24 * HOUR,
     }
@@ -371,15 +369,16 @@ async fn sends_sharing_ids_or_threads_in_one_batch() {
         }));
         // Messages on one thread, from its recipient: all stored.
         let (s, mut p) = (store.clone(), referral("bb-desk", "aa-desk", b"note"));
-        p.kind = PacketKind::Reply;
+        p.kind = PacketKind::Reply { status: None };
         p.thread_id = first.thread_id;
         tasks.push(tokio::spawn(async move {
             ("reply", s.put_packet(p, memory(b"note")).await.unwrap())
         }));
         // Forwards of that thread: only one may forward it.
         let (s, mut p) = (store.clone(), referral("bb-desk", "cc-desk", b"fwd"));
-        p.kind = PacketKind::Forward;
-        p.forwards = Some(first.thread_id);
+        p.kind = PacketKind::Forward {
+            forwards: first.thread_id,
+        };
         tasks.push(tokio::spawn(async move {
             ("forward", s.put_packet(p, memory(b"fwd")).await.unwrap())
         }));

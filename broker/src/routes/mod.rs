@@ -12,8 +12,7 @@ pub mod threads;
 
 use axum::Router;
 use axum::routing::{get, post};
-use referral_protocol::{DeliveryState, PacketKindWord, paths};
-use referral_store::PacketKind;
+use referral_protocol::paths;
 
 use crate::auth;
 use crate::error::{ApiError, Refusal};
@@ -108,22 +107,3 @@ async fn close_after_refused_upload(
     response
 }
 
-/// A stored packet's kind, as the API names it (the store keeps a kind of
-/// its own).
-pub fn kind_word(kind: PacketKind) -> PacketKindWord {
-    match kind {
-        PacketKind::Referral => PacketKindWord::Referral,
-        PacketKind::Reply => PacketKindWord::Reply,
-        PacketKind::Forward => PacketKindWord::Forward,
-    }
-}
-
-/// A stored packet's delivery state, as the API names it (the store keeps a
-/// delivery state of its own).
-pub fn delivery_state(state: referral_store::DeliveryState) -> DeliveryState {
-    match state {
-        referral_store::DeliveryState::Pending => DeliveryState::Pending,
-        referral_store::DeliveryState::Acknowledged => DeliveryState::Acknowledged,
-        referral_store::DeliveryState::Expired => DeliveryState::Expired,
-    }
-}

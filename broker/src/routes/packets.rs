@@ -12,33 +12,28 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use referral_protocol::api::{AckResponse, Hour, Inbox, InboxEntry, PacketReceipt};
 use referral_protocol::{
-    DeskId, PacketId, PacketKindWord, PacketRouting, RefusalCode, RoutingError, ThreadId,
+    DeskId, PacketId, PacketKind, PacketRouting, RefusalCode, RoutingError, ThreadId,
 };
-use referral_store::{
-    AckOutcome, DeliveryState, NewPacket, PacketKind, PacketMeta, PutOutcome, ThreadStatus, to_hour,
-};
+use referral_store::{AckOutcome, DeliveryState, NewPacket, PacketMeta, PutOutcome, to_hour};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiPath, Refusal};
 use crate::intake::{self, DeclaredLength};
-use crate::routes::{delivery_state, kind_word};
 use crate::state::{AppState, now};
 
 /// Most inbox entries in one answer.
 pub const INBOX_PAGE: u32 = 500;
 
 /// The routing metadata of an upload, from its headers (the rule lives in
-/// [`PacketRouting::from_headers`]), as the store's kind. An extractor; the
-/// send route takes it as a `Result`, so that a desk-less caller is told
-/// so before its headers are judged.
+/// [`PacketRouting::from_headers`]). An extractor; the send route takes it
+/// as a `Result`, so that a desk-less caller is told so before its headers
+/// are judged.
 #[derive(Debug)]
 pub struct Routing {
     id: PacketId,
     thread: ThreadId,
     recipient_desk: DeskId,
     kind: PacketKind,
-    status: Option<ThreadStatus>,
-    forwards: Option<ThreadId>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Routing {
@@ -56,18 +51,11 @@ fn routing(headers: &axum::http::HeaderMap) -> Result<Routing, ApiError> {
             rule: other.to_string(),
         },
     })?;
-    let kind = match routing.kind.word() {
-        PacketKindWord::Referral => PacketKind::Referral,
-        PacketKindWord::Reply => PacketKind::Reply,
-        PacketKindWord::Forward => PacketKind::Forward,
-    };
     Ok(Routing {
         id: routing.packet_id,
         thread: routing.thread_id,
         recipient_desk: routing.recipient_desk,
-        kind,
-        status: routing.kind.status(),
-        forwards: routing.kind.forwards(),
+        kind: routing.kind,
     })
 }
 
@@ -78,7 +66,7 @@ pub(crate) fn receipt(meta: &PacketMeta) -> PacketReceipt {
         thread_id: meta.thread_id,
         recipient_desk: meta.recipient_desk.clone(),
         bytes: meta.bytes,
-        delivery: delivery_state(meta.delivery).into(),
+        delivery: meta.delivery.into(),
         received_hour: Hour::containing(meta.received_hour).into(),
     }
 }
@@ -140,8 +128,6 @@ pub async fn send(
         bytes: received.len,
         sha256: received.sha256,
         kind: routing.kind,
-        thread_status: routing.status,
-        forwards: routing.forwards,
         received_hour: to_hour(t),
         // From the hour, not the second: with the TTL a known setting, an
         // expiry to the second would give away the exact time of receipt,
@@ -198,9 +184,9 @@ pub async fn inbox(
             packet_id: m.id,
             thread_id: m.thread_id,
             from_desk: m.sender_desk,
-            kind: kind_word(m.kind).into(),
+            kind: m.kind.into(),
             bytes: m.bytes,
-            status: delivery_state(m.delivery).into(),
+            status: m.delivery.into(),
             received_hour: Hour::containing(m.received_hour).into(),
         })
         .collect();

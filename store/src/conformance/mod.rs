@@ -119,8 +119,6 @@ fn packet(from: &str, to: &str, kind: PacketKind, thread: ThreadId, bytes: &[u8]
         bytes: bytes.len() as u64,
         sha256: referral_protocol::envelope::sha256(bytes),
         kind,
-        thread_status: None,
-        forwards: None,
         received_hour: T0 - T0.rem_euclid(HOUR),
         expires_at: T0 + 30 * 24 * HOUR,
     }
@@ -355,9 +353,7 @@ async fn packets_and_threads(store: &dyn Store) {
 
     // Replies move the thread, by the right party only.
     let reply = |from: &str, to: &str, status: Option<ThreadStatus>| {
-        let mut p = packet(from, to, PacketKind::Reply, t1, b"reply");
-        p.thread_status = status;
-        p
+        packet(from, to, PacketKind::Reply { status }, t1, b"reply")
     };
     let wrong_party = reply(intake, iea, Some(ThreadStatus::Accepted));
     assert_eq!(
@@ -436,16 +432,17 @@ async fn packets_and_threads(store: &dyn Store) {
     let mut fwd = packet(
         iea,
         "minato-ngo",
-        PacketKind::Forward,
+        PacketKind::Forward {
+            forwards: ThreadId::random(),
+        },
         ThreadId::random(),
         b"fwd",
     );
-    fwd.forwards = Some(ThreadId::random());
     assert_eq!(
         put(store, fwd.clone(), b"fwd").await,
         PutOutcome::UnknownThread
     );
-    fwd.forwards = Some(t3);
+    fwd.kind = PacketKind::Forward { forwards: t3 };
     assert!(matches!(
         put(store, fwd.clone(), b"fwd").await,
         PutOutcome::Stored(_)
@@ -459,14 +456,13 @@ async fn packets_and_threads(store: &dyn Store) {
         (t4.status, t4.sender_desk.as_str()),
         (ThreadStatus::Sent, iea)
     );
-    let mut fwd_again = packet(
+    let fwd_again = packet(
         iea,
         "minato-ngo",
-        PacketKind::Forward,
+        PacketKind::Forward { forwards: t3 },
         ThreadId::random(),
         b"f2",
     );
-    fwd_again.forwards = Some(t3);
     assert_eq!(
         put(store, fwd_again, b"f2").await,
         PutOutcome::IllegalTransition {
@@ -709,21 +705,40 @@ async fn thread_changes(store: &dyn Store) {
     let after_ack = changed(a.clone(), cursor, 100).await;
     assert_eq!(ids(&after_ack), vec![t1]);
     assert_eq!(after_ack.threads[0].1.status, ThreadStatus::Received);
-    let mut accept = packet("chg-desk", "chg-sender", PacketKind::Reply, t1, b"ok");
-    accept.thread_status = Some(ThreadStatus::Accepted);
+    let accept = packet(
+        "chg-desk",
+        "chg-sender",
+        PacketKind::Reply {
+            status: Some(ThreadStatus::Accepted),
+        },
+        t1,
+        b"ok",
+    );
     put(store, accept, b"ok").await;
     let cursor = after_ack.head;
     let after_reply = changed(a.clone(), cursor, 100).await;
     assert_eq!(ids(&after_reply), vec![t1]);
     assert_eq!(after_reply.threads[0].1.status, ThreadStatus::Accepted);
-    let note = packet("chg-sender", "chg-desk", PacketKind::Reply, t2, b"note");
+    let note = packet(
+        "chg-sender",
+        "chg-desk",
+        PacketKind::Reply { status: None },
+        t2,
+        b"note",
+    );
     put(store, note, b"note").await;
     let after_note = changed(b.clone(), after_reply.head, 100).await;
     assert_eq!(ids(&after_note), vec![t2]);
 
     // A refused send changes nothing, not even the head.
     let head = after_note.head;
-    let outsider = packet("chg-third", "chg-desk", PacketKind::Reply, t1, b"x");
+    let outsider = packet(
+        "chg-third",
+        "chg-desk",
+        PacketKind::Reply { status: None },
+        t1,
+        b"x",
+    );
     assert_eq!(put(store, outsider, b"x").await, PutOutcome::UnknownThread);
     assert_eq!(changed(a.clone(), 0, 100).await.head, head);
     assert!(changed(a, head, 100).await.threads.is_empty());

@@ -5,7 +5,7 @@ use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool};
 
-use super::{codec, desks, directory};
+use super::{codec, desks, entries};
 use crate::{Device, NewEntry, StoreError, TokenKey, UnixTime};
 
 /// Advisory lock key serialising bootstrap changes across brokers: setting
@@ -76,7 +76,7 @@ pub(super) async fn claim_bootstrap(
     let mut tx = pool.begin().await?;
     lock_bootstrap(&mut tx).await?;
     if has_root(&mut tx).await?
-        || directory::has_entries(&mut tx).await?
+        || entries::has_entries(&mut tx).await?
         || desks::signing_key_used(&mut tx, &admin.signing_key).await?
         || !mark_claimed(&mut tx, code_hash, now).await?
     {
@@ -91,7 +91,7 @@ pub(super) async fn claim_bootstrap(
         .bind(admin.signing_key.as_bytes())
         .execute(&mut *tx)
         .await?;
-    if !directory::insert_entry(&mut tx, genesis).await? {
+    if !entries::insert_entry(&mut tx, genesis).await? {
         return Ok(false);
     }
     tx.commit().await?;

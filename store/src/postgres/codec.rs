@@ -6,16 +6,11 @@
 //! id types accept. Every value read back is parsed again, so a damaged row
 //! is a [`StoreError::Corrupt`], never a wrong answer.
 
-use std::str::FromStr;
-
 use referral_protocol::{DeskId, DeviceId, PacketId, ThreadId, VerifyingKey};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
-use crate::{
-    DeliveryState, Desk, Device, DeviceState, PacketKind, PacketMeta, Role, StoreError,
-    ThreadStatus, UnixTime,
-};
+use crate::{Desk, Device, PacketMeta, StoreError, UnixTime};
 
 /// The columns [`packet_meta`] reads, as a literal for `concat!` (queries
 /// must be `&'static str`), so every query returning packet metadata selects
@@ -44,83 +39,7 @@ macro_rules! desk_columns {
 }
 pub(super) use desk_columns;
 
-pub(super) fn role_str(role: Role) -> &'static str {
-    match role {
-        Role::Caseworker => "caseworker",
-        Role::Desk => "desk",
-        Role::Admin => "admin",
-    }
-}
-
-pub(super) fn parse_role(s: &str) -> Result<Role, StoreError> {
-    match s {
-        "caseworker" => Ok(Role::Caseworker),
-        "desk" => Ok(Role::Desk),
-        "admin" => Ok(Role::Admin),
-        other => Err(corrupt("role", other)),
-    }
-}
-
-pub(super) fn state_str(state: DeviceState) -> &'static str {
-    match state {
-        DeviceState::Active => "active",
-        DeviceState::Retired => "retired",
-        DeviceState::Revoked => "revoked",
-    }
-}
-
-fn parse_state(s: &str) -> Result<DeviceState, StoreError> {
-    match s {
-        "active" => Ok(DeviceState::Active),
-        "retired" => Ok(DeviceState::Retired),
-        "revoked" => Ok(DeviceState::Revoked),
-        other => Err(corrupt("device state", other)),
-    }
-}
-
-pub(super) fn kind_str(kind: PacketKind) -> &'static str {
-    match kind {
-        PacketKind::Referral => "referral",
-        PacketKind::Reply => "reply",
-        PacketKind::Forward => "forward",
-    }
-}
-
-pub(super) fn parse_kind(s: &str) -> Result<PacketKind, StoreError> {
-    match s {
-        "referral" => Ok(PacketKind::Referral),
-        "reply" => Ok(PacketKind::Reply),
-        "forward" => Ok(PacketKind::Forward),
-        other => Err(corrupt("packet kind", other)),
-    }
-}
-
-pub(super) fn parse_delivery(s: &str) -> Result<DeliveryState, StoreError> {
-    [
-        DeliveryState::Pending,
-        DeliveryState::Acknowledged,
-        DeliveryState::Expired,
-    ]
-    .into_iter()
-    .find(|d| d.as_str() == s)
-    .ok_or_else(|| corrupt("delivery state", s))
-}
-
-pub(super) fn parse_status(s: &str) -> Result<ThreadStatus, StoreError> {
-    s.parse().map_err(|_| corrupt("thread status", s))
-}
-
-/// Parses a stored id (or any stored text form) back into its type.
-pub(super) fn parse<T: FromStr>(what: &str, s: &str) -> Result<T, StoreError> {
-    s.parse().map_err(|_| corrupt(what, s))
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    // Keep the message short: a corrupt value is never ciphertext, but there
-    // is no reason to copy much of it into a log either.
-    let shown: String = value.chars().take(40).collect();
-    StoreError::Corrupt(format!("{what} {shown:?}"))
-}
+pub(super) use crate::encoding::{decode, parse};
 
 /// A size for a BIGINT column.
 pub(super) fn to_i64(what: &str, n: u64) -> Result<i64, StoreError> {
@@ -147,8 +66,8 @@ pub(super) fn packet_meta(row: &PgRow) -> Result<PacketMeta, StoreError> {
         recipient_desk: parse::<DeskId>("desk id", row.try_get("recipient_desk")?)?,
         bytes: to_u64("packet size", row.try_get("bytes")?)?,
         sha256: row.try_get("sha256")?,
-        kind: parse_kind(row.try_get("kind")?)?,
-        delivery: parse_delivery(row.try_get("delivery")?)?,
+        kind: decode(row.try_get("kind")?)?,
+        delivery: decode(row.try_get("delivery")?)?,
         received_hour: row.try_get("received_hour")?,
         expires_at: row.try_get("expires_at")?,
     })
@@ -159,10 +78,10 @@ pub(super) fn device(row: &PgRow) -> Result<Device, StoreError> {
     Ok(Device {
         id: parse::<DeviceId>("device id", row.try_get("id")?)?,
         desk: desk.map(|d| parse::<DeskId>("desk id", d)).transpose()?,
-        role: parse_role(row.try_get("role")?)?,
+        role: decode(row.try_get("role")?)?,
         signing_key: VerifyingKey(row.try_get("signing_key")?),
         age_recipient: parse("age recipient", row.try_get("age_recipient")?)?,
-        state: parse_state(row.try_get("state")?)?,
+        state: decode(row.try_get("state")?)?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -186,26 +105,5 @@ mod tests {
         assert_eq!(ceil_hour(7200), 7200);
         assert_eq!(ceil_hour(7201), 10800);
         assert_eq!(ceil_hour(10799), 10800);
-    }
-
-    #[test]
-    fn words_round_trip() {
-        for r in [Role::Caseworker, Role::Desk, Role::Admin] {
-            assert_eq!(parse_role(role_str(r)).unwrap(), r);
-        }
-        for s in [
-            DeviceState::Active,
-            DeviceState::Retired,
-            DeviceState::Revoked,
-        ] {
-            assert_eq!(parse_state(state_str(s)).unwrap(), s);
-        }
-        for k in [PacketKind::Referral, PacketKind::Reply, PacketKind::Forward] {
-            assert_eq!(parse_kind(kind_str(k)).unwrap(), k);
-        }
-        assert!(matches!(
-            parse_delivery("lost"),
-            Err(StoreError::Corrupt(_))
-        ));
     }
 }

@@ -6,6 +6,7 @@ use referral_protocol::{DeskId, DeviceId, VerifyingKey};
 use sqlx::postgres::{PgConnection, PgPool};
 
 use super::codec::{self, desk_columns, device_columns};
+use crate::encoding::Word;
 use crate::{Counts, Desk, Device, StoreError, ThreadStat};
 
 pub(super) async fn create_desk(conn: &mut PgConnection, desk: &Desk) -> Result<bool, StoreError> {
@@ -98,10 +99,10 @@ pub(super) async fn add_device(
     )
     .bind(device.id.to_string())
     .bind(device.desk.as_ref().map(DeskId::as_str))
-    .bind(codec::role_str(device.role))
+    .bind(Word::word(device.role))
     .bind(device.signing_key.as_bytes())
     .bind(device.age_recipient.as_str())
-    .bind(codec::state_str(device.state))
+    .bind(Word::word(device.state))
     .bind(device.created_at)
     .execute(&mut *conn)
     .await?;
@@ -162,7 +163,7 @@ pub(super) async fn thread_stats(pool: &PgPool) -> Result<Vec<ThreadStat>, Store
         .map(|(desk, status, week_start, threads)| {
             Ok(ThreadStat {
                 desk: codec::parse("desk id", &desk)?,
-                status: codec::parse_status(&status)?,
+                status: codec::decode(&status)?,
                 week_start,
                 threads: codec::to_u64("count", threads)?,
             })

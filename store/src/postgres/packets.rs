@@ -7,8 +7,10 @@ use sqlx::postgres::{PgConnection, PgPool};
 
 use super::codec::{self, packet_columns};
 use super::threads;
+use crate::encoding::Word;
+use crate::lifecycle;
 use crate::{
-    AckOutcome, DeliveryState, NewPacket, PacketBody, PacketKind, PacketMeta, PutOutcome,
+    AckOutcome, DeliveryState, NewPacket, PacketBody, PacketKindWord, PacketMeta, PutOutcome,
     RewrapOutcome, RewrapPacket, StoreError, UnixTime, to_hour, tombstone_hash,
 };
 
@@ -59,20 +61,11 @@ async fn put_in(
     if is_tombstoned(conn, &p.id).await? {
         return Ok(PutOutcome::Gone);
     }
-    let refusal = match p.kind {
-        PacketKind::Referral => {
-            let opened =
-                threads::open(conn, &p.thread_id, &p.sender_desk, &p.recipient_desk, hour).await?;
-            (!opened).then_some(PutOutcome::ThreadExists)
-        }
-        PacketKind::Reply => threads::apply_reply(conn, p, hour).await?,
-        PacketKind::Forward => threads::apply_forward(conn, p, hour).await?,
-    };
-    if let Some(refusal) = refusal {
+    if let Some(refusal) = lifecycle::apply(conn, p).await? {
         return Ok(refusal);
     }
     insert_chunks(conn, &p.id, body).await?;
-    Ok(PutOutcome::Stored(new_meta(p, hour)))
+    Ok(PutOutcome::Stored(lifecycle::stored_meta(p)))
 }
 
 /// Both desks must exist. The sender's comes from its token, so it normally
@@ -109,7 +102,7 @@ async fn insert_row(
     .bind(p.recipient_desk.as_str())
     .bind(codec::to_i64("packet size", p.bytes)?)
     .bind(p.sha256)
-    .bind(codec::kind_str(p.kind))
+    .bind(Word::word(p.kind.word()))
     .bind(hour)
     .bind(p.expires_at)
     .execute(conn)
@@ -129,15 +122,7 @@ async fn existing(conn: &mut PgConnection, p: &NewPacket) -> Result<PutOutcome, 
             PutOutcome::Conflict
         });
     };
-    // Same bytes (by hash) from the same desk is a retry (the trait's rule,
-    // shared with SQLite). The hash covers the signed header inside the
-    // ciphertext, so an honest retry cannot differ in its other fields.
-    let same = stored.sha256 == p.sha256 && stored.sender_desk == p.sender_desk;
-    Ok(if same {
-        PutOutcome::Duplicate(stored)
-    } else {
-        PutOutcome::Conflict
-    })
+    Ok(lifecycle::same_or_conflict(stored, p))
 }
 
 async fn is_tombstoned(conn: &mut PgConnection, id: &PacketId) -> Result<bool, StoreError> {
@@ -170,21 +155,6 @@ async fn insert_chunks(
 /// A chunk number for the INTEGER column (2^31 chunks of 1 MiB is 2 PiB).
 fn chunk_seq(seq: u32) -> Result<i32, StoreError> {
     i32::try_from(seq).map_err(|_| StoreError::Corrupt(format!("chunk number {seq} is too large")))
-}
-
-fn new_meta(p: &NewPacket, hour: UnixTime) -> PacketMeta {
-    PacketMeta {
-        id: p.id,
-        thread_id: p.thread_id,
-        sender_desk: p.sender_desk.clone(),
-        recipient_desk: p.recipient_desk.clone(),
-        bytes: p.bytes,
-        sha256: p.sha256,
-        kind: p.kind,
-        delivery: DeliveryState::Pending,
-        received_hour: hour,
-        expires_at: p.expires_at,
-    }
 }
 
 async fn meta(conn: &mut PgConnection, id: &PacketId) -> Result<Option<PacketMeta>, StoreError> {
@@ -323,7 +293,7 @@ pub(super) async fn ack(
     let Some(row) = row else {
         return Ok(AckOutcome::NotFound);
     };
-    match codec::parse_delivery(row.try_get("delivery")?)? {
+    match codec::decode(row.try_get("delivery")?)? {
         DeliveryState::Expired => return Ok(AckOutcome::Expired),
         // Idempotent: a repeated ack changes nothing and adds no event.
         DeliveryState::Acknowledged => return Ok(AckOutcome::Acknowledged),
@@ -336,7 +306,7 @@ pub(super) async fn ack(
         .await?;
     // Only a thread's opening packet (referral or forward) marks it
     // received; acknowledging a reply says nothing about the case.
-    if codec::parse_kind(row.try_get("kind")?)? != PacketKind::Reply {
+    if codec::decode::<PacketKindWord>(row.try_get("kind")?)? != PacketKindWord::Reply {
         let thread = codec::parse("thread id", row.try_get("thread_id")?)?;
         threads::mark_received(&mut tx, &thread, to_hour(now)).await?;
     }

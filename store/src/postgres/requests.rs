@@ -6,14 +6,16 @@
 //! The unique indexes on `requests` would catch a race anyway, but as an
 //! opaque error instead of an answer.
 
-use referral_protocol::{DeskId, DeviceId, RecipientKey, RequestId, VerifyingKey};
+use referral_protocol::{DeskId, DeviceId, RequestId, VerifyingKey};
 use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 
 use super::{codec, desks};
+use crate::directory_effects::Expected;
+use crate::encoding::Word;
 use crate::{
-    EnrollOutcome, Invite, Request, RequestKind, RequestSignatures, Role, RotationOutcome,
-    StoreError, UnixTime, to_hour,
+    EnrollOutcome, Invite, Request, RequestKind, RequestSignatures, RotationOutcome, StoreError,
+    UnixTime, to_hour,
 };
 
 /// Advisory lock key serialising request submissions across brokers.
@@ -35,13 +37,6 @@ macro_rules! request_columns {
     };
 }
 
-fn request_kind_str(kind: RequestKind) -> &'static str {
-    match kind {
-        RequestKind::Enrollment => "enrollment",
-        RequestKind::Rotation => "rotation",
-    }
-}
-
 pub(super) async fn create_invite(pool: &PgPool, invite: &Invite) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
     if !desks::desk_exists(&mut tx, &invite.desk).await? {
@@ -53,7 +48,7 @@ pub(super) async fn create_invite(pool: &PgPool, invite: &Invite) -> Result<(), 
     )
     .bind(invite.code_hash)
     .bind(invite.desk.as_str())
-    .bind(codec::role_str(invite.role))
+    .bind(Word::word(invite.role))
     .bind(invite.created_at)
     .bind(invite.expires_at)
     .execute(&mut *tx)
@@ -86,7 +81,7 @@ async fn find_invite(
         Ok(Invite {
             code_hash: *code_hash,
             desk: codec::parse("desk id", &desk)?,
-            role: codec::parse_role(&role)?,
+            role: codec::decode(&role)?,
             created_at,
             expires_at,
         })
@@ -209,10 +204,10 @@ async fn insert(conn: &mut PgConnection, r: &Request) -> Result<(), StoreError> 
          VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(r.id.to_string())
-    .bind(request_kind_str(r.kind()))
+    .bind(Word::word(r.kind()))
     .bind(r.device.to_string())
     .bind(r.desk.as_ref().map(DeskId::as_str))
-    .bind(codec::role_str(r.role))
+    .bind(Word::word(r.role))
     .bind(r.signing_key.as_bytes())
     .bind(r.age_recipient.as_str())
     .bind(device_signature.map(|s| &s[..]))
@@ -222,16 +217,6 @@ async fn insert(conn: &mut PgConnection, r: &Request) -> Result<(), StoreError> 
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// What an approving entry says the request asked for.
-pub(super) struct Expected<'a> {
-    pub(super) kind: RequestKind,
-    pub(super) device: &'a DeviceId,
-    /// Desk and role, for an enrollment (a rotation keeps the device's).
-    pub(super) placement: Option<(Option<&'a DeskId>, Role)>,
-    pub(super) signing_key: &'a VerifyingKey,
-    pub(super) age_recipient: &'a RecipientKey,
 }
 
 /// Deletes the pending request `id` if it asks for exactly `expected`;
@@ -244,7 +229,7 @@ pub(super) async fn close(
     expected: Expected<'_>,
 ) -> Result<bool, StoreError> {
     let (check_placement, desk, role) = match expected.placement {
-        Some((desk, role)) => (true, desk.map(DeskId::as_str), Some(codec::role_str(role))),
+        Some((desk, role)) => (true, desk.map(DeskId::as_str), Some(Word::word(role))),
         None => (false, None, None),
     };
     let done = sqlx::query(
@@ -253,7 +238,7 @@ pub(super) async fn close(
          AND (NOT $6 OR (desk_id IS NOT DISTINCT FROM $7 AND role = $8))",
     )
     .bind(id.to_string())
-    .bind(request_kind_str(expected.kind))
+    .bind(Word::word(expected.kind))
     .bind(expected.device.to_string())
     .bind(expected.signing_key.as_bytes())
     .bind(expected.age_recipient.as_str())
@@ -288,7 +273,7 @@ fn request(row: &PgRow) -> Result<Request, StoreError> {
         id: codec::parse("request id", row.try_get("id")?)?,
         device: codec::parse("device id", row.try_get("device_id")?)?,
         desk: desk.map(|d| codec::parse("desk id", d)).transpose()?,
-        role: codec::parse_role(row.try_get("role")?)?,
+        role: codec::decode(row.try_get("role")?)?,
         signing_key: VerifyingKey(row.try_get("signing_key")?),
         age_recipient: codec::parse("age recipient", row.try_get("age_recipient")?)?,
         signatures,

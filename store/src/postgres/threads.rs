@@ -4,60 +4,67 @@
 //! row lock an `UPDATE` takes), so the check against the current status and
 //! the new event happen as one step even with several brokers.
 
+use async_trait::async_trait;
 use referral_protocol::{DeskId, ThreadId};
 use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool};
 
 use super::codec;
+use crate::lifecycle::{ThreadRow, ThreadTables};
 use crate::{
-    NewPacket, Party, PutOutcome, StoreError, THREAD_CHANGES_PAGE_MAX, Thread, ThreadChanges,
-    ThreadEvent, ThreadStatus, UnixTime,
+    StoreError, THREAD_CHANGES_PAGE_MAX, Thread, ThreadChanges, ThreadEvent, ThreadStatus, UnixTime,
 };
 
-/// A thread row, locked for the rest of the transaction.
-pub(super) struct LockedThread {
-    pub(super) sender_desk: DeskId,
-    pub(super) recipient_desk: DeskId,
-    pub(super) status: ThreadStatus,
-}
-
-impl LockedThread {
-    /// Which parties a packet from `from` to `to` may speak for: none for
-    /// an outsider or a misaddressed packet, both when a desk opened a
-    /// thread to itself.
-    fn parties_of(&self, from: &DeskId, to: &DeskId) -> Vec<Party> {
-        let mut parties = Vec::with_capacity(2);
-        if *from == self.sender_desk && *to == self.recipient_desk {
-            parties.push(Party::Sender);
-        }
-        if *from == self.recipient_desk && *to == self.sender_desk {
-            parties.push(Party::Recipient);
-        }
-        parties
+/// A thread read `for_change` is locked (`FOR UPDATE`) for the rest of the
+/// transaction, so the check against its status and the change are one
+/// step even with several brokers (READ COMMITTED).
+#[async_trait]
+impl ThreadTables for PgConnection {
+    async fn thread(
+        &mut self,
+        id: &ThreadId,
+        for_change: bool,
+    ) -> Result<Option<ThreadRow>, StoreError> {
+        let sql = if for_change {
+            "SELECT sender_desk, recipient_desk, status FROM threads WHERE id = $1::uuid FOR UPDATE"
+        } else {
+            "SELECT sender_desk, recipient_desk, status FROM threads WHERE id = $1::uuid"
+        };
+        let row = sqlx::query(sql)
+            .bind(id.to_string())
+            .fetch_optional(self)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(ThreadRow {
+            sender_desk: codec::parse("desk id", row.try_get("sender_desk")?)?,
+            recipient_desk: codec::parse("desk id", row.try_get("recipient_desk")?)?,
+            status: codec::decode(row.try_get("status")?)?,
+        }))
     }
-}
 
-pub(super) async fn lock(
-    conn: &mut PgConnection,
-    id: &ThreadId,
-) -> Result<Option<LockedThread>, StoreError> {
-    let row = sqlx::query(
-        "SELECT sender_desk, recipient_desk, status FROM threads WHERE id = $1::uuid FOR UPDATE",
-    )
-    .bind(id.to_string())
-    .fetch_optional(conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    Ok(Some(LockedThread {
-        sender_desk: codec::parse("desk id", row.try_get("sender_desk")?)?,
-        recipient_desk: codec::parse("desk id", row.try_get("recipient_desk")?)?,
-        status: codec::parse_status(row.try_get("status")?)?,
-    }))
+    async fn open_thread(
+        &mut self,
+        id: &ThreadId,
+        sender: &DeskId,
+        recipient: &DeskId,
+        hour: UnixTime,
+    ) -> Result<bool, StoreError> {
+        open(self, id, sender, recipient, hour).await
+    }
+
+    async fn advance_thread(
+        &mut self,
+        id: &ThreadId,
+        status: ThreadStatus,
+        hour: UnixTime,
+    ) -> Result<(), StoreError> {
+        set_status(self, id, status, hour).await
+    }
 }
 
 /// Opens a thread as `sent`; `false` if the id is taken. A concurrent opener
 /// of the same id waits on the primary key and then sees it taken.
-pub(super) async fn open(
+async fn open(
     conn: &mut PgConnection,
     id: &ThreadId,
     sender: &DeskId,
@@ -83,7 +90,7 @@ pub(super) async fn open(
 
 /// Sets a thread's status and records the change. The caller holds the
 /// row lock (or takes it with `UPDATE … WHERE status = …`).
-pub(super) async fn set_status(
+async fn set_status(
     conn: &mut PgConnection,
     id: &ThreadId,
     status: ThreadStatus,
@@ -100,7 +107,7 @@ pub(super) async fn set_status(
 /// Appends an event. Its number is one past the last: safe because every
 /// caller holds the thread's row lock, and the primary key would refuse a
 /// duplicate number anyway.
-pub(super) async fn append_event(
+async fn append_event(
     conn: &mut PgConnection,
     id: &ThreadId,
     status: ThreadStatus,
@@ -117,67 +124,6 @@ pub(super) async fn append_event(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// A reply: its desks must be the thread's two parties, in either direction,
-/// and a status it carries must be one that party may set.
-pub(super) async fn apply_reply(
-    conn: &mut PgConnection,
-    p: &NewPacket,
-    hour: UnixTime,
-) -> Result<Option<PutOutcome>, StoreError> {
-    let Some(thread) = lock(conn, &p.thread_id).await? else {
-        return Ok(Some(PutOutcome::UnknownThread));
-    };
-    let parties = thread.parties_of(&p.sender_desk, &p.recipient_desk);
-    if parties.is_empty() {
-        return Ok(Some(PutOutcome::UnknownThread));
-    }
-    let Some(to) = p.thread_status else {
-        // A message without a status change, allowed in any state.
-        return Ok(None);
-    };
-    if !parties
-        .iter()
-        .any(|&party| thread.status.may_become(to, party))
-    {
-        return Ok(Some(PutOutcome::IllegalTransition {
-            from: thread.status,
-            to,
-        }));
-    }
-    set_status(conn, &p.thread_id, to, hour).await?;
-    Ok(None)
-}
-
-/// A forward: the forwarding desk must be the recipient of the forwarded
-/// thread, which becomes `forwarded`; the packet opens a new thread.
-pub(super) async fn apply_forward(
-    conn: &mut PgConnection,
-    p: &NewPacket,
-    hour: UnixTime,
-) -> Result<Option<PutOutcome>, StoreError> {
-    let Some(forwarded) = p.forwards else {
-        return Ok(Some(PutOutcome::UnknownThread));
-    };
-    let Some(thread) = lock(conn, &forwarded).await? else {
-        return Ok(Some(PutOutcome::UnknownThread));
-    };
-    if thread.recipient_desk != p.sender_desk {
-        return Ok(Some(PutOutcome::UnknownThread));
-    }
-    let to = ThreadStatus::Forwarded;
-    if !thread.status.may_become(to, Party::Recipient) {
-        return Ok(Some(PutOutcome::IllegalTransition {
-            from: thread.status,
-            to,
-        }));
-    }
-    set_status(conn, &forwarded, to, hour).await?;
-    if !open(conn, &p.thread_id, &p.sender_desk, &p.recipient_desk, hour).await? {
-        return Ok(Some(PutOutcome::ThreadExists));
-    }
-    Ok(None)
 }
 
 /// Moves a `sent` thread to `received` when its opening packet is
@@ -229,12 +175,12 @@ async fn thread_in(conn: &mut PgConnection, id: &ThreadId) -> Result<Option<Thre
         id: *id,
         sender_desk: codec::parse("desk id", row.try_get("sender_desk")?)?,
         recipient_desk: codec::parse("desk id", row.try_get("recipient_desk")?)?,
-        status: codec::parse_status(row.try_get("status")?)?,
+        status: codec::decode(row.try_get("status")?)?,
         events: events
             .iter()
             .map(|e| {
                 Ok(ThreadEvent {
-                    status: codec::parse_status(e.try_get("status")?)?,
+                    status: codec::decode(e.try_get("status")?)?,
                     at_hour: e.try_get("at_hour")?,
                 })
             })

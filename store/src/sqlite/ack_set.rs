@@ -17,7 +17,8 @@ use super::codec::{self, packet_columns};
 use super::packets;
 use super::put_set::{add_events, advance_threads, bind, marks, rows};
 use crate::{
-    AckOutcome, DeliveryState, PacketKind, PacketMeta, StoreError, ThreadStatus, UnixTime, to_hour,
+    AckOutcome, DeliveryState, PacketKindWord, PacketMeta, StoreError, ThreadStatus, UnixTime,
+    to_hour,
 };
 
 /// One acknowledgement: the packet, the desk asking, and when.
@@ -42,7 +43,7 @@ pub(super) async fn ack_set(
                 DeliveryState::Acknowledged => AckOutcome::Acknowledged,
                 DeliveryState::Pending => {
                     acked.push((*id, packets::hour_after(*now)));
-                    if matches!(m.kind, PacketKind::Referral | PacketKind::Forward) {
+                    if m.kind != PacketKindWord::Reply {
                         openers.push((m.thread_id, *now));
                     }
                     AckOutcome::Acknowledged

@@ -1,6 +1,6 @@
 //! Between Rust values and SQLite columns. Ids are stored as their 16 raw
-//! bytes, keys and hashes as raw bytes, enums as the words the schema's CHECK
-//! constraints list. Everything read back is parsed again, so a damaged row
+//! bytes, keys and hashes as raw bytes, enums as the words of
+//! [`crate::encoding`]. Everything read back is parsed again, so a damaged row
 //! surfaces as [`StoreError::Corrupt`] instead of a wrong value.
 
 use referral_protocol::{DeskId, DeviceId, PacketId, RequestId, ThreadId, VerifyingKey};
@@ -8,9 +8,9 @@ use secrecy::SecretSlice;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
+pub(super) use crate::encoding::decode;
 use crate::{
-    DeliveryState, Desk, Device, DeviceState, PacketKind, PacketMeta, Request, RequestKind,
-    RequestSignatures, Role, StoreError, ThreadStatus, TokenKey,
+    Desk, Device, PacketMeta, Request, RequestKind, RequestSignatures, StoreError, TokenKey,
 };
 
 /// The columns [`packet_meta`] reads, in a macro so that `concat!` can build
@@ -44,70 +44,6 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_owned())
 }
 
-pub(super) fn role_str(role: Role) -> &'static str {
-    match role {
-        Role::Caseworker => "caseworker",
-        Role::Desk => "desk",
-        Role::Admin => "admin",
-    }
-}
-
-pub(super) fn role(s: &str) -> Result<Role, StoreError> {
-    match s {
-        "caseworker" => Ok(Role::Caseworker),
-        "desk" => Ok(Role::Desk),
-        "admin" => Ok(Role::Admin),
-        _ => Err(corrupt("device role")),
-    }
-}
-
-pub(super) fn state_str(state: DeviceState) -> &'static str {
-    match state {
-        DeviceState::Active => "active",
-        DeviceState::Retired => "retired",
-        DeviceState::Revoked => "revoked",
-    }
-}
-
-fn state(s: &str) -> Result<DeviceState, StoreError> {
-    match s {
-        "active" => Ok(DeviceState::Active),
-        "retired" => Ok(DeviceState::Retired),
-        "revoked" => Ok(DeviceState::Revoked),
-        _ => Err(corrupt("device state")),
-    }
-}
-
-pub(super) fn kind_str(kind: PacketKind) -> &'static str {
-    match kind {
-        PacketKind::Referral => "referral",
-        PacketKind::Reply => "reply",
-        PacketKind::Forward => "forward",
-    }
-}
-
-pub(super) fn kind(s: &str) -> Result<PacketKind, StoreError> {
-    match s {
-        "referral" => Ok(PacketKind::Referral),
-        "reply" => Ok(PacketKind::Reply),
-        "forward" => Ok(PacketKind::Forward),
-        _ => Err(corrupt("packet kind")),
-    }
-}
-
-pub(super) fn delivery(s: &str) -> Result<DeliveryState, StoreError> {
-    match s {
-        "pending" => Ok(DeliveryState::Pending),
-        "acknowledged" => Ok(DeliveryState::Acknowledged),
-        "expired" => Ok(DeliveryState::Expired),
-        _ => Err(corrupt("delivery state")),
-    }
-}
-
-pub(super) fn status(s: &str) -> Result<ThreadStatus, StoreError> {
-    s.parse().map_err(|_| corrupt("thread status"))
-}
-
 pub(super) fn desk_id(s: &str) -> Result<DeskId, StoreError> {
     s.parse().map_err(|_| corrupt("desk id"))
 }
@@ -132,13 +68,6 @@ pub(super) fn request_id(bytes: &[u8]) -> Result<RequestId, StoreError> {
     RequestId::from_bytes(id16(bytes, "request id")?).map_err(|_| corrupt("request id"))
 }
 
-pub(super) fn request_kind_str(kind: RequestKind) -> &'static str {
-    match kind {
-        RequestKind::Enrollment => "enrollment",
-        RequestKind::Rotation => "rotation",
-    }
-}
-
 fn signature(bytes: Option<Vec<u8>>, what: &str) -> Result<[u8; 64], StoreError> {
     bytes
         .ok_or_else(|| corrupt(what))?
@@ -150,21 +79,20 @@ fn signature(bytes: Option<Vec<u8>>, what: &str) -> Result<[u8; 64], StoreError>
 pub(super) fn request(row: &SqliteRow) -> Result<Request, StoreError> {
     let desk: Option<&str> = row.try_get("desk_id")?;
     let recipient: &str = row.try_get("age_recipient")?;
-    let signatures = match row.try_get::<&str, _>("kind")? {
-        "enrollment" => RequestSignatures::Enrollment {
+    let signatures = match decode(row.try_get("kind")?)? {
+        RequestKind::Enrollment => RequestSignatures::Enrollment {
             device_signature: signature(row.try_get("device_signature")?, "device signature")?,
         },
-        "rotation" => RequestSignatures::Rotation {
+        RequestKind::Rotation => RequestSignatures::Rotation {
             old_key_signature: signature(row.try_get("old_key_signature")?, "old key signature")?,
             new_key_signature: signature(row.try_get("new_key_signature")?, "new key signature")?,
         },
-        _ => return Err(corrupt("request kind")),
     };
     Ok(Request {
         id: request_id(row.try_get("id")?)?,
         device: device_id(row.try_get("device_id")?)?,
         desk: desk.map(desk_id).transpose()?,
-        role: role(row.try_get("role")?)?,
+        role: decode(row.try_get("role")?)?,
         signing_key: VerifyingKey(bytes32(row.try_get("signing_key")?, "signing key")?),
         age_recipient: recipient.parse().map_err(|_| corrupt("age recipient"))?,
         signatures,
@@ -202,10 +130,10 @@ pub(super) fn device(row: &SqliteRow) -> Result<Device, StoreError> {
     Ok(Device {
         id: device_id(row.try_get("id")?)?,
         desk: desk.map(desk_id).transpose()?,
-        role: role(row.try_get("role")?)?,
+        role: decode(row.try_get("role")?)?,
         signing_key: VerifyingKey(bytes32(row.try_get("signing_key")?, "signing key")?),
         age_recipient: recipient.parse().map_err(|_| corrupt("age recipient"))?,
-        state: state(row.try_get("state")?)?,
+        state: decode(row.try_get("state")?)?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -230,8 +158,8 @@ pub(super) fn packet_meta(row: &SqliteRow) -> Result<PacketMeta, StoreError> {
         recipient_desk: desk_id(row.try_get("recipient_desk")?)?,
         bytes: unsigned(row.try_get("bytes")?, "packet size")?,
         sha256: bytes32(row.try_get("sha256")?, "packet sha256")?,
-        kind: kind(row.try_get("kind")?)?,
-        delivery: delivery(row.try_get("delivery")?)?,
+        kind: decode(row.try_get("kind")?)?,
+        delivery: decode(row.try_get("delivery")?)?,
         received_hour: row.try_get("received_hour")?,
         expires_at: row.try_get("expires_at")?,
     })

@@ -10,7 +10,7 @@
 //! The caller guarantees that no two sends of a set share a packet id or a
 //! thread (see [`Disjoint`]), so the state read before the decisions is the
 //! state each send would have seen alone, and the decisions, made in
-//! arrival order by the same [`packets::plan`] as the one-at-a-time path,
+//! arrival order by the same [`lifecycle::plan`] as the one-at-a-time path,
 //! are the ones that path would make. Refusals write nothing.
 
 use std::collections::{HashMap, HashSet};
@@ -22,10 +22,11 @@ use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, AssertSqlSafe, Encode, Row, Sqlite, SqliteConnection, Type};
 
 use super::codec::{self, packet_columns};
-use super::packets;
-use super::threads::ThreadRow;
+use super::threads;
 use crate::body::CHUNK_BYTES;
-use crate::{NewPacket, PacketKind, PacketMeta, PutOutcome, StoreError, ThreadStatus, to_hour};
+use crate::encoding::Word;
+use crate::lifecycle::{self, ThreadRow};
+use crate::{NewPacket, PacketMeta, PutOutcome, StoreError, ThreadStatus, to_hour};
 
 /// Tracks the packet ids and threads a set has taken, so that a send that
 /// shares one with an earlier send is left for the one-at-a-time path.
@@ -39,7 +40,7 @@ impl Disjoint {
     /// Takes `p`'s ids if none of them is taken yet; `false` leaves the
     /// set unchanged.
     pub(super) fn take(&mut self, p: &NewPacket) -> bool {
-        let threads = [Some(p.thread_id), p.forwards];
+        let threads = [Some(p.thread_id), p.kind.forwards()];
         if self.packets.contains(&p.id)
             || threads.iter().flatten().any(|t| self.threads.contains(t))
         {
@@ -126,7 +127,7 @@ impl State {
             .collect();
 
         let named: HashSet<ThreadId> = packets()
-            .flat_map(|p| [Some(p.thread_id), p.forwards])
+            .flat_map(|p| [Some(p.thread_id), p.kind.forwards()])
             .flatten()
             .collect();
         let mut args = SqliteArguments::default();
@@ -161,17 +162,14 @@ impl State {
             return PutOutcome::UnknownDesk;
         }
         if let Some(stored) = self.stored.get(&p.id) {
-            return packets::same_or_conflict(stored.clone(), p);
+            return lifecycle::same_or_conflict(stored.clone(), p);
         }
         if self.tombstoned.contains(&crate::tombstone_hash(&p.id)[..]) {
             return PutOutcome::Gone;
         }
         let own = self.threads.get(&p.thread_id);
-        let forwarded = match (p.kind, p.forwards) {
-            (PacketKind::Forward, Some(old)) => self.threads.get(&old),
-            _ => None,
-        };
-        let plan = match packets::plan(p, own, forwarded) {
+        let forwarded = p.kind.forwards().and_then(|old| self.threads.get(&old));
+        let plan = match lifecycle::plan(p, own, forwarded) {
             Ok(plan) => plan,
             Err(refusal) => return refusal.into(),
         };
@@ -184,7 +182,7 @@ impl State {
             writes.advances.push((thread, status));
             writes.events.push((thread, status, hour));
         }
-        let meta = packets::stored_meta(p.clone());
+        let meta = lifecycle::stored_meta(p);
         writes.packets.push((meta.clone(), body.clone()));
         PutOutcome::Stored(meta)
     }
@@ -192,15 +190,12 @@ impl State {
 
 fn thread_row(row: &SqliteRow) -> Result<(ThreadId, ThreadRow), StoreError> {
     let id = codec::thread_id(row.try_get("id")?)?;
-    let status: String = row.try_get("status")?;
-    Ok((
-        id,
-        ThreadRow {
-            sender_desk: row.try_get("sender_desk")?,
-            recipient_desk: row.try_get("recipient_desk")?,
-            status: codec::status(&status)?,
-        },
-    ))
+    let thread = threads::thread_row(
+        row.try_get("sender_desk")?,
+        row.try_get("recipient_desk")?,
+        row.try_get("status")?,
+    )?;
+    Ok((id, thread))
 }
 
 /// The set's writes, gathered while deciding.
@@ -251,7 +246,7 @@ impl Writes {
             bind(&mut args, m.recipient_desk.as_str().to_owned())?;
             bind(&mut args, codec::signed(m.bytes)?)?;
             bind(&mut args, m.sha256.to_vec())?;
-            bind(&mut args, codec::kind_str(m.kind))?;
+            bind(&mut args, Word::word(m.kind))?;
             bind(&mut args, m.received_hour)?;
             bind(&mut args, m.expires_at)?;
         }

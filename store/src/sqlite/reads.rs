@@ -163,12 +163,12 @@ async fn thread_in(
         id: *id,
         sender_desk: codec::desk_id(&sender)?,
         recipient_desk: codec::desk_id(&recipient)?,
-        status: codec::status(&status)?,
+        status: codec::decode(&status)?,
         events: events
             .into_iter()
             .map(|(s, at_hour)| {
                 Ok(ThreadEvent {
-                    status: codec::status(&s)?,
+                    status: codec::decode(&s)?,
                     at_hour,
                 })
             })
@@ -259,7 +259,7 @@ pub(super) async fn thread_stats(pool: &SqlitePool) -> Result<Vec<ThreadStat>, S
         .map(|(desk, status, week_start, threads)| {
             Ok(ThreadStat {
                 desk: codec::desk_id(&desk)?,
-                status: codec::status(&status)?,
+                status: codec::decode(&status)?,
                 week_start,
                 threads: codec::unsigned(threads, "count")?,
             })

@@ -2,20 +2,22 @@
 //! connection inside the op's savepoint; every check comes before the first
 //! write, and the writer rolls back any outcome but `Created` regardless.
 
-use referral_protocol::{DeskId, DeviceId, RecipientKey, RequestId, VerifyingKey};
+use referral_protocol::{DeskId, DeviceId, RequestId, VerifyingKey};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::{admin, codec, codec::request_columns};
+use super::{codec, codec::request_columns, desks};
+use crate::directory_effects::Expected;
+use crate::encoding::Word;
 use crate::{
-    EnrollOutcome, Invite, Request, RequestKind, RequestSignatures, Role, RotationOutcome,
-    StoreError, UnixTime, to_hour,
+    EnrollOutcome, Invite, Request, RequestKind, RequestSignatures, RotationOutcome, StoreError,
+    UnixTime, to_hour,
 };
 
 pub(super) async fn create_invite(
     conn: &mut SqliteConnection,
     invite: &Invite,
 ) -> Result<(), StoreError> {
-    if !admin::desk_exists(conn, &invite.desk).await? {
+    if !desks::desk_exists(conn, &invite.desk).await? {
         return Err(StoreError::UnknownDesk);
     }
     sqlx::query(
@@ -24,7 +26,7 @@ pub(super) async fn create_invite(
     )
     .bind(&invite.code_hash[..])
     .bind(invite.desk.as_str())
-    .bind(codec::role_str(invite.role))
+    .bind(Word::word(invite.role))
     .bind(invite.created_at)
     .bind(invite.expires_at)
     .execute(conn)
@@ -51,7 +53,7 @@ pub(super) async fn invite<'e>(
         Ok(Invite {
             code_hash: *code_hash,
             desk: codec::desk_id(&desk)?,
-            role: codec::role(&role)?,
+            role: codec::decode(&role)?,
             created_at,
             expires_at,
         })
@@ -73,11 +75,11 @@ async fn taken(
             .bind(&device.as_bytes()[..])
             .fetch_optional(&mut *conn)
             .await?;
-        if asked.is_some() || admin::device_exists(conn, device).await? {
+        if asked.is_some() || desks::device_exists(conn, device).await? {
             return Ok(true);
         }
     }
-    if admin::signing_key_used(conn, key).await? {
+    if desks::signing_key_used(conn, key).await? {
         return Ok(true);
     }
     let exempt = except_rotation_of.map(|d| d.as_bytes().to_vec());
@@ -157,10 +159,10 @@ async fn insert(conn: &mut SqliteConnection, r: &Request) -> Result<(), StoreErr
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&r.id.as_bytes()[..])
-    .bind(codec::request_kind_str(r.kind()))
+    .bind(Word::word(r.kind()))
     .bind(&r.device.as_bytes()[..])
     .bind(r.desk.as_ref().map(DeskId::as_str))
-    .bind(codec::role_str(r.role))
+    .bind(Word::word(r.role))
     .bind(&r.signing_key.as_bytes()[..])
     .bind(r.age_recipient.as_str())
     .bind(device_signature.map(|s| &s[..]))
@@ -170,16 +172,6 @@ async fn insert(conn: &mut SqliteConnection, r: &Request) -> Result<(), StoreErr
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// What an approving entry says the request asked for.
-pub(super) struct Expected<'a> {
-    pub(super) kind: RequestKind,
-    pub(super) device: &'a DeviceId,
-    /// Desk and role, for an enrollment (a rotation keeps the device's).
-    pub(super) placement: Option<(Option<&'a DeskId>, Role)>,
-    pub(super) signing_key: &'a VerifyingKey,
-    pub(super) age_recipient: &'a RecipientKey,
 }
 
 /// Deletes the pending request `id` if it asks for exactly `expected`;
@@ -192,7 +184,7 @@ pub(super) async fn close(
     expected: Expected<'_>,
 ) -> Result<bool, StoreError> {
     let (check_placement, desk, role) = match expected.placement {
-        Some((desk, role)) => (true, desk.map(DeskId::as_str), Some(codec::role_str(role))),
+        Some((desk, role)) => (true, desk.map(DeskId::as_str), Some(Word::word(role))),
         None => (false, None, None),
     };
     let done = sqlx::query(
@@ -201,7 +193,7 @@ pub(super) async fn close(
          AND (NOT ?6 OR (desk_id IS ?7 AND role = ?8))",
     )
     .bind(&id.as_bytes()[..])
-    .bind(codec::request_kind_str(expected.kind))
+    .bind(Word::word(expected.kind))
     .bind(&expected.device.as_bytes()[..])
     .bind(&expected.signing_key.as_bytes()[..])
     .bind(expected.age_recipient.as_str())

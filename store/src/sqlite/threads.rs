@@ -1,35 +1,44 @@
 //! Thread rows and their history, as the packet writes change them. Every
 //! status change appends an event stamped with a whole hour (SPEC §2.2).
 
+use async_trait::async_trait;
 use referral_protocol::{DeskId, ThreadId};
 use sqlx::SqliteConnection;
 
 use super::codec;
-use crate::{Party, StoreError, ThreadStatus, UnixTime, to_hour};
+use crate::lifecycle::{ThreadRow, ThreadTables};
+use crate::{StoreError, ThreadStatus, UnixTime, to_hour};
 
-/// What a write needs to know about a thread.
-#[derive(Debug)]
-pub(super) struct ThreadRow {
-    pub(super) sender_desk: String,
-    pub(super) recipient_desk: String,
-    pub(super) status: ThreadStatus,
-}
+/// The single writer holds the database's only write lock for the whole
+/// batch, so a plain read is already the state the write will change.
+#[async_trait]
+impl ThreadTables for SqliteConnection {
+    async fn thread(
+        &mut self,
+        id: &ThreadId,
+        _for_change: bool,
+    ) -> Result<Option<ThreadRow>, StoreError> {
+        load(self, id).await
+    }
 
-impl ThreadRow {
-    /// Which parties a packet from `from` to `to` may speak for on this
-    /// thread: the sender side writes to the recipient and back. Both, if a
-    /// desk referred a case to itself; none, if the desks are not the
-    /// thread's two parties.
-    pub(super) fn parties(&self, from: &DeskId, to: &DeskId) -> Vec<Party> {
-        let (from, to) = (from.as_str(), to.as_str());
-        let mut parties = Vec::with_capacity(2);
-        if from == self.sender_desk && to == self.recipient_desk {
-            parties.push(Party::Sender);
-        }
-        if from == self.recipient_desk && to == self.sender_desk {
-            parties.push(Party::Recipient);
-        }
-        parties
+    async fn open_thread(
+        &mut self,
+        id: &ThreadId,
+        sender: &DeskId,
+        recipient: &DeskId,
+        hour: UnixTime,
+    ) -> Result<bool, StoreError> {
+        open(self, id, sender, recipient, hour).await?;
+        Ok(true)
+    }
+
+    async fn advance_thread(
+        &mut self,
+        id: &ThreadId,
+        status: ThreadStatus,
+        hour: UnixTime,
+    ) -> Result<(), StoreError> {
+        advance(self, id, status, hour).await
     }
 }
 
@@ -42,18 +51,25 @@ pub(super) async fn load(
             .bind(&id.as_bytes()[..])
             .fetch_optional(conn)
             .await?;
-    row.map(|(sender_desk, recipient_desk, status)| {
-        Ok(ThreadRow {
-            sender_desk,
-            recipient_desk,
-            status: codec::status(&status)?,
-        })
+    row.map(|(sender, recipient, status)| thread_row(&sender, &recipient, &status))
+        .transpose()
+}
+
+/// A thread row's three columns, parsed.
+pub(super) fn thread_row(
+    sender: &str,
+    recipient: &str,
+    status: &str,
+) -> Result<ThreadRow, StoreError> {
+    Ok(ThreadRow {
+        sender_desk: codec::desk_id(sender)?,
+        recipient_desk: codec::desk_id(recipient)?,
+        status: codec::decode(status)?,
     })
-    .transpose()
 }
 
 /// A new thread in `sent`, with its first event.
-pub(super) async fn open(
+async fn open(
     conn: &mut SqliteConnection,
     id: &ThreadId,
     sender: &DeskId,

@@ -5,9 +5,11 @@
 //! connections for reads (`reads`).
 
 mod ack_set;
-mod admin;
+mod auth;
 mod codec;
+mod desks;
 mod directory;
+mod entries;
 mod files;
 pub mod maintenance;
 mod packets;
@@ -32,7 +34,7 @@ use sqlx::sqlite::SqlitePoolOptions;
 use sqlx::{ConnectOptions, SqlitePool};
 
 pub use settings::{BUSY_TIMEOUT, SqliteSettings};
-use writer::{Op, WriterHandle};
+use writer::{Op, Reply, WriterHandle};
 
 use crate::{
     AckOutcome, AppendOutcome, Backend, Counts, Desk, Device, EnrollOutcome, Invite, NewEntry,
@@ -125,7 +127,8 @@ impl SqliteStore {
         self.readers.close().await;
     }
 
-    async fn write(&self, op: Op) -> Result<writer::Answer, StoreError> {
+    /// Runs the op `op` builds around its reply channel on the writer.
+    async fn write<T>(&self, op: impl FnOnce(Reply<T>) -> Op) -> Result<T, StoreError> {
         self.writer.run(op).await
     }
 }
@@ -183,12 +186,12 @@ impl Store for SqliteStore {
         code_hash: [u8; 32],
         expires_at: UnixTime,
     ) -> Result<(), StoreError> {
-        self.write(Op::SetBootstrapCode {
+        self.write(|reply| Op::SetBootstrapCode {
             code_hash,
             expires_at,
+            reply,
         })
-        .await?
-        .done()
+        .await
     }
 
     async fn has_bootstrap_code(&self, now: UnixTime) -> Result<bool, StoreError> {
@@ -203,13 +206,14 @@ impl Store for SqliteStore {
         genesis: &NewEntry,
     ) -> Result<bool, StoreError> {
         genesis.check_genesis()?;
-        let op = Op::ClaimBootstrap {
+        self.write(|reply| Op::ClaimBootstrap {
             code_hash,
             now,
             admin: admin.clone(),
             genesis: genesis.clone(),
-        };
-        self.write(op).await?.flag()
+            reply,
+        })
+        .await
     }
 
     async fn root_key(&self) -> Result<Option<VerifyingKey>, StoreError> {
@@ -221,11 +225,12 @@ impl Store for SqliteStore {
     }
 
     async fn append_directory(&self, entry: NewEntry) -> Result<AppendOutcome, StoreError> {
-        self.write(Op::AppendDirectory(entry)).await?.append()
+        self.write(|reply| Op::AppendDirectory(entry, reply)).await
     }
 
     async fn create_invite(&self, invite: &Invite) -> Result<(), StoreError> {
-        self.write(Op::CreateInvite(invite.clone())).await?.done()
+        self.write(|reply| Op::CreateInvite(invite.clone(), reply))
+            .await
     }
 
     async fn invite(
@@ -242,18 +247,18 @@ impl Store for SqliteStore {
         now: UnixTime,
         request: &Request,
     ) -> Result<EnrollOutcome, StoreError> {
-        let op = Op::SubmitEnrollment {
+        self.write(|reply| Op::SubmitEnrollment {
             code_hash,
             now,
             request: request.clone(),
-        };
-        self.write(op).await?.enroll()
+            reply,
+        })
+        .await
     }
 
     async fn submit_rotation(&self, request: &Request) -> Result<RotationOutcome, StoreError> {
-        self.write(Op::SubmitRotation(request.clone()))
-            .await?
-            .rotation()
+        self.write(|reply| Op::SubmitRotation(request.clone(), reply))
+            .await
     }
 
     async fn pending_requests(&self) -> Result<Vec<Request>, StoreError> {
@@ -270,12 +275,13 @@ impl Store for SqliteStore {
         device: &DeviceId,
         expires_at: UnixTime,
     ) -> Result<(), StoreError> {
-        let op = Op::PutChallenge {
+        self.write(|reply| Op::PutChallenge {
             hash: challenge_hash,
             device: *device,
             expires_at,
-        };
-        self.write(op).await?.done()
+            reply,
+        })
+        .await
     }
 
     async fn take_challenge(
@@ -284,12 +290,13 @@ impl Store for SqliteStore {
         device: &DeviceId,
         now: UnixTime,
     ) -> Result<bool, StoreError> {
-        let op = Op::TakeChallenge {
+        self.write(|reply| Op::TakeChallenge {
             hash: challenge_hash,
             device: *device,
             now,
-        };
-        self.write(op).await?.flag()
+            reply,
+        })
+        .await
     }
 
     async fn token_keys(&self) -> Result<Vec<TokenKey>, StoreError> {
@@ -297,11 +304,13 @@ impl Store for SqliteStore {
     }
 
     async fn rotate_token_key(&self, key: &TokenKey) -> Result<(), StoreError> {
-        self.write(Op::RotateTokenKey(copy_key(key))).await?.done()
+        self.write(|reply| Op::RotateTokenKey(copy_key(key), reply))
+            .await
     }
 
     async fn stage_token_key(&self, key: &TokenKey) -> Result<(), StoreError> {
-        self.write(Op::StageTokenKey(copy_key(key))).await?.done()
+        self.write(|reply| Op::StageTokenKey(copy_key(key), reply))
+            .await
     }
 
     async fn put_packet(
@@ -310,7 +319,7 @@ impl Store for SqliteStore {
         body: PacketBody,
     ) -> Result<PutOutcome, StoreError> {
         check_len(&packet, &body)?;
-        self.write(Op::PutPacket(packet, body)).await?.put()
+        self.write(|reply| Op::PutPacket(packet, body, reply)).await
     }
 
     async fn packet(&self, id: &PacketId) -> Result<Option<PacketMeta>, StoreError> {
@@ -335,13 +344,13 @@ impl Store for SqliteStore {
         desk: &DeskId,
         now: UnixTime,
     ) -> Result<AckOutcome, StoreError> {
-        self.write(Op::Ack {
+        self.write(|reply| Op::Ack {
             id: *id,
             desk: desk.clone(),
             now,
+            reply,
         })
-        .await?
-        .ack()
+        .await
     }
 
     async fn rewrap_packet(
@@ -349,7 +358,7 @@ impl Store for SqliteStore {
         rewrap: RewrapPacket,
         body: PacketBody,
     ) -> Result<RewrapOutcome, StoreError> {
-        self.write(Op::Rewrap(rewrap, body)).await?.rewrap()
+        self.write(|reply| Op::Rewrap(rewrap, body, reply)).await
     }
 
     async fn thread(&self, id: &ThreadId) -> Result<Option<Thread>, StoreError> {
@@ -370,7 +379,12 @@ impl Store for SqliteStore {
         now: UnixTime,
         acked_before: UnixTime,
     ) -> Result<PurgeReport, StoreError> {
-        self.write(Op::Purge { now, acked_before }).await?.purge()
+        self.write(|reply| Op::Purge {
+            now,
+            acked_before,
+            reply,
+        })
+        .await
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {

@@ -1,83 +1,14 @@
-//! Writes for desks, devices, the bootstrap claim, auth challenges and
-//! token keys. Desks and devices change only as effects of directory
-//! entries (`directory`) and the bootstrap claim. Each runs on the writer's connection inside its batch's
-//! transaction and its own savepoint (see `writer`), so "nothing changes" on
-//! a refusal or an error is the savepoint's job; these functions still
-//! check before they write, so a refusal does no work to undo.
+//! Writes for the bootstrap claim, auth challenges and token keys, on the
+//! writer's connection inside its batch's transaction and the op's own
+//! savepoint (see `writer`); these functions check before they write, so a
+//! refusal does no work to undo.
 
-use referral_protocol::{DeskId, DeviceId, VerifyingKey};
+use referral_protocol::{DeviceId, VerifyingKey};
 use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::SqliteConnection;
 
-use super::codec;
-use crate::{Desk, Device, NewEntry, StoreError, TokenKey, UnixTime};
-
-pub(super) async fn create_desk(
-    conn: &mut SqliteConnection,
-    desk: &Desk,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO desks (id, name, prefecture, languages, created_at) VALUES (?, ?, ?, ?, ?) \
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(desk.id.as_str())
-    .bind(&desk.name)
-    .bind(desk.prefecture.as_deref())
-    .bind(desk.languages.as_deref())
-    .bind(desk.created_at)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub(super) async fn desk_exists(
-    conn: &mut SqliteConnection,
-    id: &DeskId,
-) -> Result<bool, StoreError> {
-    let found = sqlx::query("SELECT 1 FROM desks WHERE id = ?")
-        .bind(id.as_str())
-        .fetch_optional(conn)
-        .await?;
-    Ok(found.is_some())
-}
-
-/// `false` if the id exists; [`StoreError::UnknownDesk`] if the desk does
-/// not. Only a clash on the id is a "no": any other constraint is an error.
-pub(super) async fn add_device(
-    conn: &mut SqliteConnection,
-    device: &Device,
-) -> Result<bool, StoreError> {
-    if let Some(desk) = &device.desk
-        && !desk_exists(conn, desk).await?
-    {
-        return Err(StoreError::UnknownDesk);
-    }
-    let done = sqlx::query(
-        "INSERT INTO devices (id, desk_id, role, signing_key, age_recipient, state, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&device.id.as_bytes()[..])
-    .bind(device.desk.as_ref().map(DeskId::as_str))
-    .bind(codec::role_str(device.role))
-    .bind(&device.signing_key.as_bytes()[..])
-    .bind(device.age_recipient.as_str())
-    .bind(codec::state_str(device.state))
-    .bind(device.created_at)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub(super) async fn device_exists(
-    conn: &mut SqliteConnection,
-    id: &DeviceId,
-) -> Result<bool, StoreError> {
-    let found = sqlx::query("SELECT 1 FROM devices WHERE id = ?")
-        .bind(&id.as_bytes()[..])
-        .fetch_optional(conn)
-        .await?;
-    Ok(found.is_some())
-}
+use super::{desks, entries};
+use crate::{Device, NewEntry, StoreError, TokenKey, UnixTime};
 
 async fn has_root(conn: &mut SqliteConnection) -> Result<bool, StoreError> {
     let found = sqlx::query("SELECT 1 FROM root WHERE slot = 1")
@@ -106,18 +37,6 @@ pub(super) async fn set_bootstrap_code(
     Ok(())
 }
 
-/// Whether any device (active or not) holds `key`: keys name one device.
-pub(super) async fn signing_key_used(
-    conn: &mut SqliteConnection,
-    key: &VerifyingKey,
-) -> Result<bool, StoreError> {
-    let found = sqlx::query("SELECT 1 FROM devices WHERE signing_key = ?")
-        .bind(&key.as_bytes()[..])
-        .fetch_optional(conn)
-        .await?;
-    Ok(found.is_some())
-}
-
 /// The admin device, the root key, the genesis entry and the spent code, all
 /// in one savepoint: a claim happens completely or not at all.
 pub(super) async fn claim_bootstrap(
@@ -129,9 +48,9 @@ pub(super) async fn claim_bootstrap(
 ) -> Result<bool, StoreError> {
     genesis.check_genesis()?;
     if has_root(&mut *conn).await?
-        || device_exists(&mut *conn, &admin.id).await?
-        || signing_key_used(&mut *conn, &admin.signing_key).await?
-        || super::directory::has_entries(&mut *conn).await?
+        || desks::device_exists(&mut *conn, &admin.id).await?
+        || desks::signing_key_used(&mut *conn, &admin.signing_key).await?
+        || entries::has_entries(&mut *conn).await?
     {
         return Ok(false);
     }
@@ -147,7 +66,7 @@ pub(super) async fn claim_bootstrap(
     if claimed.rows_affected() != 1 {
         return Ok(false);
     }
-    if !add_device(&mut *conn, admin).await? {
+    if !desks::add_device(&mut *conn, admin).await? {
         // Checked above; an error makes the writer roll the claim back.
         return Err(StoreError::Corrupt(
             "the first admin's device id appeared".into(),
@@ -157,7 +76,7 @@ pub(super) async fn claim_bootstrap(
         .bind(&admin.signing_key.as_bytes()[..])
         .execute(&mut *conn)
         .await?;
-    super::directory::insert_entry(conn, genesis).await?;
+    entries::insert_entry(conn, genesis).await?;
     Ok(true)
 }
 
