@@ -315,8 +315,15 @@ pub enum AdminCommand {
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
     /// The code the broker printed at first start (also in
-    /// <data-dir>/bootstrap-code)
-    #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
+    /// `<data-dir>/bootstrap-code`).
+    // The help is spelled out because clap would show the doc comment's
+    // backticks, which rustdoc needs around the `<data-dir>` placeholder.
+    #[arg(
+        long,
+        value_name = "CODE",
+        allow_hyphen_values = true,
+        help = "The code the broker printed at first start (also in <data-dir>/bootstrap-code)"
+    )]
     pub code: String,
 }
 

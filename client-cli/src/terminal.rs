@@ -9,7 +9,7 @@
 //! [`referral_protocol::text::is_unsafe_to_show`] (the one list of them) is
 //! shown as `<U+XXXX>` instead, at three depths:
 //!
-//! - [`line`]: a single-line field; even a newline or a tab is escaped;
+//! - [`line`](fn@line): a single-line field; even a newline or a tab is escaped;
 //! - [`block`]: free text that may have several lines; newlines and tabs are
 //!   kept, and every continuation line is indented, so the text cannot
 //!   start a line of its own that looks like one of ours (`  scope: ...`);

@@ -20,26 +20,56 @@ use crate::Lang;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// A file is not valid Fluent, or could not be read.
-    Parse { file: PathBuf, detail: String },
+    Parse {
+        /// The catalog file.
+        file: PathBuf,
+        /// The parser's or the file system's complaint.
+        detail: String,
+    },
     /// A key is defined twice in one language.
-    Duplicate { lang: Lang, key: String },
+    Duplicate {
+        /// The language whose catalog defines it twice.
+        lang: Lang,
+        /// The message key.
+        key: String,
+    },
     /// A key of some language is missing from `lang`.
-    Missing { lang: Lang, key: String },
+    Missing {
+        /// The language that lacks the key.
+        lang: Lang,
+        /// The message key another language defines.
+        key: String,
+    },
     /// `lang` uses other placeables in `key` than English does.
     Placeables {
+        /// The language whose message differs from English.
         lang: Lang,
+        /// The message key.
         key: String,
+        /// The placeables (`{ $name }`) English uses, the reference.
         english: Vec<String>,
+        /// The placeables `lang` uses instead.
         found: Vec<String>,
     },
     /// No source file names the key and no message refers to it.
-    Unused { key: String },
+    Unused {
+        /// The message key nothing uses.
+        key: String,
+    },
     /// A source file looks up a key no catalog defines.
-    Undefined { file: PathBuf, key: String },
+    Undefined {
+        /// The source file with the lookup.
+        file: PathBuf,
+        /// The key it looks up.
+        key: String,
+    },
     /// A plural variant the language's CLDR rules never select.
     PluralCategory {
+        /// The language whose rules never select it.
         lang: Lang,
+        /// The message key with the variant.
         key: String,
+        /// The variant's category name (such as `one`).
         category: String,
     },
 }

@@ -45,7 +45,7 @@ pub struct Caps {
 
 impl Caps {
     /// The caps for `limits` under the soft open-file limit `file_limit`.
-    /// A quarter of the file table (at least [`MIN_RESERVED_FILES`]) is
+    /// A quarter of the file table (at least `MIN_RESERVED_FILES`) is
     /// reserved; the rest may hold client sockets. A configured
     /// `max_connections` above that is lowered to it: a broker out of file
     /// descriptors cannot accept even its own health check.

@@ -7,7 +7,7 @@
 //!
 //! The plaintext inside the age file is framed as
 //! `referral-case-record/2 <64 hex digits of tag>\n<record JSON>`; the tag
-//! covers [`DOMAIN`], the thread id and the JSON bytes exactly as written.
+//! covers `DOMAIN`, the thread id and the JSON bytes exactly as written.
 
 use std::fmt;
 

@@ -4,7 +4,7 @@
 //!
 //! serde stops at the first error, and a caseworker fixing a form one error
 //! per run would rightly give up; so the document is first read as plain
-//! JSON and walked against [`REFERRAL`], a table of the schema's fields that
+//! JSON and walked against `REFERRAL`, a table of the schema's fields that
 //! collects all problems. Only a document that passes the walk is then
 //! deserialized into the typed [`Referral`] (through `serde_path_to_error`,
 //! so that a disagreement between the table and the types would still name
@@ -344,7 +344,7 @@ fn check_documents(value: &Value, path: &str, problems: &mut Vec<FieldError>) {
     }
 }
 
-/// The blank referral `referral new` prints: every field of [`REFERRAL`],
+/// The blank referral `referral new` prints: every field of `REFERRAL`,
 /// in order, with an empty value (`""`, `false`, `[]`), and `null` for a
 /// required field whose empty value is null (`person.contact.other`). The
 /// optional `person.name` is printed as `""`, to show where a name goes.

@@ -9,7 +9,7 @@
 //!
 //! [`compute`] is a pure function of the records and the `--since` day, so
 //! that every definition below is unit-tested without a keystore, a disk or
-//! a clock; [`format`] prints the result; `commands::report` unlocks the
+//! a clock; [`format`](mod@format) prints the result; `commands::report` unlocks the
 //! keys, loads the store and calls both.
 //!
 //! # Definitions

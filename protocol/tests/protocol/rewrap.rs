@@ -14,7 +14,7 @@
 //!   stanzas and truncated or mutated input are refused without panicking;
 //! - `age_header_len` is where age put the payload nonce.
 
-mod common;
+use crate::common;
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};

@@ -12,10 +12,10 @@
 //! | `comment` | free text |
 //!
 //! The identities are throwaway test keys. To rewrite the files:
-//! `REFERRAL_REGENERATE_VECTORS=1 cargo test -p referral-protocol --test vectors -- generated`
+//! `REFERRAL_REGENERATE_VECTORS=1 cargo test -p referral-protocol --test protocol vectors::generated`
 //! (the filter keeps the checking test from reading the directory mid-write).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;

@@ -3,7 +3,7 @@
 //! grease) and rerunning rewrites the sealed seeds:
 //!
 //! ```text
-//! cargo test -p referral-fuzz-harness --test seed_corpus -- --ignored
+//! cargo test -p referral-fuzz-harness --test corpus seed_corpus:: -- --ignored
 //! ```
 //!
 //! The seeds are small and meaningful: real packets sealed with the

@@ -2,9 +2,6 @@
 //! desk and signing key, plus an age identity), sealing and opening, and
 //! hand-built envelopes encrypted with age directly (for forgeries the sealer
 //! refuses to make).
-//!
-//! Each test binary uses a different subset of these.
-#![allow(dead_code)]
 
 use std::cell::RefCell;
 use std::io::{self, Write};

@@ -4,7 +4,7 @@
 //! unknown versions. Hand-built envelopes come with a control that opens, so
 //! each refusal is due to the one thing that was changed.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -4,7 +4,7 @@
 //! that names it. Each refusal starts from a log that verifies, so the
 //! failure is due to the one thing changed.
 
-mod common;
+use crate::common;
 
 use std::sync::OnceLock;
 

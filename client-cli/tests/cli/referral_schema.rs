@@ -23,7 +23,7 @@ fn checked_in_schema_matches_the_code() {
     assert!(
         checked_in == generated,
         "schemas/referral.v1.schema.json has drifted from the code; regenerate with \
-         REFERRAL_REGENERATE_SCHEMAS=1 cargo test -p referral-cli --test referral_schema"
+         REFERRAL_REGENERATE_SCHEMAS=1 cargo test -p referral-cli --test cli referral_schema::"
     );
 }
 

@@ -2,7 +2,7 @@
 //! whatever the content size and recipient count, and the bucket choice
 //! steps over sizes age's chunking cannot produce.
 
-mod common;
+use crate::common;
 
 use std::sync::OnceLock;
 
