@@ -106,4 +106,3 @@ async fn close_after_refused_upload(
     }
     response
 }
-
