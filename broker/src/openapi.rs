@@ -7,6 +7,7 @@
 //! `REFERRAL_REGENERATE_SCHEMAS=1 cargo test -p referral-broker --test openapi`
 //! rewrites it.
 
+use referral_protocol::paths;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
@@ -53,7 +54,7 @@ fn routes() -> Vec<Route> {
     vec![
         Route {
             method: "post",
-            path: "/v1/auth/challenge",
+            path: paths::AUTH_CHALLENGE,
             summary: "Ask for a single-use challenge to sign.",
             bearer: false,
             request: Json(schema::<ChallengeRequest>),
@@ -63,7 +64,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
-            path: "/v1/auth/token",
+            path: paths::AUTH_TOKEN,
             summary: "Exchange a signed challenge for a short-lived EdDSA JWT.",
             bearer: false,
             request: Json(schema::<TokenRequest>),
@@ -73,7 +74,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
-            path: "/v1/packets",
+            path: paths::PACKETS,
             summary: "Store a sealed packet (binary age file, a published bucket size). Routing metadata travels in the referral-* headers.",
             bearer: true,
             request: Age,
@@ -83,7 +84,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/v1/inbox",
+            path: paths::INBOX,
             summary: "The caller's desk's pending packets, oldest first.",
             bearer: true,
             request: None,
@@ -93,7 +94,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/v1/packets/{id}",
+            path: paths::PACKET,
             summary: "A packet's ciphertext (addressed desk or sending desk only).",
             bearer: true,
             request: None,
@@ -103,7 +104,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
-            path: "/v1/packets/{id}/ack",
+            path: paths::PACKET_ACK,
             summary: "Acknowledge a packet (addressed desk only).",
             bearer: true,
             request: None,
@@ -113,7 +114,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/v1/threads/{id}",
+            path: paths::THREAD,
             summary: "A thread's coarse status and history (its two desks only).",
             bearer: true,
             request: None,
@@ -123,7 +124,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/v1/threads",
+            path: paths::THREADS,
             summary: "The caller's desk's threads changed after the opaque cursor `changed_since` (absent: from the start), each as GET /v1/threads/{id} gives it, oldest change first, at most `limit` (1-100, default 100); `next_cursor` continues, `more` says whether to (ADR 0014). A cursor this broker did not issue is 400 bad_cursor.",
             bearer: true,
             request: None,
@@ -133,7 +134,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
-            path: "/v1/packets/{id}/rewrap",
+            path: paths::PACKET_REWRAP,
             summary: "Replace a pending packet's age header (recipient desk only). The body is the whole new age file: same size, and byte-identical after the header. referral-replaces names the SHA-256 of the ciphertext it replaces.",
             bearer: true,
             request: Age,
@@ -143,7 +144,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/v1/directory",
+            path: paths::DIRECTORY,
             summary: "The signed directory log from seq `since` on (no token: devices verify it before they are enrolled). Clients verify every entry from the pinned root.",
             bearer: false,
             request: None,
@@ -153,7 +154,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
-            path: "/v1/directory",
+            path: paths::DIRECTORY,
             summary: "Append one entry signed by an administrator. Enrollments and rotations name the request they approve and must match it exactly.",
             bearer: true,
             request: Json(schema::<AppendEntryRequest>),
@@ -163,7 +164,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/v1/limits",
+            path: paths::LIMITS,
             summary: "The upload limits in force, the same for every caller (no token), so that a client refuses an oversize packet before sealing it.",
             bearer: false,
             request: None,
@@ -173,7 +174,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
-            path: "/v1/invites/lookup",
+            path: paths::INVITE_LOOKUP,
             summary: "Which desk and role an invite code is for, so the device can sign its proof of possession over them. Does not use the code up.",
             bearer: false,
             request: Json(schema::<InviteLookupRequest>),
@@ -183,7 +184,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
-            path: "/v1/enrollments",
+            path: paths::ENROLLMENTS,
             summary: "A new device asks to join with a one-time invite code, its public keys and its proof of possession.",
             bearer: false,
             request: Json(schema::<EnrollmentRequest>),
@@ -193,7 +194,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
-            path: "/v1/rotations",
+            path: paths::ROTATIONS,
             summary: "An enrolled device asks to replace its keys, signed by its current and its new key. A newer request replaces an older one.",
             bearer: true,
             request: Json(schema::<RotationRequest>),
@@ -203,7 +204,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
-            path: "/v1/admin/bootstrap",
+            path: paths::ADMIN_BOOTSTRAP,
             summary: "Claim a fresh broker with the one-time bootstrap code and the genesis entry signed by the first administrator's key (the root).",
             bearer: false,
             request: Json(schema::<BootstrapRequest>),
@@ -213,7 +214,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
-            path: "/v1/admin/invites",
+            path: paths::ADMIN_INVITES,
             summary: "Make a one-time invite code for a desk and role (administrators). Shown once; the broker keeps its hash.",
             bearer: true,
             request: Json(schema::<InviteRequest>),
@@ -223,7 +224,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/v1/admin/requests",
+            path: paths::ADMIN_REQUESTS,
             summary: "Pending enrollment and rotation requests, oldest first (administrators).",
             bearer: true,
             request: None,
@@ -233,7 +234,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/v1/admin/requests/{id}",
+            path: paths::ADMIN_REQUEST,
             summary: "One pending request (administrators).",
             bearer: true,
             request: None,
@@ -243,7 +244,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "post",
-            path: "/v1/admin/token-keys",
+            path: paths::ADMIN_TOKEN_KEYS,
             summary: "Stage a new token-signing key (administrators). A TokenKeyRotated entry naming it makes it current; tokens of the old key stay valid until they expire.",
             bearer: true,
             request: None,
@@ -253,7 +254,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/v1/admin/stats",
+            path: paths::ADMIN_STATS,
             summary: "Aggregate counts (administrators): threads by recipient desk, status and ISO week; packets by delivery state. No identities.",
             bearer: true,
             request: None,
@@ -263,7 +264,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/healthz",
+            path: paths::HEALTHZ,
             summary: "The process answers.",
             bearer: false,
             request: None,
@@ -273,7 +274,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/readyz",
+            path: paths::READYZ,
             summary: "The process and its database answer.",
             bearer: false,
             request: None,
@@ -283,7 +284,7 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
-            path: "/metrics",
+            path: paths::METRICS,
             summary: "Prometheus metrics: counts only, no identities.",
             bearer: false,
             request: None,
@@ -342,16 +343,16 @@ pub fn document() -> Value {
                 json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}),
             );
         }
-        if r.path == "/v1/packets" {
+        if r.path == paths::PACKETS {
             params.extend(packet_headers().as_array().cloned().unwrap_or_default());
         }
-        if r.path == "/v1/packets/{id}/rewrap" {
+        if r.path == paths::PACKET_REWRAP {
             params.push(json!({"name": "referral-replaces", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "description": "SHA-256 (lowercase hex) of the stored ciphertext this one replaces: a compare-and-swap."}));
         }
-        if r.path == "/v1/directory" && r.method == "get" {
+        if r.path == paths::DIRECTORY && r.method == "get" {
             params.push(json!({"name": "since", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "default": 0}, "description": "The first seq wanted: the seq of the head the client holds, so the answer starts with that entry."}));
         }
-        if r.path == "/v1/threads" {
+        if r.path == paths::THREADS {
             params.push(json!({"name": "changed_since", "in": "query", "required": false, "schema": {"type": "string"}, "description": "A next_cursor from an earlier answer, handed back as it was (opaque). Absent: from the start."}));
             params.push(json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100}, "description": "At most this many threads."}));
         }
