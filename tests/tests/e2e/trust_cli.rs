@@ -5,7 +5,7 @@
 //! and the broker's token-key and root rotations.
 //!
 //! Build the binaries first when running this crate alone:
-//! `cargo build --workspace && cargo test -p referral-e2e --test trust_cli`.
+//! `cargo build --workspace && cargo test -p referral-e2e --test e2e -- trust_cli::`.
 
 use std::io::Write as _;
 

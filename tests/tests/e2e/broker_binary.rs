@@ -5,7 +5,7 @@
 //! or client address (SPEC §2.2); `purge` and `migrate` run once and exit 0.
 //!
 //! Build the binaries first when running this crate alone:
-//! `cargo build -p referral-broker && cargo test -p referral-e2e --test broker_binary`.
+//! `cargo build -p referral-broker && cargo test -p referral-e2e --test e2e -- broker_binary::`.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
