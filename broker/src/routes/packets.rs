@@ -11,9 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use referral_protocol::api::{AckResponse, Hour, Inbox, InboxEntry, PacketReceipt};
-use referral_protocol::{
-    DeskId, PacketId, PacketKind, PacketRouting, RefusalCode, RoutingError, ThreadId,
-};
+use referral_protocol::{PacketId, PacketRouting, RefusalCode, RoutingError};
 use referral_store::{AckOutcome, DeliveryState, NewPacket, PacketMeta, PutOutcome, to_hour};
 
 use crate::auth::AuthUser;
@@ -25,38 +23,29 @@ use crate::state::{AppState, now};
 pub const INBOX_PAGE: u32 = 500;
 
 /// The routing metadata of an upload, from its headers (the rule lives in
-/// [`PacketRouting::from_headers`]). An extractor; the send route takes it
-/// as a `Result`, so that a desk-less caller is told so before its headers
-/// are judged.
+/// [`PacketRouting::from_headers`]). An extractor (a newtype, since the
+/// extractor trait and `PacketRouting` both live elsewhere); the send route
+/// takes it as a `Result`, so that a desk-less caller is told so before its
+/// headers are judged.
 #[derive(Debug)]
-pub struct Routing {
-    id: PacketId,
-    thread: ThreadId,
-    recipient_desk: DeskId,
-    kind: PacketKind,
-}
+pub struct Routing(PacketRouting);
 
 impl<S: Send + Sync> FromRequestParts<S> for Routing {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        routing(&parts.headers)
+        PacketRouting::from_headers(&parts.headers)
+            .map(Routing)
+            .map_err(|e| {
+                match e {
+                    RoutingError::Missing(header) => Refusal::MissingHeader { header },
+                    other => Refusal::BadHeader {
+                        rule: other.to_string(),
+                    },
+                }
+                .into()
+            })
     }
-}
-
-fn routing(headers: &axum::http::HeaderMap) -> Result<Routing, ApiError> {
-    let routing = PacketRouting::from_headers(headers).map_err(|e| match e {
-        RoutingError::Missing(header) => Refusal::MissingHeader { header },
-        other => Refusal::BadHeader {
-            rule: other.to_string(),
-        },
-    })?;
-    Ok(Routing {
-        id: routing.packet_id,
-        thread: routing.thread_id,
-        recipient_desk: routing.recipient_desk,
-        kind: routing.kind,
-    })
 }
 
 /// The receipt for a stored packet (a send, a retry, a rewrap).
@@ -81,7 +70,7 @@ pub async fn send(
     body: Body,
 ) -> Result<Response, ApiError> {
     let sender_desk = user.require_desk()?.clone();
-    let routing = routing?;
+    let Routing(routing) = routing?;
     let limits = state.intake_limits();
     // A declared length over the limit is refused before reading a byte.
     if declared.exceeds(limits.max_packet_bytes) {
@@ -110,7 +99,7 @@ pub async fn send(
         Ok(held) => Some(held),
         Err(e)
             if e.code() == RefusalCode::PendingBytesCap
-                && state.store().packet(&routing.id).await?.is_some() =>
+                && state.store().packet(&routing.packet_id).await?.is_some() =>
         {
             None
         }
@@ -121,8 +110,8 @@ pub async fn send(
     };
     let t = now();
     let packet = NewPacket {
-        id: routing.id,
-        thread_id: routing.thread,
+        id: routing.packet_id,
+        thread_id: routing.thread_id,
         sender_desk,
         recipient_desk: routing.recipient_desk,
         bytes: received.len,
