@@ -15,7 +15,7 @@ use referral_protocol::paths;
 use referral_protocol::{RefusalCode, RequestId};
 
 use crate::api_client::BrokerError;
-use crate::context::Context;
+use crate::context::{Context, Keys};
 use crate::exit::Failure;
 use crate::keystore::UnlockedKeys;
 use crate::session::Online;
@@ -31,7 +31,7 @@ pub struct Admin {
     /// The device online, with its verified directory.
     pub online: Online,
     /// Its unlocked keys.
-    pub keys: UnlockedKeys,
+    pub keys: Keys,
     /// A bearer token for the admin routes.
     pub token: String,
 }

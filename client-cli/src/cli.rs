@@ -88,6 +88,9 @@ pub enum Command {
     Report(ReportArgs),
     /// List the sealed packets waiting to be sent again; `drop ID` removes one
     Outbox(OutboxArgs),
+    /// Work in a web browser: serve the local web app on this computer only
+    /// (loopback), until Ctrl-C
+    Ui(UiArgs),
     /// Seal a referral into a file, without the broker (USB stick, no network)
     Seal(SealArgs),
     /// Open a sealed file, without the broker
@@ -134,6 +137,67 @@ pub struct SendArgs {
     /// A file to send with it (repeatable)
     #[arg(long = "attach", value_name = "FILE")]
     pub attach: Vec<PathBuf>,
+}
+
+/// `referral ui`.
+#[derive(Debug, Args)]
+pub struct UiArgs {
+    /// Address to listen on: a loopback address only (127.0.0.1 or ::1); port
+    /// 0 picks a free port
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:0", value_parser = loopback_address)]
+    pub listen: std::net::SocketAddr,
+    /// Do not open the default browser; only print the address
+    #[arg(long)]
+    pub no_open: bool,
+    /// Lock after this long without use (`15m`, `90s`, `1h`; a bare number
+    /// is minutes): the keys are wiped from memory and the passphrase is
+    /// asked again
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = idle_duration)]
+    pub lock_after: std::time::Duration,
+}
+
+/// `--lock-after`: a number with `s`, `m` or `h` (minutes if bare), from one
+/// second to a day.
+fn idle_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, "m"),
+    };
+    let seconds_per = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => {
+            return Err(format!(
+                "\"{text}\" is not a duration such as 15m, 90s or 1h"
+            ));
+        }
+    };
+    let seconds = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(seconds_per))
+        .filter(|s| (1..=86_400).contains(s))
+        .ok_or_else(|| format!("\"{text}\" must be between 1s and 24h"))?;
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+/// `--listen`: a socket address on loopback. Anything else would let other
+/// machines reach the app, so it is a usage error (exit 2), refused before
+/// anything is bound.
+fn loopback_address(text: &str) -> Result<std::net::SocketAddr, String> {
+    let address: std::net::SocketAddr = text
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not an address and port such as 127.0.0.1:8080"))?;
+    if address.ip().is_loopback() {
+        Ok(address)
+    } else {
+        Err(format!(
+            "{} is not a loopback address: the web app serves this computer only (use 127.0.0.1)",
+            address.ip()
+        ))
+    }
 }
 
 /// `referral outbox`.
@@ -426,6 +490,37 @@ mod tests {
     #[test]
     fn the_grammar_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ui_listens_on_loopback_only() {
+        for good in ["127.0.0.1:0", "127.0.0.1:8080", "[::1]:0", "127.9.9.9:1"] {
+            assert!(loopback_address(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "0.0.0.0:0",
+            "192.168.1.2:80",
+            "[::]:0",
+            "localhost:80",
+            "8080",
+        ] {
+            assert!(loopback_address(bad).is_err(), "{bad}");
+        }
+        let refused = Cli::try_parse_from(["referral", "ui", "--listen", "0.0.0.0:0"])
+            .expect_err("a wildcard address is refused");
+        assert_eq!(refused.exit_code(), 2);
+    }
+
+    #[test]
+    fn lock_after_reads_seconds_minutes_and_hours() {
+        use std::time::Duration;
+        assert_eq!(idle_duration("15"), Ok(Duration::from_secs(900)));
+        assert_eq!(idle_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(idle_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(idle_duration("1h"), Ok(Duration::from_secs(3600)));
+        for bad in ["0s", "25h", "m", "", "5d", "-1m", "99999999999999999999h"] {
+            assert!(idle_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

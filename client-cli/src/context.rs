@@ -1,6 +1,8 @@
 //! The global options, resolved once for the command that runs.
 
+use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::anyhow;
 use directories::ProjectDirs;
@@ -24,6 +26,37 @@ pub struct Context {
     pub format: Format,
     /// `--passphrase-file`, if given.
     pub passphrase_file: Option<PathBuf>,
+    /// Keys already unlocked by the web app (ADR 0017): [`Context::unlock`]
+    /// hands these out instead of asking for the passphrase.
+    pub held_keys: Option<Arc<UnlockedKeys>>,
+}
+
+/// The unlocked keys a command works with: its own, unlocked for this
+/// command and wiped when it ends, or the ones the web app holds until it
+/// locks.
+pub enum Keys {
+    /// Unlocked for this command.
+    Own(UnlockedKeys),
+    /// Held by the web app; wiped when the app locks and the last request
+    /// using them has finished.
+    Held(Arc<UnlockedKeys>),
+}
+
+impl Deref for Keys {
+    type Target = UnlockedKeys;
+
+    fn deref(&self) -> &UnlockedKeys {
+        match self {
+            Keys::Own(keys) => keys,
+            Keys::Held(keys) => keys,
+        }
+    }
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys([REDACTED])")
+    }
 }
 
 impl Context {
@@ -42,6 +75,7 @@ impl Context {
                 Format::Human
             },
             passphrase_file: args.passphrase_file.clone(),
+            held_keys: None,
         })
     }
 
@@ -54,7 +88,10 @@ impl Context {
     /// again after a mistake, up to [`PROMPT_TRIES`] times; one from a file
     /// or the environment is tried once, since trying it again would give
     /// the same answer.
-    pub fn unlock(&self) -> Result<UnlockedKeys, Failure> {
+    pub fn unlock(&self) -> Result<Keys, Failure> {
+        if let Some(held) = &self.held_keys {
+            return Ok(Keys::Held(Arc::clone(held)));
+        }
         let tries = if passphrase::will_prompt(self.passphrase_file.as_deref()) {
             PROMPT_TRIES
         } else {
@@ -71,7 +108,7 @@ impl Context {
                     ));
                     attempt += 1;
                 }
-                unlocked => return Ok(unlocked?),
+                unlocked => return Ok(Keys::Own(unlocked?)),
             }
         }
     }

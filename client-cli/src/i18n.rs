@@ -8,20 +8,53 @@
 //! `--json` output never comes from here.
 
 pub use referral_i18n::{Arg, Lang};
+use std::sync::OnceLock;
+
 use referral_i18n::{Catalog, ProcessCatalog, time};
 
 include!(concat!(env!("OUT_DIR"), "/catalog_sources.rs"));
 
 static CATALOG: ProcessCatalog = ProcessCatalog::new(catalog_sources);
 
+/// One catalog per language, for [`with_lang`]: the web app answers each
+/// request in that request's language (ADR 0017).
+static EACH_LANG: [OnceLock<Catalog>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+
+thread_local! {
+    /// The language [`with_lang`] set for the work running on this thread.
+    static THREAD_LANG: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+}
+
 /// Sets the process's language, once, in `main`.
 pub fn install(lang: Lang) {
     CATALOG.install(lang);
 }
 
-/// The installed catalog; English where `main` never ran (library tests).
+/// The catalog of the language [`with_lang`] set on this thread, else the
+/// installed one; English where `main` never ran (library tests).
 pub fn catalog() -> &'static Catalog {
-    CATALOG.get()
+    match THREAD_LANG.with(std::cell::Cell::get) {
+        Some(lang) => {
+            let index = Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0);
+            EACH_LANG[index].get_or_init(|| Catalog::new(lang, catalog_sources))
+        }
+        None => CATALOG.get(),
+    }
+}
+
+/// Runs `work` with every message on this thread in `lang`: the web app
+/// runs each request's workflow and page this way, so that an error from
+/// the same workflow the CLI runs reaches the page in the page's language.
+pub fn with_lang<R>(lang: Lang, work: impl FnOnce() -> R) -> R {
+    /// Puts back the language that was set before, even if `work` panics.
+    struct Restore(Option<Lang>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            THREAD_LANG.with(|cell| cell.set(self.0));
+        }
+    }
+    let _restore = Restore(THREAD_LANG.with(|cell| cell.replace(Some(lang))));
+    work()
 }
 
 /// The language messages are in.
@@ -65,6 +98,19 @@ pub fn broker_hour(unix_seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
+
+    use super::{Lang, with_lang};
+
+    #[test]
+    fn with_lang_speaks_that_language_on_this_thread_and_then_stops() {
+        let before = crate::tr!("inbox-none");
+        let japanese = with_lang(Lang::Ja, || crate::tr!("inbox-none"));
+        let vietnamese = with_lang(Lang::Vi, || crate::tr!("inbox-none"));
+        assert_ne!(japanese, before);
+        assert_ne!(vietnamese, japanese);
+        assert_eq!(crate::tr!("inbox-none"), before);
+        assert_eq!(with_lang(Lang::Ja, super::lang), Lang::Ja);
+    }
 
     use referral_i18n::check::check_catalogs;
 

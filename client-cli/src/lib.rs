@@ -29,7 +29,8 @@
 //! - [`workflow`]: what sending, opening and replying share: recipients,
 //!   the outbox, fetching, and the reply and forward contents;
 //! - [`report`]: the program figures, computed from the case store alone;
-//! - [`commands`]: one module per subcommand.
+//! - [`commands`]: one module per subcommand;
+//! - [`ui`]: the local web app (`referral ui`), which calls the commands.
 
 #![forbid(unsafe_code)]
 
@@ -60,4 +61,5 @@ pub mod session;
 pub mod terminal;
 pub mod trust;
 pub mod typed_id;
+pub mod ui;
 pub mod workflow;

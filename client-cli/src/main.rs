@@ -93,6 +93,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             None => emit(&ctx, &commands::outbox::list(&ctx)?),
             Some(OutboxCommand::Drop { id }) => emit(&ctx, &commands::outbox::drop(&ctx, id)?),
         },
+        Command::Ui(args) => referral_cli::ui::run(&ctx, args),
         Command::Seal(args) => emit(&ctx, &commands::seal::seal(&ctx, args)?),
         Command::Unseal(args) => emit(&ctx, &commands::seal::unseal(&ctx, args)?),
         Command::Admin(admin) => run_admin(&ctx, admin),

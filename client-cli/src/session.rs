@@ -17,7 +17,7 @@ use referral_protocol::{DeskId, DeviceId, SigningKey};
 use crate::api_client::BrokerClient;
 use crate::broker_name;
 use crate::broker_url::BrokerUrl;
-use crate::context::Context;
+use crate::context::{Context, Keys};
 use crate::exit::Failure;
 use crate::keystore::{DeviceRecord, Keystore, UnlockedKeys};
 use crate::tr;
@@ -67,7 +67,7 @@ impl Online {
     }
 
     /// Unlocks the keystore (asks for the passphrase if needed).
-    pub fn unlock(&self, ctx: &Context) -> Result<UnlockedKeys, Failure> {
+    pub fn unlock(&self, ctx: &Context) -> Result<Keys, Failure> {
         ctx.unlock()
     }
 

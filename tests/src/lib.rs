@@ -6,6 +6,7 @@
 pub mod canary;
 pub mod deployment;
 pub mod proxy;
+pub mod ui;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

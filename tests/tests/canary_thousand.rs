@@ -294,6 +294,7 @@ impl Member {
             home: device.home.path().to_path_buf(),
             format: Format::Json,
             passphrase_file: Some(passphrase_file),
+            held_keys: None,
         };
         Member { device, ctx }
     }

@@ -20,7 +20,7 @@ use serde::{Serialize, Serializer};
 use super::{receive, rfc3339, unix_now};
 use crate::api_client::{BrokerClient, BrokerError};
 use crate::cases::{CaseStore, SyncState};
-use crate::context::Context;
+use crate::context::{Context, Keys};
 use crate::exit::Failure;
 use crate::keystore::UnlockedKeys;
 use crate::output;
@@ -67,7 +67,7 @@ const SYNC_TIMEOUT: Duration = Duration::from_secs(15);
 /// Unlocks the keystore and brings the case store up to date if the broker
 /// can be reached. Only "unreachable" is forgiven: a directory or packet
 /// that fails verification still fails (exit 4), as it does for `thread`.
-pub fn bring_up_to_date(ctx: &Context) -> Result<(UnlockedKeys, Freshness), Failure> {
+pub fn bring_up_to_date(ctx: &Context) -> Result<(Keys, Freshness), Failure> {
     let online = match Online::connect_with_timeout(ctx, SYNC_TIMEOUT) {
         Ok(online) => Some(online),
         Err(Failure::BrokerUnreachable(_)) => None,
