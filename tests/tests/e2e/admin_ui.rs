@@ -2,10 +2,15 @@
 //! broker: an invite made on the page, the enrollment it lets in waiting,
 //! an approval refused for a wrong typed fingerprint (nothing published)
 //! and made with the right one, a revocation after its confirmation page,
-//! the directory log, the outbox; and the clear refusal a device that is
-//! not an administrator sees.
+//! the directory log; the clear refusal a device that is not an
+//! administrator sees; and the outbox, where a kept packet is given up
+//! after its confirmation page.
 
-use referral_e2e::deployment::Deployment;
+use std::path::Path;
+
+use referral_e2e::Device;
+use referral_e2e::deployment::{Broker, Deployment};
+use referral_e2e::proxy::TamperingProxy;
 use referral_e2e::ui::UiApp;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -201,4 +206,92 @@ fn a_device_that_is_not_an_administrator_is_told_so() {
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     // The log stays readable, as `referral admin audit` is for every device.
     assert!(app.page("/admin/audit").contains("device_enrolled"));
+}
+
+#[test]
+fn the_outbox_page_lists_a_kept_packet_and_gives_it_up_after_confirming() {
+    let broker = Broker::start();
+    let proxy = TamperingProxy::start(&broker.url);
+    let dep = Deployment::on(
+        broker,
+        &[("covic-intake", "COVIC"), ("shinjuku-iea", "IEA")],
+    );
+    dep.enroll("shinjuku-iea", "desk");
+    // A caseworker whose broker answers are lost on the way, so that its
+    // send is kept in the outbox.
+    let code = dep.invite("covic-intake", "caseworker");
+    let caseworker = Device::new("cw passphrase");
+    caseworker.json(&[
+        "init",
+        "--broker",
+        &proxy.url,
+        "--root-fingerprint",
+        &dep.root_fingerprint,
+    ]);
+    let enrolled = caseworker.json(&["enroll", "--code", &code]);
+    dep.admin.json(&[
+        "admin",
+        "approve",
+        enrolled["request_id"].as_str().expect("request_id"),
+        "--fingerprint",
+        enrolled["fingerprint"].as_str().expect("fingerprint"),
+    ]);
+    caseworker.run_ok(&["directory"]);
+    let referral = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/referral.json");
+    proxy.lose_packet_answers(100);
+    caseworker.run_fails(
+        &[
+            "send",
+            "--to",
+            "shinjuku-iea",
+            referral.to_str().expect("a path"),
+        ],
+        3,
+    );
+    let waiting = caseworker.json(&["outbox"]);
+    let id = waiting[0]["packet_id"]
+        .as_str()
+        .expect("packet_id")
+        .to_owned();
+
+    let app = UiApp::start(&caseworker, &[]);
+    assert_ne!(app.enter().status(), StatusCode::UNAUTHORIZED);
+    let list = app.page("/outbox");
+    assert!(
+        list.contains(&id) && list.contains("shinjuku-iea"),
+        "{list}"
+    );
+    let confirm_path = format!("/outbox/{id}/drop");
+    assert!(list.contains(&format!("href=\"{confirm_path}\"")), "{list}");
+    // The confirmation page drops nothing by itself.
+    let confirm = app.page(&confirm_path);
+    assert!(
+        confirm.contains(&format!(r#"action="{confirm_path}""#)),
+        "{confirm}"
+    );
+    assert_eq!(
+        caseworker.json(&["outbox"]).as_array().map(Vec::len),
+        Some(1)
+    );
+
+    let dropped = app.post_form(&confirm_path, &[]);
+    assert_eq!(dropped.status(), StatusCode::OK);
+    assert!(
+        dropped.url().as_str().ends_with("/outbox?dropped=1"),
+        "{}",
+        dropped.url()
+    );
+    let after = dropped.text().expect("a page");
+    assert!(
+        after.contains("Nothing is waiting in the outbox."),
+        "{after}"
+    );
+    assert!(
+        caseworker
+            .json(&["outbox"])
+            .as_array()
+            .expect("a list")
+            .is_empty()
+    );
+    assert_eq!(app.get(&confirm_path).status(), StatusCode::NOT_FOUND);
 }
