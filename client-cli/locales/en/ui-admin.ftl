@@ -77,6 +77,15 @@ ui-admin-audit-kind = Change
 ui-admin-audit-subject = About
 ui-admin-audit-signer = Signed by
 
+ui-admin-kind-genesis = Directory created
+ui-admin-kind-desk-created = Desk created
+ui-admin-kind-device-enrolled = Device enrolled
+ui-admin-kind-device-rotated = Device keys renewed
+ui-admin-kind-device-revoked = Device revoked
+ui-admin-kind-root-rotated = Admin root handed over
+ui-admin-kind-token-key-rotated = Broker token key renewed
+ui-admin-kind-key-age-policy = Key age limit set
+
 ui-outbox-title = Outbox
 ui-outbox-explain = These packets are sealed but the broker has not confirmed them yet, usually because it could not be reached.
 ui-outbox-caption = { $count ->

@@ -71,6 +71,15 @@ ui-admin-audit-kind = 変更内容
 ui-admin-audit-subject = 対象
 ui-admin-audit-signer = 署名者
 
+ui-admin-kind-genesis = 窓口名簿の作成
+ui-admin-kind-desk-created = 窓口の作成
+ui-admin-kind-device-enrolled = 端末の登録
+ui-admin-kind-device-rotated = 端末の鍵の更新
+ui-admin-kind-device-revoked = 端末の失効
+ui-admin-kind-root-rotated = 管理者ルートの引き継ぎ
+ui-admin-kind-token-key-rotated = 中継サーバーのトークン鍵の更新
+ui-admin-kind-key-age-policy = 鍵の有効期間の設定
+
 ui-outbox-title = 送信待ち
 ui-outbox-explain = 封をしたものの、中継サーバーの受領確認がまだないパケットです。多くは中継サーバーに接続できなかったことが原因です。
 ui-outbox-caption = 送信待ち { $count } 件

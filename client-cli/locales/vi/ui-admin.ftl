@@ -71,6 +71,15 @@ ui-admin-audit-kind = Thay đổi
 ui-admin-audit-subject = Đối tượng
 ui-admin-audit-signer = Người ký
 
+ui-admin-kind-genesis = Tạo danh bạ
+ui-admin-kind-desk-created = Tạo quầy
+ui-admin-kind-device-enrolled = Đăng ký thiết bị
+ui-admin-kind-device-rotated = Đổi khóa thiết bị
+ui-admin-kind-device-revoked = Thu hồi thiết bị
+ui-admin-kind-root-rotated = Chuyển giao gốc quản trị
+ui-admin-kind-token-key-rotated = Đổi khóa ký token của máy chủ chuyển tiếp
+ui-admin-kind-key-age-policy = Đặt giới hạn tuổi khóa
+
 ui-outbox-title = Hộp thư đi
 ui-outbox-explain = Các gói này đã được niêm phong nhưng máy chủ chuyển tiếp chưa xác nhận, thường là do không kết nối được.
 ui-outbox-caption = { $count } gói đang chờ

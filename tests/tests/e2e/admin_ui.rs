@@ -169,7 +169,7 @@ fn an_administrator_invites_approves_after_typing_the_fingerprint_and_revokes() 
 
     // The directory log, in this device's copy and verified again.
     let audit = app.page("/admin/audit");
-    assert!(audit.contains("device_revoked"), "{audit}");
+    assert!(audit.contains("Device revoked"), "{audit}");
     let verified = app.page("/admin/audit?verify=1");
     assert!(verified.contains("Verified: every entry"), "{verified}");
 
@@ -205,7 +205,7 @@ fn a_device_that_is_not_an_administrator_is_told_so() {
     let refused = app.post_form(&format!("/admin/devices/{own}/revoke"), &[]);
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     // The log stays readable, as `referral admin audit` is for every device.
-    assert!(app.page("/admin/audit").contains("device_enrolled"));
+    assert!(app.page("/admin/audit").contains("Device enrolled"));
 }
 
 #[test]

@@ -73,7 +73,7 @@ pub async fn page(
                         tr {
                             th scope="row" { (entry.seq) }
                             td { (parse_rfc3339(&entry.time).map_or_else(|| entry.time.clone(), i18n::moment)) }
-                            td { code { (entry.kind) } }
+                            td { (kind_words(entry.kind)) }
                             td { (entry.subject) }
                             td { code title=(entry.signer.to_string()) { (entry.signer.hex().chars().take(16).collect::<String>()) } }
                         }
@@ -83,4 +83,20 @@ pub async fn page(
         };
         (tr!("ui-admin-audit-title"), body)
     })
+}
+
+/// A directory statement's kind in words; a kind this build does not know
+/// is shown as the log names it.
+fn kind_words(kind: &str) -> String {
+    match kind {
+        "genesis" => tr!("ui-admin-kind-genesis"),
+        "desk_created" => tr!("ui-admin-kind-desk-created"),
+        "device_enrolled" => tr!("ui-admin-kind-device-enrolled"),
+        "device_rotated" => tr!("ui-admin-kind-device-rotated"),
+        "device_revoked" => tr!("ui-admin-kind-device-revoked"),
+        "root_rotated" => tr!("ui-admin-kind-root-rotated"),
+        "token_key_rotated" => tr!("ui-admin-kind-token-key-rotated"),
+        "key_age_policy" => tr!("ui-admin-kind-key-age-policy"),
+        other => other.to_owned(),
+    }
 }

@@ -34,11 +34,24 @@ pub fn spoken(fingerprint: &Fingerprint) -> String {
 
 /// Whether `typed` is `fingerprint`, ignoring spaces (and the `:` or `-`
 /// some people type between groups) and case. The text is read as the
-/// CLI's `--fingerprint` is, by the protocol's own parser.
+/// CLI's `--fingerprint` is, by the protocol's own parser, once full-width
+/// letters and digits (what a Japanese input method left in full-width
+/// mode types) are taken as the ASCII ones they stand for.
 pub fn typed_matches(typed: &str, fingerprint: &Fingerprint) -> bool {
-    typed
+    half_width(typed)
         .parse::<Fingerprint>()
         .is_ok_and(|typed| typed == *fingerprint)
+}
+
+/// `text` with full-width ASCII forms (U+FF01 to U+FF5E) as ASCII, as
+/// Unicode's compatibility mapping (NFKC) has them.
+pub fn half_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            other => other,
+        })
+        .collect()
 }
 
 /// The fingerprint on a page: monospace groups, read aloud group by group.
@@ -90,6 +103,22 @@ mod tests {
             &format!("  {}  ", fp.to_string().replace(' ', "\u{3000}  ")),
             &fp
         ));
+    }
+
+    #[test]
+    fn full_width_digits_and_letters_from_an_input_method_match() {
+        let fp = sample();
+        let full: String = fp
+            .to_string()
+            .chars()
+            .map(|c| match c {
+                ' ' => '\u{3000}',
+                c => char::from_u32(c as u32 + 0xFEE0).expect("a full-width form"),
+            })
+            .collect();
+        assert_ne!(full, fp.to_string());
+        assert!(typed_matches(&full, &fp));
+        assert_eq!(half_width("ａＢ０９－"), "aB09-");
     }
 
     #[test]

@@ -208,7 +208,7 @@ fn request_card(chrome: &Chrome, item: &PendingItem, error: Option<&str>) -> mau
                 p.hint id=(hint_id) { (tr!("ui-admin-typed-fingerprint-hint")) }
                 input id=(input_id) type="text" name="typed_fingerprint" required
                     autocomplete="off" autocapitalize="off" spellcheck="false"
-                    inputmode="latin" class="fingerprint"
+                    class="fingerprint"
                     aria-invalid=[error.map(|_| "true")]
                     aria-describedby=(described);
                 @if let Some(message) = error {
