@@ -200,6 +200,17 @@ fn a_device_that_is_not_an_administrator_is_told_so() {
             "{path}: {page}"
         );
     }
+    // In the browser's language.
+    let japanese = app
+        .client
+        .get(format!("{}/admin", app.base))
+        .header("Accept-Language", "ja-JP,ja;q=0.9")
+        .send()
+        .expect("GET /admin");
+    assert_eq!(japanese.status(), StatusCode::FORBIDDEN);
+    let japanese = japanese.text().expect("a page");
+    assert!(japanese.contains(r#"<html lang="ja">"#), "{japanese}");
+    assert!(japanese.contains("管理者専用のページです"), "{japanese}");
     // Nothing can be approved or revoked from it either.
     let own = member.device_id();
     let refused = app.post_form(&format!("/admin/devices/{own}/revoke"), &[]);
