@@ -118,7 +118,7 @@ pub fn drop(ctx: &Context, typed: &str) -> Result<Dropped, Failure> {
 }
 
 /// A size for people: KiB below a MiB, MiB with one decimal above.
-fn size_in_words(bytes: u64) -> String {
+pub fn size_in_words(bytes: u64) -> String {
     if bytes < 1024 * 1024 {
         tr!("outbox-size-kib", kib = bytes.div_ceil(1024))
     } else {
@@ -130,7 +130,7 @@ fn size_in_words(bytes: u64) -> String {
 }
 
 /// How long ago, in the largest whole unit.
-fn age_in_words(secs: i64) -> String {
+pub fn age_in_words(secs: i64) -> String {
     match secs {
         s if s < 60 => tr!("outbox-age-now"),
         s if s < 3600 => tr!("outbox-age-minutes", count = s / 60),

@@ -11,6 +11,7 @@
 //! `broker_operations`.
 
 mod address_privacy;
+mod admin_ui;
 mod attachment_names;
 mod broker_binary;
 mod broker_name_cli;

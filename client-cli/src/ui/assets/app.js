@@ -54,7 +54,9 @@
     var button = form.querySelector("button[type=submit]");
     if (!input || !button) { return; }
     var check = function () {
-      button.disabled = input.value.replace(/\s+/g, "").toLowerCase() !== expected;
+      // As the server reads it: full-width forms (NFKC) as ASCII, and the
+      // spaces, colons and hyphens between groups left out.
+      button.disabled = input.value.normalize("NFKC").replace(/[\s:-]+/g, "").toLowerCase() !== expected;
     };
     input.addEventListener("input", check);
     check();
