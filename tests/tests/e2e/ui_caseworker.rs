@@ -264,4 +264,18 @@ fn a_referral_written_in_the_browser_reaches_the_desk_and_is_found_in_the_cases(
     assert!(text.starts_with("section,key,value\n"), "{text}");
     assert!(text.contains("cases,total,1\n"), "{text}");
     assert!(text.contains("language,vi (Vietnamese),1\n"), "{text}");
+
+    // In Japanese, the same form reads in Japanese: the enumerations, the
+    // desk's languages and prefecture in words.
+    let ja = app.page("/lang?to=ja&back=/new");
+    assert!(ja.contains(r#"<html lang="ja">"#), "{ja}");
+    for words in [
+        "紹介先の窓口",
+        "ベトナム語 (vi)",
+        "東京都 (JP-13)",
+        "医療",
+        "緊急度",
+    ] {
+        assert!(ja.contains(words), "{words}: {ja}");
+    }
 }

@@ -60,7 +60,7 @@ pub async fn page(
         let CasesListing { report, search } = &listing;
         let (rows, freshness) = (&report.0, &report.1);
         let body = html! {
-            form.search method="get" action="/cases" role="search" {
+            form.filters method="get" action="/cases" role="search" {
                 div.field {
                     label for="q" { (tr!("ui-cw-cases-search")) }
                     p.hint id="q-hint" { (tr!("ui-cw-cases-search-hint")) }

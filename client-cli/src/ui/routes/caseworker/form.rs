@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::referral::FieldError;
-use crate::referral::model::SchemaVersion;
+use crate::referral::model::{Document, SchemaVersion};
 use crate::tr;
 
 /// The form field naming the desk the referral goes to.
@@ -149,6 +149,11 @@ fn yes_no(object: &mut Map<String, Value>, form: &FormValues, path: &str) {
     object.insert(leaf(path).into(), value);
 }
 
+/// Whether every value is one of `names`.
+fn listed(values: &[String], names: &[&str]) -> bool {
+    values.iter().all(|v| names.contains(&v.trim()))
+}
+
 /// The form field a problem's path is about: `status.documents_held[1]`
 /// is the documents group; a whole missing section is its first field.
 pub fn field_of(path: &str) -> String {
@@ -176,6 +181,9 @@ pub fn field_errors(form: &FormValues, problems: &[FieldError]) -> BTreeMap<Stri
         }
         let message = match field.as_str() {
             "consent.recorded" => tr!("ui-cw-error-consent"),
+            "status.documents_held" if !listed(form.all(&field), Document::NAMES) => {
+                tr!("ui-cw-error-not-listed")
+            }
             "status.documents_held" if form.given(&field) => tr!("ui-cw-error-documents"),
             "status.documents_held" => tr!("ui-cw-error-documents-none"),
             _ if !form.given(&field) => tr!("ui-cw-error-required"),
@@ -296,6 +304,14 @@ mod tests {
         );
         assert_eq!(errors["person.prefecture"], tr!("ui-cw-error-required"));
         assert_eq!(errors["consent.recorded"], tr!("ui-cw-error-consent"));
+        let mut tampered = filled();
+        tampered.push("status.documents_held", "visa".to_owned());
+        let errors = field_errors(&tampered, &validate::check(&referral_json(&tampered)));
+        assert_eq!(
+            errors["status.documents_held"],
+            tr!("ui-cw-error-not-listed")
+        );
+        let errors = field_errors(&form, &validate::check(&referral_json(&form)));
         assert!(!errors.contains_key("case.reference"), "{errors:?}");
         assert!(!errors.contains_key("person.name"), "{errors:?}");
     }

@@ -325,7 +325,7 @@ fn radio_field(
                 div.choice {
                     input type="radio" id=(option_id) name=(field) value=(choice.code)
                         checked[choice.code == chosen] required;
-                    label for=(option_id) { (choice.words) }
+                    label.inline for=(option_id) { (choice.words) }
                 }
             }
             (problem.markup())
@@ -361,7 +361,7 @@ fn documents_field(shown: &Shown, values: &FormValues) -> Markup {
                 div.choice {
                     input type="checkbox" id=(option_id) name=(field) value=(choice.code)
                         checked[held.contains(&choice.code)];
-                    label for=(option_id) { (choice.words) }
+                    label.inline for=(option_id) { (choice.words) }
                 }
             }
             (problem.markup())
@@ -384,7 +384,7 @@ fn desk_field(shown: &Shown, values: &FormValues, desks: &[DeskOption]) -> Marku
                 div.choice.desk {
                     input type="radio" id=(option_id) name=(DESK_FIELD) value=(desk.id.as_str())
                         checked[desk.id.as_str() == chosen] required;
-                    label for=(option_id) {
+                    label.inline for=(option_id) {
                         strong { (desk.name) } " " span.muted { "(" (desk.id.as_str()) ")" }
                         br;
                         (tr!("ui-cw-desk-languages")) " "
@@ -412,7 +412,7 @@ fn consent_field(shown: &Shown, values: &FormValues) -> Markup {
                 input type="checkbox" id=(id) name=(field) value="yes"
                     checked[values.get(field) == "yes"] required
                     aria-invalid=[problem.invalid()] aria-describedby=[problem.described_by()];
-                label for=(id) { (tr!("ui-cw-consent-recorded")) }
+                label.inline for=(id) { (tr!("ui-cw-consent-recorded")) }
             }
             (problem.markup())
         }

@@ -45,7 +45,7 @@ pub fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> Markup {
                 text x=(LABEL_WIDTH - 8) y=(y + ROW / 2 + 5) text-anchor="end" font-size="14" fill="currentColor" {
                     (shortened(&bar.label))
                 }
-                rect x=(LABEL_WIDTH) y=(y + (ROW - BAR) / 2) width=(length) height=(BAR) fill="#3467a8" {}
+                rect.bar x=(LABEL_WIDTH) y=(y + (ROW - BAR) / 2) width=(length) height=(BAR) fill="#3467a8" {}
                 text x=(LABEL_WIDTH + length + 6) y=(y + ROW / 2 + 5) font-size="14" fill="currentColor" {
                     (bar.count)
                 }
@@ -110,7 +110,7 @@ mod tests {
         );
         assert!(!svg.contains("<script"), "{svg}");
         assert!(svg.contains(">ベトナム語 (vi)</text>"), "{svg}");
-        assert_eq!(svg.matches("<rect").count(), 3);
+        assert_eq!(svg.matches("<rect class=\"bar\"").count(), 3);
         assert!(svg.contains("viewBox=\"0 0 640 84\""), "{svg}");
     }
 
