@@ -63,6 +63,7 @@ ui-cw-error-upload = The files could not be received ({ $error }). Choose them a
 
 ui-cw-sent-title = Referral sent
 ui-cw-sent = The referral was sent to { $desk } with { $attachments ->
+        [0] no attachments
         [one] one attachment
        *[other] { $attachments } attachments
     }.

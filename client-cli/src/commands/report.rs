@@ -101,3 +101,43 @@ fn with_freshness(json: &[u8], freshness: Freshness) -> Result<Vec<u8>, Failure>
     out.push(b'\n');
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::CountRow;
+
+    #[test]
+    fn the_csv_download_is_the_csv_report_with_formulas_and_controls_defused() {
+        let mut figures = report::compute(&[], None);
+        figures.cases = 2;
+        figures.by_language = vec![
+            CountRow {
+                key: "=HYPERLINK(\"http://x\")".to_owned(),
+                label: None,
+                count: 1,
+            },
+            CountRow {
+                key: "vi\u{1b}[31m".to_owned(),
+                label: Some("Vietnamese".to_owned()),
+                count: 1,
+            },
+        ];
+        let csv = rendered(&figures, ReportFormat::Csv, Freshness::default()).unwrap();
+        let text = String::from_utf8(csv).unwrap();
+        assert!(text.starts_with("section,key,value\n"), "{text}");
+        assert!(text.contains("cases,total,2\n"), "{text}");
+        assert!(
+            text.contains("language,\"'=HYPERLINK(\"\"http://x\"\")\",1\n"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        let mut direct = Vec::new();
+        report::format::write_csv(&mut direct, &figures).unwrap();
+        assert_eq!(
+            text.lines().count(),
+            String::from_utf8(direct).unwrap().lines().count(),
+            "the same rows as `referral report --format csv`"
+        );
+    }
+}
