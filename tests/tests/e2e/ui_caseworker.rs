@@ -1,6 +1,7 @@
 //! The caseworker's pages of `referral ui` (issue 21), over HTTP against a
 //! real broker: the new-referral form refuses a referral without its
 //! summary and shows why next to the field with everything else kept; a
+//! file whose name would display as another is refused at the file field; a
 //! valid one with a 3 MB attachment reaches the desk and leaves no file in
 //! the upload directory; the case list finds it by name and by phone; the
 //! report draws charts and downloads as CSV.
@@ -184,6 +185,25 @@ fn a_referral_written_in_the_browser_reaches_the_desk_and_is_found_in_the_cases(
     }
     assert!(page.contains("choose them again"), "{page}");
     let uploads = caseworker.home.path().join("ui-uploads");
+    assert_eq!(std::fs::read_dir(&uploads).unwrap().count(), 0);
+
+    // A file whose name would display as another is refused next to the
+    // file field, by the same check as `send --attach`; nothing is kept.
+    let spoofed = post_new(
+        &app,
+        referral_form("Needs a clinic").file("attachments", "Invoice_\u{202E}gpj.exe", b"MZ"),
+    );
+    assert_eq!(spoofed.status(), 422);
+    let page = spoofed.text().unwrap();
+    assert!(
+        page.contains(r#"aria-describedby="attachments-hint attachments-error""#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<p class="field-error" id="attachments-error">"#),
+        "{page}"
+    );
+    assert_eq!(page.matches(r#"class="field-error""#).count(), 1, "{page}");
     assert_eq!(std::fs::read_dir(&uploads).unwrap().count(), 0);
 
     // A valid one with a 3 MB attachment.
