@@ -47,17 +47,20 @@ impl From<io::Error> for Stopped {
 /// A rule on one answer: the validator's message if it is refused.
 type Rule = fn(&str) -> Result<(), String>;
 
-/// One item of a numbered list: the code written in the referral, and the
-/// words a person reads.
-struct Choice {
-    code: String,
-    words: String,
+/// One item of a numbered list (or of the web app's pickers): the code
+/// written in the referral, and the words a person reads.
+#[derive(Debug)]
+pub struct Choice {
+    /// The code, as the referral writes it.
+    pub code: String,
+    /// The code in the user's words.
+    pub words: String,
 }
 
 /// The choices of a closed list of codes, worded through `word`, which
 /// reads each code back as its enum so that the words stay those of
 /// [`words`].
-fn choices<T: serde::de::DeserializeOwned>(
+pub fn choices<T: serde::de::DeserializeOwned>(
     names: &[&str],
     word: impl Fn(T) -> String,
 ) -> Vec<Choice> {
@@ -74,7 +77,8 @@ fn choices<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
-fn language_choices() -> Vec<Choice> {
+/// The languages of the reference data, in words.
+pub fn language_choices() -> Vec<Choice> {
     reference_data::languages()
         .iter()
         .map(|l| Choice {
@@ -84,7 +88,8 @@ fn language_choices() -> Vec<Choice> {
         .collect()
 }
 
-fn prefecture_choices() -> Vec<Choice> {
+/// The prefectures of the reference data, in words.
+pub fn prefecture_choices() -> Vec<Choice> {
     reference_data::prefectures()
         .iter()
         .map(|p| Choice {

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use anyhow::anyhow;
 use referral_protocol::api::PacketReceipt;
-use referral_protocol::{DeskId, PacketId, PacketKindWord, ThreadId};
+use referral_protocol::{Attachment, DeskId, PacketId, PacketKindWord, ThreadId};
 use serde::Serialize;
 
 use crate::cases::{CaseRecord, CaseStore};
@@ -99,27 +99,41 @@ pub fn read_referral(path: &Path) -> Result<Referral, Failure> {
     referral::parse(&text).map_err(|e| Failure::User(anyhow!("{}: {e}", path.display())))
 }
 
-/// Runs `send`.
+/// Runs `send`: reads the referral file and checks the attachments, then
+/// sends them with [`send_referral`].
 pub fn run(ctx: &Context, args: &SendArgs) -> Result<PacketSent, Failure> {
     let referral = read_referral(&args.file)?;
     let attachments = attachments::from_paths(&args.attach)?;
+    send_referral(ctx, &args.to, &referral, &attachments)
+}
+
+/// Seals a valid referral and its checked attachments to every active
+/// device of `to` and of this device's own desk, sends it, and keeps the
+/// case: what `send` does once it has read its file, and what the web
+/// app's new-referral form does with what was entered (ADR 0017 §2).
+pub fn send_referral(
+    ctx: &Context,
+    to: &DeskId,
+    referral: &Referral,
+    attachments: &[Attachment],
+) -> Result<PacketSent, Failure> {
     let online = Online::connect(ctx)?;
     let our_desk = online.desk()?;
-    let recipients = recipients::for_desk(online.log.state(), &args.to, &our_desk, unix_now())?;
+    let recipients = recipients::for_desk(online.log.state(), to, &our_desk, unix_now())?;
     let keys = online.unlock(ctx)?;
     let content = serde_json::to_vec(&referral).map_err(|e| Failure::User(e.into()))?;
-    let outgoing = Outgoing::referral(&args.to, recipients, &content, &attachments);
+    let outgoing = Outgoing::referral(to, recipients, &content, attachments);
     let cases = CaseStore::open(&ctx.home)?;
     let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
 
     let record = CaseRecord::sent(
         sealed.thread_id,
         &our_desk,
-        &args.to,
+        to,
         online.device.device_id,
         sealed.packet_id,
         sealed.created_at,
-        serde_json::to_value(&referral).map_err(|e| Failure::User(e.into()))?,
+        serde_json::to_value(referral).map_err(|e| Failure::User(e.into()))?,
         sealed.attachments.clone(),
     );
     cases.save(&record, &keys.case_keys())?;

@@ -331,7 +331,7 @@ pub fn write_table(out: &mut dyn Write, report: &ProgramReport) -> io::Result<()
 /// `code (name)` for a language or a prefecture the tables know, the name
 /// in the user's language; `unknown` in words; any other code as another
 /// desk's referral gave it, on one line.
-fn code_with_name(row: &CountRow, name: fn(&str) -> Option<String>) -> String {
+pub fn code_with_name(row: &CountRow, name: fn(&str) -> Option<String>) -> String {
     if row.key == UNKNOWN {
         return tr!("report-unknown");
     }
@@ -342,7 +342,7 @@ fn code_with_name(row: &CountRow, name: fn(&str) -> Option<String>) -> String {
 }
 
 /// A need in words; a code outside the list as written, on one line.
-fn need_label(row: &CountRow) -> String {
+pub fn need_label(row: &CountRow) -> String {
     if row.key == UNKNOWN {
         return tr!("report-unknown");
     }

@@ -1,7 +1,7 @@
 //! `--attach FILE`: the files a referral carries, checked before anything is
 //! sealed or sent, so that a typo in a path fails the command up front.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use referral_protocol::attachment_name;
@@ -23,35 +23,61 @@ pub fn from_paths(paths: &[impl AsRef<Path>]) -> Result<Vec<Attachment>, Failure
     Ok(list)
 }
 
+/// The attachments for files kept under other names than their own: the
+/// web app streams each uploaded file to a private file of its own naming
+/// and sends it under the name the user's file had. The same checks as
+/// [`from_paths`]; a refusal names the file by `name`.
+pub fn from_named(files: &[(String, PathBuf)]) -> Result<Vec<Attachment>, Failure> {
+    let list = files
+        .iter()
+        .map(|(name, path)| checked(path, name, || Ok(name.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
+    attachment_name::check_new_names(list.iter().map(|a| a.name.as_str()))
+        .map_err(|e| Failure::User(anyhow!(tr!("attach-these-refused", error = e.to_string()))))?;
+    Ok(list)
+}
+
 fn one(path: &Path) -> Result<Attachment, Failure> {
+    let shown = path.display().to_string();
+    checked(path, &shown, || {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| {
+                Failure::User(anyhow!(tr!(
+                    "attach-refused",
+                    path = path.display().to_string(),
+                    error = tr!("attach-no-name")
+                )))
+            })
+    })
+}
+
+/// The attachment of the regular file at `path`, sent under the name
+/// `name` gives; a refusal names the file as `shown`.
+fn checked(
+    path: &Path,
+    shown: &str,
+    name: impl FnOnce() -> Result<String, Failure>,
+) -> Result<Attachment, Failure> {
     let meta = std::fs::metadata(path).map_err(|e| {
         Failure::User(anyhow!(tr!(
             "attach-refused",
-            path = path.display().to_string(),
+            path = shown,
             error = e.to_string()
         )))
     })?;
     if !meta.is_file() {
         return Err(Failure::User(anyhow!(tr!(
             "attach-refused",
-            path = path.display().to_string(),
+            path = shown,
             error = tr!("attach-not-a-file")
         ))));
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| {
-            Failure::User(anyhow!(tr!(
-                "attach-refused",
-                path = path.display().to_string(),
-                error = tr!("attach-no-name")
-            )))
-        })?;
+    let name = name()?;
     attachment_name::check_new_name(&name).map_err(|e| {
         Failure::User(anyhow!(tr!(
             "attach-refused",
-            path = crate::terminal::line(&path.display().to_string()).into_owned(),
+            path = crate::terminal::line(shown).into_owned(),
             error = e.to_string()
         )))
     })?;

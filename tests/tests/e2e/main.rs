@@ -28,4 +28,5 @@ mod new_interactive_cli;
 mod rate_limits_cli;
 mod self_contained;
 mod trust_cli;
+mod ui_caseworker;
 mod workflow_cli;
