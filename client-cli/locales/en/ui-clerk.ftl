@@ -32,7 +32,7 @@ ui-clerk-attachment-name = File name
 ui-clerk-attachment-type = Type
 ui-clerk-attachment-size = Size
 ui-clerk-download = Download
-ui-clerk-download-hint = Files are downloaded, never opened in the browser. Check a file before you open it.
+ui-clerk-download-hint = Files are downloaded, never opened in the browser. Open only files you expected from this desk.
 ui-clerk-size-bytes = { $count ->
         [one] { $count } byte
        *[other] { $count } bytes

@@ -103,6 +103,11 @@ fn the_desk_opens_reads_downloads_answers_and_forwards_in_the_web_app() {
         "{inbox}"
     );
 
+    // A packet the broker does not have: the failure page, nothing kept.
+    let missing = app.post_form("/packets/00000000-0000-4000-8000-000000000000/open", &[]);
+    assert!(missing.status().is_client_error(), "{}", missing.status());
+    assert!(missing.text().unwrap().contains("role=\"alert\""));
+
     // Opening it goes to the case page.
     let opened = app.post_form(&format!("/packets/{packet}/open"), &[]);
     assert_eq!(opened.status(), StatusCode::OK);

@@ -201,3 +201,63 @@ fn received(hour: &Reported<referral_protocol::Hour>) -> String {
         None => hour.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use referral_protocol::{DeviceId, PacketId};
+
+    use super::*;
+    use crate::cases::CaseEvent;
+
+    fn received(status: ThreadStatus) -> CaseRecord {
+        let ours: DeskId = "shinjuku-iea".parse().unwrap();
+        let theirs: DeskId = "covic-intake".parse().unwrap();
+        let mut record = CaseRecord::sent(
+            ThreadId::random(),
+            &ours,
+            &theirs,
+            DeviceId::random(),
+            PacketId::random(),
+            1_000,
+            serde_json::json!({"case": {"need": "housing", "urgency": "<b>soon</b>"}}),
+            Vec::new(),
+        );
+        record.direction = Direction::Received;
+        record.push(CaseEvent::from_packet(
+            ThreadStatus::Received,
+            2_000,
+            &ours,
+            DeviceId::random(),
+        ));
+        if status != ThreadStatus::Received {
+            record.push(CaseEvent::from_packet(
+                status,
+                3_000,
+                &ours,
+                DeviceId::random(),
+            ));
+        }
+        record
+    }
+
+    #[test]
+    fn open_cases_are_those_received_and_not_final() {
+        let row = OpenCase::of(&received(ThreadStatus::Accepted)).expect("open");
+        assert_eq!(row.from_desk.as_str(), "covic-intake");
+        assert_eq!(row.need, "housing");
+        // A code outside the list is shown as written (the page escapes it).
+        assert_eq!(row.urgency, "<b>soon</b>");
+        assert_eq!(row.arrived_at, 2_000, "arrived when this desk opened it");
+        assert_eq!(row.status, "accepted");
+        for done in [
+            ThreadStatus::Completed,
+            ThreadStatus::Rejected,
+            ThreadStatus::Forwarded,
+        ] {
+            assert!(OpenCase::of(&received(done)).is_none(), "{done}");
+        }
+        let mut sent = received(ThreadStatus::Received);
+        sent.direction = Direction::Sent;
+        assert!(OpenCase::of(&sent).is_none(), "a case this desk sent");
+    }
+}

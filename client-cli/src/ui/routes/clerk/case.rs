@@ -370,11 +370,16 @@ fn answer_form(chrome: &Chrome, view: &CaseView, form: &ReplyForm, errors: &Repl
 
 /// A desk in the picker: name and id, then what it serves.
 fn desk_option(desk: &DeskChoice) -> String {
-    let mut parts = vec![tr!(
-        "ui-clerk-desk-option",
-        name = desk.name.as_str(),
-        desk = desk.desk.as_str()
-    )];
+    let named = if desk.name == desk.desk.as_str() {
+        desk.name.clone()
+    } else {
+        tr!(
+            "ui-clerk-desk-option",
+            name = desk.name.as_str(),
+            desk = desk.desk.as_str()
+        )
+    };
+    let mut parts = vec![named];
     parts.extend(desk.languages.clone());
     parts.extend(desk.prefecture.clone());
     parts.join(" · ")

@@ -1,7 +1,9 @@
 //! `GET /cases/{thread}/attachments/{index}`: an attachment of a received
 //! case, as a download and never inline (ADR 0017 §6). The packet kept in
-//! the case store is decrypted with the held keys and verified as `open`
-//! verifies it, into memory only; the bytes are wiped once sent.
+//! the case store is decrypted with the held keys and verified against the
+//! verified directory as `open` verifies it (as `unseal` does, from the
+//! directory this device last verified), into memory only; the bytes are
+//! wiped once sent.
 
 use std::sync::Arc;
 
@@ -17,11 +19,13 @@ use zeroize::Zeroizing;
 use super::{not_found, thread_in_path};
 use crate::cases::CaseStore;
 use crate::exit::Failure;
-use crate::session::Online;
+use crate::keystore::Keystore;
+use crate::session::desk_of;
 use crate::ui::page::Chrome;
 use crate::ui::state::App;
 use crate::ui::work;
 use crate::workflow::receive;
+use crate::{tr, trust};
 
 /// The bytes of one attachment and the name it was sent with.
 struct Download {
@@ -39,9 +43,13 @@ pub async fn attachment(
         return not_found(&chrome);
     };
     let found = work::with_keys(&app, chrome.lang, move |ctx| {
-        let online = Online::connect(ctx)?;
-        let our_desk = online.desk()?;
-        let keys = online.unlock(ctx)?;
+        // The directory as this device last verified it (the case page
+        // refreshed it), as `unseal` reads it: no broker needed.
+        let device = Keystore::device(&ctx.home)?;
+        let log = trust::load(&ctx.home, device.root_fingerprint)?
+            .ok_or_else(|| Failure::User(anyhow!(tr!("seal-no-directory"))))?;
+        let our_desk = desk_of(log.state(), &device.device_id)?;
+        let keys = ctx.unlock()?;
         let cases = CaseStore::open(&ctx.home)?;
         let Some(record) = cases.load(&thread, &keys.case_keys())? else {
             return Ok(None);
@@ -53,7 +61,7 @@ pub async fn attachment(
         }) = receive::open_attachment(
             &cases.packet_path(&packet),
             keys.age_identities(),
-            online.log.state(),
+            log.state(),
             index,
         )?
         else {
