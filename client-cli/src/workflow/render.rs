@@ -28,6 +28,10 @@ pub struct Field {
     pub value: String,
     /// Whether the value is a paragraph (the summary) rather than a line.
     pub paragraph: bool,
+    /// The value as a moment, where it is a time that parses (the consent's
+    /// `obtained_at`): a page shows it in local time. The terminal shows the
+    /// value as written.
+    pub at: Option<i64>,
 }
 
 /// One section of a referral: a heading and its fields.
@@ -44,6 +48,7 @@ fn line_field(label: String, value: String) -> Field {
         label,
         value,
         paragraph: false,
+        at: None,
     }
 }
 
@@ -75,6 +80,7 @@ pub fn sections(referral: &Value) -> Vec<Section> {
                     label: tr!("referral-label-summary"),
                     value: text(&case["summary"]),
                     paragraph: true,
+                    at: None,
                 },
             ],
         },
@@ -143,10 +149,15 @@ pub fn sections(referral: &Value) -> Vec<Section> {
                     tr!("referral-label-scope"),
                     in_words(&consent["scope"], words::consent_scope),
                 ),
-                line_field(
-                    tr!("referral-label-obtained-at"),
-                    text(&consent["obtained_at"]),
-                ),
+                Field {
+                    at: consent["obtained_at"]
+                        .as_str()
+                        .and_then(super::parse_rfc3339),
+                    ..line_field(
+                        tr!("referral-label-obtained-at"),
+                        text(&consent["obtained_at"]),
+                    )
+                },
                 line_field(tr!("referral-label-method"), text(&consent["method"])),
                 line_field(
                     tr!("referral-label-consent-language"),
@@ -285,5 +296,10 @@ mod tests {
         assert!(text.contains("vaccination voucher"), "{text}");
         assert!(text.contains("this desk only"), "{text}");
         assert!(text.contains("name:          -"), "{text}");
+        let consent = &sections(&value)[3];
+        let obtained = &consent.fields[2];
+        assert_eq!(obtained.value, "2021-09-17T10:20:00+09:00");
+        assert_eq!(obtained.at, Some(1_631_841_600));
+        assert!(consent.fields.iter().filter(|f| f.at.is_some()).count() == 1);
     }
 }

@@ -131,6 +131,8 @@ fn the_desk_opens_reads_downloads_answers_and_forwards_in_the_web_app() {
     ] {
         assert!(case.contains(words), "{words}: {case}");
     }
+    // The consent's time in local time (the test's zone is UTC).
+    assert!(case.contains("<dd>2021-09-17 01:20 UTC</dd>"), "{case}");
     // Nothing was saved next to the home: the attachment is a download.
     assert!(case.contains(&format!("href=\"/cases/{thread}/attachments/0\"")));
     // Only accept and decline are offered from "received"; no forward,

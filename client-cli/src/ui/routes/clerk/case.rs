@@ -114,7 +114,10 @@ fn render(chrome: &Chrome, view: &CaseView, forms: &Forms, status: StatusCode) -
                     dl.fields {
                         @for field in &section.fields {
                             dt { (bare_label(&field.label)) }
-                            dd { (field.value) }
+                            @match field.at {
+                                Some(at) => { dd { (i18n::moment(at)) } }
+                                None => { dd { (field.value) } }
+                            }
                         }
                     }
                 }
