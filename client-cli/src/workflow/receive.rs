@@ -310,9 +310,9 @@ impl AttachmentSink for KeepOne {
     fn begin(&mut self, index: usize, meta: &AttachmentMeta) -> io::Result<()> {
         self.current = Some(index);
         if index == self.index {
-            let len = usize::try_from(meta.bytes)
-                .map_err(|_| io::Error::other("attachment too large for memory"))?;
-            self.bytes.reserve_exact(len);
+            let too_large = || io::Error::other("the attachment is too large to hold in memory");
+            let len = usize::try_from(meta.bytes).map_err(|_| too_large())?;
+            self.bytes.try_reserve_exact(len).map_err(|_| too_large())?;
         }
         Ok(())
     }
