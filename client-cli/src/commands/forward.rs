@@ -33,6 +33,13 @@ use crate::workflow::{receive, recipients, unix_now};
 /// The consent scope that allows onward referral (SPEC §6).
 const ONWARD_ALLOWED: &str = "onward_referral_allowed";
 
+/// Whether the person agreed that `referral` may be passed on to another
+/// desk (SPEC §6: `consent.scope` is `onward_referral_allowed`): the rule
+/// `forward` applies, and what decides whether the web app offers it.
+pub fn consent_allows_forwarding(referral: &serde_json::Value) -> bool {
+    referral["consent"]["scope"].as_str() == Some(ONWARD_ALLOWED)
+}
+
 /// A private directory for the attachments between opening the original
 /// and sealing the forward, removed however the command ends.
 struct Scratch(PathBuf);
@@ -103,8 +110,8 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
             packet = packet.to_string()
         ))));
     };
-    let scope = referral["consent"]["scope"].as_str().unwrap_or("");
-    if scope != ONWARD_ALLOWED {
+    if !consent_allows_forwarding(&referral) {
+        let scope = referral["consent"]["scope"].as_str().unwrap_or("");
         return Err(Failure::User(anyhow!(tr!(
             "forward-no-consent",
             scope = format!("{scope:?}"),
@@ -189,4 +196,20 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
         cases.save(&old_case, &own_key)?;
     }
     Ok(PacketSent::new(PacketKindWord::Forward, &sealed, receipt))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_onward_consent_allows_forwarding() {
+        let with = |scope: serde_json::Value| serde_json::json!({"consent": {"scope": scope}});
+        assert!(consent_allows_forwarding(&with(
+            "onward_referral_allowed".into()
+        )));
+        assert!(!consent_allows_forwarding(&with("this_desk".into())));
+        assert!(!consent_allows_forwarding(&with(serde_json::Value::Null)));
+        assert!(!consent_allows_forwarding(&serde_json::json!({})));
+    }
 }

@@ -64,12 +64,20 @@ impl Report for ReplyReport {
     }
 }
 
-/// The statuses `party` may move a case in `current` to, for the error
-/// message of a refused change.
-fn allowed(current: ThreadStatus, party: Party) -> Vec<&'static str> {
+/// The statuses a reply from `party` may move a case in `current` to: the
+/// choices the web app's answer form offers.
+pub fn choices(current: ThreadStatus, party: Party) -> Vec<ThreadStatus> {
     ThreadStatus::ALL
         .into_iter()
         .filter(|s| s.settable_by_reply() && current.may_become(*s, party))
+        .collect()
+}
+
+/// The statuses `party` may move a case in `current` to, for the error
+/// message of a refused change.
+fn allowed(current: ThreadStatus, party: Party) -> Vec<&'static str> {
+    choices(current, party)
+        .into_iter()
         .map(ThreadStatus::as_str)
         .collect()
 }

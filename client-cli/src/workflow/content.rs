@@ -44,54 +44,136 @@ impl ReplyContent {
         reason: Option<String>,
         outcome: Option<String>,
     ) -> Result<Self, Failure> {
-        let reply = Self {
+        let reply = Self::draft(status, message, reason, outcome);
+        reply.check().map_err(Failure::User)?;
+        Ok(reply)
+    }
+
+    /// A reply as given, blank texts dropped, not yet checked: a form shows
+    /// every one of its [`ReplyContent::problems`] beside its field.
+    pub fn draft(
+        status: ThreadStatus,
+        message: Option<String>,
+        reason: Option<String>,
+        outcome: Option<String>,
+    ) -> Self {
+        Self {
             schema: REPLY_SCHEMA.to_owned(),
             status,
             message: non_blank(message),
             reason: non_blank(reason),
             outcome: non_blank(outcome),
-        };
-        reply.check().map_err(Failure::User)?;
-        Ok(reply)
+        }
     }
 
     /// The rules a reply must follow, for one being sent and one received.
     pub fn check(&self) -> anyhow::Result<()> {
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(anyhow!("{problem}")),
+            None => Ok(()),
+        }
+    }
+
+    /// Every rule this reply breaks, in the order [`ReplyContent::check`]
+    /// reports them.
+    pub fn problems(&self) -> Vec<ReplyProblem> {
+        let mut problems = Vec::new();
         if self.schema != REPLY_SCHEMA {
-            return Err(anyhow!("schema: expected {REPLY_SCHEMA:?}"));
+            problems.push(ReplyProblem::Schema);
         }
         if !self.status.settable_by_reply() {
-            return Err(anyhow!(
-                "status: a reply may set accepted, rejected, in_progress, completed or \
-                 cancelled, not {}",
-                self.status
-            ));
+            problems.push(ReplyProblem::Status(self.status));
         }
         if self.status == ThreadStatus::Rejected && self.reason.is_none() {
-            return Err(anyhow!(tr!("reply-needs-reason")));
+            problems.push(ReplyProblem::NeedsReason);
         }
         if self.status == ThreadStatus::Completed && self.outcome.is_none() {
-            return Err(anyhow!(tr!("reply-needs-outcome")));
+            problems.push(ReplyProblem::NeedsOutcome);
         }
-        for (name, text) in [
-            ("message", &self.message),
-            ("reason", &self.reason),
-            ("outcome", &self.outcome),
+        for (field, text) in [
+            (ReplyField::Message, &self.message),
+            (ReplyField::Reason, &self.reason),
+            (ReplyField::Outcome, &self.outcome),
         ] {
             if text.as_ref().is_some_and(|t| t.len() > MAX_TEXT) {
-                return Err(anyhow!(tr!(
-                    "reply-text-too-long",
-                    name = name,
-                    max = MAX_TEXT
-                )));
+                problems.push(ReplyProblem::TooLong(field));
             }
         }
-        Ok(())
+        problems
     }
 
     /// The envelope's content type.
     pub fn content_type() -> ContentType {
         ContentType::reply_v1()
+    }
+}
+
+/// A text of a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyField {
+    /// `message`.
+    Message,
+    /// `reason`.
+    Reason,
+    /// `outcome`.
+    Outcome,
+}
+
+impl ReplyField {
+    /// The field's name, as the rules and `--json` say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Message => "message",
+            Self::Reason => "reason",
+            Self::Outcome => "outcome",
+        }
+    }
+}
+
+/// A rule of SPEC §7 a reply breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyProblem {
+    /// The schema is not `reply.v1`.
+    Schema,
+    /// A status a reply may not carry.
+    Status(ThreadStatus),
+    /// A rejection without a reason.
+    NeedsReason,
+    /// A completion without an outcome.
+    NeedsOutcome,
+    /// A text over [`MAX_TEXT`].
+    TooLong(ReplyField),
+}
+
+impl ReplyProblem {
+    /// The text the problem is about, if it is about one.
+    pub fn field(self) -> Option<ReplyField> {
+        match self {
+            Self::NeedsReason => Some(ReplyField::Reason),
+            Self::NeedsOutcome => Some(ReplyField::Outcome),
+            Self::TooLong(field) => Some(field),
+            Self::Schema | Self::Status(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ReplyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Schema => write!(f, "schema: expected {REPLY_SCHEMA:?}"),
+            Self::Status(status) => write!(
+                f,
+                "status: a reply may set accepted, rejected, in_progress, completed or \
+                 cancelled, not {status}"
+            ),
+            Self::NeedsReason => f.write_str(&tr!("reply-needs-reason")),
+            Self::NeedsOutcome => f.write_str(&tr!("reply-needs-outcome")),
+            Self::TooLong(field) => f.write_str(&tr!(
+                "reply-text-too-long",
+                name = field.as_str(),
+                max = MAX_TEXT
+            )),
+        }
     }
 }
 
@@ -158,6 +240,34 @@ mod tests {
         assert!(ReplyContent::new(ThreadStatus::Received, None, None, None).is_err());
         let long = "x".repeat(MAX_TEXT + 1);
         assert!(ReplyContent::new(ThreadStatus::Accepted, Some(long), None, None).is_err());
+    }
+
+    #[test]
+    fn every_problem_is_listed_with_its_field() {
+        let draft = ReplyContent::draft(
+            ThreadStatus::Completed,
+            Some("x".repeat(MAX_TEXT + 1)),
+            None,
+            Some("  ".into()),
+        );
+        let problems = draft.problems();
+        assert_eq!(
+            problems,
+            vec![
+                ReplyProblem::NeedsOutcome,
+                ReplyProblem::TooLong(ReplyField::Message)
+            ]
+        );
+        assert_eq!(problems[0].field(), Some(ReplyField::Outcome));
+        assert_eq!(problems[1].field(), Some(ReplyField::Message));
+        // `check` reports the first, as before.
+        let err = draft.check().unwrap_err().to_string();
+        assert!(err.contains("--outcome"), "{err}");
+        assert!(
+            ReplyContent::draft(ThreadStatus::Accepted, None, None, None)
+                .problems()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ use referral_protocol::{
     PacketKindWord, ThreadId, ThreadStatus,
 };
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use super::content::{FORWARD_SCHEMA, ForwardContent, ReplyContent};
 use super::{parties, progress, unix_now};
@@ -213,9 +214,7 @@ pub fn open_file(
         Some(dir) => SaveAttachments::new(dir)?,
         None => SaveAttachments::discard(),
     };
-    let opened = referral_protocol::open(BufReader::new(file), identities, directory, &mut sink)
-        .map_err(open_failure)?;
-    let body = decode(&opened)?;
+    let (opened, body) = open_into(file, identities, directory, &mut sink)?;
     let attachments: Vec<ReceivedAttachment> = opened
         .header
         .attachments
@@ -232,6 +231,107 @@ pub fn open_file(
         body,
         attachments,
     })
+}
+
+/// Opens and verifies `file`, streaming its attachments into `sink`, and
+/// decodes its content.
+fn open_into(
+    file: File,
+    identities: &[age::x25519::Identity],
+    directory: &DirectoryState,
+    sink: &mut dyn AttachmentSink,
+) -> Result<(Opened, Body), Failure> {
+    let opened = referral_protocol::open(BufReader::new(file), identities, directory, sink)
+        .map_err(open_failure)?;
+    let body = decode(&opened)?;
+    Ok((opened, body))
+}
+
+/// One attachment of a verified packet, in memory.
+#[derive(Debug)]
+pub struct AttachmentInMemory {
+    /// The packet it came in, verified.
+    pub packet: VerifiedPacket,
+    /// Its bytes, wiped when dropped.
+    pub bytes: Zeroizing<Vec<u8>>,
+}
+
+/// Opens the packet at `path` as [`open_file`] does (every check), keeping
+/// attachment `index` in memory only: the web app's download, which never
+/// writes plaintext to disk. `None` if the packet has no such attachment.
+/// The bytes are wiped when dropped.
+pub fn open_attachment(
+    path: &Path,
+    identities: &[age::x25519::Identity],
+    directory: &DirectoryState,
+    index: usize,
+) -> Result<Option<AttachmentInMemory>, Failure> {
+    let file = File::open(path)
+        .map_err(|e| Failure::User(anyhow!("cannot read {}: {e}", path.display())))?;
+    let mut sink = KeepOne {
+        index,
+        current: None,
+        bytes: Zeroizing::new(Vec::new()),
+    };
+    let (opened, body) = open_into(file, identities, directory, &mut sink)?;
+    if index >= opened.header.attachments.len() {
+        return Ok(None);
+    }
+    let attachments = opened
+        .header
+        .attachments
+        .iter()
+        .map(|meta| ReceivedAttachment {
+            view: AttachmentView::from(meta),
+            saved_to: None,
+        })
+        .collect();
+    let packet = VerifiedPacket {
+        opened,
+        body,
+        attachments,
+    };
+    Ok(Some(AttachmentInMemory {
+        packet,
+        bytes: sink.bytes,
+    }))
+}
+
+/// Keeps one attachment in memory, in a buffer sized from the signed
+/// length up front, so that it is never reallocated (a reallocation would
+/// leave a copy behind that is not wiped).
+struct KeepOne {
+    index: usize,
+    current: Option<usize>,
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+impl AttachmentSink for KeepOne {
+    fn begin(&mut self, index: usize, meta: &AttachmentMeta) -> io::Result<()> {
+        self.current = Some(index);
+        if index == self.index {
+            let too_large = || io::Error::other("the attachment is too large to hold in memory");
+            let len = usize::try_from(meta.bytes).map_err(|_| too_large())?;
+            self.bytes.try_reserve_exact(len).map_err(|_| too_large())?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+        if self.current == Some(self.index) {
+            if self.bytes.len() + chunk.len() > self.bytes.capacity() {
+                // More than the signed length: the hash check will refuse
+                // the packet; do not grow the buffer meanwhile.
+                return Err(io::Error::other("attachment longer than signed"));
+            }
+            self.bytes.extend_from_slice(chunk);
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Says so when an attachment was saved under another name than the one it

@@ -19,85 +19,48 @@ use crate::columns::{line, paragraph};
 use crate::referral::words;
 use crate::{terminal, tr};
 
-/// Writes `referral` as labelled sections.
-pub fn referral(out: &mut dyn Write, referral: &Value) -> io::Result<()> {
+/// One labelled value of a referral, as people read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The label, from the catalog (`reference:`).
+    pub label: String,
+    /// The value: the sender's text, or words for a code; `-` when empty.
+    pub value: String,
+    /// Whether the value is a paragraph (the summary) rather than a line.
+    pub paragraph: bool,
+    /// The value as a moment, where it is a time that parses (the consent's
+    /// `obtained_at`): a page shows it in local time. The terminal shows the
+    /// value as written.
+    pub at: Option<i64>,
+}
+
+/// One section of a referral: a heading and its fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// The heading, from the catalog (`Consent`).
+    pub title: String,
+    /// The labelled values, in order.
+    pub fields: Vec<Field>,
+}
+
+fn line_field(label: String, value: String) -> Field {
+    Field {
+        label,
+        value,
+        paragraph: false,
+        at: None,
+    }
+}
+
+/// The referral as sections of labelled values in the user's language: the
+/// one list both the terminal ([`referral`]) and the web app show. Values
+/// are the sender's text unescaped; each front end escapes for its medium.
+pub fn sections(referral: &Value) -> Vec<Section> {
     let case = &referral["case"];
     let person = &referral["person"];
     let contact = &person["contact"];
     let status = &referral["status"];
     let consent = &referral["consent"];
-
-    writeln!(out, "{}", tr!("referral-section-case"))?;
-    line(
-        out,
-        &tr!("referral-label-reference"),
-        &text(&case["reference"]),
-    )?;
-    line(
-        out,
-        &tr!("referral-label-need"),
-        &in_words(&case["need"], words::need),
-    )?;
-    line(
-        out,
-        &tr!("referral-label-urgency"),
-        &in_words(&case["urgency"], words::urgency),
-    )?;
-    paragraph(out, &tr!("referral-label-summary"), &text(&case["summary"]))?;
-
-    writeln!(out, "{}", tr!("referral-section-person"))?;
-    line(out, &tr!("referral-label-name"), &text(&person["name"]))?;
-    line(
-        out,
-        &tr!("referral-label-language"),
-        &language(&person["preferred_language"]),
-    )?;
-    line(
-        out,
-        &tr!("referral-label-interpreter"),
-        &yes_no(
-            &person["interpreter_needed"],
-            tr!("referral-interpreter-needed"),
-            tr!("referral-interpreter-not-needed"),
-        ),
-    )?;
-    line(out, &tr!("referral-label-phone"), &text(&contact["phone"]))?;
-    line(
-        out,
-        &tr!("referral-label-other-contact"),
-        &text(&contact["other"]),
-    )?;
-    line(
-        out,
-        &tr!("referral-label-best-times"),
-        &text(&contact["best_times"]),
-    )?;
-    line(
-        out,
-        &tr!("referral-label-desk-may-call"),
-        &yes_no(
-            &contact["desk_may_call"],
-            tr!("referral-yes"),
-            tr!("referral-no"),
-        ),
-    )?;
-    line(
-        out,
-        &tr!("referral-label-prefecture"),
-        &prefecture(&person["prefecture"]),
-    )?;
-    line(
-        out,
-        &tr!("referral-label-municipality"),
-        &text(&person["municipality"]),
-    )?;
-
-    writeln!(out, "{}", tr!("referral-section-residence"))?;
-    line(
-        out,
-        &tr!("referral-label-category"),
-        &in_words(&status["residence_category"], words::residence),
-    )?;
     let documents = match &status["documents_held"] {
         Value::Array(items) if !items.is_empty() => items
             .iter()
@@ -106,38 +69,128 @@ pub fn referral(out: &mut dyn Write, referral: &Value) -> io::Result<()> {
             .join(&tr!("list-separator")),
         _ => "-".to_owned(),
     };
-    line(out, &tr!("referral-label-documents"), &documents)?;
+    vec![
+        Section {
+            title: tr!("referral-section-case"),
+            fields: vec![
+                line_field(tr!("referral-label-reference"), text(&case["reference"])),
+                line_field(tr!("referral-label-need"), need(referral)),
+                line_field(tr!("referral-label-urgency"), urgency(referral)),
+                Field {
+                    label: tr!("referral-label-summary"),
+                    value: text(&case["summary"]),
+                    paragraph: true,
+                    at: None,
+                },
+            ],
+        },
+        Section {
+            title: tr!("referral-section-person"),
+            fields: vec![
+                line_field(tr!("referral-label-name"), text(&person["name"])),
+                line_field(
+                    tr!("referral-label-language"),
+                    language(&person["preferred_language"]),
+                ),
+                line_field(
+                    tr!("referral-label-interpreter"),
+                    yes_no(
+                        &person["interpreter_needed"],
+                        tr!("referral-interpreter-needed"),
+                        tr!("referral-interpreter-not-needed"),
+                    ),
+                ),
+                line_field(tr!("referral-label-phone"), text(&contact["phone"])),
+                line_field(tr!("referral-label-other-contact"), text(&contact["other"])),
+                line_field(
+                    tr!("referral-label-best-times"),
+                    text(&contact["best_times"]),
+                ),
+                line_field(
+                    tr!("referral-label-desk-may-call"),
+                    yes_no(
+                        &contact["desk_may_call"],
+                        tr!("referral-yes"),
+                        tr!("referral-no"),
+                    ),
+                ),
+                line_field(
+                    tr!("referral-label-prefecture"),
+                    prefecture(&person["prefecture"]),
+                ),
+                line_field(
+                    tr!("referral-label-municipality"),
+                    text(&person["municipality"]),
+                ),
+            ],
+        },
+        Section {
+            title: tr!("referral-section-residence"),
+            fields: vec![
+                line_field(
+                    tr!("referral-label-category"),
+                    in_words(&status["residence_category"], words::residence),
+                ),
+                line_field(tr!("referral-label-documents"), documents),
+            ],
+        },
+        Section {
+            title: tr!("referral-section-consent"),
+            fields: vec![
+                line_field(
+                    tr!("referral-label-recorded"),
+                    yes_no(
+                        &consent["recorded"],
+                        tr!("referral-consent-recorded"),
+                        tr!("referral-consent-not-recorded"),
+                    ),
+                ),
+                line_field(
+                    tr!("referral-label-scope"),
+                    in_words(&consent["scope"], words::consent_scope),
+                ),
+                Field {
+                    at: consent["obtained_at"]
+                        .as_str()
+                        .and_then(super::parse_rfc3339),
+                    ..line_field(
+                        tr!("referral-label-obtained-at"),
+                        text(&consent["obtained_at"]),
+                    )
+                },
+                line_field(tr!("referral-label-method"), text(&consent["method"])),
+                line_field(
+                    tr!("referral-label-consent-language"),
+                    language(&consent["language"]),
+                ),
+            ],
+        },
+    ]
+}
 
-    writeln!(out, "{}", tr!("referral-section-consent"))?;
-    line(
-        out,
-        &tr!("referral-label-recorded"),
-        &yes_no(
-            &consent["recorded"],
-            tr!("referral-consent-recorded"),
-            tr!("referral-consent-not-recorded"),
-        ),
-    )?;
-    line(
-        out,
-        &tr!("referral-label-scope"),
-        &in_words(&consent["scope"], words::consent_scope),
-    )?;
-    line(
-        out,
-        &tr!("referral-label-obtained-at"),
-        &text(&consent["obtained_at"]),
-    )?;
-    line(
-        out,
-        &tr!("referral-label-method"),
-        &text(&consent["method"]),
-    )?;
-    line(
-        out,
-        &tr!("referral-label-consent-language"),
-        &language(&consent["language"]),
-    )
+/// Writes `referral` as labelled sections.
+pub fn referral(out: &mut dyn Write, referral: &Value) -> io::Result<()> {
+    for section in sections(referral) {
+        writeln!(out, "{}", section.title)?;
+        for field in &section.fields {
+            if field.paragraph {
+                paragraph(out, &field.label, &field.value)?;
+            } else {
+                line(out, &field.label, &field.value)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The referral's `case.need` in the user's words.
+pub fn need(referral: &Value) -> String {
+    in_words(&referral["case"]["need"], words::need)
+}
+
+/// The referral's `case.urgency` in the user's words.
+pub fn urgency(referral: &Value) -> String {
+    in_words(&referral["case"]["urgency"], words::urgency)
 }
 
 /// Writes the attachment list.
@@ -243,5 +296,10 @@ mod tests {
         assert!(text.contains("vaccination voucher"), "{text}");
         assert!(text.contains("this desk only"), "{text}");
         assert!(text.contains("name:          -"), "{text}");
+        let consent = &sections(&value)[3];
+        let obtained = &consent.fields[2];
+        assert_eq!(obtained.value, "2021-09-17T10:20:00+09:00");
+        assert_eq!(obtained.at, Some(1_631_841_600));
+        assert!(consent.fields.iter().filter(|f| f.at.is_some()).count() == 1);
     }
 }

@@ -29,4 +29,5 @@ mod rate_limits_cli;
 mod self_contained;
 mod trust_cli;
 mod ui_caseworker;
+mod ui_clerk;
 mod workflow_cli;
