@@ -63,6 +63,10 @@
   });
 
   if (document.body && document.querySelector("header.top nav")) {
+    // Once now, so that the trust state is current on every page (the app
+    // answers from its last poll if it asked the broker less than a minute
+    // ago), then once a minute.
+    poll();
     setInterval(poll, POLL_MS);
   }
 })();
