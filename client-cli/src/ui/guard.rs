@@ -74,11 +74,13 @@ pub async fn headers(request: Request, next: Next) -> Response {
 /// The checks, in order: Host, session, cross-site, lock.
 pub async fn admit(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let lang = lang::of_headers(request.headers());
-    let refuse = |status: StatusCode, message: String| {
-        with_lang(lang, || page::refusal(lang, status, &message))
+    // The message is worded inside `with_lang`, so that it speaks the
+    // page's language and not this worker thread's.
+    let refuse = |status: StatusCode, message: fn() -> String| {
+        with_lang(lang, || page::refusal(lang, status, &message()))
     };
     let Some(host) = allowed_host(request.headers(), app.port) else {
-        return refuse(StatusCode::MISDIRECTED_REQUEST, tr!("ui-refused-host"));
+        return refuse(StatusCode::MISDIRECTED_REQUEST, || tr!("ui-refused-host"));
     };
     if request.uri().path().starts_with(ASSETS_PREFIX) {
         return next.run(request).await;
@@ -90,7 +92,7 @@ pub async fn admit(State(app): State<Arc<App>>, request: Request, next: Next) ->
         Admission::Session => {}
         Admission::Entered(session) => return entered(request.uri(), &session),
         Admission::Refused => {
-            return refuse(StatusCode::UNAUTHORIZED, tr!("ui-refused-no-session"));
+            return refuse(StatusCode::UNAUTHORIZED, || tr!("ui-refused-no-session"));
         }
     }
     let request = if is_safe(request.method()) {
@@ -98,7 +100,7 @@ pub async fn admit(State(app): State<Arc<App>>, request: Request, next: Next) ->
     } else {
         match same_origin_with_token(&app, &host, request).await {
             Ok(request) => request,
-            Err(()) => return refuse(StatusCode::FORBIDDEN, tr!("ui-refused-cross-site")),
+            Err(()) => return refuse(StatusCode::FORBIDDEN, || tr!("ui-refused-cross-site")),
         }
     };
     let path = request.uri().path().to_owned();
