@@ -27,4 +27,5 @@ mod new_interactive_cli;
 mod rate_limits_cli;
 mod self_contained;
 mod trust_cli;
+mod ui_security;
 mod workflow_cli;
