@@ -27,5 +27,6 @@ mod new_interactive_cli;
 mod rate_limits_cli;
 mod self_contained;
 mod trust_cli;
+mod ui_browser;
 mod ui_security;
 mod workflow_cli;
