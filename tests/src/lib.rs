@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod browser;
 pub mod canary;
 pub mod deployment;
 pub mod proxy;

@@ -74,11 +74,13 @@ pub async fn headers(request: Request, next: Next) -> Response {
 /// The checks, in order: Host, session, cross-site, lock.
 pub async fn admit(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let lang = lang::of_headers(request.headers());
-    let refuse = |status: StatusCode, message: String| {
-        with_lang(lang, || page::refusal(lang, status, &message))
+    // The message is worded inside `with_lang`, so that it speaks the
+    // page's language and not this worker thread's.
+    let refuse = |status: StatusCode, message: fn() -> String| {
+        with_lang(lang, || page::refusal(lang, status, &message()))
     };
     let Some(host) = allowed_host(request.headers(), app.port) else {
-        return refuse(StatusCode::MISDIRECTED_REQUEST, tr!("ui-refused-host"));
+        return refuse(StatusCode::MISDIRECTED_REQUEST, || tr!("ui-refused-host"));
     };
     if request.uri().path().starts_with(ASSETS_PREFIX) {
         return next.run(request).await;
@@ -90,7 +92,7 @@ pub async fn admit(State(app): State<Arc<App>>, request: Request, next: Next) ->
         Admission::Session => {}
         Admission::Entered(session) => return entered(request.uri(), &session),
         Admission::Refused => {
-            return refuse(StatusCode::UNAUTHORIZED, tr!("ui-refused-no-session"));
+            return refuse(StatusCode::UNAUTHORIZED, || tr!("ui-refused-no-session"));
         }
     }
     let request = if is_safe(request.method()) {
@@ -98,7 +100,7 @@ pub async fn admit(State(app): State<Arc<App>>, request: Request, next: Next) ->
     } else {
         match same_origin_with_token(&app, &host, request).await {
             Ok(request) => request,
-            Err(()) => return refuse(StatusCode::FORBIDDEN, tr!("ui-refused-cross-site")),
+            Err(()) => return refuse(StatusCode::FORBIDDEN, || tr!("ui-refused-cross-site")),
         }
     };
     let path = request.uri().path().to_owned();
@@ -134,15 +136,7 @@ fn is_safe(method: &Method) -> bool {
 /// CSRF token, which a page of another origin cannot read.
 async fn same_origin_with_token(app: &App, host: &str, request: Request) -> Result<Request, ()> {
     let headers = request.headers();
-    let fetch_site = headers
-        .get("sec-fetch-site")
-        .map(|v| v.to_str().unwrap_or_default());
-    if fetch_site.is_some_and(|site| site != "same-origin") {
-        return Err(());
-    }
-    if let Some(origin) = headers.get(ORIGIN)
-        && origin.to_str().ok() != Some(format!("http://{host}").as_str())
-    {
+    if !from_this_app(headers, host) {
         return Err(());
     }
     if let Some(token) = query_value(request.uri(), CSRF_FIELD) {
@@ -169,6 +163,29 @@ async fn same_origin_with_token(app: &App, host: &str, request: Request) -> Resu
             Ok(Request::from_parts(parts, Body::from(bytes)))
         }
         _ => Err(()),
+    }
+}
+
+/// What the browser says of where a request came from: `Sec-Fetch-Site`,
+/// if sent, must be `same-origin`; `Origin`, if sent, must be this app.
+///
+/// One exception: under this app's own `Referrer-Policy: no-referrer`, a
+/// browser sends `Origin: null` with every form it posts, even to its own
+/// origin (Fetch, "serializing a request origin"). `null` is accepted only
+/// when the browser also says `Sec-Fetch-Site: same-origin`, a header no
+/// page can set; a `null` origin without it (a sandboxed frame, an old
+/// browser) is refused. The form's CSRF token is checked in every case.
+fn from_this_app(headers: &HeaderMap, host: &str) -> bool {
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .map(|v| v.to_str().unwrap_or_default());
+    if fetch_site.is_some_and(|site| site != "same-origin") {
+        return false;
+    }
+    match headers.get(ORIGIN).map(|v| v.to_str().unwrap_or_default()) {
+        None => true,
+        Some("null") => fetch_site == Some("same-origin"),
+        Some(origin) => origin == format!("http://{host}"),
     }
 }
 
@@ -257,6 +274,35 @@ mod tests {
         assert!(allowed_host(&host("attacker.example:4000"), 4000).is_none());
         assert!(allowed_host(&host("127.0.0.1"), 4000).is_none());
         assert!(allowed_host(&HeaderMap::new(), 4000).is_none());
+    }
+
+    fn sent(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, HeaderValue::from_str(value).expect("a header value"));
+        }
+        headers
+    }
+
+    #[test]
+    fn only_this_apps_own_pages_may_change_state() {
+        let host = "127.0.0.1:4000";
+        let ok = |pairs: &[(&'static str, &str)]| from_this_app(&sent(pairs), host);
+        assert!(ok(&[]));
+        assert!(ok(&[("sec-fetch-site", "same-origin")]));
+        assert!(ok(&[("origin", "http://127.0.0.1:4000")]));
+        // What Chromium sends for a form of this app under no-referrer.
+        assert!(ok(&[("sec-fetch-site", "same-origin"), ("origin", "null")]));
+        assert!(!ok(&[("origin", "null")]));
+        assert!(!ok(&[("sec-fetch-site", "cross-site"), ("origin", "null")]));
+        assert!(!ok(&[("sec-fetch-site", "same-site")]));
+        assert!(!ok(&[("sec-fetch-site", "none")]));
+        assert!(!ok(&[("origin", "http://evil.example")]));
+        assert!(!ok(&[("origin", "http://127.0.0.1:4001")]));
+        assert!(!ok(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://localhost:4000")
+        ]));
     }
 
     #[test]

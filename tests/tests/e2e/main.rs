@@ -2,7 +2,7 @@
 //! `tests/api/main.rs`): each module drives the real `referral` and
 //! `referral-broker` binaries, on its own temporary homes and its own broker
 //! on `127.0.0.1:0`, so the modules are independent of one another. One
-//! binary links once instead of eighteen times, which is most of what this
+//! binary links once instead of two dozen times, which is most of what this
 //! crate costs to build on two cores.
 //!
 //! Four suites keep binaries of their own because they measure time or load
@@ -28,6 +28,8 @@ mod new_interactive_cli;
 mod rate_limits_cli;
 mod self_contained;
 mod trust_cli;
+mod ui_browser;
 mod ui_caseworker;
 mod ui_clerk;
+mod ui_security;
 mod workflow_cli;
