@@ -480,6 +480,43 @@ impl Browser {
         }
     }
 
+    /// Chooses `value` in the field named `name`: the option of a
+    /// `<select>`, or the radio button or checkbox with that value, by
+    /// clicking it as a person would.
+    pub fn choose(&self, name: &str, value: &str) {
+        let name_literal = xpath_literal(name);
+        let value_literal = xpath_literal(value);
+        let target = self.find(
+            &format!("the choice {value:?} of {name:?}"),
+            &format!(
+                "//select[@name={name_literal}]/option[@value={value_literal}] | \
+                 //input[(@type='radio' or @type='checkbox') and @name={name_literal} \
+                 and @value={value_literal}]"
+            ),
+        );
+        if let Err(e) = self.runtime.block_on(target.click()) {
+            self.fail(&format!("choose {value:?} for {name:?}"), e);
+        }
+    }
+
+    /// Chooses the file at `path` in the file field whose label or name is
+    /// `label` (what a person does through the file dialog).
+    pub fn attach(&self, label: &str, path: &Path) {
+        let field = self.field(label);
+        let path = path.to_str().expect("a UTF-8 path");
+        if let Err(e) = self.runtime.block_on(field.send_keys(path)) {
+            self.fail(&format!("attach {path} to {label:?}"), e);
+        }
+    }
+
+    /// Runs `script` in the page as WebDriver's Execute Async Script: the
+    /// script calls `arguments[arguments.length - 1]` with its result.
+    pub fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.runtime
+            .block_on(self.client.execute_async(script, args))
+            .unwrap_or_else(|e| self.fail("run an asynchronous script in the page", e))
+    }
+
     /// Clicks the link that reads `text`.
     pub fn click_link(&self, text: &str) {
         let link = self.find(

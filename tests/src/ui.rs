@@ -36,8 +36,24 @@ impl UiApp {
         Self::spawn(device, extra, false)
     }
 
+    /// As [`UiApp::start`], with environment variables set for the app
+    /// (`TZ=Asia/Tokyo`, to show times as a Japanese desk sees them).
+    pub fn start_with_env(device: &Device, extra: &[&str], env: &[(&str, &str)]) -> UiApp {
+        Self::spawn_with(device, extra, true, env)
+    }
+
     fn spawn(device: &Device, extra: &[&str], with_passphrase: bool) -> UiApp {
+        Self::spawn_with(device, extra, with_passphrase, &[])
+    }
+
+    fn spawn_with(
+        device: &Device,
+        extra: &[&str],
+        with_passphrase: bool,
+        env: &[(&str, &str)],
+    ) -> UiApp {
         let mut cmd = device.cmd();
+        cmd.envs(env.iter().copied());
         if !with_passphrase {
             cmd.env_remove("REFERRAL_PASSPHRASE");
         }

@@ -73,11 +73,15 @@ pub fn run(ctx: &Context, args: &UiArgs) -> Result<(), Failure> {
     // The keystore must exist: there is nothing to serve to a device that
     // was never set up.
     Keystore::device(&ctx.home)?;
-    let keys = if passphrase::will_prompt(ctx.passphrase_file.as_deref()) {
-        None
-    } else {
+    // A passphrase given as for the CLI (a file, the variable) unlocks now;
+    // otherwise the first page asks for it. The terminal is never prompted:
+    // the app may have been started from a desktop shortcut with none.
+    let given = ctx.passphrase_file.is_some() || std::env::var_os(passphrase::ENV).is_some();
+    let keys = if given {
         let passphrase = ctx.passphrase(Purpose::Unlock)?;
         Some(Keystore::unlock(&ctx.home, &passphrase)?)
+    } else {
+        None
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -32,4 +32,5 @@ mod ui_browser;
 mod ui_caseworker;
 mod ui_clerk;
 mod ui_security;
+mod ui_walkthrough;
 mod workflow_cli;

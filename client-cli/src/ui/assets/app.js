@@ -27,7 +27,9 @@
       .then(function (state) {
         if (!state) { return; }
         if (state.locked) {
-          window.location.assign("/unlock?back=" + encodeURIComponent(window.location.pathname));
+          if (window.location.pathname !== "/unlock") {
+            window.location.assign("/unlock?back=" + encodeURIComponent(window.location.pathname));
+          }
           return;
         }
         showWaiting(state.waiting || 0);
@@ -62,7 +64,9 @@
     check();
   });
 
-  if (document.body && document.querySelector("header.top nav")) {
+  // Only an unlocked page (it has the lock button) polls: the unlock page
+  // itself must not.
+  if (document.querySelector("header.top form.lock")) {
     // Once now, so that the trust state is current on every page (the app
     // answers from its last poll if it asked the broker less than a minute
     // ago), then once a minute.
