@@ -521,7 +521,11 @@ impl Browser {
     pub fn click_link(&self, text: &str) {
         let link = self.find(
             &format!("the link {text:?}"),
-            &format!("//a[normalize-space(.)={}]", xpath_literal(text)),
+            // Its own words, whatever badge follows them ("Inbox 2").
+            &format!(
+                "//a[normalize-space(.)={0} or normalize-space(text()[1])={0}]",
+                xpath_literal(text)
+            ),
         );
         if let Err(e) = self.runtime.block_on(link.click()) {
             self.fail(&format!("click the link {text:?}"), e);

@@ -6,7 +6,8 @@
 //! and accepts; the caseworker opens the reply and sees "accepted"; the
 //! clerk completes the case with an outcome; the caseworker's case list
 //! shows it completed. Once in Japanese, once in English, every page
-//! checked by axe-core.
+//! checked by axe-core. And a referral full of markup and script, opened
+//! in the browser, shows as text and creates no element and runs nothing.
 //!
 //! Screenshots of each page on the way (and of the administrator's pages)
 //! go to `docs/ui/` when `REFERRAL_UI_SCREENSHOTS=1` (docs/ui.md).
@@ -307,4 +308,93 @@ fn ui_walkthrough_in_japanese() {
 #[test]
 fn ui_walkthrough_in_english() {
     walkthrough(Lang::En);
+}
+
+/// Markup and script in every text field of a referral, as a hostile or
+/// careless sender would write them.
+const HOSTILE: &str = concat!(
+    "<script>window.__pwned = 'script'</script>",
+    "<img src=x onerror=\"window.__pwned = 'img'\">",
+    "\"><svg onload=\"window.__pwned = 'svg'\">",
+    "<a href=\"javascript:window.__pwned='link'\">click</a>",
+);
+
+#[test]
+fn ui_hostile_text_is_shown_as_text_and_runs_nothing() {
+    let (_d, caseworker, clerk) = two_desks();
+    let work = tempfile::tempdir().expect("tempdir");
+    let file = work.path().join("hostile.json");
+    let mut referral: serde_json::Value =
+        serde_json::from_str(include_str!("../../../docs/examples/referral.json"))
+            .expect("the example referral");
+    for (section, field) in [
+        ("case", "reference"),
+        ("case", "summary"),
+        ("person", "name"),
+        ("person", "municipality"),
+        ("consent", "method"),
+    ] {
+        referral[section][field] = json!(format!("{field} {HOSTILE}"));
+    }
+    referral["person"]["contact"]["best_times"] = json!(HOSTILE);
+    std::fs::write(&file, referral.to_string()).expect("write the referral");
+    caseworker.run_ok(&[
+        "send",
+        "--to",
+        "shinjuku-iea",
+        file.to_str().expect("a path"),
+    ]);
+
+    let app = UiApp::start(&clerk, &[]);
+    let browser = Browser::start("en");
+    browser.goto(&app.entry_url);
+    browser.wait_for_path("/");
+    browser.click_button(&say(Lang::En, || tr!("ui-inbox-open")));
+    case_path(&browser);
+    // The text is there, as text, every time it was written.
+    let text = browser.text();
+    assert!(
+        text.matches("<script>window.__pwned = 'script'</script>")
+            .count()
+            >= 6,
+        "the markup is shown as written:\n{text}"
+    );
+    // Nothing of it became an element, and nothing ran.
+    let found = browser.execute(
+        "return {
+           pwned: window.__pwned || null,
+           scripts: Array.from(document.scripts).map((s) => s.getAttribute('src')),
+           images: document.querySelectorAll('img').length,
+           svgs: document.querySelectorAll('svg[onload]').length,
+           javascript_links: document.querySelectorAll('a[href^=\"javascript:\"]').length,
+           handlers: document.querySelectorAll('[onerror], [onload], [onclick]').length,
+         };",
+        Vec::new(),
+    );
+    assert_eq!(
+        found,
+        json!({
+            "pwned": null,
+            "scripts": ["/assets/app.js"],
+            "images": 0,
+            "svgs": 0,
+            "javascript_links": 0,
+            "handlers": 0,
+        }),
+        "the page holds only the app's own elements"
+    );
+    // The same on the inbox, which lists the case with its need.
+    browser.click_link(&say(Lang::En, || tr!("ui-nav-inbox")));
+    browser.wait_for_path("/");
+    assert_eq!(
+        browser.execute("return window.__pwned || null", Vec::new()),
+        json!(null)
+    );
+    assert_eq!(
+        browser.execute(
+            "return document.querySelectorAll('img, svg[onload]').length",
+            Vec::new()
+        ),
+        json!(0)
+    );
 }
