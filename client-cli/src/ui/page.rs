@@ -106,6 +106,17 @@ impl Chrome {
         })
     }
 
+    /// A desk as people know it: its display name in the verified
+    /// directory, with its id where the two differ ("Shinjuku IEA
+    /// (shinjuku-iea)"); the id alone before the first poll. The name is
+    /// the directory's text: the page escapes it.
+    pub fn desk(&self, desk: &referral_protocol::DeskId) -> String {
+        match self.poll.as_ref().and_then(|p| p.desk_names.get(desk)) {
+            Some(name) if name != desk.as_str() => format!("{name} ({desk})"),
+            _ => desk.as_str().to_owned(),
+        }
+    }
+
     /// The hidden CSRF field every form carries.
     pub fn csrf_field(&self) -> Markup {
         html! { input type="hidden" name=(CSRF_FIELD) value=(self.csrf); }

@@ -54,6 +54,9 @@ pub struct Poll {
     pub directory_entries: usize,
     /// The verified head's hash, in hex.
     pub directory_head: String,
+    /// Each desk's display name in the verified directory, so that pages
+    /// can name a desk as people know it.
+    pub desk_names: std::collections::BTreeMap<referral_protocol::DeskId, String>,
     /// When the poll was made, for the once-a-minute limit.
     pub made: Instant,
 }

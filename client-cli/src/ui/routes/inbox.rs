@@ -102,7 +102,7 @@ pub async fn page(State(app): State<Arc<App>>, chrome: Chrome) -> Response {
             section aria-labelledby="open-cases" {
                 h2 #open-cases { (tr!("ui-clerk-open-cases-title")) }
                 @match &cases {
-                    Ok(cases) => { (open_cases_table(cases)) }
+                    Ok(cases) => { (open_cases_table(&chrome, cases)) }
                     Err(failure) => {
                         p.notice.error role="alert" { (format!("{:#}", failure.error())) }
                     }
@@ -129,7 +129,7 @@ fn waiting(chrome: &Chrome, packets: &[InboxEntry]) -> Markup {
                 tbody {
                     @for packet in packets {
                         tr {
-                            td { (packet.from_desk.as_str()) }
+                            td { (chrome.desk(&packet.from_desk)) }
                             td { (kind_words(&packet.kind)) }
                             td { (received(&packet.received_hour)) }
                             td {
@@ -146,7 +146,7 @@ fn waiting(chrome: &Chrome, packets: &[InboxEntry]) -> Markup {
     }
 }
 
-fn open_cases_table(cases: &[OpenCase]) -> Markup {
+fn open_cases_table(chrome: &Chrome, cases: &[OpenCase]) -> Markup {
     html! {
         @if cases.is_empty() {
             p.muted { (tr!("ui-clerk-open-cases-none")) }
@@ -164,7 +164,7 @@ fn open_cases_table(cases: &[OpenCase]) -> Markup {
                 tbody {
                     @for case in cases {
                         tr {
-                            td { (case.from_desk.as_str()) }
+                            td { (chrome.desk(&case.from_desk)) }
                             td { (case.need) }
                             td { (case.urgency) }
                             td { (i18n::moment(case.arrived_at)) }

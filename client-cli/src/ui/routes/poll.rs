@@ -83,6 +83,13 @@ pub async fn fresh(app: &Arc<App>, lang: crate::i18n::Lang) -> Result<Poll, Fail
             waiting,
             directory_entries: online.log.entries().len(),
             directory_head: head.hash_hex(),
+            desk_names: online
+                .log
+                .state()
+                .desks()
+                .iter()
+                .map(|(id, desk)| (id.clone(), desk.name.clone()))
+                .collect(),
             made: Instant::now(),
         })
     })

@@ -97,8 +97,8 @@ fn render(chrome: &Chrome, view: &CaseView, forms: &Forms, status: StatusCode) -
     let record = &view.record;
     chrome.page_with_status(status, || {
         let title = match record.direction {
-            Direction::Received => tr!("ui-clerk-case-from", desk = record.other_desk.as_str()),
-            Direction::Sent => tr!("ui-clerk-case-to", desk = record.other_desk.as_str()),
+            Direction::Received => tr!("ui-clerk-case-from", desk = chrome.desk(&record.other_desk)),
+            Direction::Sent => tr!("ui-clerk-case-to", desk = chrome.desk(&record.other_desk)),
         };
         let body = html! {
             @match forms.done {
@@ -107,7 +107,7 @@ fn render(chrome: &Chrome, view: &CaseView, forms: &Forms, status: StatusCode) -
                 None => {}
             }
             (refresh_notice(&view.refresh))
-            (summary(record))
+            (summary(chrome, record))
             @for (i, section) in render::sections(&record.referral).iter().enumerate() {
                 section aria-labelledby=(format!("referral-section-{i}")) {
                     h2 id=(format!("referral-section-{i}")) { (section.title) }
@@ -157,7 +157,7 @@ fn status_words(record: &CaseRecord) -> String {
     }
 }
 
-fn summary(record: &CaseRecord) -> Markup {
+fn summary(chrome: &Chrome, record: &CaseRecord) -> Markup {
     html! {
         section aria-labelledby="case-summary" {
             h2 #case-summary { (tr!("ui-clerk-summary")) }
@@ -172,12 +172,12 @@ fn summary(record: &CaseRecord) -> Markup {
                         dt { (tr!("ui-clerk-to-desk")) }
                     }
                 }
-                dd { (record.other_desk.as_str()) }
+                dd { (chrome.desk(&record.other_desk)) }
                 dt { (tr!("ui-clerk-referred-at")) }
                 dd { (i18n::moment(record.referred_at)) }
                 @if let Some(from) = &record.forwarded_from {
                     dt { (tr!("ui-clerk-forwarded-from")) }
-                    dd { (from.desk.as_str()) }
+                    dd { (chrome.desk(&from.desk)) }
                 }
                 @if let Some(note) = &record.forward_note {
                     dt { (tr!("ui-clerk-forward-note")) }
@@ -185,7 +185,7 @@ fn summary(record: &CaseRecord) -> Markup {
                 }
                 @if let Some(to) = &record.forwarded_to {
                     dt { (tr!("ui-clerk-forwarded-to")) }
-                    dd { a href=(case_path(&to.thread_id)) { (to.desk.as_str()) } }
+                    dd { a href=(case_path(&to.thread_id)) { (chrome.desk(&to.desk)) } }
                 }
             }
         }
