@@ -139,7 +139,7 @@ impl Chrome {
                     link rel="stylesheet" href="/assets/app.css";
                     script src="/assets/app.js" defer {}
                 }
-                body {
+                body data-waiting=(waiting) {
                     a.skip href="#main" { (tr!("ui-skip-to-content")) }
                     header.top {
                         span.brand { (tr!("ui-app-name")) }

@@ -11,7 +11,9 @@
 //! - with JavaScript off the inbox renders and the lock button works;
 //! - the IME guard: an Enter that confirms a conversion does not submit;
 //! - a locked app goes back to the unlock page, by navigation or by the
-//!   page's own poll.
+//!   page's own poll;
+//! - a packet that arrives while the inbox is open is listed without a
+//!   reload, and counted in the tab's title.
 //!
 //! Screenshots of the unlock page and the inbox in Japanese and English go
 //! to `docs/ui/` when `REFERRAL_UI_SCREENSHOTS=1` (see docs/ui.md), else to
@@ -331,4 +333,49 @@ fn ui_browser_locked_app_returns_to_the_unlock_page() {
     });
     on_unlock_page(&browser, Lang::En);
     assert_eq!(poll_from(&browser)["locked"], true);
+}
+
+#[test]
+fn ui_browser_new_work_appears_in_an_open_inbox_without_a_reload() {
+    let d = Deployment::start(&["covic-intake", "shinjuku-iea"]);
+    let (caseworker, _) = d.enroll("covic-intake", "caseworker");
+    let (desk, _) = d.enroll("shinjuku-iea", "desk");
+    let app = UiApp::start(&desk, &[]);
+    let browser = Browser::start("en");
+    // The page's one-minute timer made fast; the app still asks the broker
+    // at most once a minute, so the new packet shows within a minute.
+    browser.before_each_page(
+        "(() => {
+           const real = window.setInterval.bind(window);
+           window.setInterval = (f, ms, ...rest) => real(f, Math.min(ms, 500), ...rest);
+         })();",
+    );
+    browser.goto(&app.entry_url);
+    on_inbox(&browser, Lang::En);
+    assert!(
+        !browser.text().contains(&caption(Lang::En, 1)),
+        "{}",
+        browser.text()
+    );
+
+    d.send(
+        &caseworker,
+        "shinjuku-iea",
+        "a referral that arrives while the tab is open",
+    );
+    let started = std::time::Instant::now();
+    while !browser.text().contains(&caption(Lang::En, 1)) {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the open inbox did not list the new packet within 90 s:\n{}",
+            browser.text()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(
+        browser.title().starts_with("(1) "),
+        "the tab's title counts it: {}",
+        browser.title()
+    );
+    assert_eq!(browser.url().path(), "/", "still the inbox, drawn again");
 }

@@ -1,7 +1,8 @@
 // The local web app's one script (ADR 0017 §7). Every page works without it;
 // it only adds:
 //  - polling: new packets show in the tab title and the inbox badge while the
-//    app is open (the app asks the broker at most once a minute);
+//    app is open, and the inbox is drawn again to list them (the app asks the
+//    broker at most once a minute);
 //  - the IME guard: Enter that confirms a Japanese conversion must not submit
 //    the form;
 //  - confirmation of typed fingerprints before an approval is sent.
@@ -10,6 +11,9 @@
 (function () {
   var POLL_MS = 60 * 1000;
   var titleEl = document.querySelector("title");
+  // How many packets the page was drawn with: the inbox is drawn again when
+  // the poll finds another number, so new work appears without a reload.
+  var drawnWaiting = Number(document.body ? document.body.getAttribute("data-waiting") : 0) || 0;
   var baseTitle = titleEl ? titleEl.getAttribute("data-title") : document.title;
 
   function showWaiting(count) {
@@ -33,6 +37,11 @@
           return;
         }
         showWaiting(state.waiting || 0);
+        if (window.location.pathname === "/" && (state.waiting || 0) !== drawnWaiting &&
+            !document.querySelector("form :focus")) {
+          window.location.reload();
+          return;
+        }
         var trust = document.getElementById("trust");
         if (trust && state.trust) { trust.textContent = state.trust; }
       })
