@@ -9,6 +9,9 @@
 //!   beside raw SQLite and PostgreSQL inserts at the same durability and a
 //!   do-nothing HTTP route ([`broker`]).
 //!
+//! - `stanzas`: what one age stanza per recipient device costs, and what
+//!   decoy stanzas would ([`stanzas`], ADR 0018).
+//!
 //! Run with `cargo run --release -p referral-bench -- protocol` or
 //! `-- broker`.
 
@@ -25,6 +28,7 @@ mod profile;
 mod protocol;
 mod report;
 mod scale;
+mod stanzas;
 
 use std::path::PathBuf;
 
@@ -67,6 +71,10 @@ enum Cmd {
     /// Inbox, fetch, ack and broker memory at 10k, 100k and 1M packets
     /// stored, against the real broker binary.
     Scale(scale::Args),
+    /// Header and packet bytes, seal/open time per recipient count, and
+    /// what decoy stanzas up to a recipient bucket would cost over the
+    /// field profile (ADR 0018).
+    Stanzas(stanzas::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -80,5 +88,6 @@ fn main() -> anyhow::Result<()> {
         Cmd::Load(args) => field::run(args),
         Cmd::Cli(args) => cli_cost::run(args),
         Cmd::Scale(args) => scale::run(args),
+        Cmd::Stanzas(args) => stanzas::run(args),
     }
 }
