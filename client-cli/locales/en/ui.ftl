@@ -14,6 +14,7 @@ ui-nav-report = Report
 ui-nav-outbox = Outbox
 ui-nav-admin = Administration
 ui-lock = Lock
+ui-desk-named = { $name } ({ $desk })
 ui-language-label = Language
 ui-trust-verified = Directory verified: { $entries } entries, head { $head }…, checked { $at }
 ui-trust-not-yet = The directory has not been checked with the broker since the app was unlocked.

@@ -14,6 +14,7 @@ ui-nav-report = 集計
 ui-nav-outbox = 送信待ち
 ui-nav-admin = 管理
 ui-lock = ロック
+ui-desk-named = { $name }（{ $desk }）
 ui-language-label = 表示言語
 ui-trust-verified = 名簿を検証済み（{ $entries } 件、先頭 { $head }…、{ $at } に確認）
 ui-trust-not-yet = ロック解除後、まだブローカーと名簿を照合していません。

@@ -14,6 +14,7 @@ ui-nav-report = Báo cáo
 ui-nav-outbox = Hộp thư đi
 ui-nav-admin = Quản trị
 ui-lock = Khóa
+ui-desk-named = { $name } ({ $desk })
 ui-language-label = Ngôn ngữ
 ui-trust-verified = Danh bạ đã xác minh: { $entries } mục, đầu { $head }…, kiểm tra lúc { $at }
 ui-trust-not-yet = Danh bạ chưa được đối chiếu với máy chủ trung gian kể từ khi mở khóa.

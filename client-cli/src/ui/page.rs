@@ -108,11 +108,14 @@ impl Chrome {
 
     /// A desk as people know it: its display name in the verified
     /// directory, with its id where the two differ ("Shinjuku IEA
-    /// (shinjuku-iea)"); the id alone before the first poll. The name is
-    /// the directory's text: the page escapes it.
+    /// (shinjuku-iea)", in Japanese with full-width brackets); the id alone
+    /// before the first poll. Called inside the page's language. The name
+    /// is the directory's text: the page escapes it.
     pub fn desk(&self, desk: &referral_protocol::DeskId) -> String {
         match self.poll.as_ref().and_then(|p| p.desk_names.get(desk)) {
-            Some(name) if name != desk.as_str() => format!("{name} ({desk})"),
+            Some(name) if name != desk.as_str() => {
+                tr!("ui-desk-named", name = name.as_str(), desk = desk.as_str())
+            }
             _ => desk.as_str().to_owned(),
         }
     }
