@@ -11,12 +11,13 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use referral_protocol::{DeskId, ThreadStatus};
+use referral_protocol::{DeskId, ThreadId, ThreadStatus};
 use serde::Deserialize;
 
 use super::case::{self, Forms};
 use super::view;
 use super::{case_path, not_found, thread_in_path};
+use crate::cases::CaseRecord;
 use crate::cli::{ForwardArgs, ReplyArgs};
 use crate::commands::{forward, reply};
 use crate::exit::Failure;
@@ -148,14 +149,9 @@ pub async fn reply(
     Path(thread): Path<String>,
     Form(form): Form<ReplyForm>,
 ) -> Response {
-    let Some(thread) = thread_in_path(&thread) else {
-        return not_found(&chrome);
-    };
-    let record = match work::with_keys(&app, chrome.lang, move |ctx| view::local(ctx, thread)).await
-    {
-        Ok(Some(record)) => record,
-        Ok(None) => return not_found(&chrome),
-        Err(failure) => return chrome.failure(&failure),
+    let (thread, record) = match case_in_store(&app, &chrome, &thread).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
     let choices = reply::choices(record.status, view::party(&record));
     let status = match chrome.words(|| check_reply(&form, &choices)) {
@@ -200,6 +196,23 @@ pub async fn reply(
     }
 }
 
+/// The case a form was posted for, from the local case store: the answer
+/// to give instead if the path names no thread or no case this device has.
+async fn case_in_store(
+    app: &Arc<App>,
+    chrome: &Chrome,
+    thread: &str,
+) -> Result<(ThreadId, CaseRecord), Response> {
+    let Some(thread) = thread_in_path(thread) else {
+        return Err(not_found(chrome));
+    };
+    match work::with_keys(app, chrome.lang, move |ctx| view::local(ctx, thread)).await {
+        Ok(Some(record)) => Ok((thread, record)),
+        Ok(None) => Err(not_found(chrome)),
+        Err(failure) => Err(chrome.failure(&failure)),
+    }
+}
+
 /// `POST /cases/{thread}/forward`.
 pub async fn forward(
     State(app): State<Arc<App>>,
@@ -207,14 +220,9 @@ pub async fn forward(
     Path(thread): Path<String>,
     Form(form): Form<ForwardForm>,
 ) -> Response {
-    let Some(thread) = thread_in_path(&thread) else {
-        return not_found(&chrome);
-    };
-    let record = match work::with_keys(&app, chrome.lang, move |ctx| view::local(ctx, thread)).await
-    {
-        Ok(Some(record)) => record,
-        Ok(None) => return not_found(&chrome),
-        Err(failure) => return chrome.failure(&failure),
+    let (thread, record) = match case_in_store(&app, &chrome, &thread).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
     let to = match chrome.words(|| check_forward(&form)) {
         Ok(to) => to,
