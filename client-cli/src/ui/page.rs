@@ -18,7 +18,7 @@ use super::lang;
 use super::state::{App, Poll};
 use crate::exit::Failure;
 use crate::i18n::{Lang, with_lang};
-use crate::{i18n, tr};
+use crate::tr;
 
 /// What the frame of a page needs to know about the request.
 #[derive(Debug, Clone)]
@@ -197,14 +197,7 @@ impl Chrome {
         html! {
             p.trust id="trust" role="status" {
                 @match &self.poll {
-                    Some(poll) => {
-                        (tr!(
-                            "ui-trust-verified",
-                            entries = poll.directory_entries,
-                            head = poll.directory_head.chars().take(16).collect::<String>(),
-                            at = i18n::moment(poll.at)
-                        ))
-                    }
+                    Some(poll) => { (poll.trust_words()) }
                     None => { (tr!("ui-trust-not-yet")) }
                 }
             }

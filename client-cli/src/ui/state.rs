@@ -61,6 +61,19 @@ pub struct Poll {
     pub made: Instant,
 }
 
+impl Poll {
+    /// The trust state as the line under the navigation says it, in the
+    /// language of the calling thread.
+    pub fn trust_words(&self) -> String {
+        crate::tr!(
+            "ui-trust-verified",
+            entries = self.directory_entries,
+            head = self.directory_head.chars().take(16).collect::<String>(),
+            at = crate::i18n::moment(self.at)
+        )
+    }
+}
+
 /// Whether a request may go on, as the session check sees it.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Admission {
@@ -176,6 +189,14 @@ impl App {
     /// The last poll of the broker.
     pub fn last_poll(&self) -> Option<Poll> {
         self.inner().last_poll.clone()
+    }
+
+    /// Corrects the last poll's count of waiting packets with one just
+    /// listed, so that the badge and the inbox agree.
+    pub fn record_waiting(&self, waiting: usize) {
+        if let Some(poll) = self.inner().last_poll.as_mut() {
+            poll.waiting = waiting;
+        }
     }
 
     /// Keeps what a poll of the broker found.

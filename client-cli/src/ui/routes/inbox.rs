@@ -78,11 +78,17 @@ pub fn open_cases(ctx: &Context) -> Result<Vec<OpenCase>, Failure> {
 
 /// `GET /`.
 pub async fn page(State(app): State<Arc<App>>, chrome: Chrome) -> Response {
-    let _ = poll::fresh(&app, chrome.lang).await;
+    // The trust state from the last minute's poll (the broker is asked at
+    // most once a minute); the list itself is always asked for now, and its
+    // count corrects the poll's, so that badge and list agree.
+    poll::current(&app, chrome.lang).await;
     let listed = work::with_keys(&app, chrome.lang, |ctx| {
         Ok((inbox::run(ctx), open_cases(ctx)))
     })
     .await;
+    if let Ok((Ok(InboxReport(packets)), _)) = &listed {
+        app.record_waiting(packets.len());
+    }
     let chrome = Chrome {
         poll: app.last_poll(),
         ..chrome

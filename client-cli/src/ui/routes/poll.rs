@@ -13,12 +13,12 @@ use referral_protocol::paths;
 use serde::Serialize;
 
 use crate::exit::Failure;
+use crate::i18n;
 use crate::session::Online;
 use crate::ui::lang::PageLang;
 use crate::ui::state::{App, Poll};
 use crate::ui::work;
 use crate::workflow::unix_now;
-use crate::{i18n, tr};
 
 /// The least time between two polls of the broker.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(60);
@@ -43,24 +43,21 @@ pub async fn poll(State(app): State<Arc<App>>, PageLang(lang): PageLang) -> Json
             trust: None,
         });
     }
-    let poll = match app.last_poll() {
-        Some(poll) if poll.made.elapsed() < POLL_INTERVAL => Some(poll),
-        _ => fresh(&app, lang).await.ok(),
-    };
+    let poll = current(&app, lang).await;
     Json(PollAnswer {
         locked: false,
         waiting: poll.as_ref().map_or(0, |p| p.waiting),
-        trust: poll.map(|p| {
-            i18n::with_lang(lang, || {
-                tr!(
-                    "ui-trust-verified",
-                    entries = p.directory_entries,
-                    head = p.directory_head.chars().take(16).collect::<String>(),
-                    at = i18n::moment(p.at)
-                )
-            })
-        }),
+        trust: poll.map(|p| i18n::with_lang(lang, || p.trust_words())),
     })
+}
+
+/// The last poll if it is less than [`POLL_INTERVAL`] old, else a fresh
+/// one; `None` if the broker cannot be asked now.
+pub async fn current(app: &Arc<App>, lang: crate::i18n::Lang) -> Option<Poll> {
+    match app.last_poll() {
+        Some(poll) if poll.made.elapsed() < POLL_INTERVAL => Some(poll),
+        _ => fresh(app, lang).await.ok(),
+    }
 }
 
 /// Asks the broker now, and keeps the answer.
