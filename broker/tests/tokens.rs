@@ -788,8 +788,8 @@ async fn a_challenge_works_once_and_only_for_its_device() {
     let expired = [9u8; 32];
     s.store
         .put_challenge(
-            referral_protocol::envelope::sha256(&expired),
-            &device.id,
+            referral_store::ChallengeKey::new(&device.id, &expired),
+            now() - 61,
             now() - 1,
         )
         .await

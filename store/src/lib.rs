@@ -141,22 +141,19 @@ pub trait Store: Send + Sync + 'static {
 
     // --- auth ----------------------------------------------------------------
 
-    /// Stores a single-use challenge (by hash) for a device.
+    /// Stores a single-use challenge under its [`ChallengeKey`], and deletes
+    /// every challenge that expired by `now`.
     async fn put_challenge(
         &self,
-        challenge_hash: [u8; 32],
-        device: &DeviceId,
+        key: ChallengeKey,
+        now: UnixTime,
         expires_at: UnixTime,
     ) -> Result<(), StoreError>;
 
-    /// Consumes a challenge: `true` if it existed for this device and had not
-    /// expired. Either way it can never be used again.
-    async fn take_challenge(
-        &self,
-        challenge_hash: [u8; 32],
-        device: &DeviceId,
-        now: UnixTime,
-    ) -> Result<bool, StoreError>;
+    /// Consumes a challenge: `true` if it existed and had not expired by
+    /// `now`; either way it can never be used again. Every other challenge
+    /// that expired by `now` is deleted too.
+    async fn take_challenge(&self, key: ChallengeKey, now: UnixTime) -> Result<bool, StoreError>;
 
     /// Every token-signing key, newest first.
     async fn token_keys(&self) -> Result<Vec<TokenKey>, StoreError>;
@@ -250,13 +247,70 @@ pub trait Store: Send + Sync + 'static {
 /// over (the command failed half-way) is a private key nobody will use.
 pub const STAGED_TOKEN_KEY_TTL: UnixTime = 24 * 3600;
 
+/// What a challenge row is keyed by: SHA-256 of a domain, the device the
+/// challenge was issued to and the challenge itself. The row then names no
+/// device (ADR 0019 §2): the challenge is never stored, so nobody holding
+/// the database can tell whose login a row was. The token request names
+/// the device and returns the challenge, so the broker finds the row again,
+/// and a challenge answered for another device finds nothing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ChallengeKey([u8; 32]);
+
+impl ChallengeKey {
+    /// The key of `challenge` as issued to `device`.
+    pub fn new(device: &DeviceId, challenge: &[u8]) -> Self {
+        Self(domain_sha256(
+            b"referral-broker challenge v1\0",
+            &[device.as_bytes(), challenge],
+        ))
+    }
+
+    /// The 32 bytes stored in `challenges.key`.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ChallengeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChallengeKey(..)")
+    }
+}
+
 /// SHA-256 of a packet id under the tombstone domain: what `tombstones`
 /// keeps, so a replayed id can be refused without keeping the id.
 pub fn tombstone_hash(id: &PacketId) -> [u8; 32] {
+    domain_sha256(b"referral-broker tombstone v1\0", &[id.as_bytes()])
+}
+
+/// SHA-256 of `domain` followed by `parts`. Each use has its own domain, so
+/// a value hashed for one table can never match another's.
+fn domain_sha256(domain: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    ctx.update(b"referral-broker tombstone v1\0");
-    ctx.update(id.as_bytes());
+    ctx.update(domain);
+    for part in parts {
+        ctx.update(part);
+    }
     let mut out = [0u8; 32];
     out.copy_from_slice(ctx.finish().as_ref());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_challenge_key_depends_on_device_and_challenge_and_shows_neither() {
+        let (a, b) = (DeviceId::random(), DeviceId::random());
+        let key = ChallengeKey::new(&a, &[1; 32]);
+        assert_eq!(key, ChallengeKey::new(&a, &[1; 32]));
+        assert_ne!(key, ChallengeKey::new(&b, &[1; 32]), "another device");
+        assert_ne!(key, ChallengeKey::new(&a, &[2; 32]), "another challenge");
+        assert!(
+            !key.as_bytes().windows(16).any(|w| w == a.as_bytes()),
+            "the device id is not in the key"
+        );
+        assert_eq!(format!("{key:?}"), "ChallengeKey(..)");
+    }
 }

@@ -34,8 +34,8 @@ use referral_protocol::{DeskId, DeviceId, PacketId, RequestId, ThreadId, Verifyi
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::{
-    AckOutcome, AppendOutcome, Backend, Counts, Desk, Device, EnrollOutcome, Invite, NewEntry,
-    NewPacket, PacketBody, PacketMeta, PurgeReport, PutOutcome, Request, RewrapOutcome,
+    AckOutcome, AppendOutcome, Backend, ChallengeKey, Counts, Desk, Device, EnrollOutcome, Invite,
+    NewEntry, NewPacket, PacketBody, PacketMeta, PurgeReport, PutOutcome, Request, RewrapOutcome,
     RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread, ThreadChanges,
     ThreadStat, TokenKey, UnixTime,
 };
@@ -204,20 +204,15 @@ impl Store for PostgresStore {
 
     async fn put_challenge(
         &self,
-        challenge_hash: [u8; 32],
-        device: &DeviceId,
+        key: ChallengeKey,
+        now: UnixTime,
         expires_at: UnixTime,
     ) -> Result<(), StoreError> {
-        auth::put_challenge(&self.pool, challenge_hash, device, expires_at).await
+        auth::put_challenge(&self.pool, &key, now, expires_at).await
     }
 
-    async fn take_challenge(
-        &self,
-        challenge_hash: [u8; 32],
-        device: &DeviceId,
-        now: UnixTime,
-    ) -> Result<bool, StoreError> {
-        auth::take_challenge(&self.pool, challenge_hash, device, now).await
+    async fn take_challenge(&self, key: ChallengeKey, now: UnixTime) -> Result<bool, StoreError> {
+        auth::take_challenge(&self.pool, &key, now).await
     }
 
     async fn token_keys(&self) -> Result<Vec<TokenKey>, StoreError> {

@@ -37,8 +37,8 @@ pub use settings::{BUSY_TIMEOUT, SqliteSettings};
 use writer::{Op, Reply, WriterHandle};
 
 use crate::{
-    AckOutcome, AppendOutcome, Backend, Counts, Desk, Device, EnrollOutcome, Invite, NewEntry,
-    NewPacket, PacketBody, PacketMeta, PurgeReport, PutOutcome, Request, RewrapOutcome,
+    AckOutcome, AppendOutcome, Backend, ChallengeKey, Counts, Desk, Device, EnrollOutcome, Invite,
+    NewEntry, NewPacket, PacketBody, PacketMeta, PurgeReport, PutOutcome, Request, RewrapOutcome,
     RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread, ThreadChanges,
     ThreadStat, TokenKey, UnixTime,
 };
@@ -271,32 +271,22 @@ impl Store for SqliteStore {
 
     async fn put_challenge(
         &self,
-        challenge_hash: [u8; 32],
-        device: &DeviceId,
+        key: ChallengeKey,
+        now: UnixTime,
         expires_at: UnixTime,
     ) -> Result<(), StoreError> {
         self.write(|reply| Op::PutChallenge {
-            hash: challenge_hash,
-            device: *device,
+            key,
+            now,
             expires_at,
             reply,
         })
         .await
     }
 
-    async fn take_challenge(
-        &self,
-        challenge_hash: [u8; 32],
-        device: &DeviceId,
-        now: UnixTime,
-    ) -> Result<bool, StoreError> {
-        self.write(|reply| Op::TakeChallenge {
-            hash: challenge_hash,
-            device: *device,
-            now,
-            reply,
-        })
-        .await
+    async fn take_challenge(&self, key: ChallengeKey, now: UnixTime) -> Result<bool, StoreError> {
+        self.write(|reply| Op::TakeChallenge { key, now, reply })
+            .await
     }
 
     async fn token_keys(&self) -> Result<Vec<TokenKey>, StoreError> {

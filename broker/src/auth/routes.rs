@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use referral_protocol::api::{
     ChallengeRequest, ChallengeResponse, TokenRequest, TokenResponse, challenge_message,
 };
-use referral_store::DeviceState;
+use referral_store::{ChallengeKey, DeviceState};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::abuse::UnauthenticatedQuota;
@@ -16,10 +16,6 @@ use crate::state::{AppState, now};
 
 /// How long a challenge may be answered.
 pub const CHALLENGE_TTL_SECS: i64 = 60;
-
-fn challenge_hash(challenge: &[u8]) -> [u8; 32] {
-    referral_protocol::envelope::sha256(challenge)
-}
 
 /// Issues a single-use challenge. It is issued whether or not the device
 /// exists, so the answer says nothing about which devices are enrolled.
@@ -32,10 +28,15 @@ pub async fn challenge(
     SystemRandom::new()
         .fill(&mut challenge)
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("system RNG failed")))?;
-    let expires_at = now() + CHALLENGE_TTL_SECS;
+    let issued = now();
+    let expires_at = issued + CHALLENGE_TTL_SECS;
     state
         .store()
-        .put_challenge(challenge_hash(&challenge), &req.device_id, expires_at)
+        .put_challenge(
+            ChallengeKey::new(&req.device_id, &challenge),
+            issued,
+            expires_at,
+        )
         .await?;
     Ok(Json(ChallengeResponse {
         challenge: STANDARD.encode(challenge),
@@ -57,10 +58,11 @@ pub async fn token(
         .ok()
         .and_then(|s| s.try_into().ok())
         .ok_or_else(refused)?;
-    // Consume the challenge first: a wrong signature burns it too.
+    // Consume the challenge first: a wrong signature burns it too. It is
+    // found only under the device it was issued to (ChallengeKey).
     if !state
         .store()
-        .take_challenge(challenge_hash(&challenge), &req.device_id, now())
+        .take_challenge(ChallengeKey::new(&req.device_id, &challenge), now())
         .await?
     {
         return Err(refused());

@@ -13,9 +13,9 @@ use bytes::Bytes;
 use referral_protocol::{DeskId, DeviceId, PacketId, SigningKey, ThreadId};
 
 use crate::{
-    AckOutcome, AppendOutcome, DeliveryState, Desk, Device, DeviceState, DirectoryEffect, Invite,
-    NewEntry, NewPacket, PacketBody, PacketKind, PutOutcome, Role, Store, ThreadChanges,
-    ThreadStatus, TokenKey, UnixTime, body::CHUNK_BYTES, tombstone_hash,
+    AckOutcome, AppendOutcome, ChallengeKey, DeliveryState, Desk, Device, DeviceState,
+    DirectoryEffect, Invite, NewEntry, NewPacket, PacketBody, PacketKind, PutOutcome, Role, Store,
+    ThreadChanges, ThreadStatus, TokenKey, UnixTime, body::CHUNK_BYTES, tombstone_hash,
 };
 
 const T0: UnixTime = 1_700_000_000;
@@ -145,31 +145,61 @@ async fn read_all(store: &dyn Store, id: &PacketId) -> Vec<u8> {
 async fn challenges(store: &dyn Store) {
     let dev = DeviceId::random();
     let other = DeviceId::random();
-    store.put_challenge([1u8; 32], &dev, T0 + 60).await.unwrap();
-    assert!(
-        !store.take_challenge([1u8; 32], &other, T0).await.unwrap(),
-        "other device"
-    );
-    assert!(
-        !store.take_challenge([1u8; 32], &dev, T0).await.unwrap(),
-        "burnt by the wrong try"
-    );
+    let key = |device: &DeviceId, n: u8| ChallengeKey::new(device, &[n; 32]);
 
-    store.put_challenge([2u8; 32], &dev, T0 + 60).await.unwrap();
-    assert!(store.take_challenge([2u8; 32], &dev, T0).await.unwrap());
+    // Found only under the device it was issued to.
+    store
+        .put_challenge(key(&dev, 1), T0, T0 + 60)
+        .await
+        .unwrap();
     assert!(
-        !store.take_challenge([2u8; 32], &dev, T0).await.unwrap(),
+        !store.take_challenge(key(&other, 1), T0).await.unwrap(),
+        "another device's answer finds nothing"
+    );
+    assert!(store.take_challenge(key(&dev, 1), T0).await.unwrap());
+    assert!(
+        !store.take_challenge(key(&dev, 1), T0).await.unwrap(),
         "single use"
     );
 
-    store.put_challenge([3u8; 32], &dev, T0 + 60).await.unwrap();
+    store
+        .put_challenge(key(&dev, 3), T0, T0 + 60)
+        .await
+        .unwrap();
     assert!(
-        !store
-            .take_challenge([3u8; 32], &dev, T0 + 61)
-            .await
-            .unwrap(),
+        !store.take_challenge(key(&dev, 3), T0 + 61).await.unwrap(),
         "expired"
     );
+    assert!(
+        !store.take_challenge(key(&dev, 3), T0).await.unwrap(),
+        "burnt by the late try"
+    );
+
+    // Expired challenges go at the next challenge or token request, not at
+    // the next purge: neither answers for them afterwards, even at a time
+    // before their expiry.
+    store
+        .put_challenge(key(&dev, 4), T0, T0 + 60)
+        .await
+        .unwrap();
+    store
+        .put_challenge(key(&dev, 5), T0 + 60, T0 + 120)
+        .await
+        .unwrap();
+    assert!(
+        !store.take_challenge(key(&dev, 4), T0).await.unwrap(),
+        "swept by the later challenge"
+    );
+    store
+        .put_challenge(key(&dev, 6), T0, T0 + 60)
+        .await
+        .unwrap();
+    assert!(!store.take_challenge(key(&dev, 7), T0 + 60).await.unwrap());
+    assert!(
+        !store.take_challenge(key(&dev, 6), T0).await.unwrap(),
+        "swept by the later token request"
+    );
+    assert!(store.take_challenge(key(&dev, 5), T0 + 61).await.unwrap());
 }
 
 async fn token_keys(store: &dyn Store) {

@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool};
 
 use super::{codec, desks, entries};
-use crate::{Device, NewEntry, StoreError, TokenKey, UnixTime};
+use crate::{ChallengeKey, Device, NewEntry, StoreError, TokenKey, UnixTime};
 
 /// Advisory lock key serialising bootstrap changes across brokers: setting
 /// a code and claiming the broker each read, then write, several tables,
@@ -124,18 +124,17 @@ pub(super) async fn root_key(pool: &PgPool) -> Result<Option<VerifyingKey>, Stor
 
 pub(super) async fn put_challenge(
     pool: &PgPool,
-    challenge_hash: [u8; 32],
-    device: &DeviceId,
+    key: &ChallengeKey,
+    now: UnixTime,
     expires_at: UnixTime,
 ) -> Result<(), StoreError> {
+    delete_expired_challenges(pool, now).await?;
     // Challenges are 32 random bytes, so a clash means a replayed request:
     // keep the first one rather than re-arm it.
     sqlx::query(
-        "INSERT INTO challenges (hash, device_id, expires_at) VALUES ($1, $2::uuid, $3) \
-         ON CONFLICT (hash) DO NOTHING",
+        "INSERT INTO challenges (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
     )
-    .bind(challenge_hash)
-    .bind(device.to_string())
+    .bind(&key.as_bytes()[..])
     .bind(expires_at)
     .execute(pool)
     .await?;
@@ -144,22 +143,28 @@ pub(super) async fn put_challenge(
 
 pub(super) async fn take_challenge(
     pool: &PgPool,
-    challenge_hash: [u8; 32],
-    device: &DeviceId,
+    key: &ChallengeKey,
     now: UnixTime,
 ) -> Result<bool, StoreError> {
     // DELETE … RETURNING consumes it whatever the answer, in one statement:
     // of two brokers racing on one challenge, only one gets the row.
-    let row = sqlx::query(
-        "DELETE FROM challenges WHERE hash = $1 RETURNING device_id::text AS device_id, expires_at",
-    )
-    .bind(challenge_hash)
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else { return Ok(false) };
-    let owner: DeviceId = codec::parse("device id", row.try_get("device_id")?)?;
-    let expires_at: UnixTime = row.try_get("expires_at")?;
-    Ok(owner == *device && now < expires_at)
+    let expires_at: Option<UnixTime> =
+        sqlx::query_scalar("DELETE FROM challenges WHERE key = $1 RETURNING expires_at")
+            .bind(&key.as_bytes()[..])
+            .fetch_optional(pool)
+            .await?;
+    delete_expired_challenges(pool, now).await?;
+    Ok(expires_at.is_some_and(|expires_at| now < expires_at))
+}
+
+/// A challenge that can no longer be answered is deleted at the next
+/// challenge or token request, not left for the hourly purge (ADR 0019 §2).
+async fn delete_expired_challenges(pool: &PgPool, now: UnixTime) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 pub(super) async fn token_keys(pool: &PgPool) -> Result<Vec<TokenKey>, StoreError> {

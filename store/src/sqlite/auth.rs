@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::SqliteConnection;
 
 use super::{desks, entries};
-use crate::{Device, NewEntry, StoreError, TokenKey, UnixTime};
+use crate::{ChallengeKey, Device, NewEntry, StoreError, TokenKey, UnixTime};
 
 async fn has_root(conn: &mut SqliteConnection) -> Result<bool, StoreError> {
     let found = sqlx::query("SELECT 1 FROM root WHERE slot = 1")
@@ -82,36 +82,46 @@ pub(super) async fn claim_bootstrap(
 
 pub(super) async fn put_challenge(
     conn: &mut SqliteConnection,
-    hash: &[u8; 32],
-    device: &DeviceId,
+    key: &ChallengeKey,
+    now: UnixTime,
     expires_at: UnixTime,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO challenges (hash, device_id, expires_at) VALUES (?, ?, ?)")
-        .bind(&hash[..])
-        .bind(&device.as_bytes()[..])
+    delete_expired_challenges(conn, now).await?;
+    sqlx::query("INSERT INTO challenges (key, expires_at) VALUES (?, ?)")
+        .bind(&key.as_bytes()[..])
         .bind(expires_at)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// Deletes first, then judges: a wrong device or a late try still burns the
-/// challenge, so it can never be used again.
+/// Deletes first, then judges: a late try still burns the challenge, so it
+/// can never be used again.
 pub(super) async fn take_challenge(
     conn: &mut SqliteConnection,
-    hash: &[u8; 32],
-    device: &DeviceId,
+    key: &ChallengeKey,
     now: UnixTime,
 ) -> Result<bool, StoreError> {
-    let row: Option<(Vec<u8>, i64)> =
-        sqlx::query_as("DELETE FROM challenges WHERE hash = ? RETURNING device_id, expires_at")
-            .bind(&hash[..])
-            .fetch_optional(conn)
+    let expires_at: Option<i64> =
+        sqlx::query_scalar("DELETE FROM challenges WHERE key = ? RETURNING expires_at")
+            .bind(&key.as_bytes()[..])
+            .fetch_optional(&mut *conn)
             .await?;
-    Ok(match row {
-        Some((owner, expires_at)) => owner == device.as_bytes() && now < expires_at,
-        None => false,
-    })
+    delete_expired_challenges(conn, now).await?;
+    Ok(expires_at.is_some_and(|expires_at| now < expires_at))
+}
+
+/// A challenge that can no longer be answered is deleted at the next
+/// challenge or token request, not left for the hourly purge (ADR 0019 §2).
+pub(super) async fn delete_expired_challenges(
+    conn: &mut SqliteConnection,
+    now: UnixTime,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM challenges WHERE expires_at <= ?")
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Retires every current key at the new key's creation time, then adds it.

@@ -32,9 +32,9 @@ use tokio::task::JoinHandle;
 
 use super::settings::SqliteSettings;
 use crate::{
-    AckOutcome, AppendOutcome, Device, EnrollOutcome, Invite, NewEntry, NewPacket, PacketBody,
-    PurgeReport, PutOutcome, Request, RewrapOutcome, RewrapPacket, RotationOutcome, StoreError,
-    TokenKey, UnixTime,
+    AckOutcome, AppendOutcome, ChallengeKey, Device, EnrollOutcome, Invite, NewEntry, NewPacket,
+    PacketBody, PurgeReport, PutOutcome, Request, RewrapOutcome, RewrapPacket, RotationOutcome,
+    StoreError, TokenKey, UnixTime,
 };
 
 /// Most ops in one transaction: bounds how long the write lock is held and
@@ -75,14 +75,13 @@ pub(super) enum Op {
     StageTokenKey(TokenKey, Reply<()>),
     Rewrap(RewrapPacket, PacketBody, Reply<RewrapOutcome>),
     PutChallenge {
-        hash: [u8; 32],
-        device: DeviceId,
+        key: ChallengeKey,
+        now: UnixTime,
         expires_at: UnixTime,
         reply: Reply<()>,
     },
     TakeChallenge {
-        hash: [u8; 32],
-        device: DeviceId,
+        key: ChallengeKey,
         now: UnixTime,
         reply: Reply<bool>,
     },

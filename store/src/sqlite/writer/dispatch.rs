@@ -150,20 +150,17 @@ pub(super) async fn run(conn: &mut SqliteConnection, op: Op) -> Ran {
             Ran::new(packets::rewrap(conn, &rewrap, body).await, reply)
         }
         Op::PutChallenge {
-            hash,
-            device,
+            key,
+            now,
             expires_at,
             reply,
         } => Ran::new(
-            auth::put_challenge(conn, &hash, &device, expires_at).await,
+            auth::put_challenge(conn, &key, now, expires_at).await,
             reply,
         ),
-        Op::TakeChallenge {
-            hash,
-            device,
-            now,
-            reply,
-        } => Ran::new(auth::take_challenge(conn, &hash, &device, now).await, reply),
+        Op::TakeChallenge { key, now, reply } => {
+            Ran::new(auth::take_challenge(conn, &key, now).await, reply)
+        }
         Op::RotateTokenKey(key, reply) => Ran::new(auth::rotate_token_key(conn, &key).await, reply),
         Op::PutPacket(packet, body, reply) => {
             Ran::new(packets::put(conn, packet, body).await, reply)
