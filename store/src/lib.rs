@@ -11,7 +11,8 @@
 //!
 //! Both run their own migrations (`migrations/sqlite`, `migrations/postgres`)
 //! at start, and both pass the same behavioural suite (`conformance`, behind
-//! the `test-support` feature).
+//! the `test-support` feature), and both are checked against the inventory
+//! of what a seized database holds (`inventory`, same feature).
 
 #![forbid(unsafe_code)]
 
@@ -23,6 +24,8 @@ mod directory_effects;
 mod encoding;
 mod error;
 pub mod inspect;
+#[cfg(feature = "test-support")]
+pub mod inventory;
 mod lifecycle;
 pub mod model;
 pub mod postgres;

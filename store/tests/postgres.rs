@@ -11,7 +11,7 @@ use referral_store::postgres::test_support::FreshDatabase;
 use referral_store::{
     AckOutcome, AppendOutcome, Desk, DirectoryEffect, EnrollOutcome, Invite, NewEntry, NewPacket,
     PacketBody, PacketKind, PutOutcome, Request, RequestSignatures, Role, Store, StoreError,
-    ThreadStatus, UnixTime, body::CHUNK_BYTES, conformance,
+    ThreadStatus, UnixTime, body::CHUNK_BYTES, conformance, inventory,
 };
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
@@ -633,6 +633,62 @@ async fn concurrent_enrollments_spend_an_invite_once() {
     }
     assert_eq!(created, 1);
     assert_eq!(store.pending_requests().await.unwrap().len(), 1);
+    store.close().await;
+    db.cleanup().await;
+}
+
+/// Issue 20: after a scripted month of traffic and months of purges, the
+/// database holds exactly the tables and value-holding columns that
+/// `docs/threat-model.md` §3.2 lists, and nothing longer than it says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seized_disk_holds_exactly_the_documented_inventory() {
+    let Some(db) = FreshDatabase::create().await else {
+        return;
+    };
+    let store = PostgresStore::connect(db.url()).await.unwrap();
+    let end = inventory::run(&store).await;
+    let mut raw = inventory::Raw::postgres(db.url()).await;
+    let found = inventory::Holdings::read(&mut raw).await;
+    // The lister's picture, for `--nocapture` readers.
+    println!("{found}");
+    if let Err(diff) = inventory::compare(&found, &inventory::documented()) {
+        panic!("{diff}\n\nwhat the lister found:\n{found}");
+    }
+    let broken = inventory::violations(&mut raw, &end).await;
+    assert!(
+        broken.is_empty(),
+        "kept longer than documented: {broken:#?}"
+    );
+    raw.close().await;
+    store.close().await;
+    db.cleanup().await;
+}
+
+/// The negative control on PostgreSQL: a column added with `ALTER TABLE …
+/// ADD COLUMN` that holds a value fails the comparison, by name.
+#[tokio::test]
+async fn an_undocumented_column_fails_the_inventory() {
+    let Some(db) = FreshDatabase::create().await else {
+        return;
+    };
+    let store = PostgresStore::connect(db.url()).await.unwrap();
+    with_desks(&store).await;
+    let mut raw = inventory::Raw::postgres(db.url()).await;
+    raw.execute("CREATE TABLE scratch (id INTEGER NOT NULL); INSERT INTO scratch VALUES (1)")
+        .await;
+    let doc = inventory::Documented::describing(&inventory::Holdings::read(&mut raw).await);
+    assert_eq!(
+        inventory::compare(&inventory::Holdings::read(&mut raw).await, &doc),
+        Ok(())
+    );
+    raw.execute("ALTER TABLE scratch ADD COLUMN contact TEXT; UPDATE scratch SET contact = 'x'")
+        .await;
+    let diff = inventory::compare(&inventory::Holdings::read(&mut raw).await, &doc).unwrap_err();
+    assert!(
+        diff.contains("column scratch.contact holds values but is not in the inventory"),
+        "{diff}"
+    );
+    raw.close().await;
     store.close().await;
     db.cleanup().await;
 }

@@ -11,7 +11,7 @@ use referral_protocol::{DeskId, PacketId, ThreadId};
 use referral_store::sqlite::{SqliteSettings, SqliteStore};
 use referral_store::{
     AckOutcome, DeliveryState, NewPacket, PacketBody, PacketKind, PutOutcome, Store, StoreError,
-    ThreadStatus, TokenKey, conformance, to_hour,
+    ThreadStatus, TokenKey, conformance, inventory, to_hour,
 };
 use sqlx::{ConnectOptions, Connection};
 
@@ -61,6 +61,77 @@ async fn conformance_suite() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).await.unwrap();
     conformance::run_all(&store).await;
+}
+
+/// Issue 20: after a scripted month of traffic and months of purges, the
+/// database holds exactly the tables and value-holding columns that
+/// `docs/threat-model.md` §3.2 lists, and nothing longer than it says.
+#[tokio::test]
+async fn the_seized_disk_holds_exactly_the_documented_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let end = inventory::run(&store).await;
+    let mut raw = inventory::Raw::sqlite(store.path()).await;
+    let found = inventory::Holdings::read(&mut raw).await;
+    // The lister's picture, for `--nocapture` readers.
+    println!("{found}");
+    if let Err(diff) = inventory::compare(&found, &inventory::documented()) {
+        panic!("{diff}\n\nwhat the lister found:\n{found}");
+    }
+    let broken = inventory::violations(&mut raw, &end).await;
+    assert!(
+        broken.is_empty(),
+        "kept longer than documented: {broken:#?}"
+    );
+    raw.close().await;
+    store.close().await;
+}
+
+/// The negative control: a table the inventory does not name, and a column
+/// added with `ALTER TABLE … ADD COLUMN` that then holds a value, each fail
+/// the comparison with a message naming it.
+#[tokio::test]
+async fn an_undocumented_table_or_column_fails_the_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    with_desks(&store, &["covic-intake"]).await;
+    let mut raw = inventory::Raw::sqlite(store.path()).await;
+    raw.execute("CREATE TABLE scratch (id INTEGER NOT NULL); INSERT INTO scratch VALUES (1)")
+        .await;
+    let doc = inventory::Documented::describing(&inventory::Holdings::read(&mut raw).await);
+    let found = inventory::Holdings::read(&mut raw).await;
+    assert_eq!(
+        inventory::compare(&found, &doc),
+        Ok(()),
+        "a true inventory passes"
+    );
+
+    raw.execute("ALTER TABLE scratch ADD COLUMN contact TEXT")
+        .await;
+    let found = inventory::Holdings::read(&mut raw).await;
+    assert_eq!(
+        inventory::compare(&found, &doc),
+        Ok(()),
+        "a column that holds nothing is no finding"
+    );
+    raw.execute("UPDATE scratch SET contact = 'someone@example.org'")
+        .await;
+    let found = inventory::Holdings::read(&mut raw).await;
+    let diff = inventory::compare(&found, &doc).unwrap_err();
+    assert!(
+        diff.contains("column scratch.contact holds values but is not in the inventory"),
+        "{diff}"
+    );
+
+    raw.execute("CREATE TABLE scratch_empty (note TEXT)").await;
+    let found = inventory::Holdings::read(&mut raw).await;
+    let diff = inventory::compare(&found, &doc).unwrap_err();
+    assert!(
+        diff.contains("table scratch_empty exists but is not in the inventory"),
+        "{diff}"
+    );
+    raw.close().await;
+    store.close().await;
 }
 
 /// SPEC §2.2: next to a packet, only desk-level routing metadata. A column
