@@ -17,8 +17,8 @@ use secrecy::{ExposeSecret, SecretSlice};
 use super::traffic;
 use crate::conformance::append;
 use crate::{
-    AppendOutcome, Desk, Device, DeviceState, DirectoryEffect, EnrollOutcome, Invite, NewEntry,
-    Request, RequestSignatures, Role, RotationOutcome, Store, TokenKey, UnixTime,
+    AppendOutcome, ChallengeKey, Desk, Device, DeviceState, DirectoryEffect, EnrollOutcome, Invite,
+    NewEntry, Request, RequestSignatures, Role, RotationOutcome, Store, TokenKey, UnixTime,
 };
 
 /// Monday 2026-11-16 00:00 UTC: hour- and week-aligned.
@@ -73,7 +73,7 @@ pub(super) async fn put_challenge(
     now: UnixTime,
 ) {
     store
-        .put_challenge(hash, device, now + CHALLENGE_TTL)
+        .put_challenge(ChallengeKey::new(device, &hash), now, now + CHALLENGE_TTL)
         .await
         .expect("put_challenge");
 }
@@ -86,7 +86,7 @@ pub(super) async fn take_challenge(
     now: UnixTime,
 ) -> bool {
     store
-        .take_challenge(hash, device, now)
+        .take_challenge(ChallengeKey::new(device, &hash), now)
         .await
         .expect("take_challenge")
 }
