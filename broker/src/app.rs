@@ -345,10 +345,11 @@ async fn retention_loop(state: AppState) {
         tokio::time::sleep(every).await;
         match retention::purge_once(state.store(), state.limits(), now()).await {
             Ok(report) => {
-                state.metrics().purged(report.purged, report.expired);
+                state.metrics().purged(&report);
                 tracing::info!(
                     purged = report.purged,
                     expired = report.expired,
+                    threads_deleted = report.threads_deleted,
                     "retention ran"
                 );
             }

@@ -45,6 +45,10 @@ pub struct Limits {
     pub ack_grace_secs: i64,
     /// Unread packets expire after this long.
     pub ttl_secs: i64,
+    /// A closed thread is deleted this many days after its last event, once
+    /// no packet names it, and kept only as a weekly count (ADR 0019 §1).
+    /// 0: as soon as it is closed and its packets are gone.
+    pub thread_retention_days: u32,
     /// Token lifetime (at most 15 minutes).
     pub token_lifetime_secs: i64,
     /// Requests to the routes without a token (challenge, token, enrollment,
@@ -86,6 +90,9 @@ impl Default for Limits {
             max_json_bytes: 64 << 10,
             ack_grace_secs: 7 * 24 * 3600,
             ttl_secs: 30 * 24 * 3600,
+            // The TTL (30 days) and a long absence: a sender whose laptop
+            // stayed shut for weeks still finds the case's last status.
+            thread_retention_days: 90,
             token_lifetime_secs: 600,
             auth_per_minute: 600,
             unauthenticated_per_minute_per_address: 120,
@@ -127,6 +134,8 @@ pub struct ConfigLayer {
     pub ack_grace_secs: Option<i64>,
     /// See [`Limits::ttl_secs`].
     pub ttl_secs: Option<i64>,
+    /// See [`Limits::thread_retention_days`].
+    pub thread_retention_days: Option<u32>,
     /// See [`Limits::token_lifetime_secs`].
     pub token_lifetime_secs: Option<i64>,
     /// See [`Limits::auth_per_minute`].
@@ -204,6 +213,7 @@ impl ConfigLayer {
             max_packet_bytes: over.max_packet_bytes.or(self.max_packet_bytes),
             ack_grace_secs: over.ack_grace_secs.or(self.ack_grace_secs),
             ttl_secs: over.ttl_secs.or(self.ttl_secs),
+            thread_retention_days: over.thread_retention_days.or(self.thread_retention_days),
             token_lifetime_secs: over.token_lifetime_secs.or(self.token_lifetime_secs),
             auth_per_minute: over.auth_per_minute.or(self.auth_per_minute),
             unauthenticated_per_minute_per_address: over
@@ -238,6 +248,9 @@ impl ConfigLayer {
             max_json_bytes: d.max_json_bytes,
             ack_grace_secs: self.ack_grace_secs.unwrap_or(d.ack_grace_secs),
             ttl_secs: self.ttl_secs.unwrap_or(d.ttl_secs),
+            thread_retention_days: self
+                .thread_retention_days
+                .unwrap_or(d.thread_retention_days),
             token_lifetime_secs: self.token_lifetime_secs.unwrap_or(d.token_lifetime_secs),
             auth_per_minute: self.auth_per_minute.unwrap_or(d.auth_per_minute),
             unauthenticated_per_minute_per_address: self
@@ -424,6 +437,32 @@ mod tests {
         assert_eq!(c.limits.ttl_secs, 200);
         assert_eq!(c.listen.port(), 2);
         assert_eq!(c.limits.ack_grace_secs, 7 * 24 * 3600, "default");
+    }
+
+    #[test]
+    fn thread_retention_is_layered_and_may_be_zero() {
+        assert_eq!(
+            ConfigLayer::default()
+                .resolve()
+                .unwrap()
+                .limits
+                .thread_retention_days,
+            90,
+            "default"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("broker.toml");
+        std::fs::write(&path, "thread_retention_days = 30\n").unwrap();
+        let file = ConfigLayer::from_file(&path).unwrap();
+        assert_eq!(file.thread_retention_days, Some(30));
+        let resolved = file.clone().resolve().unwrap();
+        assert_eq!(resolved.limits.thread_retention_days, 30);
+        let flags = ConfigLayer {
+            thread_retention_days: Some(0),
+            ..ConfigLayer::default()
+        };
+        let c = file.overridden_by(flags).resolve().unwrap();
+        assert_eq!(c.limits.thread_retention_days, 0, "0 is allowed");
     }
 
     #[test]

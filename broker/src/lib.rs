@@ -33,6 +33,7 @@ pub mod invite;
 pub mod metrics;
 pub mod openapi;
 pub mod operations;
+pub mod purge_clock;
 pub mod quota;
 pub mod refusal;
 pub mod retention;

@@ -97,6 +97,11 @@ struct Common {
     /// Seconds before an unread packet expires [default: 2592000].
     #[arg(long, env = "REFERRAL_BROKER_TTL_SECS")]
     ttl_secs: Option<i64>,
+    /// Days a closed case's thread is kept after its last change, once its
+    /// packets are gone; then only its weekly count stays (0: at once)
+    /// [default: 90].
+    #[arg(long, env = "REFERRAL_BROKER_THREAD_RETENTION_DAYS")]
+    thread_retention_days: Option<u32>,
     /// Requests without a token allowed per minute, all clients together
     /// [default: 600].
     #[arg(long, env = "REFERRAL_BROKER_AUTH_PER_MINUTE")]
@@ -131,6 +136,7 @@ impl Common {
             max_pending_bytes_per_desk: self.max_pending_bytes_per_desk,
             ack_grace_secs: self.ack_grace_secs,
             ttl_secs: self.ttl_secs,
+            thread_retention_days: self.thread_retention_days,
             auth_per_minute: self.auth_per_minute,
             unauthenticated_per_minute_per_address: self.unauthenticated_per_minute_per_address,
             requests_per_minute_per_device: self.requests_per_minute_per_device,
@@ -193,13 +199,15 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Purge(common) => {
             let config = common.resolve()?;
             let store = open_store(&config).await?;
-            let report = retention::purge_once(store.as_ref(), &config.limits, now()).await?;
+            let at = referral_broker::purge_clock::purge_time(now());
+            let report = retention::purge_once(store.as_ref(), &config.limits, at).await?;
             let spool = referral_broker::spool::dir(&config.data_dir);
             let leftovers = retention::clean_spool(&spool, &config.limits)
                 .with_context(|| format!("cleaning {}", spool.display()))?;
             tracing::info!(
                 purged = report.purged,
                 expired = report.expired,
+                threads_deleted = report.threads_deleted,
                 spool_files = leftovers,
                 "retention ran"
             );
@@ -209,6 +217,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     "purge-done",
                     purged = report.purged,
                     expired = report.expired,
+                    threads = report.threads_deleted,
                     spool_files = leftovers
                 )
             );

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use referral_store::Counts;
+use referral_store::{Counts, PurgeReport};
 
 /// The broker's counters.
 #[derive(Debug, Default)]
@@ -21,6 +21,7 @@ pub struct Metrics {
     tokens_issued: AtomicU64,
     purged: AtomicU64,
     expired: AtomicU64,
+    threads_deleted: AtomicU64,
     connections_open: AtomicU64,
     connections_refused: Mutex<BTreeMap<&'static str, u64>>,
 }
@@ -98,9 +99,11 @@ impl Metrics {
     }
 
     /// A retention run's results.
-    pub fn purged(&self, purged: u64, expired: u64) {
-        self.purged.fetch_add(purged, Ordering::Relaxed);
-        self.expired.fetch_add(expired, Ordering::Relaxed);
+    pub fn purged(&self, report: &PurgeReport) {
+        self.purged.fetch_add(report.purged, Ordering::Relaxed);
+        self.expired.fetch_add(report.expired, Ordering::Relaxed);
+        self.threads_deleted
+            .fetch_add(report.threads_deleted, Ordering::Relaxed);
     }
 
     /// A connection admitted.
@@ -151,6 +154,11 @@ impl Metrics {
             "referral_packets_expired_total",
             "Unread packets expired.",
             self.expired.load(Ordering::Relaxed),
+        );
+        counter(
+            "referral_threads_deleted_total",
+            "Closed threads deleted after the retention period.",
+            self.threads_deleted.load(Ordering::Relaxed),
         );
 
         let _ = writeln!(
@@ -283,6 +291,11 @@ mod tests {
         m.packet_refused("not_padded");
         m.connection_refused("per_address");
         m.connection_opened();
+        m.purged(&PurgeReport {
+            purged: 2,
+            expired: 1,
+            threads_deleted: 4,
+        });
         let text = m.render(&Counts {
             pending_packets: 3,
             ..Counts::default()
@@ -296,6 +309,8 @@ mod tests {
         assert!(text.contains("referral_pending_packets 3"));
         assert!(text.contains("referral_connections_refused_total{cap=\"per_address\"} 1"));
         assert!(text.contains("referral_open_connections 1"));
+        assert!(text.contains("referral_packets_purged_total 2"));
+        assert!(text.contains("referral_threads_deleted_total 4"));
         let ok = "route=\"/v1/packets/{id}\",method=\"GET\",status=\"2xx\"";
         assert!(text.contains(&format!(
             "referral_http_request_duration_seconds_bucket{{{ok},le=\"0.005\"}} 1"

@@ -163,8 +163,12 @@ pub enum Refusal {
     #[error("this packet id was delivered and purged; it cannot be sent again")]
     PacketIdPurged,
     /// A reply or forward on a thread these desks do not share, or a thread
-    /// this desk may not see.
-    #[error("no such thread for this desk")]
+    /// this desk may not see, or one the retention deleted: the broker keeps
+    /// no trace of deleted threads (ADR 0019 §1), so the answer is the same.
+    #[error(
+        "no such thread at this broker for this desk: it never existed here, or it was closed \
+         and deleted after the retention period"
+    )]
     UnknownThread,
     /// A referral on a thread that exists.
     #[error("a referral must start a new thread")]

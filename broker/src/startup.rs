@@ -173,6 +173,7 @@ pub fn log_settings(config: &Config, api: SocketAddr, metrics: Option<SocketAddr
         max_pending_bytes_per_desk = l.max_pending_bytes_per_desk,
         ack_grace_secs = l.ack_grace_secs,
         ttl_secs = l.ttl_secs,
+        thread_retention_days = l.thread_retention_days,
         token_lifetime_secs = l.token_lifetime_secs,
         auth_per_minute = l.auth_per_minute,
         unauthenticated_per_minute_per_address = l.unauthenticated_per_minute_per_address,

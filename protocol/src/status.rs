@@ -84,7 +84,9 @@ impl ThreadStatus {
         }
     }
 
-    /// No further change is possible.
+    /// No further change is possible: the case is closed. This is also what
+    /// the broker's retention calls "closed" (ADR 0019 §1): only threads in
+    /// these statuses are ever deleted.
     pub fn is_terminal(self) -> bool {
         matches!(
             self,

@@ -29,6 +29,7 @@ pub mod inventory;
 mod lifecycle;
 pub mod model;
 pub mod postgres;
+mod retention;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -229,19 +230,21 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<ThreadChanges, StoreError>;
 
-    /// Deletes ciphertext acknowledged before `acked_before`, expires pending
-    /// packets past their expiry (their referral threads become `expired`),
-    /// leaves a tombstone per deleted packet, drops expired invites, stale
-    /// challenges and staged token keys, and reclaims space (SQLite:
-    /// `wal_checkpoint(TRUNCATE)`).
-    async fn purge(&self, now: UnixTime, acked_before: UnixTime)
-    -> Result<PurgeReport, StoreError>;
+    /// Deletes ciphertext acknowledged before `cutoffs.acked_before`,
+    /// expires pending packets past their expiry at `cutoffs.now` (their
+    /// referral threads become `expired`), leaves a tombstone per deleted
+    /// packet, deletes closed threads older than `cutoffs.closed_before`
+    /// that no packet names (each becomes a weekly count, ADR 0019 §1),
+    /// drops expired invites, stale challenges and staged token keys, and
+    /// reclaims space (SQLite: `wal_checkpoint(TRUNCATE)`).
+    async fn purge(&self, cutoffs: PurgeCutoffs) -> Result<PurgeReport, StoreError>;
 
     /// Counts for metrics.
     async fn counts(&self) -> Result<Counts, StoreError>;
 
     /// Threads by recipient desk, status and week of creation, for
-    /// `admin stats`: counts only.
+    /// `admin stats`: counts only. Deleted threads are still counted
+    /// (their weekly counts are added), so a purge does not change it.
     async fn thread_stats(&self) -> Result<Vec<ThreadStat>, StoreError>;
 }
 

@@ -234,6 +234,22 @@ pub struct PurgeReport {
     pub purged: u64,
     /// Unread packets that expired (ciphertext deleted, sender sees `expired`).
     pub expired: u64,
+    /// Closed threads deleted after the retention period (ADR 0019 §1);
+    /// each was folded into `admin stats`' weekly counts.
+    pub threads_deleted: u64,
+}
+
+/// The times one purge works from (all seconds since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurgeCutoffs {
+    /// Now: unread packets past their expiry expire; stale challenges,
+    /// invites and staged token keys go.
+    pub now: UnixTime,
+    /// Ciphertext acknowledged before this is deleted (now − grace).
+    pub acked_before: UnixTime,
+    /// A closed thread whose last event's hour is before this, and which
+    /// no packet row names any more, is deleted (now − retention).
+    pub closed_before: UnixTime,
 }
 
 /// Counts for `/metrics` and `admin stats`: numbers only, no ids.

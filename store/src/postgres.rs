@@ -35,9 +35,9 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::{
     AckOutcome, AppendOutcome, Backend, ChallengeKey, Counts, Desk, Device, EnrollOutcome, Invite,
-    NewEntry, NewPacket, PacketBody, PacketMeta, PurgeReport, PutOutcome, Request, RewrapOutcome,
-    RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread, ThreadChanges,
-    ThreadStat, TokenKey, UnixTime,
+    NewEntry, NewPacket, PacketBody, PacketMeta, PurgeCutoffs, PurgeReport, PutOutcome, Request,
+    RewrapOutcome, RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread,
+    ThreadChanges, ThreadStat, TokenKey, UnixTime,
 };
 
 /// The migrations, embedded at build time.
@@ -281,12 +281,8 @@ impl Store for PostgresStore {
         threads::threads_changed_since(&self.pool, desk, after, limit).await
     }
 
-    async fn purge(
-        &self,
-        now: UnixTime,
-        acked_before: UnixTime,
-    ) -> Result<PurgeReport, StoreError> {
-        purge::purge(&self.pool, now, acked_before).await
+    async fn purge(&self, cutoffs: PurgeCutoffs) -> Result<PurgeReport, StoreError> {
+        purge::purge(&self.pool, cutoffs).await
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {

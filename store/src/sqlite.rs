@@ -38,9 +38,9 @@ use writer::{Op, Reply, WriterHandle};
 
 use crate::{
     AckOutcome, AppendOutcome, Backend, ChallengeKey, Counts, Desk, Device, EnrollOutcome, Invite,
-    NewEntry, NewPacket, PacketBody, PacketMeta, PurgeReport, PutOutcome, Request, RewrapOutcome,
-    RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread, ThreadChanges,
-    ThreadStat, TokenKey, UnixTime,
+    NewEntry, NewPacket, PacketBody, PacketMeta, PurgeCutoffs, PurgeReport, PutOutcome, Request,
+    RewrapOutcome, RewrapPacket, RotationOutcome, Store, StoreError, StoredEntry, Thread,
+    ThreadChanges, ThreadStat, TokenKey, UnixTime,
 };
 
 /// The SQLite migrations, compiled in (`build.rs` makes a new file in
@@ -364,17 +364,8 @@ impl Store for SqliteStore {
         reads::threads_changed_since(&self.readers, desk, after, limit).await
     }
 
-    async fn purge(
-        &self,
-        now: UnixTime,
-        acked_before: UnixTime,
-    ) -> Result<PurgeReport, StoreError> {
-        self.write(|reply| Op::Purge {
-            now,
-            acked_before,
-            reply,
-        })
-        .await
+    async fn purge(&self, cutoffs: PurgeCutoffs) -> Result<PurgeReport, StoreError> {
+        self.write(|reply| Op::Purge { cutoffs, reply }).await
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {

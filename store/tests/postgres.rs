@@ -333,7 +333,13 @@ async fn purge_leaves_no_chunk_rows() {
         AckOutcome::Acknowledged
     );
 
-    let report = store.purge(T0 + 3 * HOUR, T0 + 2 * HOUR).await.unwrap();
+    let report = store
+        .purge(referral_store::conformance::packets_only(
+            T0 + 3 * HOUR,
+            T0 + 2 * HOUR,
+        ))
+        .await
+        .unwrap();
     assert_eq!((report.purged, report.expired), (1, 1));
     assert_eq!(
         chunk_rows(&mut conn, &read.id).await,

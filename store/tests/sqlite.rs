@@ -659,7 +659,13 @@ async fn purged_bytes_are_gone_from_every_file() {
         );
     }
 
-    let report = store.purge(T0 + 2 * HOUR, T0 + 100 * HOUR).await.unwrap();
+    let report = store
+        .purge(referral_store::conformance::packets_only(
+            T0 + 2 * HOUR,
+            T0 + 100 * HOUR,
+        ))
+        .await
+        .unwrap();
     assert_eq!((report.purged, report.expired), (1, 1));
     assert_eq!(
         store

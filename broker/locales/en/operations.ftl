@@ -7,7 +7,10 @@ purge-done = Purged { $purged } acknowledged { $purged ->
     }, expired { $expired } unread { $expired ->
         [one] packet
        *[other] packets
-    }, removed { $spool_files } spool { $spool_files ->
+    }, deleted { $threads } closed { $threads ->
+        [one] thread
+       *[other] threads
+    } past the retention period (kept as weekly counts), removed { $spool_files } spool { $spool_files ->
         [one] file
        *[other] files
     } left by a crash.

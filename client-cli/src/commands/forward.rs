@@ -28,7 +28,7 @@ use crate::tr;
 use crate::typed_id;
 use crate::workflow::content::{FORWARD_SCHEMA, ForwardContent};
 use crate::workflow::outbox::{self, Outgoing};
-use crate::workflow::{receive, recipients, unix_now};
+use crate::workflow::{closed, receive, recipients, unix_now};
 
 /// The consent scope that allows onward referral (SPEC §6).
 const ONWARD_ALLOWED: &str = "onward_referral_allowed";
@@ -158,7 +158,8 @@ pub fn run(ctx: &Context, args: &ForwardArgs) -> Result<PacketSent, Failure> {
         attachments: &attachments,
         attachments_key: Some(packet.to_string()),
     };
-    let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
+    let delivered = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases);
+    let (sealed, receipt) = closed::explain(delivered, &cases, &header.thread_id)?;
     drop(scratch);
 
     let own_key = keys.case_keys();

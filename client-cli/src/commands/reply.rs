@@ -28,7 +28,7 @@ use crate::tr;
 use crate::typed_id;
 use crate::workflow::content::ReplyContent;
 use crate::workflow::outbox::{self, Outgoing};
-use crate::workflow::{recipients, unix_now};
+use crate::workflow::{closed, recipients, unix_now};
 
 /// What `reply` prints (SPEC §9: `reply`).
 #[derive(Debug, Serialize)]
@@ -101,9 +101,11 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
     let thread: ThreadId = typed_id::pick(&args.thread, || {
         typed_id::known_threads(&cases, Some((&online.client, &token.token)))
     })?;
-    let view: ThreadView = online
+    let view: Result<ThreadView, Failure> = online
         .client
-        .get(&paths::thread(&thread), Some(&token.token))?;
+        .get(&paths::thread(&thread), Some(&token.token))
+        .map_err(Failure::from);
+    let view = closed::explain(view, &cases, &thread)?;
     let (other, party) = if view.recipient_desk == our_desk {
         (view.sender_desk.clone(), Party::Recipient)
     } else {
@@ -151,7 +153,9 @@ pub fn run(ctx: &Context, args: &ReplyArgs) -> Result<ReplyReport, Failure> {
         attachments: &[],
         attachments_key: None,
     };
-    let (sealed, receipt) = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases)?;
+    // The thread may have been deleted between the read above and the send.
+    let delivered = outbox::deliver(ctx, &online, &keys, &our_desk, &outgoing, &cases);
+    let (sealed, receipt) = closed::explain(delivered, &cases, &thread)?;
 
     match cases.load(&thread, &keys.case_keys())? {
         Some(mut record) => {

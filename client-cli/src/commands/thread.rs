@@ -5,7 +5,8 @@
 //! (verifying and keeping them, as `open` does), then merges this device's
 //! history with the broker's coarse events ([`crate::cases::history`]), and
 //! keeps the result. With the broker out of reach it shows the case store's
-//! history and says so.
+//! history and says so; for a case the broker deleted after its retention
+//! period (ADR 0019 §1) it shows that history with a note saying so.
 
 use std::io::{self, Write};
 
@@ -24,8 +25,8 @@ use crate::output::{self, Report};
 use crate::referral::words;
 use crate::session::Online;
 use crate::typed_id;
-use crate::workflow::receive;
 use crate::workflow::rfc3339;
+use crate::workflow::{closed, receive};
 use crate::{columns, i18n, terminal, tr};
 
 /// One event, for people and `--json`.
@@ -88,6 +89,9 @@ pub struct ThreadReport {
     /// Whether the broker was out of reach (the history is this device's
     /// alone, and may be behind).
     pub offline: bool,
+    /// Whether the broker no longer has the case: closed, and deleted after
+    /// its retention period. The history is this device's alone.
+    pub closed_at_broker: bool,
 }
 
 impl Report for ThreadReport {
@@ -116,6 +120,9 @@ impl Report for ThreadReport {
         }
         if self.offline {
             writeln!(out, "  {}", tr!("thread-offline"))?;
+        }
+        if self.closed_at_broker {
+            writeln!(out, "  {}", tr!("thread-closed-at-broker"))?;
         }
         for e in &self.events {
             // A signed time to the minute; the broker's hour as the hour it
@@ -171,7 +178,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
         let record = cases
             .load(&thread, &keys.case_keys())?
             .ok_or_else(|| no_case(&thread))?;
-        return Ok(report(&record, true));
+        return Ok(report(&record, true, false));
     };
     let our_desk = online.desk()?;
     let token = online.token(&keys)?;
@@ -183,6 +190,14 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
         .get(&paths::thread(&thread), Some(&token.token))
     {
         Ok(view) => view,
+        Err(e) if closed::is_unknown_thread(&e) => {
+            // Closed and deleted at the broker, if this device keeps the
+            // case: its own history is all there is, and all there will be.
+            let record = cases.load(&thread, &keys.case_keys())?;
+            return record
+                .map(|record| report(&record, false, true))
+                .ok_or_else(|| no_case(&thread));
+        }
         Err(e @ BrokerError::Refused { .. }) if e.status().map(|s| s.as_u16()) == Some(404) => {
             return Err(no_case(&thread));
         }
@@ -200,7 +215,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
     })?;
     let broker_events = receive::broker_events(&view)?;
     match receive::merge_broker_view(&cases, &keys.case_keys(), &view)? {
-        Some(record) => Ok(report(&record, false)),
+        Some(record) => Ok(report(&record, false, false)),
         None => {
             // A case started on a colleague's device: the broker's view is
             // all this device has.
@@ -218,6 +233,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
                 direction: None,
                 events: events.iter().map(EventView::from).collect(),
                 offline: false,
+                closed_at_broker: false,
             })
         }
     }
@@ -227,7 +243,7 @@ fn no_case(thread: &ThreadId) -> Failure {
     Failure::User(anyhow!(tr!("thread-no-case", thread = thread.to_string())))
 }
 
-fn report(record: &CaseRecord, offline: bool) -> ThreadReport {
+fn report(record: &CaseRecord, offline: bool, closed_at_broker: bool) -> ThreadReport {
     ThreadReport {
         thread_id: record.thread_id,
         status: record.status,
@@ -236,5 +252,6 @@ fn report(record: &CaseRecord, offline: bool) -> ThreadReport {
         direction: Some(record.direction.as_str()),
         events: record.events.iter().map(EventView::from).collect(),
         offline,
+        closed_at_broker,
     }
 }

@@ -5,6 +5,8 @@
 //!   directory only;
 //! - [`attachments`]: the files given with `--attach`, checked up front;
 //! - [`content`]: the reply and forward contents (`reply.v1`, `forward.v1`);
+//! - [`closed`]: a case the broker deleted after its retention period
+//!   (ADR 0019 §1), explained from this device's own record;
 //! - [`outbox`]: sealing once and posting the same bytes until the broker
 //!   has them (ADR 0005);
 //! - [`parties`]: which desks may write into a case, and as whom;
@@ -16,6 +18,7 @@
 //! - [`progress`]: progress bars for long transfers, on a terminal only.
 
 pub mod attachments;
+pub mod closed;
 pub mod content;
 pub mod outbox;
 pub mod parties;

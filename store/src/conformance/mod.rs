@@ -6,6 +6,7 @@
 //! them), so the suite appends stand-in bytes: what it checks is that each
 //! entry lands at the right position together with its effect, or not at all.
 
+mod retention;
 mod rewrap;
 mod trust;
 
@@ -14,8 +15,9 @@ use referral_protocol::{DeskId, DeviceId, PacketId, SigningKey, ThreadId};
 
 use crate::{
     AckOutcome, AppendOutcome, ChallengeKey, DeliveryState, Desk, Device, DeviceState,
-    DirectoryEffect, Invite, NewEntry, NewPacket, PacketBody, PacketKind, PutOutcome, Role, Store,
-    ThreadChanges, ThreadStatus, TokenKey, UnixTime, body::CHUNK_BYTES, tombstone_hash,
+    DirectoryEffect, Invite, NewEntry, NewPacket, PacketBody, PacketKind, PurgeCutoffs, PutOutcome,
+    Role, Store, ThreadChanges, ThreadStatus, TokenKey, UnixTime, body::CHUNK_BYTES,
+    tombstone_hash,
 };
 
 const T0: UnixTime = 1_700_000_000;
@@ -39,6 +41,18 @@ pub async fn run_all(store: &dyn Store) {
     // Last: it makes desks of its own, which `counts` would see.
     pending_bytes_sent(store).await;
     thread_changes(store).await;
+    // Last: it purges with cutoffs far past everything above.
+    retention::thread_retention(store).await;
+}
+
+/// Cutoffs for a purge of packets only: no thread is old enough to go.
+/// The checks written before thread retention purge with these.
+pub fn packets_only(now: UnixTime, acked_before: UnixTime) -> PurgeCutoffs {
+    PurgeCutoffs {
+        now,
+        acked_before,
+        closed_before: UnixTime::MIN,
+    }
 }
 
 /// Appends an entry with `effect` at the next position. The bytes stand in
@@ -516,12 +530,12 @@ async fn purge_and_tombstones(store: &dyn Store) {
     put(store, unread.clone(), b"nobody reads me").await;
 
     // Before the grace period ends and before expiry: nothing goes.
-    let report = store.purge(T0 + HOUR, T0).await.unwrap();
+    let report = store.purge(packets_only(T0 + HOUR, T0)).await.unwrap();
     assert_eq!((report.purged, report.expired), (0, 0));
     assert_eq!(read_all(store, &read.id).await, b"read me");
 
     // After expiry: the unread one's ciphertext goes, its sender sees expired.
-    let report = store.purge(T0 + 3 * HOUR, T0).await.unwrap();
+    let report = store.purge(packets_only(T0 + 3 * HOUR, T0)).await.unwrap();
     assert_eq!((report.purged, report.expired), (0, 1));
     assert!(store.packet_chunk(&unread.id, 0).await.unwrap().is_none());
     assert_eq!(
@@ -554,7 +568,10 @@ async fn purge_and_tombstones(store: &dyn Store) {
     // T0 + 8h: two in `packets_and_threads`), so count them first.
     let acknowledged = store.counts().await.unwrap().acknowledged_packets;
     assert!(acknowledged >= 1);
-    let report = store.purge(T0 + 9 * HOUR, T0 + 8 * HOUR).await.unwrap();
+    let report = store
+        .purge(packets_only(T0 + 9 * HOUR, T0 + 8 * HOUR))
+        .await
+        .unwrap();
     assert_eq!(report.purged, acknowledged);
     assert_eq!(store.counts().await.unwrap().acknowledged_packets, 0);
     assert_eq!(store.packet(&read.id).await.unwrap(), None);
@@ -588,14 +605,17 @@ async fn purge_and_tombstones(store: &dyn Store) {
     };
     store.create_invite(&expiring).await.unwrap();
     store
-        .purge(T0 + 10 * HOUR - 1, T0 + 8 * HOUR)
+        .purge(packets_only(T0 + 10 * HOUR - 1, T0 + 8 * HOUR))
         .await
         .unwrap();
     assert!(
         store.create_invite(&expiring).await.is_err(),
         "kept until it expires"
     );
-    store.purge(T0 + 10 * HOUR, T0 + 8 * HOUR).await.unwrap();
+    store
+        .purge(packets_only(T0 + 10 * HOUR, T0 + 8 * HOUR))
+        .await
+        .unwrap();
     store.create_invite(&expiring).await.unwrap();
 }
 
@@ -670,7 +690,10 @@ async fn pending_bytes_sent(store: &dyn Store) {
         store.pending_bytes_sent(&from).await.unwrap(),
         first.len() as u64
     );
-    store.purge(T0 + 3 * HOUR, T0 - HOUR).await.unwrap();
+    store
+        .purge(packets_only(T0 + 3 * HOUR, T0 - HOUR))
+        .await
+        .unwrap();
     assert_eq!(store.pending_bytes_sent(&from).await.unwrap(), 0);
 }
 

@@ -581,7 +581,10 @@ pub(super) async fn staged_token_keys(store: &dyn Store) {
     let (k4, _) = token_key("k4", T0);
     store.stage_token_key(&k4).await.unwrap();
     store
-        .purge(T0 + STAGED_TOKEN_KEY_TTL + 1, T0 - 100 * HOUR)
+        .purge(crate::conformance::packets_only(
+            T0 + STAGED_TOKEN_KEY_TTL + 1,
+            T0 - 100 * HOUR,
+        ))
         .await
         .unwrap();
     assert_eq!(

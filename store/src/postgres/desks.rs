@@ -148,27 +148,38 @@ pub(super) async fn counts(pool: &PgPool) -> Result<Counts, StoreError> {
 }
 
 /// Threads by recipient desk, status and the Monday their hour falls in
-/// (`crate::week_start`, computed in SQL so only the groups come back).
+/// (`crate::week_start`, computed in SQL so only the groups come back):
+/// the live threads plus the weekly counts deleted threads left, read in
+/// one snapshot so a purge in between cannot count a thread twice.
 pub(super) async fn thread_stats(pool: &PgPool) -> Result<Vec<ThreadStat>, StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
     let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "SELECT recipient_desk, status, \
                 created_hour - mod(mod(created_hour - 345600, 604800) + 604800, 604800) AS week, \
                 count(*) \
          FROM threads GROUP BY recipient_desk, status, week",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
-    let mut stats = rows
-        .into_iter()
-        .map(|(desk, status, week_start, threads)| {
-            Ok(ThreadStat {
-                desk: codec::parse("desk id", &desk)?,
-                status: codec::decode(&status)?,
-                week_start,
-                threads: codec::to_u64("count", threads)?,
+    let folded: Vec<(String, String, i64, i64)> =
+        sqlx::query_as("SELECT desk_id, status, week_start, threads FROM thread_week_counts")
+            .fetch_all(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    let stats = |rows: Vec<(String, String, i64, i64)>| {
+        rows.into_iter()
+            .map(|(desk, status, week_start, threads)| {
+                Ok(ThreadStat {
+                    desk: codec::parse("desk id", &desk)?,
+                    status: codec::decode(&status)?,
+                    week_start,
+                    threads: codec::to_u64("count", threads)?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    crate::sort_stats(&mut stats);
-    Ok(stats)
+            .collect::<Result<Vec<_>, StoreError>>()
+    };
+    Ok(crate::retention::merge(stats(rows)?, stats(folded)?))
 }

@@ -1,12 +1,16 @@
 //! Retention: expiring unread packets, deleting delivered ciphertext,
-//! tombstones, and reclaiming the space.
+//! tombstones, deleting closed threads after the retention period (ADR 0019
+//! §1), and reclaiming the space.
 
 use referral_protocol::PacketId;
 use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool};
 
 use super::codec;
-use crate::{PurgeReport, STAGED_TOKEN_KEY_TTL, StoreError, UnixTime, to_hour, tombstone_hash};
+use crate::retention::{self, DeletedThread};
+use crate::{
+    PurgeCutoffs, PurgeReport, STAGED_TOKEN_KEY_TTL, StoreError, UnixTime, to_hour, tombstone_hash,
+};
 
 /// Advisory lock key: one purge at a time across every broker on the
 /// database. Two purges locking overlapping packet and thread rows in
@@ -14,11 +18,12 @@ use crate::{PurgeReport, STAGED_TOKEN_KEY_TTL, StoreError, UnixTime, to_hour, to
 /// then finds nothing left to do.
 const PURGE_LOCK: i64 = 0x7265_6670_7572_6701; // "refpurg" + 1
 
-pub(super) async fn purge(
-    pool: &PgPool,
-    now: UnixTime,
-    acked_before: UnixTime,
-) -> Result<PurgeReport, StoreError> {
+pub(super) async fn purge(pool: &PgPool, cutoffs: PurgeCutoffs) -> Result<PurgeReport, StoreError> {
+    let PurgeCutoffs {
+        now,
+        acked_before,
+        closed_before,
+    } = cutoffs;
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(PURGE_LOCK)
@@ -27,6 +32,8 @@ pub(super) async fn purge(
     let expired = expire_unread(&mut tx, now).await?;
     let deleted = delete_old(&mut tx, acked_before).await?;
     leave_tombstones(&mut tx, &deleted.ids, to_hour(now)).await?;
+    // After the packets: a thread whose last packet went just now may go too.
+    let threads_deleted = delete_closed_threads(&mut tx, closed_before).await?;
     drop_stale_rows(&mut tx, now).await?;
     tx.commit().await?;
     if expired > 0 || !deleted.ids.is_empty() {
@@ -35,7 +42,76 @@ pub(super) async fn purge(
     Ok(PurgeReport {
         purged: deleted.acknowledged,
         expired,
+        threads_deleted,
     })
+}
+
+/// Deletes the threads [`retention`] says may go, with their events and
+/// change-feed rows, and adds them to `thread_week_counts`.
+///
+/// The candidates are locked first (`FOR UPDATE`, the lock a reply takes
+/// on its thread), then deleted by a second statement that looks for
+/// packets again: each statement reads a fresh snapshot, so a reply that
+/// committed while the purge waited for its lock keeps the thread. A reply
+/// that comes after the delete finds no thread and is refused.
+async fn delete_closed_threads(
+    conn: &mut PgConnection,
+    closed_before: UnixTime,
+) -> Result<u64, StoreError> {
+    let candidates: Vec<String> = sqlx::query_scalar(
+        "SELECT t.id::text FROM threads t \
+         WHERE t.status = ANY($1) \
+           AND COALESCE((SELECT max(e.at_hour) FROM thread_events e WHERE e.thread_id = t.id), \
+                        t.created_hour) < $2 \
+           AND NOT EXISTS (SELECT 1 FROM packets p WHERE p.thread_id = t.id) \
+         ORDER BY t.id FOR UPDATE OF t",
+    )
+    .bind(retention::closed_words())
+    .bind(closed_before)
+    .fetch_all(&mut *conn)
+    .await?;
+    if candidates.is_empty() {
+        return Ok(0);
+    }
+    // One statement: the foreign keys from `thread_events` are checked at
+    // its end, when the events are gone too.
+    let rows = sqlx::query(
+        "WITH gone AS ( \
+             DELETE FROM threads t WHERE t.id = ANY($1::uuid[]) \
+               AND NOT EXISTS (SELECT 1 FROM packets p WHERE p.thread_id = t.id) \
+             RETURNING t.id, t.recipient_desk, t.status, t.created_hour \
+         ), events AS ( \
+             DELETE FROM thread_events e USING gone g WHERE e.thread_id = g.id \
+         ), changes AS ( \
+             DELETE FROM thread_changes c USING gone g WHERE c.thread_id = g.id \
+         ) \
+         SELECT recipient_desk, status, created_hour FROM gone",
+    )
+    .bind(candidates)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut deleted = Vec::with_capacity(rows.len());
+    for row in &rows {
+        deleted.push(DeletedThread {
+            recipient_desk: codec::parse("desk id", row.try_get::<&str, _>("recipient_desk")?)?,
+            status: codec::decode(row.try_get::<&str, _>("status")?)?,
+            created_hour: row.try_get("created_hour")?,
+        });
+    }
+    for add in retention::fold(&deleted) {
+        sqlx::query(
+            "INSERT INTO thread_week_counts (desk_id, week_start, status, threads) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (desk_id, week_start, status) \
+             DO UPDATE SET threads = thread_week_counts.threads + EXCLUDED.threads",
+        )
+        .bind(add.desk.as_str())
+        .bind(add.week_start)
+        .bind(add.status.as_str())
+        .bind(codec::to_i64("count", add.threads)?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(deleted.len() as u64)
 }
 
 /// Pending packets past their expiry become `expired` and lose their

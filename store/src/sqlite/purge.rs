@@ -1,20 +1,31 @@
-//! Retention (SPEC §8): unread packets expire, acknowledged ciphertext is
-//! deleted after the grace period, each deleted packet leaves a tombstone,
-//! and the WAL is checkpointed and truncated so that the deleted bytes,
-//! zeroed in the main file by `secure_delete`, are gone from the WAL too.
+//! Retention (SPEC §8, ADR 0019 §1): unread packets expire, acknowledged
+//! ciphertext is deleted after the grace period, each deleted packet leaves
+//! a tombstone, closed threads are deleted after the retention period and
+//! kept only as weekly counts, and the WAL is checkpointed and truncated so
+//! that the deleted bytes, zeroed in the main file by `secure_delete`, are
+//! gone from the WAL too.
 
 use sqlx::SqliteConnection;
 
 use super::codec;
-use crate::{PurgeReport, STAGED_TOKEN_KEY_TTL, StoreError, UnixTime, to_hour, tombstone_hash};
+use crate::retention::{self, DeletedThread};
+use crate::{
+    PurgeCutoffs, PurgeReport, STAGED_TOKEN_KEY_TTL, StoreError, UnixTime, to_hour, tombstone_hash,
+};
 
 pub(super) async fn purge(
     conn: &mut SqliteConnection,
-    now: UnixTime,
-    acked_before: UnixTime,
+    cutoffs: PurgeCutoffs,
 ) -> Result<PurgeReport, StoreError> {
+    let PurgeCutoffs {
+        now,
+        acked_before,
+        closed_before,
+    } = cutoffs;
     let expired = expire(conn, now).await?;
     let purged = delete_old(conn, now, acked_before).await?;
+    // After the packets: a thread whose last packet went just now may go too.
+    let threads_deleted = delete_closed_threads(conn, closed_before).await?;
     sqlx::query("DELETE FROM challenges WHERE expires_at <= ?")
         .bind(now)
         .execute(&mut *conn)
@@ -27,7 +38,73 @@ pub(super) async fn purge(
         .bind(now - STAGED_TOKEN_KEY_TTL)
         .execute(conn)
         .await?;
-    Ok(PurgeReport { purged, expired })
+    Ok(PurgeReport {
+        purged,
+        expired,
+        threads_deleted,
+    })
+}
+
+/// Deletes the threads [`retention`] says may go, with their events and
+/// change-feed rows, and adds them to `thread_week_counts`. The single
+/// writer runs this in the purge's transaction, so no packet can name a
+/// thread between the choice and the delete.
+async fn delete_closed_threads(
+    conn: &mut SqliteConnection,
+    closed_before: UnixTime,
+) -> Result<u64, StoreError> {
+    // The closed statuses as one JSON array, so the statement stays fixed
+    // (status words are `[a-z_]`, nothing to escape).
+    let quoted: Vec<String> = retention::closed_words()
+        .into_iter()
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    let closed = format!("[{}]", quoted.join(","));
+    let rows: Vec<(Vec<u8>, String, String, i64)> = sqlx::query_as(
+        "SELECT t.id, t.recipient_desk, t.status, t.created_hour FROM threads t \
+         WHERE t.status IN (SELECT value FROM json_each(?1)) \
+           AND COALESCE((SELECT MAX(e.at_hour) FROM thread_events e WHERE e.thread_id = t.id), \
+                        t.created_hour) < ?2 \
+           AND NOT EXISTS (SELECT 1 FROM packets p WHERE p.thread_id = t.id)",
+    )
+    .bind(closed)
+    .bind(closed_before)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut deleted = Vec::with_capacity(rows.len());
+    for (id, desk, status, created_hour) in rows {
+        sqlx::query("DELETE FROM thread_events WHERE thread_id = ?")
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM thread_changes WHERE thread_id = ?")
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM threads WHERE id = ?")
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+        deleted.push(DeletedThread {
+            recipient_desk: codec::desk_id(&desk)?,
+            status: codec::decode(&status)?,
+            created_hour,
+        });
+    }
+    for add in retention::fold(&deleted) {
+        sqlx::query(
+            "INSERT INTO thread_week_counts (desk_id, week_start, status, threads) \
+             VALUES (?, ?, ?, ?) ON CONFLICT (desk_id, week_start, status) \
+             DO UPDATE SET threads = threads + excluded.threads",
+        )
+        .bind(add.desk.as_str())
+        .bind(add.week_start)
+        .bind(add.status.as_str())
+        .bind(codec::signed(add.threads)?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(deleted.len() as u64)
 }
 
 /// Unread packets past expiry lose their ciphertext and become `expired`;

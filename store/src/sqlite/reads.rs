@@ -199,7 +199,9 @@ pub(super) async fn threads_changed_since(
     .bind(i64::from(limit) + 1)
     .fetch_all(&mut *tx)
     .await?;
-    let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM thread_changes")
+    // The clock, not MAX(seq): the thread holding the highest number may
+    // have been deleted (ADR 0019 §1), and the head must not go back.
+    let head: i64 = sqlx::query_scalar("SELECT seq FROM thread_change_clock WHERE id = 1")
         .fetch_one(&mut *tx)
         .await?;
     let more = rows.len() > limit as usize;
@@ -244,29 +246,37 @@ pub(super) async fn counts(pool: &SqlitePool) -> Result<Counts, StoreError> {
 }
 
 /// Threads by recipient desk, status and the Monday their hour falls in
-/// (`crate::week_start`, computed in SQL so only the groups come back).
+/// (`crate::week_start`, computed in SQL so only the groups come back):
+/// the live threads plus the weekly counts deleted threads left, in one
+/// snapshot so a purge in between cannot count a thread twice or not at all.
 pub(super) async fn thread_stats(pool: &SqlitePool) -> Result<Vec<ThreadStat>, StoreError> {
+    let mut tx = pool.begin().await?;
     let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "SELECT recipient_desk, status, \
                 created_hour - (((created_hour - 345600) % 604800) + 604800) % 604800 AS week, \
                 COUNT(*) \
          FROM threads GROUP BY recipient_desk, status, week",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
-    let mut stats = rows
-        .into_iter()
-        .map(|(desk, status, week_start, threads)| {
-            Ok(ThreadStat {
-                desk: codec::desk_id(&desk)?,
-                status: codec::decode(&status)?,
-                week_start,
-                threads: codec::unsigned(threads, "count")?,
+    let folded: Vec<(String, String, i64, i64)> =
+        sqlx::query_as("SELECT desk_id, status, week_start, threads FROM thread_week_counts")
+            .fetch_all(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    let stats = |rows: Vec<(String, String, i64, i64)>| {
+        rows.into_iter()
+            .map(|(desk, status, week_start, threads)| {
+                Ok(ThreadStat {
+                    desk: codec::desk_id(&desk)?,
+                    status: codec::decode(&status)?,
+                    week_start,
+                    threads: codec::unsigned(threads, "count")?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    crate::sort_stats(&mut stats);
-    Ok(stats)
+            .collect::<Result<Vec<_>, StoreError>>()
+    };
+    Ok(crate::retention::merge(stats(rows)?, stats(folded)?))
 }
 
 pub(super) async fn ping(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -33,8 +33,8 @@ use tokio::task::JoinHandle;
 use super::settings::SqliteSettings;
 use crate::{
     AckOutcome, AppendOutcome, ChallengeKey, Device, EnrollOutcome, Invite, NewEntry, NewPacket,
-    PacketBody, PurgeReport, PutOutcome, Request, RewrapOutcome, RewrapPacket, RotationOutcome,
-    StoreError, TokenKey, UnixTime,
+    PacketBody, PurgeCutoffs, PurgeReport, PutOutcome, Request, RewrapOutcome, RewrapPacket,
+    RotationOutcome, StoreError, TokenKey, UnixTime,
 };
 
 /// Most ops in one transaction: bounds how long the write lock is held and
@@ -94,8 +94,7 @@ pub(super) enum Op {
         reply: Reply<AckOutcome>,
     },
     Purge {
-        now: UnixTime,
-        acked_before: UnixTime,
+        cutoffs: PurgeCutoffs,
         reply: Reply<PurgeReport>,
     },
 }
@@ -230,11 +229,12 @@ mod tests {
         handle.task.abort();
         let _ = (&mut handle.task).await;
         assert!(!handle.alive());
-        let purge = |reply| Op::Purge {
+        let cutoffs = crate::PurgeCutoffs {
             now: 0,
             acked_before: 0,
-            reply,
+            closed_before: 0,
         };
+        let purge = |reply| Op::Purge { cutoffs, reply };
         assert!(matches!(
             handle.run(purge).await,
             Err(StoreError::WriterGone)

@@ -26,6 +26,7 @@ mod interop_age;
 mod languages_cli;
 mod new_interactive_cli;
 mod rate_limits_cli;
+mod retention_cli;
 mod self_contained;
 mod trust_cli;
 mod ui_browser;

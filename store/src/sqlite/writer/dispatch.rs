@@ -171,10 +171,6 @@ pub(super) async fn run(conn: &mut SqliteConnection, op: Op) -> Ran {
             now,
             reply,
         } => Ran::new(packets::ack(conn, &id, &desk, now).await, reply),
-        Op::Purge {
-            now,
-            acked_before,
-            reply,
-        } => Ran::new(purge::purge(conn, now, acked_before).await, reply),
+        Op::Purge { cutoffs, reply } => Ran::new(purge::purge(conn, cutoffs).await, reply),
     }
 }

@@ -136,6 +136,9 @@ fn refresh_notice(refresh: &Refresh) -> Markup {
         @match refresh {
             Refresh::Fresh => {}
             Refresh::Offline => { p.notice.warn role="status" { (tr!("ui-clerk-offline")) } }
+            Refresh::ClosedAtBroker => {
+                p.notice.warn role="status" { (tr!("thread-closed-at-broker")) }
+            }
             Refresh::Failed(why) => {
                 div.notice.warn role="status" {
                     p { (tr!("ui-clerk-refresh-failed")) }

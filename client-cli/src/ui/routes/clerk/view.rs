@@ -20,6 +20,9 @@ pub enum Refresh {
     Fresh,
     /// The broker was out of reach: this device's record alone.
     Offline,
+    /// The broker no longer has the case (closed, and deleted after its
+    /// retention period, ADR 0019 §1): this device's record is all there is.
+    ClosedAtBroker,
     /// The refresh failed, with the workflow's words; the record is shown
     /// as this device last kept it.
     Failed(String),
@@ -103,6 +106,7 @@ pub fn gather(ctx: &Context, thread_id: ThreadId) -> Result<Option<CaseView>, Fa
         },
     ) {
         Ok(report) if report.offline => Refresh::Offline,
+        Ok(report) if report.closed_at_broker => Refresh::ClosedAtBroker,
         Ok(_) => Refresh::Fresh,
         Err(failure) => Refresh::Failed(format!("{:#}", failure.error())),
     };
