@@ -277,7 +277,11 @@ async fn invite_code_reads_of_the_directory_count_against_the_unauthenticated_li
     assert_limited(challenge_from(&app, Some(holder)).await, "challenge").await;
 
     let guesser = "203.0.113.61";
-    for guess in ["ABCDE-FGHJK-MNPQR-STVWX", "not a code", "00000-00000-00000-00000"] {
+    for guess in [
+        "ABCDE-FGHJK-MNPQR-STVWX",
+        "not a code",
+        "00000-00000-00000-00000",
+    ] {
         let res = directory_from(&app, guesser, (INVITE_HEADER, guess)).await;
         let status = res.status();
         let body: Value = res.json().await.unwrap();

@@ -529,7 +529,8 @@ async fn admin_routes_need_an_administrator() {
     let (status, body) = call(&w.app, Caller::Anonymous, Method::GET, "/v1/directory").await;
     assert_error(status, &body, 401, "directory_private");
     for token in [&w.a_token, &w.b_token, &w.c_token] {
-        let (status, body) = call(&w.app, Caller::Bearer(token), Method::GET, "/v1/directory").await;
+        let (status, body) =
+            call(&w.app, Caller::Bearer(token), Method::GET, "/v1/directory").await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     assert_eq!(w.store.token_keys().await.unwrap().len(), keys_before);

@@ -22,7 +22,6 @@ use referral_protocol::{DeskId, DeviceId, RefusalCode, SigningKey, VerifyingKey,
 
 use crate::api_client::{BrokerClient, BrokerError};
 use crate::broker_name;
-use crate::broker_url::BrokerUrl;
 use crate::context::{Context, Keys};
 use crate::exit::Failure;
 use crate::keystore::{DeviceRecord, Keystore, UnlockedKeys};
@@ -163,8 +162,13 @@ impl Online {
             return Ok(token.clone());
         }
         let listed = self.listed_signing_key(keys)?.verifying_key();
-        let token = match sign_in(&self.home, &self.client, self.device.device_id, keys, Some(listed))
-        {
+        let token = match sign_in(
+            &self.home,
+            &self.client,
+            self.device.device_id,
+            keys,
+            Some(listed),
+        ) {
             Ok(token) => token,
             Err(SignIn::Refused(e)) => {
                 return Err(refused_device(Some(&self.log), &self.device, e));
@@ -275,7 +279,8 @@ fn token_with(
 /// means an administrator has not approved it.
 fn refused_device(log: Option<&VerifiedLog>, device: &DeviceRecord, e: BrokerError) -> Failure {
     let known = log.is_some_and(|log| {
-        log.state().device(&device.device_id).is_some() || trust::is_root_device(log.state(), device)
+        log.state().device(&device.device_id).is_some()
+            || trust::is_root_device(log.state(), device)
     });
     let words = if known {
         tr!("session-device-revoked")

@@ -141,7 +141,8 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
         && request.method() == axum::http::Method::GET
         && request.uri().path() == "/v1/directory"
     {
-        return serve_tampered(&shared, &request, &tamper).await;
+        let query = request.uri().query().map(str::to_owned);
+        return serve_tampered(&shared, query.as_deref(), request.headers(), &tamper).await;
     }
     let method = request.method().clone();
     let is_upload = method == axum::http::Method::POST && path_and_query == "/v1/packets";
@@ -194,10 +195,13 @@ async fn relay(res: reqwest::Response) -> Response {
 /// credentials (the directory is not public: ADR 0019 §3), rewritten, then
 /// cut at `since` the way an honest broker cuts it. A refusal upstream is
 /// passed on as it is.
-async fn serve_tampered(shared: &Shared, request: &Request, tamper: &Tamper) -> Response {
-    let since: usize = request
-        .uri()
-        .query()
+async fn serve_tampered(
+    shared: &Shared,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    tamper: &Tamper,
+) -> Response {
+    let since: usize = query
         .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("since=")))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
@@ -208,7 +212,7 @@ async fn serve_tampered(shared: &Shared, request: &Request, tamper: &Tamper) -> 
         axum::http::header::AUTHORIZATION.as_str(),
         referral_protocol::paths::INVITE_HEADER,
     ] {
-        if let Some(value) = request.headers().get(name) {
+        if let Some(value) = headers.get(name) {
             upstream = upstream.header(name, value);
         }
     }

@@ -99,7 +99,8 @@ pub fn run(ctx: &Context) -> Result<RotateReport, Failure> {
     let work_factor = WorkFactor::from_env()?;
     // The token is taken with the listed (old) key before the keystore
     // changes, so a failure here changes nothing.
-    let token = online.token(&online.unlock(ctx)?)?;
+    let held = online.unlock(ctx)?;
+    let token = online.token(&held)?;
     // The rotation takes the keys by value: a second copy, from the same
     // passphrase (no second prompt).
     let keys = Keystore::unlock(&ctx.home, &passphrase)?;
