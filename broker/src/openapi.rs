@@ -145,7 +145,8 @@ fn routes() -> Vec<Route> {
         Route {
             method: "get",
             path: paths::DIRECTORY,
-            summary: "The signed directory log from seq `since` on (no token: devices verify it before they are enrolled). Clients verify every entry from the pinned root.",
+            summary: "The signed directory log from seq `since` on, for an active device's bearer token (any role) or a live invite code in the referral-invite header (a device not enrolled yet; counted against the unauthenticated limit). Anything else is 401 directory_private, but before the broker is claimed anyone gets the empty log. Clients verify every entry from the pinned root.",
+            // Its three ways in are written out in `document`.
             bearer: false,
             request: None,
             ok_status: 200,
@@ -362,6 +363,13 @@ pub fn document() -> Value {
         if r.bearer {
             op.insert("security".into(), json!([{"bearer": []}]));
         }
+        if r.path == paths::DIRECTORY && r.method == "get" {
+            // A token, or an invite code, or (before the claim only) nothing.
+            op.insert(
+                "security".into(),
+                json!([{"bearer": []}, {"invite": []}, {}]),
+            );
+        }
         if let Some(c) = content(&r.request, &mut g) {
             op.insert(
                 "requestBody".into(),
@@ -403,7 +411,10 @@ pub fn document() -> Value {
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (EdDSA)"}}
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (EdDSA)"},
+                "invite": {"type": "apiKey", "in": "header", "name": paths::INVITE_HEADER, "description": "A live invite code: reads the directory before the device is enrolled (GET /v1/directory only)."}
+            }
         }
     })
 }

@@ -120,6 +120,13 @@ pub enum Refusal {
     /// An administrator route called by another device.
     #[error("this route is for administrator devices")]
     AdminOnly,
+    /// A directory read with neither an active device's token nor a live
+    /// invite code. One wording for every reason, like [`Refusal::Unauthorized`]:
+    /// it says nothing of whether a code exists.
+    #[error(
+        "the directory is shown only to enrolled devices (a bearer token) or with a live invite code (the referral-invite header)"
+    )]
+    DirectoryPrivate,
 
     // --- packets -------------------------------------------------------------------
     /// Over the packet size limit (declared, streamed, or by the body limit).
@@ -327,6 +334,7 @@ impl Refusal {
             Self::WrongBroker => C::WrongBroker,
             Self::NoDesk => C::NoDesk,
             Self::AdminOnly => C::AdminOnly,
+            Self::DirectoryPrivate => C::DirectoryPrivate,
             Self::PacketTooLarge { .. } => C::PacketTooLarge,
             Self::NotPadded { .. } => C::NotPadded,
             Self::AgeHeader(e) => e.refusal_code(),

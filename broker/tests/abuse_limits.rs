@@ -230,3 +230,74 @@ async fn failing_tokens_are_charged_to_their_address_and_good_ones_are_not() {
     let res = inbox(&app, "garbage", Some("203.0.113.51")).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// `GET /v1/directory` from `xff` with `header` (name, value).
+async fn directory_from(app: &TestApp, xff: &str, header: (&str, &str)) -> reqwest::Response {
+    app.http
+        .get(app.url("/v1/directory"))
+        .header(XFF, xff)
+        .header(header.0, header.1)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// ADR 0019 §3: reading the directory with an invite code spends from the
+/// address's unauthenticated bucket, right or wrong, so the header is no
+/// faster way to guess codes than `POST /v1/invites/lookup`; a device's
+/// token spends from its own bucket only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invite_code_reads_of_the_directory_count_against_the_unauthenticated_limit() {
+    use referral_protocol::paths::INVITE_HEADER;
+    let app = TestApp::spawn().await;
+    let (admin, cw, _desk) = app.with_two_desks().await;
+    let admin_token = admin.token(&app).await;
+    let code = app
+        .invite(&admin_token, "shinjuku-iea", referral_protocol::Role::Desk)
+        .await;
+    let cw_token = cw.token(&app).await;
+    let app = app
+        .restart_with(|c| {
+            c.limits.unauthenticated_per_minute_per_address = 3;
+            c.trusted_proxies = vec![loopback()];
+        })
+        .await;
+
+    let holder = "203.0.113.60";
+    for i in 0..3 {
+        let res = directory_from(&app, holder, (INVITE_HEADER, &code)).await;
+        assert_eq!(res.status(), StatusCode::OK, "read {i} with a live code");
+    }
+    assert_limited(
+        directory_from(&app, holder, (INVITE_HEADER, &code)).await,
+        "4th read with a code",
+    )
+    .await;
+    // The bucket is the one the other routes without a token spend from.
+    assert_limited(challenge_from(&app, Some(holder)).await, "challenge").await;
+
+    let guesser = "203.0.113.61";
+    for guess in [
+        "ABCDE-FGHJK-MNPQR-STVWX",
+        "not a code",
+        "00000-00000-00000-00000",
+    ] {
+        let res = directory_from(&app, guesser, (INVITE_HEADER, guess)).await;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        assert_error(status, &body, 401, "directory_private");
+    }
+    assert_limited(
+        directory_from(&app, guesser, (INVITE_HEADER, &code)).await,
+        "4th guess, even a right one",
+    )
+    .await;
+
+    // A device's token does not spend from its address's bucket.
+    let colleague = "203.0.113.62";
+    let bearer = format!("Bearer {cw_token}");
+    for i in 0..5 {
+        let res = directory_from(&app, colleague, ("authorization", &bearer)).await;
+        assert_eq!(res.status(), StatusCode::OK, "token read {i}");
+    }
+}

@@ -524,14 +524,15 @@ async fn admin_routes_need_an_administrator() {
             assert_error(status, &body, want.0, want.1);
         }
     }
-    let res = w
-        .app
-        .http
-        .get(w.app.url("/v1/directory"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "the directory needs no token");
+    // The directory is for devices of every role, and nobody else (ADR 0019
+    // §3).
+    let (status, body) = call(&w.app, Caller::Anonymous, Method::GET, "/v1/directory").await;
+    assert_error(status, &body, 401, "directory_private");
+    for token in [&w.a_token, &w.b_token, &w.c_token] {
+        let (status, body) =
+            call(&w.app, Caller::Bearer(token), Method::GET, "/v1/directory").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
     assert_eq!(w.store.token_keys().await.unwrap().len(), keys_before);
     assert_eq!(w.app.directory().await.head(), log_before);
     assert!(w.store.pending_requests().await.unwrap().is_empty());

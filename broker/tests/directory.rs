@@ -18,16 +18,10 @@ use referral_protocol::{Fingerprint, RequestId, Role, SigningKey};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// `GET /v1/directory?since=…` without a token.
+/// `GET /v1/directory?since=…` as the device that claimed the broker
+/// (anonymously before the claim).
 async fn page(app: &TestApp, query: &str) -> (StatusCode, Value) {
-    let res = app
-        .http
-        .get(app.url(&format!("/v1/directory{query}")))
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    app.get_directory(query).await
 }
 
 fn entries_of(page: &Value) -> Vec<Entry> {
@@ -464,4 +458,107 @@ async fn a_tampered_log_stops_the_broker_on_postgres() {
     let text = format!("{err:#}");
     assert!(text.contains("refusing to start"), "{text}");
     assert!(text.contains("not an administrator"), "{text}");
+}
+
+/// `GET /v1/directory` with `header` (name, value) if any; status and body.
+async fn read_with(app: &TestApp, header: Option<(&str, &str)>) -> (StatusCode, Value) {
+    let mut request = app.http.get(app.url("/v1/directory?since=0"));
+    if let Some((name, value)) = header {
+        request = request.header(name, value);
+    }
+    let res = request.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// ADR 0019 §3: the log is for active devices and invite holders; everyone
+/// else gets one 401, and nothing about which devices or codes exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_is_for_devices_and_invite_holders() {
+    use referral_protocol::paths::INVITE_HEADER;
+    let app = TestApp::spawn().await;
+
+    // Before the claim: anyone gets the empty log.
+    let (status, body) = read_with(&app, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"entries": [], "head_seq": null}));
+    let (status, _) = read_with(&app, Some(("authorization", "Bearer garbage"))).await;
+    assert_eq!(status, StatusCode::OK, "nothing to hide before the claim");
+
+    let admin = app.bootstrap_admin().await;
+    app.create_desk(&admin, "desk-a").await;
+    let admin_token = admin.token(&app).await;
+    let clerk = app.enroll(&admin, "desk-a", "clerk").await;
+    let caseworker = app.enroll(&admin, "desk-a", "caseworker").await;
+    let clerk_token = clerk.token(&app).await;
+    let caseworker_token = caseworker.token(&app).await;
+    let head = app.directory().await.head().seq;
+
+    // Any active device's token, of any role.
+    for token in [&admin_token, &clerk_token, &caseworker_token] {
+        let (status, body) = read_with(&app, Some(("authorization", &bearer(token)))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["head_seq"], head);
+    }
+
+    // A live invite code, in any spelling the code accepts.
+    let code = app.invite(&admin_token, "desk-a", Role::Desk).await;
+    for spelling in [code.clone(), code.to_lowercase().replace('-', " ")] {
+        let (status, body) = read_with(&app, Some((INVITE_HEADER, &spelling))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["head_seq"], head);
+    }
+
+    // Nothing, a garbage token, a garbage or unknown code.
+    let unknown = "ABCDE-FGHJK-MNPQR-STVWX";
+    for header in [
+        None,
+        Some(("authorization", "Bearer garbage")),
+        Some(("authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l")),
+        Some((INVITE_HEADER, "not a code")),
+        Some((INVITE_HEADER, unknown)),
+    ] {
+        let (status, body) = read_with(&app, header).await;
+        assert_error(status, &body, 401, "directory_private");
+    }
+
+    // An expired code: the same answer as one that never existed.
+    let store = referral_broker::app::open_store(&app.config).await.unwrap();
+    let expired = "0123Z-4567Y-89ABX-CDEFW";
+    store
+        .create_invite(&referral_store::Invite {
+            code_hash: referral_broker::invite::code_hash(expired).unwrap(),
+            desk: "desk-a".parse().unwrap(),
+            role: Role::Desk,
+            created_at: now() - 7200,
+            expires_at: now() - 3600,
+        })
+        .await
+        .unwrap();
+    let (status, body) = read_with(&app, Some((INVITE_HEADER, expired))).await;
+    assert_error(status, &body, 401, "directory_private");
+
+    // A used code: the enrollment request spent it; the pending device
+    // cannot read the log with it any more, nor with a token (it has none).
+    let pending = TestDevice::new(Some("desk-a".parse().unwrap()));
+    let (status, body) = app
+        .request_enrollment(&pending, &code, "desk-a", Role::Desk)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = read_with(&app, Some((INVITE_HEADER, &code))).await;
+    assert_error(status, &body, 401, "directory_private");
+    let (status, _) = common::try_token(&app, &pending).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // A revoked device's token, issued while it was active.
+    app.revoke(&admin, clerk.id).await;
+    let (status, body) = read_with(&app, Some(("authorization", &bearer(&clerk_token)))).await;
+    assert_error(status, &body, 401, "directory_private");
+    // The others still read it.
+    let (status, _) = read_with(&app, Some(("authorization", &bearer(&caseworker_token)))).await;
+    assert_eq!(status, StatusCode::OK);
 }

@@ -73,3 +73,21 @@ fn every_routed_path_is_documented() {
         );
     }
 }
+
+#[test]
+fn the_directory_read_names_its_three_ways_in_and_its_refusal() {
+    let doc = referral_broker::openapi::document();
+    let get = &doc["paths"]["/v1/directory"]["get"];
+    assert_eq!(
+        get["security"],
+        serde_json::json!([{"bearer": []}, {"invite": []}, {}])
+    );
+    let scheme = &doc["components"]["securitySchemes"]["invite"];
+    assert_eq!(scheme["in"], "header");
+    assert_eq!(scheme["name"], referral_protocol::paths::INVITE_HEADER);
+    let unauthorized = serde_json::to_string(&get["responses"]["401"]).unwrap();
+    assert!(
+        unauthorized.contains("directory_private"),
+        "401 of GET /v1/directory: {unauthorized}"
+    );
+}

@@ -157,7 +157,12 @@ pub fn append(
                         Some(RefusalCode::StaleHead | RefusalCode::DirectoryConflict)
                     ) =>
             {
-                let synced = trust::sync(&ctx.home, &online.client, &mut online.device)?;
+                let synced = trust::sync(
+                    &ctx.home,
+                    &online.client,
+                    &mut online.device,
+                    trust::Access::Token(token),
+                )?;
                 online.log = synced.log;
             }
             Err(e) => return Err(e.into()),

@@ -211,6 +211,20 @@ impl BrokerClient {
         self.json(with_token(self.http.get(self.url(path)), token))
     }
 
+    /// `GET path` with an invite code instead of a token, JSON answer: the
+    /// directory, read by a device not enrolled yet (ADR 0019 §3).
+    pub fn get_with_invite<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        code: &str,
+    ) -> Result<T, BrokerError> {
+        self.json(
+            self.http
+                .get(self.url(path))
+                .header(referral_protocol::paths::INVITE_HEADER, code),
+        )
+    }
+
     /// `POST path` with a JSON body, JSON answer.
     pub fn post<B: Serialize, T: DeserializeOwned>(
         &self,

@@ -32,13 +32,13 @@ pub struct Context {
 }
 
 /// The unlocked keys a command works with: its own, unlocked for this
-/// command and wiped when it ends, or the ones the web app holds until it
-/// locks.
+/// command and wiped when it ends, or shared ones (the web app's until it
+/// locks, or a session's for the rest of the command).
 pub enum Keys {
     /// Unlocked for this command.
     Own(UnlockedKeys),
-    /// Held by the web app; wiped when the app locks and the last request
-    /// using them has finished.
+    /// Shared: held by the web app (wiped when the app locks and the last
+    /// request using them has finished), or by the command's session.
     Held(Arc<UnlockedKeys>),
 }
 
@@ -48,6 +48,18 @@ impl Deref for Keys {
     fn deref(&self) -> &UnlockedKeys {
         match self {
             Keys::Own(keys) => keys,
+            Keys::Held(keys) => keys,
+        }
+    }
+}
+
+impl Keys {
+    /// The keys as one shared handle, for a session that keeps them for the
+    /// rest of the command (`session::Online`): wiped when its last holder
+    /// drops them.
+    pub fn shared(self) -> Arc<UnlockedKeys> {
+        match self {
+            Keys::Own(keys) => Arc::new(keys),
             Keys::Held(keys) => keys,
         }
     }

@@ -50,6 +50,7 @@ fn our_words(code: RefusalCode) -> Option<String> {
             tr!("refused-changed-meanwhile")
         }
         C::InvalidInviteCode => tr!("refused-invite-code"),
+        C::DirectoryPrivate => tr!("refused-directory-private"),
         C::InvalidBootstrapCode => tr!("refused-bootstrap-code"),
         C::AlreadyClaimed => tr!("refused-already-claimed"),
         C::NotBootstrapped => tr!("refused-not-bootstrapped"),

@@ -33,6 +33,25 @@ pub const DIRECTORY_FILE: &str = "directory.log";
 /// cache file is not ours.
 const MAX_CACHE_LEN: u64 = 64 * 1024 * 1024;
 
+/// How a sync shows the broker it may read the directory (ADR 0019 §3).
+#[derive(Clone, Copy)]
+pub enum Access<'a> {
+    /// An enrolled device's bearer token.
+    Token(&'a str),
+    /// A device not enrolled yet: its invite code.
+    Invite(&'a str),
+}
+
+impl std::fmt::Debug for Access<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Neither the token nor the code is ever written anywhere.
+        f.write_str(match self {
+            Access::Token(_) => "Access::Token([REDACTED])",
+            Access::Invite(_) => "Access::Invite([REDACTED])",
+        })
+    }
+}
+
 /// What a sync found.
 #[derive(Debug)]
 pub struct Synced {
@@ -74,14 +93,20 @@ fn cache_failure(path: &Path, e: DirectoryError) -> Failure {
 /// cached log (or, the first time, from genesis against the pinned root),
 /// stores it, and brings `device.json` up to date: the root pinned on first
 /// use, and this device's desk and role once an administrator approved it.
+/// The broker shows the log only to a token or an invite code (`access`).
 pub fn sync(
     home: &Path,
     client: &BrokerClient,
     device: &mut DeviceRecord,
+    access: Access<'_>,
 ) -> Result<Synced, Failure> {
     let cached = load(home, device.root_fingerprint)?;
     let since = cached.as_ref().map_or(0, |log| log.head().seq);
-    let page: DirectoryPage = client.get(&paths::directory_since(since), None)?;
+    let path = paths::directory_since(since);
+    let page: DirectoryPage = match access {
+        Access::Token(token) => client.get(&path, Some(token))?,
+        Access::Invite(code) => client.get_with_invite(&path, code)?,
+    };
     let fetched = page
         .entries
         .iter()

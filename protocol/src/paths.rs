@@ -23,9 +23,13 @@ pub const PACKET_REWRAP: &str = "/v1/packets/{id}/rewrap";
 pub const THREADS: &str = "/v1/threads";
 /// `GET`: one thread's coarse status and events ([`thread`]).
 pub const THREAD: &str = "/v1/threads/{id}";
-/// `GET` (no token; [`directory_since`]): the directory log; `POST`: an
+/// `GET` ([`directory_since`]): the directory log, for an active device's
+/// token or a live invite code in [`INVITE_HEADER`]; `POST`: an
 /// administrator appends an entry.
 pub const DIRECTORY: &str = "/v1/directory";
+/// The header a device not enrolled yet reads [`DIRECTORY`] with: its
+/// invite code (ADR 0019 §3).
+pub const INVITE_HEADER: &str = "referral-invite";
 /// `GET` (no token): the upload limits.
 pub const LIMITS: &str = "/v1/limits";
 /// `POST`: which desk and role an invite code is for.

@@ -115,6 +115,9 @@ refusal_codes! {
     NoDesk = ("no_desk", FORBIDDEN),
     /// The route is for administrator devices.
     AdminOnly = ("admin_only", FORBIDDEN),
+    /// The directory is shown only to an active device's token or with a
+    /// live invite code (ADR 0019 §3).
+    DirectoryPrivate = ("directory_private", UNAUTHORIZED),
 
     // --- packets ------------------------------------------------------------
     /// The packet is over the broker's packet size limit.

@@ -141,7 +141,8 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
         && request.method() == axum::http::Method::GET
         && request.uri().path() == "/v1/directory"
     {
-        return serve_tampered(&shared, request.uri().query(), &tamper).await;
+        let query = request.uri().query().map(str::to_owned);
+        return serve_tampered(&shared, query.as_deref(), request.headers(), &tamper).await;
     }
     let method = request.method().clone();
     let is_upload = method == axum::http::Method::POST && path_and_query == "/v1/packets";
@@ -190,19 +191,33 @@ async fn relay(res: reqwest::Response) -> Response {
     (status, headers, Body::from(body)).into_response()
 }
 
-/// The whole honest log from upstream, rewritten, then cut at `since` the
-/// way an honest broker cuts it.
-async fn serve_tampered(shared: &Shared, query: Option<&str>, tamper: &Tamper) -> Response {
+/// The whole honest log from upstream, read with the client's own
+/// credentials (the directory is not public: ADR 0019 §3), rewritten, then
+/// cut at `since` the way an honest broker cuts it. A refusal upstream is
+/// passed on as it is.
+async fn serve_tampered(
+    shared: &Shared,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    tamper: &Tamper,
+) -> Response {
     let since: usize = query
         .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("since=")))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let honest: DirectoryPage = match shared
+    let mut upstream = shared
         .http
-        .get(format!("{}/v1/directory?since=0", shared.upstream))
-        .send()
-        .await
-    {
+        .get(format!("{}/v1/directory?since=0", shared.upstream));
+    for name in [
+        axum::http::header::AUTHORIZATION.as_str(),
+        referral_protocol::paths::INVITE_HEADER,
+    ] {
+        if let Some(value) = headers.get(name) {
+            upstream = upstream.header(name, value);
+        }
+    }
+    let honest: DirectoryPage = match upstream.send().await {
+        Ok(res) if !res.status().is_success() => return relay(res).await,
         Ok(res) => match res.json().await {
             Ok(page) => page,
             Err(_) => return StatusCode::BAD_GATEWAY.into_response(),

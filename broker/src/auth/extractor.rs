@@ -61,7 +61,7 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, ApiError> {
+pub(crate) async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, ApiError> {
     let header = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)

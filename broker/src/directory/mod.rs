@@ -5,11 +5,13 @@
 //!   append to a shared PostgreSQL database);
 //! - [`effect`]: what an entry an administrator appends changes in the
 //!   broker's tables, and the checks that tie it to a pending request;
-//! - [`errors`]: how a refused entry is answered.
+//! - [`errors`]: how a refused entry is answered;
+//! - [`reader`]: who may read the log (ADR 0019 §3).
 
 pub mod cache;
 pub mod effect;
 pub mod errors;
+pub mod reader;
 
 pub use cache::{DirectoryCache, LoadError};
 

@@ -1,6 +1,6 @@
-//! `GET /v1/directory` (anyone: a device verifies the log before it is
-//! enrolled) and `POST /v1/directory` (an administrator appends one signed
-//! entry).
+//! `GET /v1/directory` (an active device, or a device not enrolled yet with
+//! its invite code: [`DirectoryReader`]) and `POST /v1/directory` (an
+//! administrator appends one signed entry).
 //!
 //! An append is verified against the broker's own copy of the log, as the
 //! successor of its head, before anything is stored; its effect on the
@@ -16,18 +16,19 @@ use referral_protocol::api::{
 };
 use referral_store::{AppendOutcome, DirectoryEffect, NewEntry};
 
-use crate::abuse::UnauthenticatedQuota;
 use crate::auth::AdminUser;
 use crate::directory::cache::read_all;
 use crate::directory::effect;
 use crate::directory::errors::{check_time, decode_entry, refused, stale_head, unavailable};
+use crate::directory::reader::DirectoryReader;
 use crate::error::{ApiError, ApiJson, ApiQuery, Refusal};
 use crate::state::{AppState, now};
 
 /// `GET /v1/directory?since=N`: the verified entries from `N` on, and the
-/// head's seq. Before the broker is claimed: no entries and no head.
+/// head's seq. Before the broker is claimed: no entries and no head, for
+/// anyone.
 pub async fn get(
-    _quota: UnauthenticatedQuota,
+    reader: DirectoryReader,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<DirectoryQuery>,
 ) -> Result<Json<DirectoryPage>, ApiError> {
@@ -41,6 +42,10 @@ pub async fn get(
             entries: Vec::new(),
             head_seq: None,
         },
+        // Claimed since the reader was let in as "before the claim".
+        Some(_) if reader == DirectoryReader::BeforeClaim => {
+            return Err(Refusal::DirectoryPrivate.into());
+        }
         Some(log) => DirectoryPage {
             entries: log
                 .since(query.since)

@@ -158,8 +158,10 @@ pub const REWRAP: RouteRefusals = &[
     ],
 ];
 
-/// `GET /v1/directory`.
-pub const DIRECTORY: RouteRefusals = &[UNAUTHENTICATED, &[at(C::BadQuery)]];
+/// `GET /v1/directory`: a token or an invite code, and every failure of
+/// either answered alike (`DirectoryReader`).
+pub const DIRECTORY: RouteRefusals =
+    &[UNAUTHENTICATED, &[at(C::DirectoryPrivate), at(C::BadQuery)]];
 
 /// `POST /v1/directory`.
 pub const APPEND_ENTRY: RouteRefusals = &[

@@ -22,6 +22,7 @@ use referral_protocol::{
     Role, SealRequest, Sender, SigningKey, ThreadId, seal,
 };
 use reqwest::StatusCode;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -43,6 +44,18 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
     _pg: Option<referral_store::postgres::test_support::FreshDatabase>,
+    /// Who [`TestApp::directory`] reads as once the broker is claimed: the
+    /// device that claimed it, and its last token (ADR 0019 §3: the
+    /// directory is for devices and invite holders only).
+    reader: std::sync::Arc<std::sync::Mutex<Reader>>,
+}
+
+/// The claiming device's id and key, and a token kept between reads so that
+/// reading the directory does not spend from the unauthenticated limit.
+#[derive(Default)]
+struct Reader {
+    device: Option<(DeviceId, SigningKey)>,
+    token: Option<String>,
 }
 
 impl TestApp {
@@ -95,6 +108,7 @@ impl TestApp {
             task: Some(task),
             _dir: None,
             _pg: None,
+            reader: Default::default(),
         }
     }
 
@@ -126,6 +140,7 @@ impl TestApp {
         let mut next = Self::start(config).await;
         next._dir = self._dir.take();
         next._pg = self._pg.take();
+        next.reader = std::sync::Arc::clone(&self.reader);
         next
     }
 
@@ -143,23 +158,74 @@ impl TestApp {
 
     /// The directory as the broker serves it, verified from its genesis
     /// (what a client does; the harness pins nothing: tests that care
-    /// compare the root themselves).
+    /// compare the root themselves). Read with the claiming device's token
+    /// once there is one (the directory is not public).
     pub async fn directory(&self) -> VerifiedLog {
-        let page: DirectoryPage = self
-            .http
-            .get(self.url("/v1/directory"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: DirectoryPage = self.read_directory("").await;
         let entries = page
             .entries
             .iter()
             .map(|e| Entry::from_base64(e).expect("a canonical entry"))
             .collect();
         VerifiedLog::from_genesis(entries, None).expect("the served directory verifies")
+    }
+
+    /// `GET /v1/directory{query}` as the claiming device (anonymously
+    /// before the claim), getting a new token when the kept one is refused;
+    /// the status and the JSON body.
+    pub async fn get_directory(&self, query: &str) -> (StatusCode, Value) {
+        let path = format!("/v1/directory{query}");
+        let mut retried = false;
+        loop {
+            let token = self.reader_token().await;
+            let mut request = self.http.get(self.url(&path));
+            if let Some(token) = &token {
+                request = request.bearer_auth(token);
+            }
+            let res = request.send().await.unwrap();
+            let status = res.status();
+            let body = res.json().await.unwrap_or(Value::Null);
+            if token.is_some() && status == StatusCode::UNAUTHORIZED && !retried {
+                // The kept token is refused (expired, its key retired): fetch
+                // a new one once; a fresh one refused is the answer.
+                self.reader.lock().unwrap().token = None;
+                retried = true;
+                continue;
+            }
+            return (status, body);
+        }
+    }
+
+    async fn read_directory(&self, query: &str) -> DirectoryPage {
+        let (status, body) = self.get_directory(query).await;
+        assert_eq!(status, StatusCode::OK, "GET /v1/directory{query}: {body}");
+        serde_json::from_value(body).unwrap()
+    }
+
+    /// The kept reader token, fetched if there is none; `None` before the
+    /// claim.
+    async fn reader_token(&self) -> Option<String> {
+        let (device, kept) = {
+            let reader = self.reader.lock().unwrap();
+            let device = reader.device.as_ref().map(|(id, key)| {
+                let key = SigningKey::from_pkcs8(key.pkcs8().expose_secret()).unwrap();
+                (*id, key)
+            });
+            (device, reader.token.clone())
+        };
+        let (id, key) = device?;
+        if kept.is_some() {
+            return kept;
+        }
+        let device = TestDevice {
+            id,
+            desk: None,
+            key,
+            identity: age::x25519::Identity::generate(),
+        };
+        let token = device.token(self).await;
+        self.reader.lock().unwrap().token = Some(token.clone());
+        Some(token)
     }
 
     /// Signs `statement` as the next entry after the served head.
@@ -229,6 +295,13 @@ impl TestApp {
             .await
             .unwrap();
         let status = res.status();
+        if status == StatusCode::CREATED {
+            let key = SigningKey::from_pkcs8(admin.key.pkcs8().expose_secret()).unwrap();
+            *self.reader.lock().unwrap() = Reader {
+                device: Some((admin.id, key)),
+                token: None,
+            };
+        }
         (status, res.json().await.unwrap_or(Value::Null))
     }
 

@@ -6,6 +6,7 @@ refused-too-large = The packet is larger than the broker accepts. Split the atta
 refused-pending-cap = Your desk has too much sent that the other desks have not yet collected. Wait until they open their inbox, or ask the broker's operator.
 refused-unknown-desk = The broker does not know that desk. Check the name with `referral directory`.
 refused-not-signed-in = The broker did not accept this device's sign-in. The device may not be approved yet, or may have been revoked: ask your administrator.
+refused-directory-private = The broker shows its directory only to enrolled devices, or to a device enrolling with its invite code. Enroll this device first (`referral enroll --code CODE`), or check that it has not been revoked.
 refused-admin-only = Only an administrator can do this.
 refused-unknown-id = The broker has no packet or case with that id for your desk. Check the id with `referral inbox` or `referral cases`.
 refused-gone = It has expired and the broker no longer keeps it. Ask the sender to send it again.

@@ -3,6 +3,7 @@
 
 session-device-revoked = this device has been revoked by an administrator; it can no longer use the broker. Set up a new device (referral init, enroll) if you still need one
 session-not-enrolled = this device is not in the directory yet: run `referral enroll --code CODE`, and ask your administrator to approve it
+session-awaiting-approval = the broker does not know this device yet. If you have run `referral enroll`, it is waiting for an administrator's approval: ask them to run `referral admin pending`. Otherwise enroll it first with `referral enroll --code CODE`
 session-key-not-held = the directory lists a signing key for this device that its keystore does not hold: the keystore was replaced, or the device was rotated from another copy
 session-no-desk = this device is not an active member of a desk: enroll it with an invite code for a desk (`referral enroll --code CODE`) and have it approved
 session-bad-challenge = the broker's challenge is not base64

@@ -5,6 +5,7 @@ refused-too-large = パケットが、中継サーバーで受け付けられる
 refused-pending-cap = この窓口から送信し、まだ相手の窓口に受信されていないデータが上限に達しています。相手の窓口が受信するまでお待ちいただくか、中継サーバーの運用者にご相談ください。
 refused-unknown-desk = その窓口は中継サーバーに登録されていません。`referral directory` で窓口名を確認してください。
 refused-not-signed-in = 中継サーバーがこの端末の認証を受け付けませんでした。端末がまだ承認されていないか、取り消された可能性があります。管理者に確認してください。
+refused-directory-private = 中継サーバーは、登録済みの端末か、招待コードで登録中の端末にしか窓口名簿を表示しません。先にこの端末を登録するか（referral enroll --code CODE）、端末が取り消されていないか確認してください。
 refused-admin-only = この操作は管理者だけが行えます。
 refused-unknown-id = この窓口あてのパケットまたは案件で、その ID のものは中継サーバーにありません。`referral inbox` または `referral cases` で ID を確認してください。
 refused-gone = 期限が過ぎたため、中継サーバーにはもう保管されていません。送信元にもう一度送信するよう依頼してください。

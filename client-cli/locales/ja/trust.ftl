@@ -2,6 +2,7 @@
 
 session-device-revoked = この端末は管理者によって失効されたため、中継サーバーを利用できません。引き続き必要な場合は、新しい端末を準備してください（referral init、enroll）。
 session-not-enrolled = この端末はまだ窓口名簿に載っていません。referral enroll --code CODE を実行し、管理者に承認を依頼してください。
+session-awaiting-approval = 中継サーバーはまだこの端末を認識していません。referral enroll を実行済みの場合は、管理者の承認待ちです。管理者に referral admin pending の実行を依頼してください。まだの場合は、先に referral enroll --code CODE で登録してください。
 session-key-not-held = 窓口名簿にあるこの端末の署名鍵が、鍵ストアにありません。鍵ストアが差し替えられたか、別のコピーから鍵が更新されています。
 session-no-desk = この端末はどの窓口にも有効に登録されていません。窓口の招待コードで登録し（referral enroll --code CODE）、承認を受けてください。
 session-bad-challenge = 中継サーバーからのチャレンジが base64 ではありません。

@@ -5,6 +5,7 @@ refused-too-large = Gói lớn hơn mức máy chủ chuyển tiếp chấp nh�
 refused-pending-cap = Quầy hỗ trợ của bạn đã gửi quá nhiều dữ liệu mà các quầy khác chưa nhận. Hãy chờ đến khi họ mở hộp thư đến, hoặc hỏi người vận hành máy chủ chuyển tiếp.
 refused-unknown-desk = Máy chủ chuyển tiếp không biết quầy hỗ trợ đó. Hãy kiểm tra tên bằng `referral directory`.
 refused-not-signed-in = Máy chủ chuyển tiếp không chấp nhận đăng nhập của thiết bị này. Thiết bị có thể chưa được duyệt hoặc đã bị thu hồi: hãy hỏi quản trị viên.
+refused-directory-private = Máy chủ chuyển tiếp chỉ cho thiết bị đã đăng ký, hoặc thiết bị đang đăng ký bằng mã mời, xem danh bạ. Hãy đăng ký thiết bị này trước (`referral enroll --code CODE`), hoặc kiểm tra xem thiết bị có bị thu hồi không.
 refused-admin-only = Chỉ quản trị viên mới làm được việc này.
 refused-unknown-id = Máy chủ chuyển tiếp không có gói hay hồ sơ nào với mã đó cho quầy hỗ trợ của bạn. Hãy kiểm tra mã bằng `referral inbox` hoặc `referral cases`.
 refused-gone = Nó đã hết hạn và máy chủ chuyển tiếp không còn giữ. Hãy nhờ người gửi gửi lại.

@@ -2,6 +2,7 @@
 
 session-device-revoked = thiết bị này đã bị quản trị viên thu hồi; không thể dùng máy chủ chuyển tiếp nữa. Hãy thiết lập thiết bị mới (referral init, enroll) nếu vẫn cần
 session-not-enrolled = thiết bị này chưa có trong danh bạ: hãy chạy `referral enroll --code CODE` và nhờ quản trị viên phê duyệt
+session-awaiting-approval = máy chủ chuyển tiếp chưa biết thiết bị này. Nếu bạn đã chạy `referral enroll`, thiết bị đang chờ quản trị viên phê duyệt: hãy nhờ họ chạy `referral admin pending`. Nếu chưa, hãy đăng ký trước bằng `referral enroll --code CODE`
 session-key-not-held = danh bạ ghi một khóa ký cho thiết bị này mà kho khóa không có: kho khóa đã bị thay, hoặc thiết bị đã được đổi khóa từ một bản sao khác
 session-no-desk = thiết bị này không phải thành viên đang hoạt động của quầy nào: hãy đăng ký bằng mã mời của một quầy (`referral enroll --code CODE`) và được phê duyệt
 session-bad-challenge = thử thách từ máy chủ chuyển tiếp không phải base64

@@ -93,7 +93,11 @@ pub fn audit(ctx: &Context, args: &AuditArgs) -> Result<AuditReport, Failure> {
         // The whole log again, from genesis: it must verify on its own from
         // the pinned root, and the copy this device holds must be a prefix
         // of it (no fork, no rollback).
-        let page: DirectoryPage = online.client.get(&paths::directory_since(0), None)?;
+        let keys = online.unlock(ctx)?;
+        let token = online.token(&keys)?;
+        let page: DirectoryPage = online
+            .client
+            .get(&paths::directory_since(0), Some(&token.token))?;
         let entries = page
             .entries
             .iter()

@@ -1,6 +1,7 @@
 //! `admin rotate-broker-key` and `admin rotate-root`.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use anyhow::anyhow;
 use referral_protocol::Fingerprint;
@@ -100,10 +101,14 @@ impl Report for RootReport {
 /// device's current keys (the old ones stay, retired), and the entry
 /// handing the root over is signed by the old root and co-signed by the new.
 pub fn rotate_root(ctx: &Context) -> Result<RootReport, Failure> {
-    let mut online = Online::connect(ctx)?;
+    // The passphrase is asked once: connecting signs in with the keys it
+    // unlocks, and the rotation below re-encrypts the keystore with it (so
+    // it takes a second copy of the keys, unlocked by the same passphrase).
+    let passphrase = ctx.passphrase(Purpose::Unlock)?;
+    let unlocked = Arc::new(Keystore::unlock(&ctx.home, &passphrase)?);
+    let mut online = Online::connect_unlocked(ctx, unlocked, None)?;
     let previous = Fingerprint::of_root(online.log.state().root());
     let work_factor = WorkFactor::from_env()?;
-    let passphrase = ctx.passphrase(Purpose::Unlock)?;
     let keys = Keystore::unlock(&ctx.home, &passphrase)?;
     // Any key of the keystore, not only the current one: a hand-over cut
     // short after the local rotation leaves the root key retired here.

@@ -7,11 +7,11 @@ use anyhow::anyhow;
 use referral_protocol::api::{BootstrapRequest, BootstrapResponse, DirectoryPage};
 use referral_protocol::directory::{Entry, Statement, VerifiedLog};
 use referral_protocol::paths;
-use referral_protocol::{DeskId, DeviceId, Fingerprint};
+use referral_protocol::{DeskId, DeviceId, Fingerprint, RefusalCode};
 use serde::Serialize;
 
 use crate::admin_log::Admin;
-use crate::api_client::BrokerClient;
+use crate::api_client::{BrokerClient, BrokerError};
 use crate::cli::{BootstrapArgs, DeskAddArgs, KeyPolicyArgs};
 use crate::context::Context;
 use crate::exit::Failure;
@@ -79,12 +79,18 @@ pub fn bootstrap(ctx: &Context, args: &BootstrapArgs) -> Result<BootstrapReport,
         )));
     }
     let client = BrokerClient::new(&device.broker)?;
-    let page: DirectoryPage = client.get(&paths::directory_since(0), None)?;
-    if !page.entries.is_empty() {
+    // Read without a token: before the claim anyone gets the empty log, and
+    // after it nobody without one gets anything (ADR 0019 §3).
+    let read: Result<DirectoryPage, BrokerError> = client.get(&paths::directory_since(0), None);
+    let claimed = match read {
+        Ok(page) => !page.entries.is_empty(),
+        Err(e) if e.refusal() == Some(RefusalCode::DirectoryPrivate) => true,
+        Err(e) => return Err(e.into()),
+    };
+    if claimed {
         return Err(Failure::User(anyhow!(
-            "the broker at {} is already claimed (its directory has {} entries)",
-            device.broker,
-            page.entries.len()
+            "the broker at {} is already claimed",
+            device.broker
         )));
     }
 

@@ -1,10 +1,12 @@
 //! `referral enroll --code CODE`: asks to join the desk an invite is for.
 //!
-//! The device first verifies the directory (pinning the root on first use),
-//! so that it never talks to a broker whose root it has not checked. It then
-//! learns the invite's desk and role, signs its proof of possession over
-//! exactly those (so the proof cannot be reused for another desk or role),
-//! and posts its public keys. The administrator approves by fingerprint.
+//! The device learns the invite's desk and role, then reads and verifies the
+//! directory with the code (the broker shows it to nobody else: ADR 0019
+//! §3), pinning the root on first use, before it sends any key: it checks
+//! the desk against the verified log, signs its proof of possession over
+//! exactly that desk and role (so the proof cannot be reused for another
+//! desk or role), and posts its public keys. The administrator approves by
+//! fingerprint.
 
 use std::io::{self, Write};
 
@@ -19,9 +21,11 @@ use referral_protocol::paths;
 use referral_protocol::{DeskId, Fingerprint, RequestId, Role};
 use serde::Serialize;
 
+use crate::api_client::BrokerClient;
 use crate::cli::EnrollArgs;
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::keystore::Keystore;
 use crate::output::Report;
 use crate::referral::words;
 use crate::session::Online;
@@ -71,7 +75,18 @@ impl Report for EnrollReport {
 
 /// Runs `enroll --code CODE`.
 pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<EnrollReport, Failure> {
-    let online = Online::connect(ctx)?;
+    let code = args.code.trim().to_owned();
+    // The code first: a wrong one is said so in so many words, where the
+    // directory read below would only say that the directory is private.
+    let broker = BrokerClient::new(&Keystore::device(&ctx.home)?.broker)?;
+    let invite: InviteLookup = broker.post(
+        paths::INVITE_LOOKUP,
+        &InviteLookupRequest { code: code.clone() },
+        None,
+    )?;
+    // The device has no identity the broker knows yet: it reads the
+    // directory with its code (ADR 0019 §3).
+    let online = Online::connect_with_invite(ctx, &code)?;
     let device_id = online.device.device_id;
     if let Some(d) = online.log.state().device(&device_id) {
         return Err(Failure::User(anyhow!(tr!(
@@ -80,12 +95,6 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<EnrollReport, Failure> {
             role = words::role(d.role)
         ))));
     }
-    let code = args.code.trim().to_owned();
-    let invite: InviteLookup = online.client.post(
-        paths::INVITE_LOOKUP,
-        &InviteLookupRequest { code: code.clone() },
-        None,
-    )?;
     if online.log.state().desk(&invite.desk).is_none() {
         return Err(Failure::Verification(anyhow!(tr!(
             "enroll-unknown-desk",

@@ -9,6 +9,7 @@
 //! decrypts with whichever key a packet was sealed to.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use anyhow::anyhow;
 use base64::Engine;
@@ -77,7 +78,11 @@ impl Report for RotateReport {
 
 /// Runs `rotate`.
 pub fn run(ctx: &Context) -> Result<RotateReport, Failure> {
-    let online = Online::connect(ctx)?;
+    // The passphrase is asked once: connecting signs in with the keys it
+    // unlocks, and the rotation below re-encrypts the keystore with it.
+    let passphrase = ctx.passphrase(Purpose::Unlock)?;
+    let unlocked = Arc::new(Keystore::unlock(&ctx.home, &passphrase)?);
+    let online = Online::connect_unlocked(ctx, unlocked, None)?;
     let device_id = online.device.device_id;
     let listed = match online.log.state().device(&device_id) {
         Some(d) if d.is_active() => d.clone(),
@@ -92,11 +97,13 @@ pub fn run(ctx: &Context) -> Result<RotateReport, Failure> {
         }
     };
     let work_factor = WorkFactor::from_env()?;
-    let passphrase = ctx.passphrase(Purpose::Unlock)?;
-    let keys = Keystore::unlock(&ctx.home, &passphrase)?;
     // The token is taken with the listed (old) key before the keystore
     // changes, so a failure here changes nothing.
-    let token = online.token(&keys)?;
+    let held = online.unlock(ctx)?;
+    let token = online.token(&held)?;
+    // The rotation takes the keys by value: a second copy, from the same
+    // passphrase (no second prompt).
+    let keys = Keystore::unlock(&ctx.home, &passphrase)?;
     let (keys, device) = Keystore::rotate(&ctx.home, &passphrase, keys, work_factor)?;
     let old = keys
         .signing_key_for(&listed.signing_key)

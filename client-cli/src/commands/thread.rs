@@ -9,6 +9,7 @@
 //! period (ADR 0019 §1) it shows that history with a note saying so.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use anyhow::anyhow;
 use referral_protocol::api::ThreadView;
@@ -19,7 +20,7 @@ use serde::Serialize;
 use crate::api_client::BrokerError;
 use crate::cases::{CaseEvent, CaseRecord, CaseStore, EventSource, history};
 use crate::cli::ThreadArgs;
-use crate::context::Context;
+use crate::context::{Context, Keys};
 use crate::exit::Failure;
 use crate::output::{self, Report};
 use crate::referral::words;
@@ -159,7 +160,10 @@ impl Report for ThreadReport {
 
 /// Runs `thread`.
 pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
-    let online = match Online::connect(ctx) {
+    // Unlocked before connecting (which signs in with them), so that the
+    // kept history can be shown without the broker without asking again.
+    let keys = ctx.unlock()?.shared();
+    let online = match Online::connect_unlocked(ctx, Arc::clone(&keys), None) {
         Ok(online) => Some(online),
         Err(Failure::BrokerUnreachable(e)) => {
             output::warn(&format!("{e:#}\n{}", tr!("thread-offline-warning")));
@@ -167,10 +171,7 @@ pub fn run(ctx: &Context, args: &ThreadArgs) -> Result<ThreadReport, Failure> {
         }
         Err(e) => return Err(e),
     };
-    let keys = match &online {
-        Some(online) => online.unlock(ctx)?,
-        None => ctx.unlock()?,
-    };
+    let keys = Keys::Held(keys);
     let cases = CaseStore::open(&ctx.home)?;
     let Some(online) = online else {
         let thread: ThreadId =

@@ -10,6 +10,7 @@
 //! says so ([`Freshness::print_note`]).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use referral_protocol::api::{ThreadChanges, ThreadView};
@@ -68,15 +69,15 @@ const SYNC_TIMEOUT: Duration = Duration::from_secs(15);
 /// can be reached. Only "unreachable" is forgiven: a directory or packet
 /// that fails verification still fails (exit 4), as it does for `thread`.
 pub fn bring_up_to_date(ctx: &Context) -> Result<(Keys, Freshness), Failure> {
-    let online = match Online::connect_with_timeout(ctx, SYNC_TIMEOUT) {
+    // Unlocked before connecting (which signs in with them), so that going
+    // on without the broker does not ask for the passphrase again.
+    let keys = ctx.unlock()?.shared();
+    let online = match Online::connect_unlocked(ctx, Arc::clone(&keys), Some(SYNC_TIMEOUT)) {
         Ok(online) => Some(online),
         Err(Failure::BrokerUnreachable(_)) => None,
         Err(e) => return Err(e),
     };
-    let keys = match &online {
-        Some(online) => online.unlock(ctx)?,
-        None => ctx.unlock()?,
-    };
+    let keys = Keys::Held(keys);
     let cases = CaseStore::open(&ctx.home)?;
     let synced = match &online {
         // A device of no desk (an administrator's) has no threads to sync:

@@ -160,9 +160,9 @@ fn bootstrap_enroll_and_approve_through_the_real_cli() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 
-    // An unenrolled device gets no token.
+    // An unenrolled device gets no token: the broker does not know it.
     let stderr = other.run_fails(&["token"], 1);
-    assert!(stderr.contains("not in the directory"), "{stderr}");
+    assert!(stderr.contains("does not know this device"), "{stderr}");
 
     // Audit: the whole chain verifies from the pinned root.
     let audit = dep.admin.json(&["admin", "audit", "--verify"]);
@@ -186,10 +186,12 @@ fn bootstrap_enroll_and_approve_through_the_real_cli() {
 fn trust_on_first_use_pins_the_root_and_a_wrong_pin_is_refused() {
     let dep = Deployment::start(&["shinjuku-iea"]);
 
-    // No pin: the first sync pins the root, loudly.
+    // No pin: the first sync, at `enroll` with its invite code (the
+    // directory is shown to nobody else: ADR 0019 §3), pins the root, loudly.
     let tofu = Device::new("tofu test passphrase");
     tofu.json(&["init", "--broker", &dep.broker.url]);
-    let out = tofu.run_ok(&["directory"]);
+    let code = dep.invite("shinjuku-iea", "desk");
+    let out = tofu.run_ok(&["enroll", "--code", &code]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("on first use"), "{stderr}");
     // People read it in groups of four (`ab12 cd34 …`); --json keeps the
@@ -221,9 +223,78 @@ fn trust_on_first_use_pins_the_root_and_a_wrong_pin_is_refused() {
         "--root-fingerprint",
         &wrong_pin,
     ]);
-    let stderr = pinned.run_fails(&["directory"], 4);
+    let code = dep.invite("shinjuku-iea", "desk");
+    let stderr = pinned.run_fails(&["enroll", "--code", &code], 4);
     assert!(stderr.contains("root"), "{stderr}");
     assert!(!pinned.home.path().join("directory.log").exists());
+    // Refused before it asked to join: the code is still good.
+    let after = Device::new("after test passphrase");
+    after.json(&["init", "--broker", &dep.broker.url]);
+    after.run_ok(&["enroll", "--code", &code]);
+}
+
+/// ADR 0019 §3 through the real binaries: the directory is not a public list
+/// of partners; `enroll` reads it with its code; a device waiting for
+/// approval, and a revoked one, are told why they cannot read it.
+#[test]
+fn the_directory_is_private_and_a_waiting_or_revoked_device_is_told_why() {
+    let dep = Deployment::start(&["shinjuku-iea"]);
+    let http = Client::new();
+    let url = format!("{}/v1/directory?since=0", dep.broker.url);
+
+    // A curl-like read without a token.
+    let res = http.get(&url).send().unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = res.json().unwrap();
+    assert_eq!(body["error"], "directory_private", "{body}");
+
+    // With a live code it is shown; `enroll` reads it that way.
+    let code = dep.invite("shinjuku-iea", "desk");
+    let res = http
+        .get(&url)
+        .header(referral_protocol::paths::INVITE_HEADER, &code)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let waiting = dep.new_device("waiting test passphrase");
+    let enrolled = waiting.json(&["enroll", "--code", &code]);
+    assert!(enrolled["request_id"].is_string(), "{enrolled}");
+    // The request used the code up: it opens nothing any more.
+    let res = http
+        .get(&url)
+        .header(referral_protocol::paths::INVITE_HEADER, &code)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // Until an administrator approves it, every command says so.
+    for command in [&["directory"][..], &["inbox"][..], &["token"][..]] {
+        let stderr = waiting.run_fails(command, 1);
+        assert!(
+            stderr.contains("waiting for an administrator") && stderr.contains("admin pending"),
+            "{command:?}: {stderr}"
+        );
+    }
+
+    // Approved, it reads the directory with its token.
+    let request = enrolled["request_id"].as_str().unwrap();
+    let fingerprint = enrolled["fingerprint"].as_str().unwrap();
+    dep.admin
+        .json(&["admin", "approve", request, "--fingerprint", fingerprint]);
+    let desk = desk_in_directory(&waiting, "shinjuku-iea");
+    assert_eq!(desk["devices"][0]["this_device"], true);
+    let res = http.get(&url).bearer_auth(waiting.token()).send().unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Revoked, it cannot read it any more, and is told why.
+    let token = waiting.token();
+    dep.admin.json(&["admin", "revoke", &waiting.device_id()]);
+    let res = http.get(&url).bearer_auth(&token).send().unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = res.json().unwrap();
+    assert_eq!(body["error"], "directory_private", "{body}");
+    let stderr = waiting.run_fails(&["directory"], 1);
+    assert!(stderr.contains("revoked"), "{stderr}");
 }
 
 // --- the malicious broker -----------------------------------------------------
