@@ -258,7 +258,7 @@ async fn two_brokers_append_one_entry_per_position() {
     };
     let admin = one.bootstrap_admin().await;
     one.create_desk(&admin, "shinjuku-iea").await;
-    let two = TestApp::start(one.config.clone()).await;
+    let two = one.beside().await;
     let token = admin.token(&one).await;
     let log = two.directory().await;
     let head = log.head();
@@ -492,7 +492,7 @@ async fn the_directory_is_for_devices_and_invite_holders() {
     let admin = app.bootstrap_admin().await;
     app.create_desk(&admin, "desk-a").await;
     let admin_token = admin.token(&app).await;
-    let clerk = app.enroll(&admin, "desk-a", "clerk").await;
+    let clerk = app.enroll(&admin, "desk-a", "desk").await;
     let caseworker = app.enroll(&admin, "desk-a", "caseworker").await;
     let clerk_token = clerk.token(&app).await;
     let caseworker_token = caseworker.token(&app).await;

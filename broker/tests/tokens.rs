@@ -966,7 +966,7 @@ async fn a_rotation_on_one_broker_is_seen_by_another() {
     let admin = one.bootstrap_admin().await;
     one.create_desk(&admin, "shinjuku-iea").await;
     let desk = one.enroll(&admin, "shinjuku-iea", "desk").await;
-    let two = TestApp::start(one.config.clone()).await;
+    let two = one.beside().await;
     let before = desk.token(&two).await;
     let old_kid = decode(&before).0["kid"].as_str().unwrap().to_owned();
 

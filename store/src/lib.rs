@@ -253,6 +253,13 @@ pub trait Store: Send + Sync + 'static {
 /// over (the command failed half-way) is a private key nobody will use.
 pub const STAGED_TOKEN_KEY_TTL: UnixTime = 24 * 3600;
 
+/// How long a retired token-signing key is kept. It verifies only tokens it
+/// signed that are still alive, and a token lives at most 15 minutes (with
+/// 30 s of leeway): after an hour it verifies nothing, and its private key
+/// would only let whoever seizes the database mint tokens with an old `kid`
+/// that no broker accepts any more. The purge deletes it.
+pub const RETIRED_TOKEN_KEY_TTL: UnixTime = 3600;
+
 /// What a challenge row is keyed by: SHA-256 of a domain, the device the
 /// challenge was issued to and the challenge itself. The row then names no
 /// device (ADR 0019 §2): the challenge is never stored, so nobody holding

@@ -144,6 +144,14 @@ impl TestApp {
         next
     }
 
+    /// A second broker over this one's database and settings (SPEC §8's
+    /// scale-out), reading the directory as this one's claiming device.
+    pub async fn beside(&self) -> TestApp {
+        let mut two = Self::start(self.config.clone()).await;
+        two.reader = std::sync::Arc::clone(&self.reader);
+        two
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -591,5 +591,14 @@ pub(super) async fn staged_token_keys(store: &dyn Store) {
         append(store, activate("k4", k4.public, T0 + 5 * HOUR)).await,
         AppendOutcome::UnknownTokenKey
     );
+    // So are keys retired long enough that no token they signed is alive.
+    let kept: Vec<String> = store
+        .token_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
+    assert_eq!(kept, ["k3"], "k1 and k2 retired more than an hour ago");
     assert_eq!(next_seq(store).await, before.0.len() as u64 + 1);
 }

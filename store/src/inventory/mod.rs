@@ -20,5 +20,5 @@ mod traffic;
 
 pub use doc::{Documented, InventoryRow, compare, documented};
 pub use list::{Holdings, Raw, TableHolding};
-pub use retention::{closed_threads_outlived_retention, violations};
+pub use retention::violations;
 pub use script::{ScriptEnd, run};

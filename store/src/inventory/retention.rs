@@ -8,7 +8,6 @@ use super::script::ScriptEnd;
 use crate::{STAGED_TOKEN_KEY_TTL, UnixTime};
 
 const HOUR: UnixTime = 3600;
-const DAY: UnixTime = 24 * HOUR;
 
 /// Every stored time that the doc calls hour-coarse: `table.column`.
 const HOUR_COLUMNS: [(&str, &str); 6] = [
@@ -90,6 +89,7 @@ pub async fn violations(raw: &mut Raw, end: &ScriptEnd) -> Vec<String> {
                 .into(),
             "a change-feed row outlived its thread".into(),
         ),
+        closed_threads_outlived_retention(now, end.thread_retention),
     ];
     let mut broken = Vec::new();
     for (sql, promise) in checks {
@@ -111,21 +111,18 @@ pub async fn violations(raw: &mut Raw, end: &ScriptEnd) -> Vec<String> {
 }
 
 /// ADR 0019 §1: a closed thread with no packet row left whose last event
-/// is more than `retention_days` old must be gone, events and change-feed
-/// row with it. How many such threads remain (0 once the purge keeps the
-/// rule). Today's purge keeps threads for ever, so the tests do not call
-/// this yet; the purge that takes `closed_before` makes it 0.
-pub async fn closed_threads_outlived_retention(
-    raw: &mut Raw,
-    now: UnixTime,
-    retention_days: i64,
-) -> i64 {
-    let cutoff = now - retention_days * DAY;
-    let sql = format!(
-        "SELECT count(*) FROM threads t \
-         WHERE t.status IN ('completed', 'rejected', 'cancelled', 'expired', 'forwarded') \
-         AND NOT EXISTS (SELECT 1 FROM packets p WHERE p.thread_id = t.id) \
-         AND (SELECT max(e.at_hour) FROM thread_events e WHERE e.thread_id = t.id) < {cutoff}"
-    );
-    raw.count(&sql).await
+/// (or, without one, its opening) is older than the retention must be gone,
+/// events and change-feed row with it.
+fn closed_threads_outlived_retention(now: UnixTime, retention: UnixTime) -> (String, String) {
+    (
+        format!(
+            "SELECT count(*) FROM threads t \
+             WHERE t.status IN ('completed', 'rejected', 'cancelled', 'expired', 'forwarded') \
+             AND NOT EXISTS (SELECT 1 FROM packets p WHERE p.thread_id = t.id) \
+             AND COALESCE((SELECT max(e.at_hour) FROM thread_events e \
+                           WHERE e.thread_id = t.id), t.created_hour) < {}",
+            now - retention
+        ),
+        "a closed thread outlived the retention period".into(),
+    )
 }

@@ -18,7 +18,8 @@ use super::traffic;
 use crate::conformance::append;
 use crate::{
     AppendOutcome, ChallengeKey, Desk, Device, DeviceState, DirectoryEffect, EnrollOutcome, Invite,
-    NewEntry, Request, RequestSignatures, Role, RotationOutcome, Store, TokenKey, UnixTime,
+    NewEntry, PurgeCutoffs, Request, RequestSignatures, Role, RotationOutcome, Store, TokenKey,
+    UnixTime,
 };
 
 /// Monday 2026-11-16 00:00 UTC: hour- and week-aligned.
@@ -31,6 +32,8 @@ pub const MONTH_DAYS: i64 = 30;
 pub const LAST_DAY: i64 = 160;
 /// The broker's default grace period after an acknowledgement.
 pub const ACKED_GRACE: UnixTime = 7 * DAY;
+/// The broker's default thread retention (ADR 0019 §1).
+pub const THREAD_RETENTION: UnixTime = 90 * DAY;
 /// How long the broker lets an unread packet wait (its default TTL).
 pub(super) const PACKET_TTL: UnixTime = 30 * DAY;
 /// How long a challenge stays answerable (the broker's 60 s).
@@ -56,13 +59,22 @@ pub struct ScriptEnd {
     pub now: UnixTime,
     /// The grace period every purge used.
     pub acked_grace: UnixTime,
+    /// The thread retention every purge used (the broker's default).
+    pub thread_retention: UnixTime,
 }
 
 // --- the calls ADR 0019 changes, one place each ------------------------------
 
 /// The purge as the broker runs it.
 pub(super) async fn purge(store: &dyn Store, now: UnixTime) {
-    store.purge(now, now - ACKED_GRACE).await.expect("purge");
+    store
+        .purge(PurgeCutoffs {
+            now,
+            acked_before: now - ACKED_GRACE,
+            closed_before: now - THREAD_RETENTION,
+        })
+        .await
+        .expect("purge");
 }
 
 /// A login's first half: the broker stores the challenge it issued.
@@ -141,6 +153,7 @@ pub async fn run(store: &dyn Store) -> ScriptEnd {
     ScriptEnd {
         now,
         acked_grace: ACKED_GRACE,
+        thread_retention: THREAD_RETENTION,
     }
 }
 
@@ -222,8 +235,10 @@ async fn setup(store: &dyn Store) -> World<'_> {
 }
 
 /// What the last day leaves waiting besides its traffic: an enrollment and
-/// a rotation for an administrator to approve, an invite not yet used, and
-/// a token key staged an hour before its activation would be appended.
+/// a rotation for an administrator to approve, an invite not yet used, a
+/// token key retired in the last hour (the purge keeps it an hour, while
+/// tokens it signed may still be alive), and a staged key whose
+/// activation has not been appended yet.
 async fn waiting_at_the_end(w: &mut World<'_>, start: UnixTime) {
     let desk = w.desks[2].clone();
     let newcomer = device(Some(&desk), Role::Caseworker, start + 9 * HOUR);
@@ -239,10 +254,21 @@ async fn waiting_at_the_end(w: &mut World<'_>, start: UnixTime) {
     rotate(w, 3, start + 11 * HOUR, false).await;
     let unused = w.fresh("invite");
     create_invite(w, unused, &desk, Role::Desk, start + 12 * HOUR).await;
+    let k4 = token_key("k4", start + 22 * HOUR);
+    w.store.stage_token_key(&k4).await.expect("stage k4");
+    applied(
+        w.store,
+        DirectoryEffect::ActivateTokenKey {
+            kid: "k4".into(),
+            public_key: k4.public,
+            at: start + 22 * HOUR + 30 * 60,
+        },
+    )
+    .await;
     w.store
-        .stage_token_key(&token_key("k4", start + 22 * HOUR))
+        .stage_token_key(&token_key("k5", start + 22 * HOUR))
         .await
-        .expect("stage k4");
+        .expect("stage k5");
 }
 
 async fn applied(store: &dyn Store, effect: DirectoryEffect) {

@@ -1,11 +1,11 @@
 //! Bootstrap, the root key, auth challenges and token-signing keys.
 
-use referral_protocol::{DeviceId, VerifyingKey};
+use referral_protocol::VerifyingKey;
 use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool};
 
-use super::{codec, desks, entries};
+use super::{desks, entries};
 use crate::{ChallengeKey, Device, NewEntry, StoreError, TokenKey, UnixTime};
 
 /// Advisory lock key serialising bootstrap changes across brokers: setting

@@ -9,7 +9,8 @@ use sqlx::postgres::{PgConnection, PgPool};
 use super::codec;
 use crate::retention::{self, DeletedThread};
 use crate::{
-    PurgeCutoffs, PurgeReport, STAGED_TOKEN_KEY_TTL, StoreError, UnixTime, to_hour, tombstone_hash,
+    PurgeCutoffs, PurgeReport, RETIRED_TOKEN_KEY_TTL, STAGED_TOKEN_KEY_TTL, StoreError, UnixTime,
+    to_hour, tombstone_hash,
 };
 
 /// Advisory lock key: one purge at a time across every broker on the
@@ -208,7 +209,8 @@ async fn leave_tombstones(
 }
 
 /// Expired challenges and invites can never be used; a staged token key
-/// past [`STAGED_TOKEN_KEY_TTL`] is a private key nobody will activate.
+/// past [`STAGED_TOKEN_KEY_TTL`] is a private key nobody will activate, and
+/// one retired for [`RETIRED_TOKEN_KEY_TTL`] verifies no live token.
 async fn drop_stale_rows(conn: &mut PgConnection, now: UnixTime) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
         .bind(now)
@@ -220,6 +222,10 @@ async fn drop_stale_rows(conn: &mut PgConnection, now: UnixTime) -> Result<(), S
         .await?;
     sqlx::query("DELETE FROM staged_token_keys WHERE created_at < $1")
         .bind(now - STAGED_TOKEN_KEY_TTL)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM token_keys WHERE retired_at < $1")
+        .bind(now - RETIRED_TOKEN_KEY_TTL)
         .execute(conn)
         .await?;
     Ok(())

@@ -3,7 +3,7 @@
 //! savepoint (see `writer`); these functions check before they write, so a
 //! refusal does no work to undo.
 
-use referral_protocol::{DeviceId, VerifyingKey};
+use referral_protocol::VerifyingKey;
 use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::SqliteConnection;
 

@@ -10,7 +10,8 @@ use sqlx::SqliteConnection;
 use super::codec;
 use crate::retention::{self, DeletedThread};
 use crate::{
-    PurgeCutoffs, PurgeReport, STAGED_TOKEN_KEY_TTL, StoreError, UnixTime, to_hour, tombstone_hash,
+    PurgeCutoffs, PurgeReport, RETIRED_TOKEN_KEY_TTL, STAGED_TOKEN_KEY_TTL, StoreError, UnixTime,
+    to_hour, tombstone_hash,
 };
 
 pub(super) async fn purge(
@@ -36,6 +37,10 @@ pub(super) async fn purge(
         .await?;
     sqlx::query("DELETE FROM staged_token_keys WHERE created_at < ?")
         .bind(now - STAGED_TOKEN_KEY_TTL)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM token_keys WHERE retired_at < ?")
+        .bind(now - RETIRED_TOKEN_KEY_TTL)
         .execute(conn)
         .await?;
     Ok(PurgeReport {

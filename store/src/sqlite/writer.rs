@@ -25,7 +25,7 @@ mod sets;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use referral_protocol::{DeskId, DeviceId, PacketId};
+use referral_protocol::{DeskId, PacketId};
 use sqlx::SqliteConnection;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;

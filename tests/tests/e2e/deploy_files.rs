@@ -135,6 +135,7 @@ fn the_example_config_names_every_key_the_broker_reads() {
         max_packet_bytes,
         ack_grace_secs,
         ttl_secs,
+        thread_retention_days,
         token_lifetime_secs,
         auth_per_minute,
         unauthenticated_per_minute_per_address,
@@ -159,6 +160,7 @@ fn the_example_config_names_every_key_the_broker_reads() {
         ("max_packet_bytes", max_packet_bytes.is_some()),
         ("ack_grace_secs", ack_grace_secs.is_some()),
         ("ttl_secs", ttl_secs.is_some()),
+        ("thread_retention_days", thread_retention_days.is_some()),
         ("token_lifetime_secs", token_lifetime_secs.is_some()),
         ("auth_per_minute", auth_per_minute.is_some()),
         (
