@@ -277,7 +277,9 @@ fn token_with(
 /// that lists it (active when last seen: revoked since) says it was
 /// revoked; otherwise the broker does not know it yet, which after `enroll`
 /// means an administrator has not approved it.
-fn refused_device(log: Option<&VerifiedLog>, device: &DeviceRecord, e: BrokerError) -> Failure {
+/// The broker's own words ("did not accept this device's sign-in …") say
+/// less than this and are left out.
+fn refused_device(log: Option<&VerifiedLog>, device: &DeviceRecord, _: BrokerError) -> Failure {
     let known = log.is_some_and(|log| {
         log.state().device(&device.device_id).is_some()
             || trust::is_root_device(log.state(), device)
@@ -287,7 +289,7 @@ fn refused_device(log: Option<&VerifiedLog>, device: &DeviceRecord, e: BrokerErr
     } else {
         tr!("session-awaiting-approval")
     };
-    Failure::User(anyhow::Error::new(e).context(words))
+    Failure::User(anyhow!(words))
 }
 
 /// The signing key the verified directory lists for this device: the one the

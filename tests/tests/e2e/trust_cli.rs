@@ -312,8 +312,22 @@ fn harness() -> Harness {
     let dep = Deployment::start(&["covic-intake", "shinjuku-iea"]);
     let (member, _) = dep.enroll("shinjuku-iea", "desk");
     let proxy = TamperingProxy::start(&dep.broker.url);
-    let victim = Device::new("victim test passphrase");
-    victim.json(&[
+    let victim = enrolled_behind(&dep, &proxy, "victim test passphrase");
+    Harness {
+        dep,
+        member,
+        victim,
+        proxy,
+    }
+}
+
+/// A caseworker of `covic-intake` that talks to the broker through `proxy`
+/// only: set up with the pinned root, enrolled, approved and synced (the
+/// directory is not public, ADR 0019 §3, so a device must be enrolled to
+/// read it).
+fn enrolled_behind(dep: &Deployment, proxy: &TamperingProxy, passphrase: &str) -> Device {
+    let device = Device::new(passphrase);
+    device.json(&[
         "init",
         "--broker",
         &proxy.url,
@@ -321,7 +335,7 @@ fn harness() -> Harness {
         &dep.root_fingerprint,
     ]);
     let code = dep.invite("covic-intake", "caseworker");
-    let enrolled = victim.json(&["enroll", "--code", &code]);
+    let enrolled = device.json(&["enroll", "--code", &code]);
     dep.admin.json(&[
         "admin",
         "approve",
@@ -329,13 +343,8 @@ fn harness() -> Harness {
         "--fingerprint",
         enrolled["fingerprint"].as_str().unwrap(),
     ]);
-    victim.run_ok(&["directory"]);
-    Harness {
-        dep,
-        member,
-        victim,
-        proxy,
-    }
+    device.run_ok(&["directory"]);
+    device
 }
 
 /// The member's enrollment entry in `log`.
@@ -380,7 +389,8 @@ fn a_broker_that_substitutes_a_desks_key_is_refused() {
     });
     refuses(&h.victim, "signature does not verify");
 
-    // A device that has never synced refuses it too (from genesis).
+    // A device that has never synced refuses it too (from genesis), at the
+    // first sync it can make: `enroll`, with its invite code.
     let fresh = Device::new("fresh test passphrase");
     fresh.json(&[
         "init",
@@ -389,7 +399,8 @@ fn a_broker_that_substitutes_a_desks_key_is_refused() {
         "--root-fingerprint",
         &h.dep.root_fingerprint,
     ]);
-    let stderr = fresh.run_fails(&["directory"], 4);
+    let code = h.dep.invite("covic-intake", "caseworker");
+    let stderr = fresh.run_fails(&["enroll", "--code", &code], 4);
     assert!(stderr.contains("signature does not verify"), "{stderr}");
 
     // The same swap with every entry from the first member's enrollment on
@@ -416,7 +427,8 @@ fn a_broker_that_substitutes_a_desks_key_is_refused() {
         }
         forged
     });
-    let stderr = fresh.run_fails(&["directory"], 4);
+    // The refused enrollment did not use its code up.
+    let stderr = fresh.run_fails(&["enroll", "--code", &code], 4);
     assert!(stderr.contains("not an administrator"), "{stderr}");
     refuses(&h.victim, "fork");
 
@@ -455,15 +467,9 @@ fn a_broker_that_shows_two_clients_two_histories_is_caught() {
     let h = harness();
     // A second client behind its own proxy: the broker can tell them apart.
     let proxy_b = TamperingProxy::start(&h.dep.broker.url);
-    let b = Device::new("b test passphrase");
-    b.json(&[
-        "init",
-        "--broker",
-        &proxy_b.url,
-        "--root-fingerprint",
-        &h.dep.root_fingerprint,
-    ]);
-    b.run_ok(&["directory"]);
+    let b = enrolled_behind(&h.dep, &proxy_b, "b test passphrase");
+    // b's enrollment added entries: both clients start from the same head.
+    h.victim.run_ok(&["directory"]);
 
     // Two validly signed successors of the same head (an administrator's
     // key signed both, for example because the broker answered the first
