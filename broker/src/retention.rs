@@ -31,6 +31,14 @@ pub fn cutoffs(limits: &Limits, now: UnixTime) -> PurgeCutoffs {
     }
 }
 
+/// Removes upload spool files left by a crash from `spool`, beside running
+/// uploads: only files untouched for twice the body idle timeout (at least
+/// a minute), which no upload still in progress can be. Returns how many.
+pub fn clean_spool(spool: &Path, limits: &Limits) -> std::io::Result<usize> {
+    let idle = limits.body_idle_timeout_secs.saturating_mul(2).max(60);
+    crate::spool::clean(spool, Duration::from_secs(idle))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,12 +65,4 @@ mod tests {
         };
         assert_eq!(cutoffs(&at_once, 5).closed_before, 5);
     }
-}
-
-/// Removes upload spool files left by a crash from `spool`, beside running
-/// uploads: only files untouched for twice the body idle timeout (at least
-/// a minute), which no upload still in progress can be. Returns how many.
-pub fn clean_spool(spool: &Path, limits: &Limits) -> std::io::Result<usize> {
-    let idle = limits.body_idle_timeout_secs.saturating_mul(2).max(60);
-    crate::spool::clean(spool, Duration::from_secs(idle))
 }
