@@ -2,7 +2,7 @@
 //! claim, desks, enrollments through invites, an invite left to expire, a
 //! key rotation, a revocation, a token-key rotation and a key left staged);
 //! days 0 to 29 carry referrals along every path of their lifecycle
-//! ([`super::traffic`]); every day ends with the purge the broker runs.
+//! (`traffic.rs`); every day ends with the purge the broker runs.
 //! Then the broker only purges, once a day, until a last day of traffic
 //! leaves open threads, pending packets and requests, an unused invite, a
 //! staged key and a login in progress, as a seizure would find them.
