@@ -13,6 +13,7 @@ use referral_store::sqlite::SqliteStore;
 use referral_store::{Store, StoreError};
 
 use crate::abuse::AbuseLimiter;
+use crate::auth::routes::CHALLENGE_TTL_SECS;
 use crate::auth::tokens::TokenService;
 use crate::bootstrap::{self, BootstrapState};
 use crate::config::Config;
@@ -221,6 +222,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let retention_task = tokio::spawn(retention_loop(self.state.clone()));
         let forget_task = tokio::spawn(forget_idle_clients(self.state.clone()));
+        let sweep_task = tokio::spawn(challenge_sweep_loop(self.state.clone()));
         let handle = axum_server::Handle::new();
         let stopper = handle.clone();
         tokio::spawn(async move {
@@ -266,6 +268,7 @@ impl Application {
         };
         retention_task.abort();
         forget_task.abort();
+        sweep_task.abort();
         if let Some(task) = metrics_task {
             task.await
                 .context("the metrics listener panicked")?
@@ -336,6 +339,19 @@ async fn forget_idle_clients(state: AppState) {
     loop {
         every.tick().await;
         state.abuse().forget_idle();
+    }
+}
+
+/// Deletes challenges nobody answered, every [`CHALLENGE_TTL_SECS`]: a
+/// row left by an unfinished login is gone within a minute of its expiry,
+/// however quiet the broker (ADR 0019 §2).
+async fn challenge_sweep_loop(state: AppState) {
+    let every = Duration::from_secs(CHALLENGE_TTL_SECS.unsigned_abs());
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = state.store().drop_expired_challenges(now()).await {
+            tracing::error!(error = %e, "deleting expired challenges failed");
+        }
     }
 }
 

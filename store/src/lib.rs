@@ -159,6 +159,11 @@ pub trait Store: Send + Sync + 'static {
     /// that expired by `now` is deleted too.
     async fn take_challenge(&self, key: ChallengeKey, now: UnixTime) -> Result<bool, StoreError>;
 
+    /// Deletes every challenge that expired by `now`. The broker runs this
+    /// every minute, so a login nobody finished leaves no row for longer
+    /// than that past its expiry, even on a broker nobody else logs in to.
+    async fn drop_expired_challenges(&self, now: UnixTime) -> Result<(), StoreError>;
+
     /// Every token-signing key, newest first.
     async fn token_keys(&self) -> Result<Vec<TokenKey>, StoreError>;
 

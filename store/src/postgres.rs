@@ -215,6 +215,10 @@ impl Store for PostgresStore {
         auth::take_challenge(&self.pool, &key, now).await
     }
 
+    async fn drop_expired_challenges(&self, now: UnixTime) -> Result<(), StoreError> {
+        auth::delete_expired_challenges(&self.pool, now).await
+    }
+
     async fn token_keys(&self) -> Result<Vec<TokenKey>, StoreError> {
         auth::token_keys(&self.pool).await
     }

@@ -289,6 +289,11 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn drop_expired_challenges(&self, now: UnixTime) -> Result<(), StoreError> {
+        self.write(|reply| Op::DropExpiredChallenges { now, reply })
+            .await
+    }
+
     async fn token_keys(&self) -> Result<Vec<TokenKey>, StoreError> {
         reads::token_keys(&self.readers).await
     }

@@ -214,6 +214,17 @@ async fn challenges(store: &dyn Store) {
         "swept by the later token request"
     );
     assert!(store.take_challenge(key(&dev, 5), T0 + 61).await.unwrap());
+
+    // The broker's sweep, with no login at all: the expired one goes, the
+    // live one stays.
+    store.put_challenge(key(&dev, 8), T0, T0 + 60).await.unwrap();
+    store.put_challenge(key(&dev, 9), T0, T0 + 120).await.unwrap();
+    store.drop_expired_challenges(T0 + 60).await.unwrap();
+    assert!(
+        !store.take_challenge(key(&dev, 8), T0).await.unwrap(),
+        "swept"
+    );
+    assert!(store.take_challenge(key(&dev, 9), T0).await.unwrap());
 }
 
 async fn token_keys(store: &dyn Store) {

@@ -112,7 +112,8 @@ pub(super) async fn take_challenge(
 }
 
 /// A challenge that can no longer be answered is deleted at the next
-/// challenge or token request, not left for the hourly purge (ADR 0019 §2).
+/// challenge or token request, or by the broker's sweep a minute later at
+/// most, not left for the hourly purge (ADR 0019 §2).
 pub(super) async fn delete_expired_challenges(
     conn: &mut SqliteConnection,
     now: UnixTime,

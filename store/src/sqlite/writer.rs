@@ -85,6 +85,10 @@ pub(super) enum Op {
         now: UnixTime,
         reply: Reply<bool>,
     },
+    DropExpiredChallenges {
+        now: UnixTime,
+        reply: Reply<()>,
+    },
     RotateTokenKey(TokenKey, Reply<()>),
     PutPacket(NewPacket, PacketBody, Reply<PutOutcome>),
     Ack {
@@ -119,6 +123,7 @@ impl Op {
             | Op::CreateInvite(_, reply)
             | Op::StageTokenKey(_, reply)
             | Op::PutChallenge { reply, .. }
+            | Op::DropExpiredChallenges { reply, .. }
             | Op::RotateTokenKey(_, reply) => fail(reply, msg),
             Op::ClaimBootstrap { reply, .. } | Op::TakeChallenge { reply, .. } => fail(reply, msg),
             Op::AppendDirectory(_, reply) => fail(reply, msg),

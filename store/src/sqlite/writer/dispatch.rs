@@ -161,6 +161,9 @@ pub(super) async fn run(conn: &mut SqliteConnection, op: Op) -> Ran {
         Op::TakeChallenge { key, now, reply } => {
             Ran::new(auth::take_challenge(conn, &key, now).await, reply)
         }
+        Op::DropExpiredChallenges { now, reply } => {
+            Ran::new(auth::delete_expired_challenges(conn, now).await, reply)
+        }
         Op::RotateTokenKey(key, reply) => Ran::new(auth::rotate_token_key(conn, &key).await, reply),
         Op::PutPacket(packet, body, reply) => {
             Ran::new(packets::put(conn, packet, body).await, reply)
