@@ -217,8 +217,14 @@ async fn challenges(store: &dyn Store) {
 
     // The broker's sweep, with no login at all: the expired one goes, the
     // live one stays.
-    store.put_challenge(key(&dev, 8), T0, T0 + 60).await.unwrap();
-    store.put_challenge(key(&dev, 9), T0, T0 + 120).await.unwrap();
+    store
+        .put_challenge(key(&dev, 8), T0, T0 + 60)
+        .await
+        .unwrap();
+    store
+        .put_challenge(key(&dev, 9), T0, T0 + 120)
+        .await
+        .unwrap();
     store.drop_expired_challenges(T0 + 60).await.unwrap();
     assert!(
         !store.take_challenge(key(&dev, 8), T0).await.unwrap(),

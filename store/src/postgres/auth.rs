@@ -160,7 +160,10 @@ pub(super) async fn take_challenge(
 /// A challenge that can no longer be answered is deleted at the next
 /// challenge or token request, or by the broker's sweep a minute later at
 /// most, not left for the hourly purge (ADR 0019 §2).
-pub(super) async fn delete_expired_challenges(pool: &PgPool, now: UnixTime) -> Result<(), StoreError> {
+pub(super) async fn delete_expired_challenges(
+    pool: &PgPool,
+    now: UnixTime,
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
         .bind(now)
         .execute(pool)
