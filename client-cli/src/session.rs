@@ -89,21 +89,16 @@ impl Online {
         };
         let cached = trust::load(&ctx.home, device.root_fingerprint)?;
         let first = first_key(cached.as_ref(), &device, &keys);
-        let token = match sign_in(&ctx.home, &client, device.device_id, &keys, first) {
-            Ok(token) => token,
-            Err(SignIn::Refused(e)) => return Err(refused_device(cached.as_ref(), &device, e)),
-            Err(SignIn::Failed(e)) => return Err(e),
-        };
+        let token = sign_in(&ctx.home, &client, &device, &keys, first, cached.as_ref())?;
         let synced = trust::sync(&ctx.home, &client, &mut device, Access::Token(&token.token))?;
-        Ok(Self {
+        Ok(Self::synced(
+            ctx,
             client,
             device,
-            log: synced.log,
-            new_entries: synced.new_entries,
-            home: ctx.home.clone(),
-            keys: OnceLock::from(keys),
-            token: Mutex::new(Some(token)),
-        })
+            synced,
+            OnceLock::from(keys),
+            Some(token),
+        ))
     }
 
     /// For `enroll`: syncs the directory with the invite code, as a device
@@ -112,15 +107,34 @@ impl Online {
         let mut device = Keystore::device(&ctx.home)?;
         let client = BrokerClient::new(&device.broker)?;
         let synced = trust::sync(&ctx.home, &client, &mut device, Access::Invite(code))?;
-        Ok(Self {
+        Ok(Self::synced(
+            ctx,
+            client,
+            device,
+            synced,
+            OnceLock::new(),
+            None,
+        ))
+    }
+
+    /// A device online after its sync, with what it signed in with.
+    fn synced(
+        ctx: &Context,
+        client: BrokerClient,
+        device: DeviceRecord,
+        synced: trust::Synced,
+        keys: OnceLock<Arc<UnlockedKeys>>,
+        token: Option<TokenResponse>,
+    ) -> Self {
+        Self {
             client,
             device,
             log: synced.log,
             new_entries: synced.new_entries,
             home: ctx.home.clone(),
-            keys: OnceLock::new(),
-            token: Mutex::new(None),
-        })
+            keys,
+            token: Mutex::new(token),
+        }
     }
 
     /// The unlocked keys: those connecting unlocked, never asked for twice.
@@ -162,19 +176,14 @@ impl Online {
             return Ok(token.clone());
         }
         let listed = self.listed_signing_key(keys)?.verifying_key();
-        let token = match sign_in(
+        let token = sign_in(
             &self.home,
             &self.client,
-            self.device.device_id,
+            &self.device,
             keys,
             Some(listed),
-        ) {
-            Ok(token) => token,
-            Err(SignIn::Refused(e)) => {
-                return Err(refused_device(Some(&self.log), &self.device, e));
-            }
-            Err(SignIn::Failed(e)) => return Err(e),
-        };
+            Some(&self.log),
+        )?;
         *kept = Some(token.clone());
         Ok(token)
     }
@@ -193,23 +202,26 @@ fn first_key(
         .or(Some(device.current_keys.signing_key))
 }
 
-/// Why signing in failed.
+/// Why one sign-in failed.
 enum SignIn {
-    /// The broker refused every key this device holds.
-    Refused(BrokerError),
+    /// The broker refused the signature (`invalid_credentials`).
+    Refused,
     /// Anything else (the broker unreachable, another broker's challenge).
     Failed(Failure),
 }
 
 /// Signs in with `first`, then, if the broker refuses it (a rotation
 /// approved since the last sync), with each other key this device holds.
+/// If it refuses them all, `log` (the directory as this device last saw
+/// it) says what that means ([`refused_device`]).
 fn sign_in(
     home: &Path,
     client: &BrokerClient,
-    device_id: DeviceId,
+    device: &DeviceRecord,
     keys: &UnlockedKeys,
     first: Option<VerifyingKey>,
-) -> Result<TokenResponse, SignIn> {
+    log: Option<&VerifiedLog>,
+) -> Result<TokenResponse, Failure> {
     let mut order: Vec<&SigningKey> = first
         .and_then(|public| keys.signing_key_for(&public))
         .into_iter()
@@ -222,18 +234,17 @@ fn sign_in(
             order.push(key.signing);
         }
     }
-    let mut refusal = None;
+    if order.is_empty() {
+        return Err(Failure::Verification(anyhow!(tr!("session-key-not-held"))));
+    }
     for signing in order {
-        match token_with(home, client, device_id, signing) {
+        match token_with(home, client, device.device_id, signing) {
             Ok(token) => return Ok(token),
-            Err(SignIn::Refused(e)) => refusal = Some(e),
-            Err(failed) => return Err(failed),
+            Err(SignIn::Refused) => {}
+            Err(SignIn::Failed(e)) => return Err(e),
         }
     }
-    Err(refusal.map_or_else(
-        || SignIn::Failed(Failure::Verification(anyhow!(tr!("session-key-not-held")))),
-        SignIn::Refused,
-    ))
+    Err(refused_device(log, device))
 }
 
 /// One sign-in: the broker's challenge, signed with `signing` for the broker
@@ -268,7 +279,7 @@ fn token_with(
             None,
         )
         .map_err(|e| match e.refusal() {
-            Some(RefusalCode::InvalidCredentials) => SignIn::Refused(e),
+            Some(RefusalCode::InvalidCredentials) => SignIn::Refused,
             _ => failed(e),
         })
 }
@@ -279,7 +290,7 @@ fn token_with(
 /// means an administrator has not approved it.
 /// The broker's own words ("did not accept this device's sign-in …") say
 /// less than this and are left out.
-fn refused_device(log: Option<&VerifiedLog>, device: &DeviceRecord, _: BrokerError) -> Failure {
+fn refused_device(log: Option<&VerifiedLog>, device: &DeviceRecord) -> Failure {
     let known = log.is_some_and(|log| {
         log.state().device(&device.device_id).is_some()
             || trust::is_root_device(log.state(), device)

@@ -161,12 +161,12 @@ pub(super) async fn take_challenge(
 /// challenge or token request, or by the broker's sweep a minute later at
 /// most, not left for the hourly purge (ADR 0019 §2).
 pub(super) async fn delete_expired_challenges(
-    pool: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     now: UnixTime,
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
         .bind(now)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }

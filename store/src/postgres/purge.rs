@@ -212,10 +212,7 @@ async fn leave_tombstones(
 /// past [`STAGED_TOKEN_KEY_TTL`] is a private key nobody will activate, and
 /// one retired for [`RETIRED_TOKEN_KEY_TTL`] verifies no live token.
 async fn drop_stale_rows(conn: &mut PgConnection, now: UnixTime) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    super::auth::delete_expired_challenges(&mut *conn, now).await?;
     sqlx::query("DELETE FROM invites WHERE expires_at <= $1")
         .bind(now)
         .execute(&mut *conn)

@@ -27,10 +27,7 @@ pub(super) async fn purge(
     let purged = delete_old(conn, now, acked_before).await?;
     // After the packets: a thread whose last packet went just now may go too.
     let threads_deleted = delete_closed_threads(conn, closed_before).await?;
-    sqlx::query("DELETE FROM challenges WHERE expires_at <= ?")
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    super::auth::delete_expired_challenges(conn, now).await?;
     sqlx::query("DELETE FROM invites WHERE expires_at <= ?")
         .bind(now)
         .execute(&mut *conn)
