@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use referral_protocol::{DeskId, DeviceId, KnownSenders, RecipientKey, SigningKey};
+use referral_protocol::{AgeIdentity, DeskId, DeviceId, KnownSenders, RecipientKey, SigningKey};
 
 /// An Ed25519 key as a PKCS#8 v2 document (`ring`'s format: seed and public
 /// key), made once for the harness.
@@ -16,7 +16,8 @@ const SIGNING_PKCS8_HEX: &str = "3051020101300506032b657004220420b66198f1e2eb16e
                                  9617dfff22c0139e10dfb6ac82685174812100a1c827d1f59ecc02575dd526a6\
                                  95bfa39973065475214a07c803ea47dfc8821e";
 
-/// An age X25519 identity made once for the harness.
+/// An age X25519 identity made once for the harness. It stays classic: the
+/// checked-in corpus was sealed to it.
 const AGE_IDENTITY: &str =
     "AGE-SECRET-KEY-1ZQAUSMFX7EA2VRA7FXUPSD0Y82RPXUEUHS2DZFA3KRMS46D5DF7SC60NRP";
 
@@ -45,8 +46,8 @@ pub fn signing_key() -> &'static SigningKey {
 
 /// The reader's age identity: every packet the `envelope` target builds is
 /// encrypted to it.
-pub fn identity() -> &'static age::x25519::Identity {
-    static ID: OnceLock<age::x25519::Identity> = OnceLock::new();
+pub fn identity() -> &'static AgeIdentity {
+    static ID: OnceLock<AgeIdentity> = OnceLock::new();
     ID.get_or_init(|| {
         AGE_IDENTITY
             .parse()
@@ -56,7 +57,7 @@ pub fn identity() -> &'static age::x25519::Identity {
 
 /// The reader's recipient key, as a signed recipient list names it.
 pub fn recipient() -> RecipientKey {
-    RecipientKey::of(identity())
+    identity().recipient()
 }
 
 /// The sending device.
@@ -88,14 +89,17 @@ pub fn known_senders() -> KnownSenders {
 /// Identities that are not the reader's, generated once per process, to
 /// add as extra recipients: their number, not their value, changes the age
 /// header's length.
-pub fn other_identities() -> &'static [age::x25519::Identity] {
-    static IDS: OnceLock<Vec<age::x25519::Identity>> = OnceLock::new();
-    IDS.get_or_init(|| (0..3).map(|_| age::x25519::Identity::generate()).collect())
+pub fn other_identities() -> &'static [AgeIdentity] {
+    static IDS: OnceLock<Vec<AgeIdentity>> = OnceLock::new();
+    IDS.get_or_init(|| (0..3).map(|_| AgeIdentity::generate_classic()).collect())
 }
 
 /// A key no packet is ever encrypted to, so it must never decrypt one.
 pub fn stranger() -> &'static age::x25519::Identity {
     static ID: OnceLock<age::x25519::Identity> = OnceLock::new();
+    // age 0.13 deprecates making X25519 keys; the harness checks X25519
+    // headers, so it makes one.
+    #[allow(deprecated)]
     ID.get_or_init(age::x25519::Identity::generate)
 }
 

@@ -249,7 +249,7 @@ fn seal_and_open(content: &[u8], extra_recipients: usize, with_attachment: bool)
     recipients.extend(
         fixtures::other_identities()[..extra_recipients]
             .iter()
-            .map(referral_protocol::RecipientKey::of),
+            .map(referral_protocol::AgeIdentity::recipient),
     );
     let attachments: Vec<Attachment> = if with_attachment {
         vec![Attachment {
@@ -288,7 +288,7 @@ fn seal_and_open(content: &[u8], extra_recipients: usize, with_attachment: bool)
     assert_eq!(len, bucket, "not the smallest usable bucket");
 
     // Unpad by hand: decrypt, and the plaintext is the frame, then zeros.
-    let identity: &dyn age::Identity = fixtures::identity();
+    let identity: &dyn age::Identity = fixtures::identity().as_age();
     let (mut reader, index) = decrypt(ciphertext.as_slice(), &[identity]).expect("decrypts");
     assert_eq!(index, 0);
     let mut plain = Vec::new();

@@ -218,6 +218,10 @@ pub struct DeviceView {
     pub signing_key: VerifyingKey,
     /// age recipient.
     pub age_recipient: RecipientKey,
+    /// Its hybrid (ML-KEM-768 + X25519) age recipient, if it has one
+    /// (ADR 0020); absent for a device that has not rotated to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pq_recipient: Option<RecipientKey>,
     /// `active`, `retired` or `revoked`.
     pub state: String,
 }
@@ -358,6 +362,10 @@ pub struct EnrollmentRequest {
     pub signing_key: VerifyingKey,
     /// Its age recipient.
     pub age_recipient: RecipientKey,
+    /// Its hybrid (ML-KEM-768 + X25519) age recipient, if it has one
+    /// (ADR 0020); absent for a device that has not rotated to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pq_recipient: Option<RecipientKey>,
     /// The device's proof of possession: Ed25519 by `signing_key` over the
     /// enrollment message for this device, the invite's desk and role and
     /// these keys (`directory::enrollment_message`), standard base64.
@@ -373,6 +381,10 @@ pub struct RotationRequest {
     pub signing_key: VerifyingKey,
     /// The new age recipient.
     pub age_recipient: RecipientKey,
+    /// The new hybrid (ML-KEM-768 + X25519) age recipient, if it has one
+    /// (ADR 0020); absent for a device that has not rotated to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pq_recipient: Option<RecipientKey>,
     /// Ed25519 by the current key over `directory::rotation_message`,
     /// standard base64.
     pub old_key_signature: String,
@@ -416,6 +428,10 @@ pub struct PendingRequest {
     pub signing_key: VerifyingKey,
     /// The (new) age recipient.
     pub age_recipient: RecipientKey,
+    /// The (new) hybrid (ML-KEM-768 + X25519) age recipient, if it has one
+    /// (ADR 0020); absent for a device that has not rotated to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pq_recipient: Option<RecipientKey>,
     /// Enrollment: the device's proof of possession, standard base64.
     pub device_signature: Option<String>,
     /// Rotation: the old key's signature, standard base64.

@@ -1,7 +1,7 @@
 //! The plaintext inside a packet's age encryption (docs/protocol.md §2):
 //!
 //! ```text
-//! magic "RFPK" | version 0x01 | header_len u32 | header | signature (64)
+//! magic "RFPK" | version 0x02 | header_len u32 | header | signature (64)
 //!   | content | attachment 0 | … | attachment n-1 | zero padding
 //! ```
 //!
@@ -9,17 +9,24 @@
 //! encoding per value), so the bytes that were signed are exactly the bytes
 //! that are parsed: a reader verifies the signature over the bytes it received
 //! and then decodes them, refusing anything non-canonical.
+//!
+//! Version 2 (ADR 0020 §4) lists each recipient as the SHA-256 of its
+//! canonical text, so a hybrid recipient (1,959 characters) costs 32 bytes
+//! like any other. Version 1 listed the `age1…` strings themselves; such
+//! packets still open, and their list is read into the same digests.
 
 use ring::digest::{Context, SHA256};
 
 pub use crate::attachment_name::check_attachment_name;
 use crate::ids::{ContentType, DeskId, DeviceId, PacketId, ThreadId};
-use crate::keys::{RecipientKey, SigningKey, VerifyingKey};
+use crate::keys::{RecipientDigest, RecipientKey, SigningKey, VerifyingKey};
 
 /// First bytes of every envelope.
 pub const MAGIC: [u8; 4] = *b"RFPK";
-/// The envelope version this crate writes and reads.
-pub const VERSION: u8 = 1;
+/// The envelope version this crate writes.
+pub const VERSION: u8 = 2;
+/// The first envelope version, which listed recipients as text: still read.
+pub const VERSION_1: u8 = 1;
 /// Prefixed to what is signed, so a packet signature can never be confused
 /// with a broker-auth signature or a directory-log signature.
 pub const SIGNATURE_DOMAIN: &[u8] = b"referral-broker packet signature v1\0";
@@ -34,12 +41,19 @@ pub const MAX_HEADER_LEN: usize = 64 * 1024;
 pub const MAX_CONTENT_LEN: u32 = 1 << 20;
 /// Most attachments in one packet.
 pub const MAX_ATTACHMENTS: usize = 64;
-/// Most recipients in one packet. Each X25519 stanza adds 98 bytes to the
-/// age header; with the fixed lines (70 bytes) and the largest grease stanza
-/// age writes (about 190 bytes), 160 recipients keep the header under the
-/// broker's 16 KiB header limit (164 would just fit), so a packet the sealer
-/// accepts is never one the broker refuses for its header size.
-pub const MAX_RECIPIENTS: usize = 160;
+/// Most recipients in one packet, of either kind: the length the header's
+/// list may have.
+pub const MAX_RECIPIENTS: usize = MAX_CLASSIC_RECIPIENTS;
+/// Most X25519 recipients. Each X25519 stanza adds 98 bytes to the age
+/// header; 160 of them (15.9 KB) stay far under the broker's 64 KiB header
+/// limit, and the cap is kept from envelope v1.
+pub const MAX_CLASSIC_RECIPIENTS: usize = 160;
+/// Most hybrid recipients. Each `mlkem768x25519` stanza adds 1,557 bytes to
+/// the age header; with the fixed lines and the largest grease stanza, 40 of
+/// them keep the header under the broker's 64 KiB limit, so a packet the
+/// sealer accepts is never one the broker refuses for its header size
+/// (docs/protocol.md §6).
+pub const MAX_POST_QUANTUM_RECIPIENTS: usize = 40;
 /// Longest attachment name, in bytes of UTF-8.
 pub const MAX_NAME_LEN: usize = 255;
 /// Longest media type.
@@ -99,9 +113,10 @@ pub struct PacketHeader {
     pub content_sha256: [u8; 32],
     /// The attachments that follow the content, in order.
     pub attachments: Vec<AttachmentMeta>,
-    /// Every age recipient the packet was encrypted to, sorted, no repeats.
-    /// Signing this list is what stops surreptitious forwarding.
-    pub recipients: Vec<RecipientKey>,
+    /// The digest of every age recipient the packet was encrypted to,
+    /// sorted, no repeats. Signing this list is what stops surreptitious
+    /// forwarding.
+    pub recipients: Vec<RecipientDigest>,
 }
 
 /// SHA-256 of `bytes`.
@@ -118,13 +133,13 @@ pub(crate) fn digest_bytes(ctx: Context) -> [u8; 32] {
 }
 
 impl PacketHeader {
-    /// The canonical encoding (docs/protocol.md §3).
+    /// The canonical encoding of envelope v2 (docs/protocol.md §3).
     ///
     /// Panics only on values the constructors make impossible (a name longer
     /// than its length prefix); [`PacketHeader::validate`] is run first by the
     /// sealer.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(256 + self.recipients.len() * 64);
+        let mut out = Vec::with_capacity(256 + self.recipients.len() * 32);
         out.extend_from_slice(self.packet_id.as_bytes());
         out.extend_from_slice(self.thread_id.as_bytes());
         out.extend_from_slice(&self.created_at.to_be_bytes());
@@ -144,9 +159,18 @@ impl PacketHeader {
         }
         out.extend_from_slice(&(self.recipients.len() as u16).to_be_bytes());
         for r in &self.recipients {
-            put_str8(&mut out, r.as_str());
+            out.extend_from_slice(&r.0);
         }
         out
+    }
+
+    /// The digests of `keys`, sorted and without repeats, as the header
+    /// lists them.
+    pub fn recipient_list(keys: &[RecipientKey]) -> Vec<RecipientDigest> {
+        let mut list: Vec<RecipientDigest> = keys.iter().map(RecipientKey::digest).collect();
+        list.sort();
+        list.dedup();
+        list
     }
 
     /// Checks the rules the encoding relies on: limits, names, sorted unique
@@ -171,8 +195,9 @@ impl PacketHeader {
         Ok(())
     }
 
-    /// Parses a header, refusing trailing bytes and non-canonical values.
-    pub fn decode(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+    /// Parses a header of envelope `version` (from the prelude), refusing
+    /// trailing bytes and non-canonical values.
+    pub fn decode(version: u8, bytes: &[u8]) -> Result<Self, EnvelopeError> {
         let mut r = Cursor { rest: bytes };
         let packet_id = PacketId::from_bytes(r.array()?).map_err(|_| bad("packet id"))?;
         let thread_id = ThreadId::from_bytes(r.array()?).map_err(|_| bad("thread id"))?;
@@ -201,10 +226,21 @@ impl PacketHeader {
         if n_rcpt > MAX_RECIPIENTS {
             return Err(bad("too many recipients"));
         }
-        let mut recipients = Vec::with_capacity(n_rcpt);
-        for _ in 0..n_rcpt {
-            recipients.push(r.str8()?.parse().map_err(|_| bad("recipient key"))?);
-        }
+        let recipients = match version {
+            VERSION_1 => {
+                let mut keys: Vec<RecipientKey> = Vec::with_capacity(n_rcpt);
+                for _ in 0..n_rcpt {
+                    keys.push(r.str8()?.parse().map_err(|_| bad("recipient key"))?);
+                }
+                if !keys.windows(2).all(|w| w[0] < w[1]) {
+                    return Err(bad("recipients not sorted and unique"));
+                }
+                Self::recipient_list(&keys)
+            }
+            _ => (0..n_rcpt)
+                .map(|_| r.array().map(RecipientDigest))
+                .collect::<Result<_, _>>()?,
+        };
         if !r.rest.is_empty() {
             return Err(bad("trailing bytes after header"));
         }
@@ -236,19 +272,20 @@ impl PacketHeader {
 }
 
 /// The exact bytes an Ed25519 packet signature covers:
-/// `SIGNATURE_DOMAIN || MAGIC || VERSION || encoded header`.
-pub fn signed_message(encoded_header: &[u8]) -> Vec<u8> {
+/// `SIGNATURE_DOMAIN || MAGIC || version || encoded header`. The version is
+/// signed, so a v2 header cannot be passed off as v1 or the reverse.
+pub fn signed_message(version: u8, encoded_header: &[u8]) -> Vec<u8> {
     let mut m = Vec::with_capacity(SIGNATURE_DOMAIN.len() + 5 + encoded_header.len());
     m.extend_from_slice(SIGNATURE_DOMAIN);
     m.extend_from_slice(&MAGIC);
-    m.push(VERSION);
+    m.push(version);
     m.extend_from_slice(encoded_header);
     m
 }
 
-/// Signs an encoded header.
+/// Signs an encoded v2 header.
 pub fn sign_header(key: &SigningKey, encoded_header: &[u8]) -> [u8; 64] {
-    key.sign(&signed_message(encoded_header))
+    key.sign(&signed_message(VERSION, encoded_header))
 }
 
 /// The prelude for a header of `header_len` bytes.
@@ -260,19 +297,20 @@ pub fn prelude(header_len: usize) -> [u8; PRELUDE_LEN] {
     p
 }
 
-/// Reads a prelude: checks magic and version, returns the header length.
-pub fn parse_prelude(p: &[u8; PRELUDE_LEN]) -> Result<usize, EnvelopeError> {
+/// Reads a prelude: checks magic and version, returns the version and the
+/// header length.
+pub fn parse_prelude(p: &[u8; PRELUDE_LEN]) -> Result<(u8, usize), EnvelopeError> {
     if p[..4] != MAGIC {
         return Err(EnvelopeError::BadMagic);
     }
-    if p[4] != VERSION {
+    if p[4] != VERSION && p[4] != VERSION_1 {
         return Err(EnvelopeError::UnsupportedVersion(p[4]));
     }
     let len = u32::from_be_bytes([p[5], p[6], p[7], p[8]]) as usize;
     if len > MAX_HEADER_LEN {
         return Err(bad("header too long"));
     }
-    Ok(len)
+    Ok((p[4], len))
 }
 
 /// Media types are `type/subtype` in printable ASCII without spaces.

@@ -1,8 +1,8 @@
 //! Fingerprints: what people compare out of band.
 //!
-//! A device fingerprint binds *both* of a device's public keys (signing and
-//! age), so an administrator who approves a fingerprint approves exactly that
-//! pair. A root fingerprint covers the admin root's signing key alone. The
+//! A device fingerprint binds *every* public key of a device (signing, age
+//! X25519 and, since ADR 0020, its hybrid age key), so an administrator who
+//! approves a fingerprint approves exactly those keys. A root fingerprint covers the admin root's signing key alone. The
 //! two are domain-separated so one can never be passed off as the other.
 
 use std::fmt;
@@ -14,6 +14,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::keys::{RecipientKey, VerifyingKey};
 
 const DEVICE_DOMAIN: &[u8] = b"referral-broker device fingerprint v1\0";
+/// For a device with a hybrid key: a v1 fingerprint can never be the
+/// fingerprint of the same keys plus a hybrid key someone else chose.
+const DEVICE_DOMAIN_V2: &[u8] = b"referral-broker device fingerprint v2\0";
 const ROOT_DOMAIN: &[u8] = b"referral-broker root fingerprint v1\0";
 
 /// A SHA-256 fingerprint. Wire form (JSON, [`Fingerprint::hex`]): 64
@@ -30,12 +33,29 @@ pub struct Fingerprint([u8; 32]);
 pub struct FingerprintError;
 
 impl Fingerprint {
-    /// The fingerprint of a device: its signing key and its age recipient.
-    pub fn of_device(signing: &VerifyingKey, recipient: &RecipientKey) -> Self {
+    /// The fingerprint of a device: its signing key, its X25519 recipient
+    /// and its hybrid recipient if it has one.
+    pub fn of_device(
+        signing: &VerifyingKey,
+        recipient: &RecipientKey,
+        pq_recipient: Option<&RecipientKey>,
+    ) -> Self {
         let mut ctx = Context::new(&SHA256);
-        ctx.update(DEVICE_DOMAIN);
-        ctx.update(signing.as_bytes());
-        ctx.update(recipient.as_str().as_bytes());
+        match pq_recipient {
+            None => {
+                ctx.update(DEVICE_DOMAIN);
+                ctx.update(signing.as_bytes());
+                ctx.update(recipient.as_str().as_bytes());
+            }
+            Some(pq) => {
+                // The X25519 text has a fixed length (62), so the two
+                // recipients cannot slide into each other.
+                ctx.update(DEVICE_DOMAIN_V2);
+                ctx.update(signing.as_bytes());
+                ctx.update(recipient.as_str().as_bytes());
+                ctx.update(pq.as_str().as_bytes());
+            }
+        }
         Self::from_digest(ctx)
     }
 
@@ -131,13 +151,13 @@ impl schemars::JsonSchema for Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::SigningKey;
+    use crate::keys::{AgeIdentity, SigningKey};
 
     #[test]
     fn device_and_root_fingerprints_differ_and_parse() {
         let key = SigningKey::generate().unwrap().verifying_key();
-        let rcpt = RecipientKey::of(&age::x25519::Identity::generate());
-        let dev = Fingerprint::of_device(&key, &rcpt);
+        let rcpt = AgeIdentity::generate_classic().recipient();
+        let dev = Fingerprint::of_device(&key, &rcpt, None);
         let root = Fingerprint::of_root(&key);
         assert_ne!(dev, root);
         let text = dev.hex();
@@ -166,11 +186,25 @@ mod tests {
     #[test]
     fn a_different_age_key_changes_the_device_fingerprint() {
         let key = SigningKey::generate().unwrap().verifying_key();
-        let a = RecipientKey::of(&age::x25519::Identity::generate());
-        let b = RecipientKey::of(&age::x25519::Identity::generate());
+        let a = AgeIdentity::generate_classic().recipient();
+        let b = AgeIdentity::generate_classic().recipient();
         assert_ne!(
-            Fingerprint::of_device(&key, &a),
-            Fingerprint::of_device(&key, &b)
+            Fingerprint::of_device(&key, &a, None),
+            Fingerprint::of_device(&key, &b, None)
+        );
+    }
+
+    #[test]
+    fn the_hybrid_key_is_part_of_the_device_fingerprint() {
+        let key = SigningKey::generate().unwrap().verifying_key();
+        let classic = AgeIdentity::generate_classic().recipient();
+        let pq = AgeIdentity::generate_post_quantum().recipient();
+        let other_pq = AgeIdentity::generate_post_quantum().recipient();
+        let with = Fingerprint::of_device(&key, &classic, Some(&pq));
+        assert_ne!(with, Fingerprint::of_device(&key, &classic, None));
+        assert_ne!(
+            with,
+            Fingerprint::of_device(&key, &classic, Some(&other_pq))
         );
     }
 }

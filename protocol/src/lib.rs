@@ -60,10 +60,12 @@ pub use fingerprint::{Fingerprint, FingerprintError};
 pub use header_check::{HeaderError, HeaderLimits, HeaderSummary, check_header};
 pub use hour::Hour;
 pub use ids::{ContentType, DeskId, DeviceId, IdError, PacketId, RequestId, ThreadId};
-pub use keys::{KeyError, RecipientKey, SigningKey, VerifyingKey};
+pub use keys::{
+    AgeIdentity, KeyError, RecipientDigest, RecipientKey, RecipientKind, SigningKey, VerifyingKey,
+};
 pub use open::{
-    AttachmentSink, DiscardAttachments, KnownSenders, MemoryAttachments, OpenError, Opened,
-    SenderDirectory, SenderKey, decrypt, open,
+    AttachmentSink, ClassicPacket, DiscardAttachments, KnownSenders, MemoryAttachments, OpenError,
+    Opened, SenderDirectory, SenderKey, decrypt, open,
 };
 pub use refusal::{ErrorBody, RefusalCode, UnknownRefusalCode};
 pub use reported::Reported;

@@ -19,7 +19,7 @@ use crate::envelope::{
     self, AttachmentMeta, EnvelopeError, PRELUDE_LEN, PacketHeader, SIGNATURE_LEN, digest_bytes,
 };
 use crate::ids::{DeskId, DeviceId};
-use crate::keys::{RecipientKey, VerifyingKey};
+use crate::keys::{AgeIdentity, RecipientKind, VerifyingKey};
 use crate::padding;
 
 const COPY_BUF: usize = 64 * 1024;
@@ -59,6 +59,30 @@ pub enum OpenError {
         device: DeviceId,
         /// The rotation entry's time.
         retired_at: i64,
+        /// The packet's signed time.
+        signed_at: i64,
+    },
+    /// A packet sealed to classic keys although every device it was for had
+    /// a hybrid key at its signed time: someone (a sender's compromised
+    /// client, or a forger holding a leaked classic key) chose the weaker
+    /// encryption (ADR 0020 §5).
+    #[error(
+        "packet sealed to classic keys at {signed_at} (Unix time), when every device it was for \
+         had a post-quantum key: refused as a downgrade"
+    )]
+    Downgrade {
+        /// The packet's signed time.
+        signed_at: i64,
+    },
+    /// A packet sealed to classic keys after the directory's post-quantum
+    /// policy took effect.
+    #[error(
+        "packet sealed to classic keys at {signed_at} (Unix time), after the directory began \
+         to require post-quantum encryption at {since}"
+    )]
+    PostQuantumRequired {
+        /// The policy entry's time.
+        since: i64,
         /// The packet's signed time.
         signed_at: i64,
     },
@@ -112,9 +136,25 @@ pub enum SenderKey {
     },
 }
 
+/// What the directory says of a packet sealed to classic keys (ADR 0020 §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassicPacket {
+    /// Some device it was for had no hybrid key then: classic was the only
+    /// way to reach every device.
+    Allowed,
+    /// Every device it was for had a hybrid key at its signed time.
+    Downgrade,
+    /// The post-quantum policy was in force at its signed time.
+    PostQuantumRequired {
+        /// The policy entry's time.
+        since: i64,
+    },
+}
+
 /// The verified directory, as far as opening needs it: which signing keys
-/// belong to which device and desk, and until when. Implementations answer
-/// only from keys whose signatures chain to the pinned root (SPEC §2.5).
+/// belong to which device and desk, and until when, and whether a classic
+/// packet was the sender's only choice. Implementations answer only from
+/// keys whose signatures chain to the pinned root (SPEC §2.5).
 pub trait SenderDirectory {
     /// Whether `key` may have signed, at `signed_at` (the packet's signed
     /// time), for `device` of `desk`.
@@ -125,6 +165,15 @@ pub trait SenderDirectory {
         key: &VerifyingKey,
         signed_at: i64,
     ) -> SenderKey;
+
+    /// Whether a packet from `sender_desk` to `recipient_desk`, signed at
+    /// `signed_at` and sealed to classic (X25519) keys, may be read.
+    fn classic_packet(
+        &self,
+        sender_desk: &DeskId,
+        recipient_desk: &DeskId,
+        signed_at: i64,
+    ) -> ClassicPacket;
 }
 
 /// A fixed list of known senders (tests, offline use).
@@ -144,8 +193,14 @@ impl KnownSenders {
     }
 }
 
-/// Every key listed is current: no time is refused.
+/// Every key listed is current: no time is refused. A fixed list knows
+/// nothing of other devices' keys, so a classic packet is allowed: offline
+/// use has no directory to judge a downgrade by.
 impl SenderDirectory for KnownSenders {
+    fn classic_packet(&self, _: &DeskId, _: &DeskId, _: i64) -> ClassicPacket {
+        ClassicPacket::Allowed
+    }
+
     fn sender_key(
         &self,
         device: &DeviceId,
@@ -261,7 +316,7 @@ pub fn decrypt<'a, R: BufRead + 'a>(
 /// to `sink`, and returns the verified header and content.
 pub fn open<R: Read>(
     input: R,
-    identities: &[age::x25519::Identity],
+    identities: &[AgeIdentity],
     senders: &dyn SenderDirectory,
     sink: &mut dyn AttachmentSink,
 ) -> Result<Opened, OpenError> {
@@ -270,18 +325,17 @@ pub fn open<R: Read>(
         inner: input,
         count: &count,
     };
-    let dyn_ids: Vec<&dyn age::Identity> =
-        identities.iter().map(|i| i as &dyn age::Identity).collect();
+    let dyn_ids: Vec<&dyn age::Identity> = identities.iter().map(AgeIdentity::as_age).collect();
     let (mut plain, identity_index) = decrypt(BufReader::new(counted), &dyn_ids)?;
 
     let mut prelude = [0u8; PRELUDE_LEN];
     read_exact(&mut plain, &mut prelude)?;
-    let header_len = envelope::parse_prelude(&prelude)?;
+    let (version, header_len) = envelope::parse_prelude(&prelude)?;
     let mut header_bytes = vec![0u8; header_len];
     read_exact(&mut plain, &mut header_bytes)?;
     let mut signature = [0u8; SIGNATURE_LEN];
     read_exact(&mut plain, &mut signature)?;
-    let header = PacketHeader::decode(&header_bytes)?;
+    let header = PacketHeader::decode(version, &header_bytes)?;
 
     match senders.sender_key(
         &header.sender_device,
@@ -304,10 +358,10 @@ pub fn open<R: Read>(
             });
         }
     }
-    if !header
-        .sender_key
-        .verify(&envelope::signed_message(&header_bytes), &signature)
-    {
+    if !header.sender_key.verify(
+        &envelope::signed_message(version, &header_bytes),
+        &signature,
+    ) {
         return Err(OpenError::BadSignature);
     }
     // The sender must have addressed *this device*: the key that decrypted
@@ -317,14 +371,26 @@ pub fn open<R: Read>(
     // signed recipient set still names the retired key. A reader that was
     // never addressed has no key in the set, so surreptitious forwarding is
     // still refused.
-    let addressed = |id: &age::x25519::Identity| {
+    let addressed = |id: &AgeIdentity| {
         header
             .recipients
-            .binary_search(&RecipientKey::of(id))
+            .binary_search(&id.recipient().digest())
             .is_ok()
     };
     if !addressed(&identities[identity_index]) && !identities.iter().any(addressed) {
         return Err(OpenError::RecipientSetMismatch);
+    }
+    // The key that opened it tells its kind: a classic key can only have
+    // unwrapped a classic stanza.
+    if identities[identity_index].kind() == RecipientKind::Classic {
+        let signed_at = header.created_at;
+        match senders.classic_packet(&header.sender_desk, &header.recipient_desk, signed_at) {
+            ClassicPacket::Allowed => {}
+            ClassicPacket::Downgrade => return Err(OpenError::Downgrade { signed_at }),
+            ClassicPacket::PostQuantumRequired { since } => {
+                return Err(OpenError::PostQuantumRequired { since, signed_at });
+            }
+        }
     }
 
     let mut content = Zeroizing::new(vec![0u8; header.content_len as usize]);

@@ -194,6 +194,9 @@ refusal_codes! {
     InvalidInviteCode = ("invalid_invite_code", FORBIDDEN),
     /// A proof of possession does not decode or does not verify.
     BadProof = ("bad_proof", UNPROCESSABLE_ENTITY),
+    /// A request's `age_recipient` is not an X25519 key, or its
+    /// `pq_recipient` not a hybrid one (ADR 0020).
+    WrongRecipientKind = ("wrong_recipient_kind", UNPROCESSABLE_ENTITY),
     /// The device id is already enrolled or asked for.
     DeviceExists = ("device_exists", CONFLICT),
     /// The signing key is already a device's or another request's.

@@ -1,8 +1,9 @@
 //! Rewrap: move one stanza of a pending packet from a device's retired age
 //! key to its current one (ADR 0004, point 5).
 //!
-//! A packet is a binary age v1 file whose header holds one X25519 stanza per
-//! recipient key (and at most one `*-grease` stanza), each wrapping the same
+//! A packet is a binary age v1 file whose header holds one recipient stanza
+//! per recipient key, all `X25519` or all `mlkem768x25519` (ADR 0020), and at
+//! most one `*-grease` stanza, each wrapping the same
 //! 16-byte file key. When a device rotates its keys, packets still waiting at
 //! the broker hold a stanza for its retired key. [`rewrap_header`] unwraps the
 //! file key with the retired identity, wraps it to the current recipient, puts
@@ -24,7 +25,9 @@
 //!
 //! Why the length cannot change: an X25519 stanza always encodes to 98 bytes
 //! (`-> X25519 `, 43 base64 characters of ephemeral share, LF, 43 base64
-//! characters of wrapped key, LF) and the MAC line to 48. The padded size, and
+//! characters of wrapped key, LF), an `mlkem768x25519` stanza to 1,557 (its
+//! argument is always 1,494 base64 characters, its body 43), and the MAC line
+//! to 48. A stanza is replaced only by one of its own kind. The padded size, and
 //! so the size bucket, stays the same; [`RewrapError::LengthChanged`] guards it.
 //!
 //! Key material: age's [`FileKey`] is a `SecretBox`, wiped when dropped. The
@@ -37,7 +40,6 @@
 use std::io::{self, Read, Write};
 use std::ops::Range;
 
-use age::{Identity as _, Recipient as _};
 use age_core::format::{FileKey, Stanza};
 use age_core::secrecy::ExposeSecret;
 use base64::Engine;
@@ -45,6 +47,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use ring::{hkdf, hmac};
 
 use crate::header_check::{self, HeaderError, HeaderLimits};
+use crate::keys::{AgeIdentity, RecipientKind};
 
 /// The first line of every age v1 header.
 const VERSION_LINE: &[u8] = b"age-encryption.org/v1\n";
@@ -58,8 +61,9 @@ const HEADER_KEY_INFO: &[u8] = b"header";
 /// The payload nonce and one chunk tag: what [`header_check::check_header`]
 /// requires after the header.
 const MIN_PAYLOAD: usize = 32;
-/// The only recipient stanza type a packet may carry.
+/// The classic recipient stanza type.
 const X25519_TAG: &str = "X25519";
+const HYBRID_TAG: &str = "mlkem768x25519";
 
 /// Why a packet could not be rewrapped.
 #[derive(Debug, thiserror::Error)]
@@ -145,9 +149,17 @@ pub fn age_header_len(prefix: &[u8]) -> Result<usize, RewrapError> {
 /// ([`RewrapError::AlreadyCurrent`]).
 pub fn rewrap_header(
     header: &[u8],
-    retired: &age::x25519::Identity,
-    current: &age::x25519::Identity,
+    retired: &AgeIdentity,
+    current: &AgeIdentity,
 ) -> Result<Vec<u8>, RewrapError> {
+    // A stanza is only ever replaced by one of its own kind: the broker
+    // refuses any other change (`rewrap_rule`), and a classic stanza put in
+    // a hybrid header would undo what the hybrid encryption is for.
+    if retired.kind() != current.kind() {
+        return Err(RewrapError::Wrap(
+            "a stanza can only be rewrapped to a key of the same kind".into(),
+        ));
+    }
     let parsed = Parsed::new(header)?;
 
     // Checked first so that a retry after a lost response, or a second pass
@@ -179,8 +191,8 @@ pub fn rewrap_header(
 pub fn rewrap<R: Read, W: Write>(
     mut input: R,
     mut output: W,
-    retired: &age::x25519::Identity,
-    current: &age::x25519::Identity,
+    retired: &AgeIdentity,
+    current: &AgeIdentity,
 ) -> Result<Rewrapped, RewrapError> {
     let limits = HeaderLimits::default();
     let want = limits.max_header_bytes + MIN_PAYLOAD;
@@ -299,11 +311,11 @@ impl<'a> Parsed<'a> {
 /// stanza for the same key is found ([`RewrapError::DuplicateStanza`]).
 fn unwrap_one(
     parsed: &Parsed<'_>,
-    identity: &age::x25519::Identity,
+    identity: &AgeIdentity,
 ) -> Result<Option<(usize, FileKey)>, RewrapError> {
     let mut found = None;
     for (index, (_, stanza)) in parsed.stanzas.iter().enumerate() {
-        match identity.unwrap_stanza(stanza) {
+        match identity.as_age().unwrap_stanza(stanza) {
             // Another recipient's stanza, or the grease stanza.
             None => {}
             Some(Ok(file_key)) => {
@@ -312,29 +324,41 @@ fn unwrap_one(
                 }
                 found = Some((index, file_key));
             }
-            // age refuses a malformed X25519 stanza or one whose share makes
-            // an all-zero secret; the header check refuses both first.
-            Some(Err(_)) => return Err(malformed("age refused an X25519 stanza")),
+            // age refuses a malformed stanza of the identity's own kind, or
+            // an X25519 share that makes an all-zero secret; the header check
+            // refuses both first.
+            Some(Err(_)) => return Err(malformed("age refused a recipient stanza")),
         }
     }
     Ok(found)
 }
 
-/// Wraps `file_key` to `current`'s recipient: one new X25519 stanza, with a
-/// fresh ephemeral share.
-fn wrap_to(file_key: &FileKey, current: &age::x25519::Identity) -> Result<Stanza, RewrapError> {
+/// Wraps `file_key` to `current`'s recipient: one new stanza of its kind,
+/// with a fresh ephemeral share (and, for a hybrid key, a fresh ML-KEM
+/// encapsulation).
+fn wrap_to(file_key: &FileKey, current: &AgeIdentity) -> Result<Stanza, RewrapError> {
     let (mut stanzas, labels) = current
-        .to_public()
+        .recipient()
+        .to_age()
         .wrap_file_key(file_key)
         .map_err(|e| RewrapError::Wrap(e.to_string()))?;
-    // An X25519 recipient makes exactly one stanza and no labels; anything
-    // else would not be a like-for-like replacement.
+    // A recipient of either kind makes exactly one stanza of its tag, and a
+    // hybrid one labels it `postquantum`; anything else would not be a
+    // like-for-like replacement.
+    let expected_tag = match current.kind() {
+        RecipientKind::Classic => X25519_TAG,
+        RecipientKind::PostQuantum => HYBRID_TAG,
+    };
+    let labels_fit = match current.kind() {
+        RecipientKind::Classic => labels.is_empty(),
+        RecipientKind::PostQuantum => labels.len() == 1 && labels.contains("postquantum"),
+    };
     match stanzas.pop() {
-        Some(stanza) if stanzas.is_empty() && labels.is_empty() && stanza.tag == X25519_TAG => {
+        Some(stanza) if stanzas.is_empty() && labels_fit && stanza.tag == expected_tag => {
             Ok(stanza)
         }
         _ => Err(RewrapError::Wrap(
-            "the X25519 recipient did not produce exactly one X25519 stanza".into(),
+            "the recipient did not produce exactly one stanza of its kind".into(),
         )),
     }
 }
@@ -425,10 +449,18 @@ mod tests {
     /// recipient never produces.
     #[test]
     fn splice_refuses_a_replacement_of_another_length() {
-        let identity = age::x25519::Identity::generate();
-        let recipient = identity.to_public();
+        for identity in [
+            AgeIdentity::generate_classic(),
+            AgeIdentity::generate_post_quantum(),
+        ] {
+            splice_guard_holds_for(&identity);
+        }
+    }
+
+    fn splice_guard_holds_for(identity: &AgeIdentity) {
+        let recipient = identity.recipient().to_age();
         let mut header = Vec::new();
-        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+        age::Encryptor::with_recipients(std::iter::once(recipient.as_ref() as &dyn age::Recipient))
             .unwrap()
             .wrap_output(&mut header)
             .unwrap()
@@ -436,18 +468,18 @@ mod tests {
             .unwrap();
         let len = age_header_len(&header).unwrap();
         let parsed = Parsed::new(&header[..len]).unwrap();
-        let (index, file_key) = unwrap_one(&parsed, &identity).unwrap().unwrap();
+        let (index, file_key) = unwrap_one(&parsed, identity).unwrap().unwrap();
         let mac_key = header_mac_key(&file_key);
         parsed.verify_mac(&mac_key).unwrap();
 
         // One more body byte is one more base64 character.
-        let mut longer = wrap_to(&file_key, &identity).unwrap();
+        let mut longer = wrap_to(&file_key, identity).unwrap();
         longer.body.push(0);
         assert!(matches!(
             parsed.splice(index, &longer, &mac_key),
             Err(RewrapError::LengthChanged { before, after }) if before == len && after == len + 1
         ));
-        let same = wrap_to(&file_key, &identity).unwrap();
+        let same = wrap_to(&file_key, identity).unwrap();
         assert_eq!(parsed.splice(index, &same, &mac_key).unwrap().len(), len);
     }
 }

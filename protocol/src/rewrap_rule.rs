@@ -178,6 +178,10 @@ mod tests {
         }
     }
 
+    fn classic(id: &age::x25519::Identity) -> crate::keys::AgeIdentity {
+        crate::keys::AgeIdentity::Classic(id.clone())
+    }
+
     fn check(stored: &[u8], new: &[u8]) -> Result<(), RewrapRuleError> {
         check_one_stanza_replaced(stored, new, &HeaderLimits::default())
     }
@@ -185,7 +189,7 @@ mod tests {
     #[test]
     fn the_client_rewrap_replaces_one_stanza() {
         let d = desk();
-        let new = rewrap_header(&d.stored, &d.me, &d.current).unwrap();
+        let new = rewrap_header(&d.stored, &classic(&d.me), &classic(&d.current)).unwrap();
         assert_eq!(check(&d.stored, &new), Ok(()));
         // Followed by payload bytes, as the broker passes them.
         let with_payload = [new.as_slice(), &[7; 64]].concat();
@@ -195,7 +199,7 @@ mod tests {
     #[test]
     fn dropping_a_colleagues_stanza_is_refused() {
         let d = desk();
-        let new = rewrap_header(&d.stored, &d.me, &d.current).unwrap();
+        let new = rewrap_header(&d.stored, &classic(&d.me), &classic(&d.current)).unwrap();
         let (mut stanzas, mac) = parts(&new);
         let (untouched, _) = parts(&d.stored);
         // The colleague's stanza: X25519 and as the sender wrote it.
@@ -216,7 +220,8 @@ mod tests {
     #[test]
     fn adding_a_stanza_is_refused() {
         let d = desk();
-        let (mut stanzas, mac) = parts(&rewrap_header(&d.stored, &d.me, &d.current).unwrap());
+        let (mut stanzas, mac) =
+            parts(&rewrap_header(&d.stored, &classic(&d.me), &classic(&d.current)).unwrap());
         let (extra, _) = parts(&header_to(&[&d.current]));
         stanzas.push(extra[0].clone());
         assert_eq!(
@@ -233,9 +238,9 @@ mod tests {
         let d = desk();
         // Mine moved to my current key, then my colleague's moved to a key
         // I hold: each step alone is one stanza, together two.
-        let mine = rewrap_header(&d.stored, &d.me, &d.current).unwrap();
+        let mine = rewrap_header(&d.stored, &classic(&d.me), &classic(&d.current)).unwrap();
         let stolen = age::x25519::Identity::generate();
-        let both = rewrap_header(&mine, &d.colleague, &stolen).unwrap();
+        let both = rewrap_header(&mine, &classic(&d.colleague), &classic(&stolen)).unwrap();
         assert_eq!(check(&mine, &both), Ok(()));
         assert_eq!(
             check(&d.stored, &both),
@@ -251,7 +256,8 @@ mod tests {
             .filter(|&i| stanzas[i].starts_with(b"-> X25519 "))
             .collect();
         stanzas.swap(x25519[0], x25519[1]);
-        let (_, new_mac) = parts(&rewrap_header(&d.stored, &d.me, &d.current).unwrap());
+        let (_, new_mac) =
+            parts(&rewrap_header(&d.stored, &classic(&d.me), &classic(&d.current)).unwrap());
         assert_ne!(mac, new_mac);
         assert_eq!(
             check(&d.stored, &assemble(&d.stored, &stanzas, &new_mac)),
@@ -272,7 +278,8 @@ mod tests {
     fn a_new_stanza_under_the_old_mac_is_refused() {
         let d = desk();
         let (_, old_mac) = parts(&d.stored);
-        let (stanzas, _) = parts(&rewrap_header(&d.stored, &d.me, &d.current).unwrap());
+        let (stanzas, _) =
+            parts(&rewrap_header(&d.stored, &classic(&d.me), &classic(&d.current)).unwrap());
         assert_eq!(
             check(&d.stored, &assemble(&d.stored, &stanzas, &old_mac)),
             Err(RewrapRuleError::MacUnchanged)
@@ -290,7 +297,8 @@ mod tests {
         let (extra, _) = parts(&header_to(&[&d.current]));
         let x25519 = extra.iter().find(|s| s.starts_with(b"-> X25519 ")).unwrap();
         stanzas[grease] = x25519.clone();
-        let (_, new_mac) = parts(&rewrap_header(&d.stored, &d.me, &d.current).unwrap());
+        let (_, new_mac) =
+            parts(&rewrap_header(&d.stored, &classic(&d.me), &classic(&d.current)).unwrap());
         assert_eq!(
             check(&d.stored, &assemble(&d.stored, &stanzas, &new_mac)),
             Err(RewrapRuleError::NotX25519)

@@ -23,7 +23,7 @@ use crate::envelope::{
     digest_bytes, sha256,
 };
 use crate::ids::{ContentType, DeskId, DeviceId, PacketId, ThreadId};
-use crate::keys::{RecipientKey, SigningKey};
+use crate::keys::{RecipientKey, RecipientKind, SigningKey};
 use crate::padding;
 
 /// Zeros written at a time for the padding.
@@ -47,7 +47,7 @@ const PIPELINE_MIN_BYTES: u64 = 1024 * 1024;
 /// Why a packet could not be sealed.
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {
-    /// No recipients, or more than the format allows.
+    /// No recipients, or more than the format allows for their kind.
     #[error("a packet needs between 1 and {max} recipients, got {got}")]
     RecipientCount {
         /// How many were given.
@@ -55,6 +55,11 @@ pub enum SealError {
         /// The limit.
         max: usize,
     },
+    /// Classic and hybrid recipients together: age refuses to mix them,
+    /// because the classic stanza would hand a future quantum attacker the
+    /// same file key (ADR 0020 §5). The caller chooses one kind for all.
+    #[error("a packet's recipients must be all classic or all post-quantum")]
+    MixedRecipientKinds,
     /// The content, an attachment name or a media type broke a format rule.
     #[error(transparent)]
     Envelope(#[from] EnvelopeError),
@@ -125,7 +130,8 @@ pub struct SealRequest<'a> {
     pub sender: Sender<'a>,
     /// The desk addressed.
     pub recipient_desk: DeskId,
-    /// Every key to encrypt to (order and repeats do not matter).
+    /// Every key to encrypt to (order and repeats do not matter), all of one
+    /// [`RecipientKind`].
     pub recipients: Vec<RecipientKey>,
     /// What the content is.
     pub content_type: ContentType,
@@ -140,6 +146,10 @@ pub struct SealRequest<'a> {
 pub struct Sealed {
     /// The signed header, as a reader will see it.
     pub header: PacketHeader,
+    /// The keys it was encrypted to, sorted, without repeats.
+    pub recipients: Vec<RecipientKey>,
+    /// Their kind.
+    pub kind: RecipientKind,
     /// Ciphertext length: always a published bucket.
     pub bytes: u64,
 }
@@ -159,10 +169,20 @@ pub fn seal_with_progress<W: Write>(
     let mut recipients = req.recipients.clone();
     recipients.sort();
     recipients.dedup();
-    if recipients.is_empty() || recipients.len() > envelope::MAX_RECIPIENTS {
+    let kind = recipients
+        .first()
+        .map_or(RecipientKind::PostQuantum, RecipientKey::kind);
+    if recipients.iter().any(|r| r.kind() != kind) {
+        return Err(SealError::MixedRecipientKinds);
+    }
+    let max = match kind {
+        RecipientKind::Classic => envelope::MAX_CLASSIC_RECIPIENTS,
+        RecipientKind::PostQuantum => envelope::MAX_POST_QUANTUM_RECIPIENTS,
+    };
+    if recipients.is_empty() || recipients.len() > max {
         return Err(SealError::RecipientCount {
             got: recipients.len(),
-            max: envelope::MAX_RECIPIENTS,
+            max,
         });
     }
     let content_len = u32::try_from(req.content.len())
@@ -196,7 +216,7 @@ pub fn seal_with_progress<W: Write>(
         content_len,
         content_sha256: sha256(req.content),
         attachments,
-        recipients,
+        recipients: PacketHeader::recipient_list(&recipients),
     };
     header.validate()?;
     let encoded = header.encode();
@@ -205,11 +225,14 @@ pub fn seal_with_progress<W: Write>(
     }
     let signature = envelope::sign_header(req.sender.key, &encoded);
 
-    let age_recipients: Vec<age::x25519::Recipient> =
-        header.recipients.iter().map(RecipientKey::to_age).collect();
-    let encryptor =
-        age::Encryptor::with_recipients(age_recipients.iter().map(|r| r as &dyn age::Recipient))
-            .map_err(|e| SealError::Encrypt(e.to_string()))?;
+    let age_recipients: Vec<Box<dyn age::Recipient + Send>> =
+        recipients.iter().map(RecipientKey::to_age).collect();
+    let encryptor = age::Encryptor::with_recipients(
+        age_recipients
+            .iter()
+            .map(|r| r.as_ref() as &dyn age::Recipient),
+    )
+    .map_err(|e| SealError::Encrypt(e.to_string()))?;
     let count = Rc::new(Cell::new(0u64));
     let counted = CountingWriter {
         inner: out,
@@ -273,6 +296,8 @@ pub fn seal_with_progress<W: Write>(
     }
     Ok(Sealed {
         header,
+        recipients,
+        kind,
         bytes: bucket,
     })
 }

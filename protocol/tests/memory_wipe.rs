@@ -81,9 +81,10 @@ fn dropped_keys_leave_no_trace_in_memory() {
         );
     }
 
-    // An age X25519 identity (what opens packets and the case store). It is
-    // boxed so that its 32 bytes sit in a chunk of their own.
+    // An age X25519 identity (what opens classic packets). It is boxed so
+    // that its 32 bytes sit in a chunk of their own.
     {
+        #[allow(deprecated)] // age 0.13 deprecates making X25519 keys
         let identity = Box::new(age::x25519::Identity::generate());
         let addr = &*identity as *const age::x25519::Identity as usize;
         let size = std::mem::size_of::<age::x25519::Identity>();
@@ -99,6 +100,28 @@ fn dropped_keys_leave_no_trace_in_memory() {
         assert!(
             !still_there(&mem, addr, &before),
             "a dropped age identity is still in memory"
+        );
+    }
+
+    // A hybrid identity (ADR 0020; what opens post-quantum packets and the
+    // case store): X-Wing's 32-byte seed, from which the ML-KEM-768 and X25519
+    // keys are derived when needed.
+    {
+        let identity = Box::new(age::pq::Identity::generate());
+        let addr = &*identity as *const age::pq::Identity as usize;
+        let size = std::mem::size_of::<age::pq::Identity>();
+        println!("a hybrid identity is {size} bytes inline");
+        let mut before = vec![0u8; 4096];
+        peek(&mem, addr, &mut before[..size]);
+        let before = before[..size].to_vec();
+        assert!(
+            before.iter().any(|&b| b != 0),
+            "a live key is not all zeros"
+        );
+        drop(identity);
+        assert!(
+            !still_there(&mem, addr, &before),
+            "a dropped hybrid age identity is still in memory"
         );
     }
 

@@ -20,8 +20,7 @@ use referral_fuzz_harness::padding::SEAL;
 use referral_fuzz_harness::{TARGETS, api, fixtures};
 use referral_protocol::envelope::{PRELUDE_LEN, SIGNATURE_LEN};
 use referral_protocol::{
-    Attachment, AttachmentSource, ContentType, RecipientKey, SealRequest, Sealed, Sender, decrypt,
-    seal,
+    Attachment, AttachmentSource, ContentType, SealRequest, Sealed, Sender, decrypt, seal,
 };
 use serde_json::json;
 
@@ -53,7 +52,7 @@ fn seal_packet(content: &[u8], extra_recipients: usize, attachments: &[Attachmen
     recipients.extend(
         fixtures::other_identities()[..extra_recipients]
             .iter()
-            .map(RecipientKey::of),
+            .map(referral_protocol::AgeIdentity::recipient),
     );
     let request = SealRequest {
         packet_id: "6d1f3c2b-9a8e-4f70-b1c2-d3e4f5061728".parse().expect("id"),
@@ -78,7 +77,7 @@ fn seal_packet(content: &[u8], extra_recipients: usize, attachments: &[Attachmen
 /// The plaintext of a packet, without its zero padding (the envelope
 /// target pads again, and short seeds mutate faster).
 fn unpadded_plaintext(packet: &Packet) -> Vec<u8> {
-    let identity: &dyn age::Identity = fixtures::identity();
+    let identity: &dyn age::Identity = fixtures::identity().as_age();
     let (mut reader, _) = decrypt(packet.ciphertext.as_slice(), &[identity]).expect("decrypts");
     let mut plain = Vec::new();
     reader.read_to_end(&mut plain).expect("reads");

@@ -11,6 +11,7 @@
 
 mod entry;
 mod error;
+mod sealing;
 mod state;
 mod statement;
 mod verify;
@@ -18,12 +19,14 @@ mod wire;
 
 pub use entry::{CO_SIGNATURE_DOMAIN, ENTRY_DOMAIN, Entry, EntryHash, HASH_DOMAIN};
 pub use error::DirectoryError;
+pub use sealing::{PacketRecipients, PostQuantumRequired};
 pub use state::{
     DeskRecord, DeviceRecord, DeviceStatus, DirectoryState, PastSigningKey, RETIRED_KEY_GRACE_SECS,
     TokenKey,
 };
 pub use statement::{
-    ENROLLMENT_DOMAIN, MAX_DESK_NAME_LEN, MAX_KID_LEN, ROTATION_DOMAIN, Statement,
-    enrollment_message, enrollment_proof, rotation_message, rotation_request,
+    ENROLLMENT_DOMAIN, ENROLLMENT_DOMAIN_V2, MAX_DESK_NAME_LEN, MAX_KID_LEN, ROTATION_DOMAIN,
+    ROTATION_DOMAIN_V2, Statement, enrollment_message, enrollment_proof, rotation_message,
+    rotation_request,
 };
 pub use verify::{Head, VerifiedLog};

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::ids::{DeskId, DeviceId};
 use crate::keys::{RecipientKey, VerifyingKey};
-use crate::open::{SenderDirectory, SenderKey};
+use crate::open::{ClassicPacket, SenderDirectory, SenderKey};
 use crate::role::Role;
 
 /// How far after a rotation entry's time a packet signed with the retired key
@@ -62,8 +62,14 @@ pub struct DeviceRecord {
     pub role: Role,
     /// Its current signing key.
     pub signing_key: VerifyingKey,
-    /// Its current age recipient: the only one new packets are encrypted to.
+    /// Its current classic (X25519) age recipient: what classic packets are
+    /// encrypted to while some device they are for has no hybrid key.
     pub age_recipient: RecipientKey,
+    /// Its current hybrid age recipient, if it has one (ADR 0020).
+    pub pq_recipient: Option<RecipientKey>,
+    /// When it first had a hybrid key (entry time). A device never goes back
+    /// to classic only, so from this time on it could read a hybrid packet.
+    pub post_quantum_since: Option<i64>,
     /// Signing keys it used before its rotations, oldest first, with the
     /// time each was retired, so packets signed before a rotation still
     /// verify and packets signed with a retired key after it do not.
@@ -112,6 +118,12 @@ impl DeviceRecord {
         }
     }
 
+    /// Whether the device was active at `at`: enrolled by then and not yet
+    /// revoked.
+    pub fn active_at(&self, at: i64) -> bool {
+        self.enrolled_at <= at && self.revoked_at.is_none_or(|revoked| revoked > at)
+    }
+
     /// Whether the current keys are older than `max_age_secs` at `now`.
     pub fn keys_expired(&self, now: i64, max_age_secs: u64) -> bool {
         i128::from(now) - i128::from(self.keys_since()) > i128::from(max_age_secs)
@@ -138,6 +150,8 @@ pub struct DirectoryState {
     pub(super) devices: BTreeMap<DeviceId, DeviceRecord>,
     pub(super) token_keys: Vec<TokenKey>,
     pub(super) max_key_age_secs: Option<u64>,
+    /// Since when the log requires post-quantum packets, if it does now.
+    pub(super) post_quantum_required_since: Option<i64>,
     /// Every device signing key ever enrolled or rotated in, to its device:
     /// keys are never shared or reused, so a key names at most one device.
     pub(super) key_owner: HashMap<VerifyingKey, DeviceId>,
@@ -152,6 +166,7 @@ impl DirectoryState {
             devices: BTreeMap::new(),
             token_keys: Vec::new(),
             max_key_age_secs: None,
+            post_quantum_required_since: None,
             key_owner: HashMap::new(),
         }
     }
@@ -233,27 +248,47 @@ impl DirectoryState {
         self.max_key_age_secs
     }
 
-    /// The age recipients to encrypt to for `desk` at time `now`: its active
-    /// devices' current recipients, sorted and without repeats (as the packet
-    /// header requires), skipping devices whose keys are older than the
-    /// limit. The limit is the stricter of the log's `KeyAgePolicy` and
-    /// `max_age_secs` (a caller's own limit; `None` for the log's alone).
+    /// Since when the log requires post-quantum packets, if it does now
+    /// (`PostQuantumPolicy`).
+    pub fn post_quantum_required_since(&self) -> Option<i64> {
+        self.post_quantum_required_since
+    }
+
+    /// The devices of `desk` that may be written to at time `now`: active,
+    /// and with keys no older than the limit. The limit is the stricter of
+    /// the log's `KeyAgePolicy` and `max_age_secs` (a caller's own limit;
+    /// `None` for the log's alone).
     ///
     /// An empty answer means nobody at the desk can be written to now; the
     /// caller must refuse to send rather than fall back to any other source.
+    /// Which of their keys a packet uses is [`DirectoryState::packet_recipients`]'s
+    /// choice.
+    pub fn encryption_devices<'a>(
+        &'a self,
+        desk: &'a DeskId,
+        now: i64,
+        max_age_secs: Option<u64>,
+    ) -> Vec<&'a DeviceRecord> {
+        let limit = match (self.max_key_age_secs, max_age_secs) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.active_devices_of(desk)
+            .filter(|d| limit.is_none_or(|max| !d.keys_expired(now, max)))
+            .collect()
+    }
+
+    /// The classic (X25519) recipients of [`DirectoryState::encryption_devices`],
+    /// sorted and without repeats.
     pub fn encryption_keys(
         &self,
         desk: &DeskId,
         now: i64,
         max_age_secs: Option<u64>,
     ) -> Vec<RecipientKey> {
-        let limit = match (self.max_key_age_secs, max_age_secs) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
         let mut keys: Vec<RecipientKey> = self
-            .active_devices_of(desk)
-            .filter(|d| limit.is_none_or(|max| !d.keys_expired(now, max)))
+            .encryption_devices(desk, now, max_age_secs)
+            .into_iter()
             .map(|d| d.age_recipient.clone())
             .collect();
         keys.sort();
@@ -308,5 +343,14 @@ impl SenderDirectory for DirectoryState {
         signed_at: i64,
     ) -> SenderKey {
         DirectoryState::sender_key(self, device, desk, key, signed_at)
+    }
+
+    fn classic_packet(
+        &self,
+        sender_desk: &DeskId,
+        recipient_desk: &DeskId,
+        signed_at: i64,
+    ) -> ClassicPacket {
+        DirectoryState::classic_packet(self, sender_desk, recipient_desk, signed_at)
     }
 }

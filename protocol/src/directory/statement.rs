@@ -2,20 +2,26 @@
 //! the device's proof of possession that an enrollment carries.
 
 use crate::ids::{DeskId, DeviceId};
-use crate::keys::{RecipientKey, SigningKey, VerifyingKey};
+use crate::keys::{RecipientKey, RecipientKind, SigningKey, VerifyingKey};
 use crate::role::Role;
 
 use super::error::DirectoryError;
-use super::wire::{Cursor, malformed, put_opt_str8, put_str8};
+use super::wire::{Cursor, malformed, put_opt_str8, put_str8, put_str16};
 
 /// Prefixed to what a device signs to prove it holds the keys an enrollment
 /// names. Distinct from every other signature domain, so an enrollment proof
 /// can never be replayed as a packet, an auth challenge or a log entry.
 pub const ENROLLMENT_DOMAIN: &[u8] = b"referral-broker device enrollment v1\0";
+/// As [`ENROLLMENT_DOMAIN`], for an enrollment that also names a hybrid
+/// recipient (ADR 0020): a v1 proof can never be stretched over a hybrid key
+/// the device did not name.
+pub const ENROLLMENT_DOMAIN_V2: &[u8] = b"referral-broker device enrollment v2\0";
 
 /// Prefixed to what a device's old and new keys both sign to ask for a
 /// rotation (ADR 0004): distinct from every other signature domain.
 pub const ROTATION_DOMAIN: &[u8] = b"referral-broker device rotation v1\0";
+/// As [`ROTATION_DOMAIN`], for a rotation that also names a hybrid recipient.
+pub const ROTATION_DOMAIN_V2: &[u8] = b"referral-broker device rotation v2\0";
 
 /// Longest desk display name, in bytes of UTF-8 (it is a `str8`).
 pub const MAX_DESK_NAME_LEN: usize = 255;
@@ -53,8 +59,11 @@ pub enum Statement {
         role: Role,
         /// Its Ed25519 signing key.
         signing_key: VerifyingKey,
-        /// Its age recipient.
+        /// Its classic (X25519) age recipient.
         age_recipient: RecipientKey,
+        /// Its hybrid (ML-KEM-768 + X25519) age recipient; `None` in entries
+        /// written before ADR 0020, which keep their old encoding.
+        pq_recipient: Option<RecipientKey>,
         /// The device's own signature (by `signing_key`) over
         /// [`enrollment_message`]: proof that the device holds the key, so an
         /// administrator cannot enroll someone else's key by mistake.
@@ -68,8 +77,11 @@ pub enum Statement {
         device: DeviceId,
         /// Its new signing key (the old one stays valid for old packets).
         signing_key: VerifyingKey,
-        /// Its new age recipient.
+        /// Its new classic (X25519) age recipient.
         age_recipient: RecipientKey,
+        /// Its new hybrid age recipient. A device that had one must name one
+        /// again: the verifier refuses a rotation back to classic only.
+        pq_recipient: Option<RecipientKey>,
         /// The device's *old* signing key (the one the log holds for it
         /// before this entry) over [`rotation_message`]: the device asked.
         old_key_signature: [u8; 64],
@@ -101,6 +113,13 @@ pub enum Statement {
         /// Seconds since enrollment or last rotation.
         max_age_secs: u64,
     },
+    /// Whether packets must be sealed post-quantum (ADR 0020 §5). From this
+    /// entry's time, while `required`, clients refuse to seal classic and
+    /// readers refuse classic packets signed after it.
+    PostQuantumPolicy {
+        /// `true` to require hybrid encryption, `false` to lift it.
+        required: bool,
+    },
 }
 
 mod tag {
@@ -112,6 +131,11 @@ mod tag {
     pub const ROOT_ROTATED: u8 = 0x05;
     pub const TOKEN_KEY_ROTATED: u8 = 0x06;
     pub const KEY_AGE_POLICY: u8 = 0x07;
+    /// `DeviceEnrolled` with a hybrid recipient (ADR 0020).
+    pub const DEVICE_ENROLLED_PQ: u8 = 0x08;
+    /// `DeviceRotated` with a hybrid recipient.
+    pub const DEVICE_ROTATED_PQ: u8 = 0x09;
+    pub const POST_QUANTUM_POLICY: u8 = 0x0a;
 }
 
 impl Statement {
@@ -126,6 +150,7 @@ impl Statement {
             Statement::RootRotated { .. } => "root_rotated",
             Statement::TokenKeyRotated { .. } => "token_key_rotated",
             Statement::KeyAgePolicy { .. } => "key_age_policy",
+            Statement::PostQuantumPolicy { .. } => "post_quantum_policy",
         }
     }
 
@@ -150,6 +175,16 @@ impl Statement {
                 Ok(())
             }
             Statement::TokenKeyRotated { kid, .. } => check_kid(kid),
+            Statement::DeviceEnrolled {
+                age_recipient,
+                pq_recipient,
+                ..
+            }
+            | Statement::DeviceRotated {
+                age_recipient,
+                pq_recipient,
+                ..
+            } => check_recipient_kinds(age_recipient, pq_recipient.as_ref()),
             // Ids and keys are parsed types: valid by construction.
             _ => Ok(()),
         }
@@ -180,9 +215,13 @@ impl Statement {
                 role,
                 signing_key,
                 age_recipient,
+                pq_recipient,
                 device_signature,
             } => {
-                out.push(tag::DEVICE_ENROLLED);
+                out.push(match pq_recipient {
+                    None => tag::DEVICE_ENROLLED,
+                    Some(_) => tag::DEVICE_ENROLLED_PQ,
+                });
                 put_device_fields(
                     out,
                     device,
@@ -190,6 +229,7 @@ impl Statement {
                     *role,
                     signing_key,
                     age_recipient,
+                    pq_recipient.as_ref(),
                 );
                 out.extend_from_slice(device_signature);
             }
@@ -197,13 +237,21 @@ impl Statement {
                 device,
                 signing_key,
                 age_recipient,
+                pq_recipient,
                 old_key_signature,
                 new_key_signature,
             } => {
-                out.push(tag::DEVICE_ROTATED);
-                out.extend_from_slice(device.as_bytes());
-                out.extend_from_slice(signing_key.as_bytes());
-                put_str8(out, age_recipient.as_str());
+                out.push(match pq_recipient {
+                    None => tag::DEVICE_ROTATED,
+                    Some(_) => tag::DEVICE_ROTATED_PQ,
+                });
+                put_rotation_fields(
+                    out,
+                    device,
+                    signing_key,
+                    age_recipient,
+                    pq_recipient.as_ref(),
+                );
                 out.extend_from_slice(old_key_signature);
                 out.extend_from_slice(new_key_signature);
             }
@@ -224,6 +272,10 @@ impl Statement {
                 out.push(tag::KEY_AGE_POLICY);
                 out.extend_from_slice(&max_age_secs.to_be_bytes());
             }
+            Statement::PostQuantumPolicy { required } => {
+                out.push(tag::POST_QUANTUM_POLICY);
+                out.push(u8::from(*required));
+            }
         }
     }
 
@@ -239,7 +291,7 @@ impl Statement {
                 prefecture: r.opt_str8()?.map(str::to_owned),
                 languages: r.opt_str8()?.map(str::to_owned),
             },
-            tag::DEVICE_ENROLLED => {
+            t @ (tag::DEVICE_ENROLLED | tag::DEVICE_ENROLLED_PQ) => {
                 let device = device(r.array()?)?;
                 let desk = r.opt_str8()?.map(desk).transpose()?;
                 let role = Role::from_wire_code(r.u8()?).ok_or(malformed("unknown role"))?;
@@ -249,13 +301,15 @@ impl Statement {
                     role,
                     signing_key: VerifyingKey(r.array()?),
                     age_recipient: recipient(r.str8()?)?,
+                    pq_recipient: opt_pq_recipient(r, t == tag::DEVICE_ENROLLED_PQ)?,
                     device_signature: r.array()?,
                 }
             }
-            tag::DEVICE_ROTATED => Statement::DeviceRotated {
+            t @ (tag::DEVICE_ROTATED | tag::DEVICE_ROTATED_PQ) => Statement::DeviceRotated {
                 device: device(r.array()?)?,
                 signing_key: VerifyingKey(r.array()?),
                 age_recipient: recipient(r.str8()?)?,
+                pq_recipient: opt_pq_recipient(r, t == tag::DEVICE_ROTATED_PQ)?,
                 old_key_signature: r.array()?,
                 new_key_signature: r.array()?,
             },
@@ -272,6 +326,9 @@ impl Statement {
             tag::KEY_AGE_POLICY => Statement::KeyAgePolicy {
                 max_age_secs: r.u64()?,
             },
+            tag::POST_QUANTUM_POLICY => Statement::PostQuantumPolicy {
+                required: r.flag()?,
+            },
             _ => return Err(malformed("unknown statement tag")),
         };
         statement.validate()?;
@@ -281,7 +338,8 @@ impl Statement {
 
 /// The exact bytes a device signs to prove it holds the keys it asks to be
 /// enrolled with: `ENROLLMENT_DOMAIN || device (16) || desk (opt str8) ||
-/// role (u8) || signing_key (32) || age_recipient (str8)`.
+/// role (u8) || signing_key (32) || age_recipient (str8)`, or, with a hybrid
+/// recipient, `ENROLLMENT_DOMAIN_V2 ||` the same `|| pq_recipient (str16)`.
 ///
 /// Binding the device id, desk and role (not just the keys) stops an
 /// administrator, or a broker relaying requests, from reusing one device's
@@ -292,10 +350,22 @@ pub fn enrollment_message(
     role: Role,
     signing_key: &VerifyingKey,
     age_recipient: &RecipientKey,
+    pq_recipient: Option<&RecipientKey>,
 ) -> Vec<u8> {
-    let mut m = Vec::with_capacity(ENROLLMENT_DOMAIN.len() + 200);
-    m.extend_from_slice(ENROLLMENT_DOMAIN);
-    put_device_fields(&mut m, device, desk, role, signing_key, age_recipient);
+    let mut m = Vec::with_capacity(ENROLLMENT_DOMAIN_V2.len() + 2200);
+    m.extend_from_slice(match pq_recipient {
+        None => ENROLLMENT_DOMAIN,
+        Some(_) => ENROLLMENT_DOMAIN_V2,
+    });
+    put_device_fields(
+        &mut m,
+        device,
+        desk,
+        role,
+        signing_key,
+        age_recipient,
+        pq_recipient,
+    );
     m
 }
 
@@ -308,6 +378,7 @@ pub fn enrollment_proof(
     role: Role,
     signing_key: &VerifyingKey,
     age_recipient: &RecipientKey,
+    pq_recipient: Option<&RecipientKey>,
     key: &SigningKey,
 ) -> [u8; 64] {
     key.sign(&enrollment_message(
@@ -316,12 +387,14 @@ pub fn enrollment_proof(
         role,
         signing_key,
         age_recipient,
+        pq_recipient,
     ))
 }
 
 /// The exact bytes both of a device's keys sign to ask for a rotation:
 /// `ROTATION_DOMAIN || device (16) || old signing key (32) || new signing key
-/// (32) || new age recipient (str8)`.
+/// (32) || new age recipient (str8)`, or, with a hybrid recipient,
+/// `ROTATION_DOMAIN_V2 ||` the same `|| new pq_recipient (str16)`.
 ///
 /// Binding the old key makes the request useless once the device has rotated
 /// again; the log's fresh-key rule refuses a replay of the same rotation.
@@ -330,13 +403,17 @@ pub fn rotation_message(
     old_signing_key: &VerifyingKey,
     new_signing_key: &VerifyingKey,
     new_age_recipient: &RecipientKey,
+    new_pq_recipient: Option<&RecipientKey>,
 ) -> Vec<u8> {
-    let mut m = Vec::with_capacity(ROTATION_DOMAIN.len() + 160);
-    m.extend_from_slice(ROTATION_DOMAIN);
+    let mut m = Vec::with_capacity(ROTATION_DOMAIN_V2.len() + 2200);
+    m.extend_from_slice(match new_pq_recipient {
+        None => ROTATION_DOMAIN,
+        Some(_) => ROTATION_DOMAIN_V2,
+    });
     m.extend_from_slice(device.as_bytes());
     m.extend_from_slice(old_signing_key.as_bytes());
     m.extend_from_slice(new_signing_key.as_bytes());
-    put_str8(&mut m, new_age_recipient.as_str());
+    put_recipients(&mut m, new_age_recipient, new_pq_recipient);
     m
 }
 
@@ -347,6 +424,7 @@ pub fn rotation_request(
     old_key: &SigningKey,
     new_key: &SigningKey,
     new_age_recipient: &RecipientKey,
+    new_pq_recipient: Option<&RecipientKey>,
 ) -> Statement {
     let signing_key = new_key.verifying_key();
     let msg = rotation_message(
@@ -354,11 +432,13 @@ pub fn rotation_request(
         &old_key.verifying_key(),
         &signing_key,
         new_age_recipient,
+        new_pq_recipient,
     );
     Statement::DeviceRotated {
         device: *device,
         signing_key,
         age_recipient: new_age_recipient.clone(),
+        pq_recipient: new_pq_recipient.cloned(),
         old_key_signature: old_key.sign(&msg),
         new_key_signature: new_key.sign(&msg),
     }
@@ -371,12 +451,62 @@ fn put_device_fields(
     role: Role,
     signing_key: &VerifyingKey,
     age_recipient: &RecipientKey,
+    pq_recipient: Option<&RecipientKey>,
 ) {
     out.extend_from_slice(device.as_bytes());
     put_opt_str8(out, desk.map(DeskId::as_str));
     out.push(role.wire_code());
     out.extend_from_slice(signing_key.as_bytes());
+    put_recipients(out, age_recipient, pq_recipient);
+}
+
+fn put_rotation_fields(
+    out: &mut Vec<u8>,
+    device: &DeviceId,
+    signing_key: &VerifyingKey,
+    age_recipient: &RecipientKey,
+    pq_recipient: Option<&RecipientKey>,
+) {
+    out.extend_from_slice(device.as_bytes());
+    out.extend_from_slice(signing_key.as_bytes());
+    put_recipients(out, age_recipient, pq_recipient);
+}
+
+/// The classic recipient as a `str8` (an `age1…` key is 62 bytes), then the
+/// hybrid one, if any, as a `str16` (1,959 bytes). Whether the second is
+/// there is told by the statement's tag or the signature's domain, never by
+/// a flag byte, so an old entry's bytes are unchanged.
+fn put_recipients(out: &mut Vec<u8>, age_recipient: &RecipientKey, pq: Option<&RecipientKey>) {
     put_str8(out, age_recipient.as_str());
+    if let Some(pq) = pq {
+        put_str16(out, pq.as_str());
+    }
+}
+
+fn opt_pq_recipient(
+    r: &mut Cursor<'_>,
+    present: bool,
+) -> Result<Option<RecipientKey>, DirectoryError> {
+    if present {
+        recipient(r.str16()?).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// The classic slot holds an X25519 key and the hybrid slot a hybrid one, so
+/// that "every device has a hybrid key" means what it says.
+fn check_recipient_kinds(
+    age_recipient: &RecipientKey,
+    pq_recipient: Option<&RecipientKey>,
+) -> Result<(), DirectoryError> {
+    if age_recipient.kind() != RecipientKind::Classic {
+        return Err(malformed("age_recipient must be an X25519 (age1…) key"));
+    }
+    if pq_recipient.is_some_and(|pq| pq.kind() != RecipientKind::PostQuantum) {
+        return Err(malformed("pq_recipient must be a hybrid (age1pq1…) key"));
+    }
+    Ok(())
 }
 
 fn desk(s: &str) -> Result<DeskId, DirectoryError> {
@@ -454,6 +584,47 @@ fn check_kid(kid: &str) -> Result<(), DirectoryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::AgeIdentity;
+
+    #[test]
+    fn hybrid_device_statements_round_trip_and_check_kinds() {
+        let classic = AgeIdentity::generate_classic().recipient();
+        let pq = AgeIdentity::generate_post_quantum().recipient();
+        let enrolled = |age_recipient: &RecipientKey, pq_recipient: Option<&RecipientKey>| {
+            Statement::DeviceEnrolled {
+                device: DeviceId::random(),
+                desk: Some("covic-intake".parse().unwrap()),
+                role: Role::Desk,
+                signing_key: VerifyingKey([1; 32]),
+                age_recipient: age_recipient.clone(),
+                pq_recipient: pq_recipient.cloned(),
+                device_signature: [2; 64],
+            }
+        };
+        let hybrid = enrolled(&classic, Some(&pq));
+        assert_eq!(round_trip(&hybrid), hybrid);
+        let mut out = Vec::new();
+        hybrid.encode_into(&mut out);
+        assert_eq!(out[0], tag::DEVICE_ENROLLED_PQ);
+        let old = enrolled(&classic, None);
+        let mut out = Vec::new();
+        old.encode_into(&mut out);
+        assert_eq!(out[0], tag::DEVICE_ENROLLED, "old entries keep their bytes");
+        assert!(enrolled(&pq, None).validate().is_err());
+        assert!(enrolled(&classic, Some(&classic)).validate().is_err());
+        let rotated = rotation_request(
+            &DeviceId::random(),
+            &SigningKey::generate().unwrap(),
+            &SigningKey::generate().unwrap(),
+            &classic,
+            Some(&pq),
+        );
+        assert_eq!(round_trip(&rotated), rotated);
+        for required in [true, false] {
+            let policy = Statement::PostQuantumPolicy { required };
+            assert_eq!(round_trip(&policy), policy);
+        }
+    }
 
     fn round_trip(s: &Statement) -> Statement {
         let mut out = Vec::new();
@@ -514,14 +685,15 @@ mod tests {
 
     #[test]
     fn unknown_tags_and_roles_are_refused() {
-        let mut r = Cursor::new(&[0x08]);
+        let mut r = Cursor::new(&[0x0b]);
         assert!(Statement::decode_from(&mut r).is_err());
         let s = Statement::DeviceEnrolled {
             device: DeviceId::random(),
             desk: None,
             role: Role::Admin,
             signing_key: VerifyingKey([1; 32]),
-            age_recipient: RecipientKey::of(&age::x25519::Identity::generate()),
+            age_recipient: AgeIdentity::generate_classic().recipient(),
+            pq_recipient: None,
             device_signature: [2; 64],
         };
         let mut out = Vec::new();
@@ -541,10 +713,31 @@ mod tests {
         let vk = key.verifying_key();
         let device = DeviceId::random();
         let desk: DeskId = "covic-intake".parse().unwrap();
-        let rcpt = RecipientKey::of(&age::x25519::Identity::generate());
-        let sig = enrollment_proof(&device, Some(&desk), Role::Desk, &vk, &rcpt, &key);
-        let msg = |d, desk, role| enrollment_message(d, desk, role, &vk, &rcpt);
+        let rcpt = AgeIdentity::generate_classic().recipient();
+        let pq = AgeIdentity::generate_post_quantum().recipient();
+        let sig = enrollment_proof(
+            &device,
+            Some(&desk),
+            Role::Desk,
+            &vk,
+            &rcpt,
+            Some(&pq),
+            &key,
+        );
+        let msg = |d, desk, role| enrollment_message(d, desk, role, &vk, &rcpt, Some(&pq));
         assert!(vk.verify(&msg(&device, Some(&desk), Role::Desk), &sig));
+        let other_pq = AgeIdentity::generate_post_quantum().recipient();
+        let without = enrollment_message(&device, Some(&desk), Role::Desk, &vk, &rcpt, None);
+        let swapped = enrollment_message(
+            &device,
+            Some(&desk),
+            Role::Desk,
+            &vk,
+            &rcpt,
+            Some(&other_pq),
+        );
+        assert!(!vk.verify(&without, &sig));
+        assert!(!vk.verify(&swapped, &sig));
         assert!(!vk.verify(&msg(&device, Some(&desk), Role::Admin), &sig));
         assert!(!vk.verify(&msg(&device, None, Role::Desk), &sig));
         assert!(!vk.verify(&msg(&DeviceId::random(), Some(&desk), Role::Desk), &sig));

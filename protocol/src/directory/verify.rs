@@ -323,6 +323,7 @@ fn apply(state: &mut DirectoryState, prev: &Entry, entry: &Entry) -> Result<(), 
             role,
             signing_key,
             age_recipient,
+            pq_recipient,
             device_signature,
         } => {
             if state.devices.contains_key(device) {
@@ -341,7 +342,14 @@ fn apply(state: &mut DirectoryState, prev: &Entry, entry: &Entry) -> Result<(), 
                 _ => {}
             }
             check_fresh_key(state, seq, signing_key)?;
-            let msg = enrollment_message(device, desk.as_ref(), *role, signing_key, age_recipient);
+            let msg = enrollment_message(
+                device,
+                desk.as_ref(),
+                *role,
+                signing_key,
+                age_recipient,
+                pq_recipient.as_ref(),
+            );
             if !signing_key.verify(&msg, device_signature) {
                 return Err(DirectoryError::BadSignature { seq });
             }
@@ -354,6 +362,8 @@ fn apply(state: &mut DirectoryState, prev: &Entry, entry: &Entry) -> Result<(), 
                     role: *role,
                     signing_key: *signing_key,
                     age_recipient: age_recipient.clone(),
+                    pq_recipient: pq_recipient.clone(),
+                    post_quantum_since: pq_recipient.as_ref().map(|_| time),
                     past_signing_keys: Vec::new(),
                     status: DeviceStatus::Active,
                     enrolled_at: time,
@@ -366,6 +376,7 @@ fn apply(state: &mut DirectoryState, prev: &Entry, entry: &Entry) -> Result<(), 
             device,
             signing_key,
             age_recipient,
+            pq_recipient,
             old_key_signature,
             new_key_signature,
         } => {
@@ -376,11 +387,26 @@ fn apply(state: &mut DirectoryState, prev: &Entry, entry: &Entry) -> Result<(), 
             if !d.is_active() {
                 return Err(precondition(seq, "rotation of a revoked device"));
             }
+            // Once a device can read hybrid packets, senders rely on it (and
+            // readers refuse classic packets to it); going back would undo
+            // that silently.
+            if d.pq_recipient.is_some() && pq_recipient.is_none() {
+                return Err(precondition(
+                    seq,
+                    "rotation would drop the device's post-quantum key",
+                ));
+            }
             check_fresh_key(state, seq, signing_key)?;
             // Both of the device's keys asked for this (ADR 0004): the old one
             // (the device, not only an administrator, wants it) and the new
             // one (possession).
-            let msg = rotation_message(device, &d.signing_key, signing_key, age_recipient);
+            let msg = rotation_message(
+                device,
+                &d.signing_key,
+                signing_key,
+                age_recipient,
+                pq_recipient.as_ref(),
+            );
             if !d.signing_key.verify(&msg, old_key_signature) {
                 return Err(DirectoryError::BadSignature { seq });
             }
@@ -398,6 +424,10 @@ fn apply(state: &mut DirectoryState, prev: &Entry, entry: &Entry) -> Result<(), 
                 retired_at: time,
             });
             d.age_recipient = age_recipient.clone();
+            d.pq_recipient = pq_recipient.clone();
+            if pq_recipient.is_some() && d.post_quantum_since.is_none() {
+                d.post_quantum_since = Some(time);
+            }
             d.rotated_at = Some(time);
         }
         Statement::DeviceRevoked { device } => {
@@ -432,6 +462,15 @@ fn apply(state: &mut DirectoryState, prev: &Entry, entry: &Entry) -> Result<(), 
                 public_key: *public_key,
                 since: time,
             });
+        }
+        Statement::PostQuantumPolicy { required } => {
+            state.post_quantum_required_since = match (required, state.post_quantum_required_since)
+            {
+                (false, _) => None,
+                // Repeating the policy does not move its start.
+                (true, Some(since)) => Some(since),
+                (true, None) => Some(time),
+            };
         }
         Statement::KeyAgePolicy { max_age_secs } => {
             state.max_key_age_secs = (*max_age_secs > 0).then_some(*max_age_secs);

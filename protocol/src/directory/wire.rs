@@ -16,6 +16,13 @@ pub(crate) fn put_str8(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
+/// Appends a `str16`: for an `age1pq1…` recipient, 1,959 bytes.
+pub(crate) fn put_str16(out: &mut Vec<u8>, s: &str) {
+    let len = u16::try_from(s.len()).expect("validated: fits a u16 length");
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
 /// Appends an optional `str8`: `0`, or `1` then the `str8`.
 pub(crate) fn put_opt_str8(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
@@ -73,6 +80,11 @@ impl<'a> Cursor<'a> {
 
     pub(crate) fn str8(&mut self) -> Result<&'a str, DirectoryError> {
         let len = usize::from(self.u8()?);
+        std::str::from_utf8(self.take(len)?).map_err(|_| malformed("text is not UTF-8"))
+    }
+
+    pub(crate) fn str16(&mut self) -> Result<&'a str, DirectoryError> {
+        let len = usize::from(u16::from_be_bytes(self.array()?));
         std::str::from_utf8(self.take(len)?).map_err(|_| malformed("text is not UTF-8"))
     }
 

@@ -10,13 +10,19 @@ use common::*;
 use proptest::prelude::*;
 use referral_protocol::envelope::MAX_CONTENT_LEN;
 use referral_protocol::padding::{self, AGE_CHUNK};
-use referral_protocol::{HeaderLimits, RecipientKey, check_header};
+use referral_protocol::{AgeIdentity, HeaderLimits, RecipientKey, check_header};
 
 const MAX_RECIPIENTS_IN_PROPTEST: usize = 40;
 
-fn pool() -> &'static [age::x25519::Identity] {
-    static POOL: OnceLock<Vec<age::x25519::Identity>> = OnceLock::new();
+fn pool() -> &'static [AgeIdentity] {
+    static POOL: OnceLock<Vec<AgeIdentity>> = OnceLock::new();
     POOL.get_or_init(|| identities(MAX_RECIPIENTS_IN_PROPTEST))
+}
+
+/// The same number of hybrid identities: the most a hybrid packet may have.
+fn hybrid_pool() -> &'static [AgeIdentity] {
+    static POOL: OnceLock<Vec<AgeIdentity>> = OnceLock::new();
+    POOL.get_or_init(|| hybrid_identities(MAX_RECIPIENTS_IN_PROPTEST))
 }
 
 fn sender() -> &'static Device {
@@ -49,8 +55,9 @@ proptest! {
         n_recipients in 1usize..=MAX_RECIPIENTS_IN_PROPTEST,
         attachment_lens in proptest::collection::vec(0usize..150_000, 0..3),
         opener in any::<proptest::sample::Index>(),
+        hybrid in any::<bool>(),
     ) {
-        let ids = &pool()[..n_recipients];
+        let ids = if hybrid { &hybrid_pool()[..n_recipients] } else { &pool()[..n_recipients] };
         let content = content_of_len(content_len);
         let data = random_pool();
         let atts: Vec<_> = attachment_lens

@@ -11,9 +11,9 @@ use std::sync::OnceLock;
 use referral_protocol::envelope::{self, EnvelopeError, PacketHeader};
 use referral_protocol::padding;
 use referral_protocol::{
-    Attachment, AttachmentMeta, AttachmentSource, ContentType, DeskId, DeviceId, KnownSenders,
-    MemoryAttachments, OpenError, Opened, PacketId, RecipientKey, SealRequest, Sealed, Sender,
-    SigningKey, ThreadId, open, seal,
+    AgeIdentity, Attachment, AttachmentMeta, AttachmentSource, ContentType, DeskId, DeviceId,
+    KnownSenders, MemoryAttachments, OpenError, Opened, PacketId, RecipientKey, SealRequest,
+    Sealed, Sender, SenderDirectory, SigningKey, ThreadId, open, seal,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 
@@ -25,7 +25,7 @@ pub struct Device {
     pub id: DeviceId,
     pub desk: DeskId,
     pub key: SigningKey,
-    pub identity: age::x25519::Identity,
+    pub identity: AgeIdentity,
 }
 
 impl std::fmt::Debug for Device {
@@ -40,13 +40,14 @@ impl std::fmt::Debug for Device {
 }
 
 impl Device {
-    /// A fresh device of `desk`.
+    /// A fresh device of `desk` with a classic (X25519) age key: the size
+    /// arithmetic of most tests is per X25519 stanza.
     pub fn new(desk: &str) -> Self {
         Self {
             id: DeviceId::random(),
             desk: desk_id(desk),
             key: SigningKey::generate().expect("system RNG"),
-            identity: age::x25519::Identity::generate(),
+            identity: AgeIdentity::generate_classic(),
         }
     }
 
@@ -61,7 +62,7 @@ impl Device {
 
     /// The device's age recipient.
     pub fn recipient(&self) -> RecipientKey {
-        RecipientKey::of(&self.identity)
+        self.identity.recipient()
     }
 }
 
@@ -70,14 +71,21 @@ pub fn desk_id(s: &str) -> DeskId {
     s.parse().expect("valid desk id literal")
 }
 
-/// `n` fresh age identities.
-pub fn identities(n: usize) -> Vec<age::x25519::Identity> {
-    (0..n).map(|_| age::x25519::Identity::generate()).collect()
+/// `n` fresh classic (X25519) age identities.
+pub fn identities(n: usize) -> Vec<AgeIdentity> {
+    (0..n).map(|_| AgeIdentity::generate_classic()).collect()
+}
+
+/// `n` fresh hybrid age identities.
+pub fn hybrid_identities(n: usize) -> Vec<AgeIdentity> {
+    (0..n)
+        .map(|_| AgeIdentity::generate_post_quantum())
+        .collect()
 }
 
 /// The recipients of `ids`.
-pub fn recipients_of(ids: &[age::x25519::Identity]) -> Vec<RecipientKey> {
-    ids.iter().map(RecipientKey::of).collect()
+pub fn recipients_of(ids: &[AgeIdentity]) -> Vec<RecipientKey> {
+    ids.iter().map(AgeIdentity::recipient).collect()
 }
 
 /// A directory that lists exactly these devices' current keys.
@@ -187,8 +195,8 @@ pub fn seal_simple(
 /// Opens from memory, keeping attachments in memory.
 pub fn open_bytes(
     packet: &[u8],
-    ids: &[age::x25519::Identity],
-    senders: &KnownSenders,
+    ids: &[AgeIdentity],
+    senders: &dyn SenderDirectory,
 ) -> Result<(Opened, MemoryAttachments), OpenError> {
     let mut sink = MemoryAttachments::default();
     let opened = open(packet, ids, senders, &mut sink)?;
@@ -212,6 +220,8 @@ pub fn error_name(e: &OpenError) -> String {
         OpenError::UnknownSender { .. } => "UnknownSender".into(),
         OpenError::RetiredSenderKey { .. } => "RetiredSenderKey".into(),
         OpenError::BadSignature => "BadSignature".into(),
+        OpenError::Downgrade { .. } => "Downgrade".into(),
+        OpenError::PostQuantumRequired { .. } => "PostQuantumRequired".into(),
         OpenError::RecipientSetMismatch => "RecipientSetMismatch".into(),
         OpenError::ContentHashMismatch => "ContentHashMismatch".into(),
         OpenError::AttachmentHashMismatch { .. } => "AttachmentHashMismatch".into(),
@@ -239,9 +249,6 @@ pub fn header_for(
     content: &[u8],
     attachments: &[Vec<u8>],
 ) -> PacketHeader {
-    let mut recipients = recipients.to_vec();
-    recipients.sort();
-    recipients.dedup();
     PacketHeader {
         packet_id: PacketId::random(),
         thread_id: ThreadId::random(),
@@ -263,7 +270,7 @@ pub fn header_for(
                 sha256: envelope::sha256(a),
             })
             .collect(),
-        recipients,
+        recipients: PacketHeader::recipient_list(recipients),
     }
 }
 
@@ -328,8 +335,9 @@ impl Write for SharedVec {
 }
 
 fn age_encryptor(recipients: &[RecipientKey]) -> age::Encryptor {
-    let rs: Vec<age::x25519::Recipient> = recipients.iter().map(RecipientKey::to_age).collect();
-    age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient))
+    let rs: Vec<Box<dyn age::Recipient + Send>> =
+        recipients.iter().map(RecipientKey::to_age).collect();
+    age::Encryptor::with_recipients(rs.iter().map(|r| r.as_ref() as &dyn age::Recipient))
         .expect("age encryptor")
 }
 

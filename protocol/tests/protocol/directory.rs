@@ -14,8 +14,8 @@ use referral_protocol::directory::{
     VerifiedLog, enrollment_proof, rotation_request,
 };
 use referral_protocol::{
-    ContentType, DeskId, DeviceId, Fingerprint, OpenError, PacketId, RecipientKey, Role,
-    SealRequest, Sender, SigningKey, ThreadId, VerifyingKey, open, seal,
+    AgeIdentity, ContentType, DeskId, DeviceId, Fingerprint, OpenError, PacketId, RecipientKey,
+    Role, SealRequest, Sender, SigningKey, ThreadId, VerifyingKey, open, seal,
 };
 use secrecy::ExposeSecret;
 
@@ -32,18 +32,26 @@ struct Dev {
     desk: Option<DeskId>,
     role: Role,
     key: SigningKey,
-    identity: age::x25519::Identity,
+    identity: AgeIdentity,
+    /// The hybrid identity; `None` for a device made before ADR 0020.
+    pq: Option<AgeIdentity>,
 }
 
 impl Dev {
+    /// A device as the first release made them: classic keys only.
     fn new(desk_id: Option<&str>, role: Role) -> Self {
         Self {
             id: DeviceId::random(),
             desk: desk_id.map(desk),
             role,
             key: SigningKey::generate().unwrap(),
-            identity: age::x25519::Identity::generate(),
+            identity: AgeIdentity::generate_classic(),
+            pq: None,
         }
+    }
+
+    fn pq_recipient(&self) -> Option<RecipientKey> {
+        self.pq.as_ref().map(AgeIdentity::recipient)
     }
 
     fn vk(&self) -> VerifyingKey {
@@ -51,7 +59,7 @@ impl Dev {
     }
 
     fn recipient(&self) -> RecipientKey {
-        RecipientKey::of(&self.identity)
+        self.identity.recipient()
     }
 
     /// The enrollment statement, with the device's own proof of possession.
@@ -62,12 +70,14 @@ impl Dev {
             role: self.role,
             signing_key: self.vk(),
             age_recipient: self.recipient(),
+            pq_recipient: self.pq_recipient(),
             device_signature: enrollment_proof(
                 &self.id,
                 self.desk.as_ref(),
                 self.role,
                 &self.vk(),
                 &self.recipient(),
+                self.pq_recipient().as_ref(),
                 &self.key,
             ),
         }
@@ -76,7 +86,13 @@ impl Dev {
     /// The rotation statement from these keys to `new`'s, signed by both
     /// (what `referral rotate` sends; ADR 0004).
     fn rotation_to(&self, new: &Dev) -> Statement {
-        rotation_request(&self.id, &self.key, &new.key, &new.recipient())
+        rotation_request(
+            &self.id,
+            &self.key,
+            &new.key,
+            &new.recipient(),
+            new.pq_recipient().as_ref(),
+        )
     }
 
     /// New keys for the same device id.
@@ -86,7 +102,13 @@ impl Dev {
             desk: self.desk.clone(),
             role: self.role,
             key: SigningKey::generate().unwrap(),
-            identity: age::x25519::Identity::generate(),
+            identity: AgeIdentity::generate_classic(),
+            // A rotation keeps the device's kind (post_quantum.rs plays a
+            // classic device gaining a hybrid key).
+            pq: self
+                .pq
+                .as_ref()
+                .map(|_| AgeIdentity::generate_post_quantum()),
         }
     }
 }
@@ -409,7 +431,7 @@ fn a_substituted_age_recipient_is_refused() {
     let w = shared_world();
     let mut entries = w.log.entries.clone();
     if let Statement::DeviceEnrolled { age_recipient, .. } = &mut entries[6].statement {
-        *age_recipient = RecipientKey::of(&age::x25519::Identity::generate());
+        *age_recipient = AgeIdentity::generate_classic().recipient();
     }
     assert_eq!(
         VerifiedLog::from_genesis(entries, None).unwrap_err(),
@@ -436,6 +458,7 @@ fn an_admin_cannot_enroll_keys_without_the_devices_proof() {
         role: Role::Caseworker,
         signing_key: thief.vk(),
         age_recipient: victim.recipient(),
+        pq_recipient: None,
         device_signature,
     };
     log.push(forged, &w.admin.key);
@@ -459,6 +482,7 @@ fn an_admin_cannot_enroll_keys_without_the_devices_proof() {
             role: Role::Admin,
             signing_key: victim.vk(),
             age_recipient: victim.recipient(),
+            pq_recipient: None,
             device_signature,
         },
         &w.admin.key,
@@ -535,6 +559,7 @@ fn a_rotation_needs_the_old_and_the_new_keys_signatures() {
         device: w.caseworker.id,
         signing_key: new.vk(),
         age_recipient: new.recipient(),
+        pq_recipient: new.pq_recipient(),
         old_key_signature: old,
         new_key_signature: new_sig,
     };
@@ -1274,7 +1299,7 @@ fn key_pool() -> &'static [(SigningKey, RecipientKey)] {
             .map(|_| {
                 (
                     SigningKey::generate().unwrap(),
-                    RecipientKey::of(&age::x25519::Identity::generate()),
+                    AgeIdentity::generate_classic().recipient(),
                 )
             })
             .collect()
@@ -1287,6 +1312,18 @@ fn arb_key() -> impl Strategy<Value = VerifyingKey> {
 
 fn arb_recipient() -> impl Strategy<Value = RecipientKey> {
     (0..key_pool().len()).prop_map(|i| key_pool()[i].1.clone())
+}
+
+/// No hybrid key, or one of a few (a hybrid key takes a few milliseconds to
+/// make, so they are made once).
+fn arb_pq_recipient() -> impl Strategy<Value = Option<RecipientKey>> {
+    static POOL: OnceLock<Vec<RecipientKey>> = OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        (0..4)
+            .map(|_| AgeIdentity::generate_post_quantum().recipient())
+            .collect()
+    });
+    prop::option::of((0..pool.len()).prop_map(move |i| pool[i].clone()))
 }
 
 fn arb_device() -> impl Strategy<Value = DeviceId> {
@@ -1327,40 +1364,47 @@ fn arb_statement() -> impl Strategy<Value = Statement> {
             prop::option::of(arb_desk()),
             arb_role(),
             arb_key(),
-            arb_recipient(),
+            (arb_recipient(), arb_pq_recipient()),
             any::<[u8; 64]>()
         )
-            .prop_map(|(device, desk, role, signing_key, age_recipient, sig)| {
-                Statement::DeviceEnrolled {
-                    device,
-                    desk,
-                    role,
-                    signing_key,
-                    age_recipient,
-                    device_signature: sig,
+            .prop_map(
+                |(device, desk, role, signing_key, (age_recipient, pq_recipient), sig)| {
+                    Statement::DeviceEnrolled {
+                        device,
+                        desk,
+                        role,
+                        signing_key,
+                        age_recipient,
+                        pq_recipient,
+                        device_signature: sig,
+                    }
                 }
-            }),
+            ),
         (
             arb_device(),
             arb_key(),
-            arb_recipient(),
+            (arb_recipient(), arb_pq_recipient()),
             any::<[u8; 32]>(),
             any::<[u8; 32]>()
         )
-            .prop_map(|(device, signing_key, age_recipient, a, b)| {
-                Statement::DeviceRotated {
-                    device,
-                    signing_key,
-                    age_recipient,
-                    old_key_signature: [a, b].concat().try_into().unwrap(),
-                    new_key_signature: [b, a].concat().try_into().unwrap(),
+            .prop_map(
+                |(device, signing_key, (age_recipient, pq_recipient), a, b)| {
+                    Statement::DeviceRotated {
+                        device,
+                        signing_key,
+                        age_recipient,
+                        pq_recipient,
+                        old_key_signature: [a, b].concat().try_into().unwrap(),
+                        new_key_signature: [b, a].concat().try_into().unwrap(),
+                    }
                 }
-            }),
+            ),
         arb_device().prop_map(|device| Statement::DeviceRevoked { device }),
         arb_key().prop_map(|new_root| Statement::RootRotated { new_root }),
         ("[A-Za-z0-9._-]{1,64}", arb_key())
             .prop_map(|(kid, public_key)| Statement::TokenKeyRotated { kid, public_key }),
         any::<u64>().prop_map(|max_age_secs| Statement::KeyAgePolicy { max_age_secs }),
+        any::<bool>().prop_map(|required| Statement::PostQuantumPolicy { required }),
     ]
 }
 

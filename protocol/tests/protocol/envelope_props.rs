@@ -7,14 +7,24 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use referral_protocol::envelope::{self, MAX_CONTENT_LEN, PacketHeader};
 use referral_protocol::{
-    AttachmentMeta, ContentType, DeskId, DeviceId, PacketId, RecipientKey, ThreadId, VerifyingKey,
+    AgeIdentity, AttachmentMeta, ContentType, DeskId, DeviceId, PacketId, RecipientDigest,
+    ThreadId, VerifyingKey,
 };
 
-fn recipient_pool() -> &'static [RecipientKey] {
-    static POOL: OnceLock<Vec<RecipientKey>> = OnceLock::new();
+/// Digests of real recipients of both kinds: an envelope v2 lists digests,
+/// so the kind does not show in the header.
+fn recipient_pool() -> &'static [RecipientDigest] {
+    static POOL: OnceLock<Vec<RecipientDigest>> = OnceLock::new();
     POOL.get_or_init(|| {
         (0..24)
-            .map(|_| RecipientKey::of(&age::x25519::Identity::generate()))
+            .map(|i| {
+                let id = if i % 2 == 0 {
+                    AgeIdentity::generate_classic()
+                } else {
+                    AgeIdentity::generate_post_quantum()
+                };
+                id.recipient().digest()
+            })
             .collect()
     })
 }
@@ -96,7 +106,7 @@ proptest! {
     fn encode_then_decode_is_identity(h in header()) {
         prop_assert!(h.validate().is_ok());
         let bytes = h.encode();
-        let back = PacketHeader::decode(&bytes).unwrap();
+        let back = PacketHeader::decode(envelope::VERSION, &bytes).unwrap();
         prop_assert_eq!(&back, &h);
         prop_assert_eq!(back.encode(), bytes);
     }
@@ -105,21 +115,21 @@ proptest! {
     fn any_appended_byte_is_refused(h in header(), extra in proptest::collection::vec(any::<u8>(), 1..8)) {
         let mut bytes = h.encode();
         bytes.extend_from_slice(&extra);
-        prop_assert!(PacketHeader::decode(&bytes).is_err());
+        prop_assert!(PacketHeader::decode(envelope::VERSION, &bytes).is_err());
     }
 
     #[test]
     fn every_strict_prefix_is_refused(h in header()) {
         let bytes = h.encode();
         for len in 0..bytes.len() {
-            prop_assert!(PacketHeader::decode(&bytes[..len]).is_err(), "prefix of {} bytes decoded", len);
+            prop_assert!(PacketHeader::decode(envelope::VERSION, &bytes[..len]).is_err(), "prefix of {} bytes decoded", len);
         }
     }
 
     #[test]
     fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         // Whatever it returns, it returns; and what decodes re-encodes to itself.
-        if let Ok(h) = PacketHeader::decode(&bytes) {
+        if let Ok(h) = PacketHeader::decode(envelope::VERSION, &bytes) {
             prop_assert_eq!(h.encode(), bytes);
         }
     }
@@ -144,7 +154,7 @@ proptest! {
                 _ => bytes.insert(i, byte),
             }
         }
-        if let Ok(d) = PacketHeader::decode(&bytes) {
+        if let Ok(d) = PacketHeader::decode(envelope::VERSION, &bytes) {
             prop_assert!(d.validate().is_ok());
             prop_assert_eq!(d.encode(), bytes);
         }
@@ -172,7 +182,7 @@ fn decode_refuses_what_validate_refuses() {
             r
         },
     };
-    assert!(PacketHeader::decode(&base.encode()).is_ok());
+    assert!(PacketHeader::decode(envelope::VERSION, &base.encode()).is_ok());
     let bad: Vec<(&str, PacketHeader)> = vec![
         ("unsorted recipients", {
             let mut h = base.clone();
@@ -181,7 +191,7 @@ fn decode_refuses_what_validate_refuses() {
         }),
         ("repeated recipient", {
             let mut h = base.clone();
-            h.recipients = vec![pool[0].clone(), pool[0].clone()];
+            h.recipients = vec![pool[0], pool[0]];
             h
         }),
         ("no recipients", {
@@ -217,6 +227,9 @@ fn decode_refuses_what_validate_refuses() {
     ];
     for (what, h) in bad {
         assert!(h.validate().is_err(), "{what}: validate");
-        assert!(PacketHeader::decode(&h.encode()).is_err(), "{what}: decode");
+        assert!(
+            PacketHeader::decode(envelope::VERSION, &h.encode()).is_err(),
+            "{what}: decode"
+        );
     }
 }

@@ -23,9 +23,7 @@ type NamedBytes = (String, String, Vec<u8>);
 
 /// Asserts that `h` carries exactly what `req` asked for.
 fn assert_header_as_given(h: &PacketHeader, req: &SealRequest<'_>, metas: &[AttachmentMeta]) {
-    let mut want_recipients = req.recipients.clone();
-    want_recipients.sort();
-    want_recipients.dedup();
+    let want_recipients = PacketHeader::recipient_list(&req.recipients);
     assert_eq!(h.packet_id, req.packet_id);
     assert_eq!(h.thread_id, req.thread_id);
     assert_eq!(h.created_at, req.created_at);
@@ -241,7 +239,7 @@ fn identity_index_names_the_key_that_decrypted() {
     let dir = directory(&[&sender]);
     // A device after a key rotation passes [retired, current].
     let keys = identities(2);
-    let (retired, current) = (RecipientKey::of(&keys[0]), RecipientKey::of(&keys[1]));
+    let (retired, current) = (keys[0].recipient(), keys[1].recipient());
     let content = small_referral();
 
     let (to_current, _) = seal_simple(&sender, vec![current.clone()], &content, &[]);
@@ -279,7 +277,8 @@ fn recipients_are_sorted_and_deduplicated_before_signing() {
     let (packet, sealed) = seal_simple(&sender, given, b"{}", &[]);
     let mut want = r.clone();
     want.sort();
-    assert_eq!(sealed.header.recipients, want);
+    assert_eq!(sealed.recipients, want);
+    assert_eq!(sealed.header.recipients, PacketHeader::recipient_list(&r));
     for id in &ids {
         open_bytes(&packet, std::slice::from_ref(id), &directory(&[&sender])).unwrap();
     }

@@ -12,13 +12,14 @@ use std::io::Read;
 use common::*;
 use referral_protocol::envelope::{self, EnvelopeError};
 use referral_protocol::{
-    ContentType, DeskId, KnownSenders, OpenError, PacketHeader, RecipientKey, Sender, decrypt,
+    AgeIdentity, ContentType, DeskId, KnownSenders, OpenError, PacketHeader, RecipientKey, Sender,
+    decrypt,
 };
 
 /// A sender, one reader, and a directory listing the sender.
 struct Fixture {
     sender: Device,
-    reader: Vec<age::x25519::Identity>,
+    reader: Vec<AgeIdentity>,
     dir: KnownSenders,
 }
 
@@ -147,7 +148,7 @@ fn surreptitious_forwarding_is_refused() {
 
     // B decrypts with the age layer alone and keeps the whole plaintext,
     // signature and padding included.
-    let b_ids: Vec<&dyn age::Identity> = b.iter().map(|i| i as &dyn age::Identity).collect();
+    let b_ids: Vec<&dyn age::Identity> = b.iter().map(AgeIdentity::as_age).collect();
     let (mut reader, index) = decrypt(packet.as_slice(), &b_ids).unwrap();
     assert_eq!(index, 0);
     let mut plaintext = Vec::new();
@@ -179,7 +180,7 @@ fn surreptitious_forwarding_is_refused() {
     ];
     for (how, file) in &forwarded {
         // C's age layer decrypts it: the plaintext really is the original.
-        let c_ids: Vec<&dyn age::Identity> = c.iter().map(|i| i as &dyn age::Identity).collect();
+        let c_ids: Vec<&dyn age::Identity> = c.iter().map(AgeIdentity::as_age).collect();
         let (mut r, _) = decrypt(file.as_slice(), &c_ids).unwrap();
         let mut seen = Vec::new();
         r.read_to_end(&mut seen).unwrap();
@@ -422,7 +423,7 @@ fn content_or_attachment_not_matching_its_signed_hash_is_refused() {
 fn unsupported_version_and_bad_magic_are_refused() {
     let f = Fixture::new();
     let (_, parts) = f.parts(&small_referral(), &[]);
-    for v in [0u8, 2, 0x7f, 0xff] {
+    for v in [0u8, 3, 0x7f, 0xff] {
         let mut p = parts.clone();
         p.version = v;
         match f.open(&f.build(&p)) {

@@ -1,6 +1,9 @@
 //! Checked-in packet vectors (`tests/vectors/`), in the style of the CCTV age
 //! vectors: a text header of `key: value` lines, an empty line, then the
-//! binary packet.
+//! binary packet. `tests/vectors/` holds envelope v2 (ADR 0020), written by
+//! this generator; `tests/vectors/v1/` holds the envelope v1 vectors as the
+//! first release wrote them, kept byte for byte so that packets sealed
+//! before v2 are proven to still open.
 //!
 //! | key | meaning |
 //! |---|---|
@@ -24,10 +27,13 @@ use std::path::{Path, PathBuf};
 use age::secrecy::ExposeSecret;
 use common::*;
 use referral_protocol::envelope;
-use referral_protocol::{DeskId, DeviceId, KnownSenders, Sender, VerifyingKey, padding};
+use referral_protocol::{
+    AgeIdentity, DeskId, DeviceId, KnownSenders, Sender, VerifyingKey, padding,
+};
 
 const REQUIRED: &[&str] = &[
     "ok_referral_small",
+    "ok_post_quantum",
     "ok_with_attachments",
     "ok_two_recipients",
     "fail_no_matching_key",
@@ -43,6 +49,11 @@ const REQUIRED: &[&str] = &[
 
 fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+}
+
+/// The envelope v1 vectors, never regenerated.
+fn v1_vectors_dir() -> PathBuf {
+    vectors_dir().join("v1")
 }
 
 #[derive(Debug, Clone, Default)]
@@ -138,7 +149,7 @@ impl Vector {
         let mut dir = KnownSenders::new();
         dir.add(device, desk.clone(), key);
         for id_text in &self.identities {
-            let id: age::x25519::Identity = id_text
+            let id: AgeIdentity = id_text
                 .parse()
                 .unwrap_or_else(|e| panic!("{name}: bad identity: {e}"));
             let result = open_bytes(&self.packet, std::slice::from_ref(&id), &dir);
@@ -173,8 +184,8 @@ impl Vector {
     }
 }
 
-fn secret(id: &age::x25519::Identity) -> String {
-    id.to_string().expose_secret().to_owned()
+fn secret(id: &AgeIdentity) -> String {
+    id.to_secret_string().expose_secret().to_owned()
 }
 
 /// Builds every vector from fresh keys.
@@ -185,12 +196,8 @@ fn generate() -> Vec<Vector> {
     let third = identities(1);
     let r1 = recipients_of(&readers[..1]);
     let content = small_referral();
-    let base = |name: &str,
-                expect: &str,
-                ids: &[age::x25519::Identity],
-                packet: Vec<u8>,
-                comment: &str| {
-        Vector {
+    let base =
+        |name: &str, expect: &str, ids: &[AgeIdentity], packet: Vec<u8>, comment: &str| Vector {
             name: name.into(),
             expect: expect.into(),
             identities: ids.iter().map(secret).collect(),
@@ -200,8 +207,7 @@ fn generate() -> Vec<Vector> {
             comments: vec![comment.into()],
             packet,
             ..Default::default()
-        }
-    };
+        };
     let ok = |mut v: Vector, content: &[u8], atts: &[Vec<u8>]| {
         v.content_sha256 = Some(hex::encode(envelope::sha256(content)));
         v.attachment_sha256 = atts
@@ -214,6 +220,20 @@ fn generate() -> Vec<Vector> {
     let mut out = Vec::new();
 
     // --- successes
+    let hybrid_readers = hybrid_identities(2);
+    let (hybrid, _) = seal_simple(&sender, recipients_of(&hybrid_readers), &content, &[]);
+    out.push(ok(
+        base(
+            "ok_post_quantum",
+            "success",
+            &hybrid_readers,
+            hybrid,
+            "a small referral to two hybrid (ML-KEM-768 + X25519) recipients; each identity opens it alone",
+        ),
+        &content,
+        &[],
+    ));
+
     let (small, _) = seal_simple(&sender, r1.clone(), &content, &[]);
     out.push(ok(
         base(
@@ -299,7 +319,7 @@ fn generate() -> Vec<Vector> {
 
     let plaintext = {
         use std::io::Read;
-        let ids: Vec<&dyn age::Identity> = vec![&readers[0]];
+        let ids: Vec<&dyn age::Identity> = vec![readers[0].as_age()];
         let (mut r, _) = referral_protocol::decrypt(small.as_slice(), &ids).unwrap();
         let mut p = Vec::new();
         r.read_to_end(&mut p).unwrap();
@@ -380,14 +400,14 @@ fn generate() -> Vec<Vector> {
         "correctly signed header whose attachment hash is of other bytes",
     ));
 
-    let mut v2 = good.clone();
-    v2.version = 2;
+    let mut v3 = good.clone();
+    v3.version = 3;
     out.push(base(
         "fail_unsupported_version",
         "Envelope(UnsupportedVersion)",
         &readers[..1],
-        encrypt(&v2),
-        "envelope version byte 2",
+        encrypt(&v3),
+        "envelope version byte 3",
     ));
 
     let mut magic = good;
@@ -431,13 +451,31 @@ fn generated_vectors_have_their_expected_outcomes_and_regenerate_on_request() {
 }
 
 #[test]
+fn envelope_v1_vectors_still_open_exactly_as_expected() {
+    let dir = v1_vectors_dir();
+    let mut names = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let v = Vector::parse(&name, &std::fs::read(&path).unwrap());
+        v.check();
+        names.insert(name);
+    }
+    assert!(
+        names.contains("ok_referral_small") && names.contains("ok_with_attachments"),
+        "the v1 successes are missing from {}",
+        dir.display()
+    );
+}
+
+#[test]
 fn checked_in_vectors_open_exactly_as_expected() {
     let dir = vectors_dir();
     let mut names = BTreeSet::new();
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with('.') {
+        if name.starts_with('.') || path.is_dir() {
             continue;
         }
         let v = Vector::parse(&name, &std::fs::read(&path).unwrap());
