@@ -17,7 +17,7 @@ use crate::auth::routes::CHALLENGE_TTL_SECS;
 use crate::auth::tokens::TokenService;
 use crate::bootstrap::{self, BootstrapState};
 use crate::config::Config;
-use crate::connections::{self, Caps, Gate, GatedAcceptor};
+use crate::connections::{self, Caps, Gate, GatedAcceptor, KeyExchangeCounter};
 use crate::directory::DirectoryCache;
 use crate::routes::{self, MetricsRoute};
 use crate::startup::{Listener, StartupError};
@@ -247,7 +247,10 @@ impl Application {
         let header_read_timeout = self.gate.caps().header_read_timeout;
         let result = match self.tls {
             Some(tls) => {
-                let tls = axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(acceptor);
+                let tls = KeyExchangeCounter::new(
+                    axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(acceptor),
+                    self.state.clone(),
+                );
                 http1_only(
                     axum_server::from_tcp(self.listener)?.acceptor(tls),
                     header_read_timeout,

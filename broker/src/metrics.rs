@@ -24,6 +24,7 @@ pub struct Metrics {
     threads_deleted: AtomicU64,
     connections_open: AtomicU64,
     connections_refused: Mutex<BTreeMap<&'static str, u64>>,
+    tls_handshakes: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 /// Upper bounds of the latency buckets, in seconds: from a cached read to
@@ -124,6 +125,16 @@ impl Metrics {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         *map.entry(cap).or_default() += 1;
+    }
+
+    /// A TLS handshake completed with the key exchange `group`
+    /// (`connections::group_word`).
+    pub fn tls_handshake(&self, group: &'static str) {
+        let mut map = self
+            .tls_handshakes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *map.entry(group).or_default() += 1;
     }
 
     /// The Prometheus text exposition, with the store's current counts.
@@ -240,6 +251,23 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "referral_connections_refused_total{{cap=\"{cap}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP referral_tls_handshakes_total TLS handshakes completed, by the key \
+             exchange negotiated (X25519MLKEM768 is the hybrid post-quantum one)."
+        );
+        let _ = writeln!(out, "# TYPE referral_tls_handshakes_total counter");
+        for (group, n) in self
+            .tls_handshakes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "referral_tls_handshakes_total{{group=\"{group}\"}} {n}"
             );
         }
         let mut gauge = |name: &str, help: &str, value: u64| {

@@ -239,6 +239,11 @@ pub enum Refusal {
         /// The request's field holding it.
         field: &'static str,
     },
+    /// A request's recipient of the wrong kind.
+    #[error(
+        "age_recipient must be an X25519 key (age1…) and pq_recipient, if given, a hybrid key (age1pq1…)"
+    )]
+    WrongRecipientKind,
     /// The device id (or key) is already enrolled or asked for.
     #[error("this device id or signing key is already enrolled or asked for")]
     DeviceExists,
@@ -357,6 +362,7 @@ impl Refusal {
             Self::InvalidTtl { .. } => C::InvalidTtl,
             Self::InvalidInviteCode => C::InvalidInviteCode,
             Self::BadProof { .. } => C::BadProof,
+            Self::WrongRecipientKind => C::WrongRecipientKind,
             Self::DeviceExists => C::DeviceExists,
             Self::KeyInUse => C::KeyInUse,
             Self::NotInDirectory => C::NotInDirectory,

@@ -71,10 +71,7 @@ async fn directory_story(db: Db) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let receipt: RequestReceipt = serde_json::from_value(body).unwrap();
-    assert_eq!(
-        receipt.fingerprint,
-        Fingerprint::of_device(&device.key.verifying_key(), &device.recipient())
-    );
+    assert_eq!(receipt.fingerprint, device.fingerprint());
     let (status, listed) = get_json(&app, &token, "/v1/admin/requests").await;
     assert_eq!(status, StatusCode::OK);
     let listed: PendingRequests = serde_json::from_value(listed).unwrap();

@@ -11,8 +11,8 @@ use common::{TestApp, TestDevice, Upload, assert_error, get_json, post_packet};
 use referral_protocol::api::HEADER_REPLACES;
 use referral_protocol::envelope::sha256;
 use referral_protocol::{
-    Attachment, AttachmentSource, DiscardAttachments, KnownSenders, OpenError, PacketId, ThreadId,
-    open,
+    AgeIdentity, Attachment, AttachmentSource, DiscardAttachments, KnownSenders, OpenError,
+    PacketId, ThreadId, open,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -32,7 +32,7 @@ struct Setup {
 /// A caseworker's packet to a desk member, whose age key has since been
 /// replaced (the packet's stanza for it is to the retired key). An
 /// attachment of `attachment_len` bytes makes the packet as large as needed.
-async fn setup(attachment_len: usize) -> (Setup, age::x25519::Identity) {
+async fn setup(attachment_len: usize) -> (Setup, AgeIdentity) {
     let app = TestApp::spawn().await;
     let (admin, cw, mut member) = app.with_two_desks().await;
     let (cw_token, member_token) = (cw.token(&app).await, member.token(&app).await);
@@ -58,7 +58,7 @@ async fn setup(attachment_len: usize) -> (Setup, age::x25519::Identity) {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let retired = std::mem::replace(&mut member.identity, age::x25519::Identity::generate());
+    let retired = std::mem::replace(&mut member.identity, AgeIdentity::generate_classic());
     (
         Setup {
             app,
@@ -123,11 +123,7 @@ impl Setup {
 
 /// What `referral rewrap` produces: the same file with the member's stanza
 /// moved from `retired` to its current key.
-fn rewrapped(
-    sealed: &[u8],
-    retired: &age::x25519::Identity,
-    current: &age::x25519::Identity,
-) -> Vec<u8> {
+fn rewrapped(sealed: &[u8], retired: &AgeIdentity, current: &AgeIdentity) -> Vec<u8> {
     let mut out = Vec::new();
     referral_protocol::rewrap(sealed, &mut out, retired, current).expect("rewraps");
     out
@@ -356,7 +352,7 @@ async fn a_rewrap_may_replace_one_stanza_only() {
 
     // Two stanzas rewritten: the member's own, and its colleague's (here
     // the caseworker's) moved to a key the member holds.
-    let thief = age::x25519::Identity::generate();
+    let thief = AgeIdentity::generate_classic();
     let two = {
         let mut out = Vec::new();
         referral_protocol::rewrap(honest.as_slice(), &mut out, &s.cw.identity, &thief).unwrap();

@@ -16,7 +16,7 @@ use referral_broker::state::now;
 use referral_protocol::api::RequestReceipt;
 use referral_protocol::directory::{Statement, rotation_message};
 use referral_protocol::{
-    DeskId, Fingerprint, PacketId, RecipientKey, RequestId, Role, SigningKey, ThreadId,
+    AgeIdentity, DeskId, PacketId, RecipientKey, RequestId, Role, SigningKey, ThreadId,
 };
 use referral_store::{Invite, Store};
 use reqwest::StatusCode;
@@ -188,35 +188,48 @@ async fn approval_must_match_its_request() {
         device: id,
         desk: d,
         age_recipient,
+        pq_recipient,
         ..
     } = asked.clone()
     else {
         panic!("an enrollment");
     };
     let enrolled =
-        |role: Role, key: &SigningKey, recipient: &RecipientKey| Statement::DeviceEnrolled {
+        |role: Role, key: &SigningKey, pq: Option<&RecipientKey>| Statement::DeviceEnrolled {
             device: id,
             desk: d.clone(),
             role,
             signing_key: key.verifying_key(),
-            age_recipient: recipient.clone(),
+            age_recipient: age_recipient.clone(),
+            pq_recipient: pq.cloned(),
             device_signature: referral_protocol::directory::enrollment_proof(
                 &id,
                 d.as_ref(),
                 role,
                 &key.verifying_key(),
-                recipient,
+                &age_recipient,
+                pq,
                 key,
             ),
         };
     let substituted = SigningKey::generate().unwrap();
+    let other_hybrid = AgeIdentity::generate_post_quantum().recipient();
     for (statement, request) in [
         (
-            enrolled(Role::Caseworker, &device.key, &age_recipient),
+            enrolled(Role::Caseworker, &device.key, pq_recipient.as_ref()),
             Some(receipt.request_id),
         ),
         (
-            enrolled(Role::Desk, &substituted, &age_recipient),
+            enrolled(Role::Desk, &substituted, pq_recipient.as_ref()),
+            Some(receipt.request_id),
+        ),
+        // The hybrid key left out, or another one: not what was asked.
+        (
+            enrolled(Role::Desk, &device.key, None),
+            Some(receipt.request_id),
+        ),
+        (
+            enrolled(Role::Desk, &device.key, Some(&other_hybrid)),
             Some(receipt.request_id),
         ),
     ] {
@@ -268,23 +281,37 @@ async fn rotation_moves_a_device_to_its_new_keys() {
     let rotated = TestDevice {
         id: member.id,
         desk: member.desk.clone(),
-        key: SigningKey::generate().unwrap(),
-        identity: age::x25519::Identity::generate(),
+        ..TestDevice::new(None)
     };
     let message = rotation_message(
         &member.id,
         &member.key.verifying_key(),
         &rotated.key.verifying_key(),
         &rotated.recipient(),
+        Some(&rotated.pq_recipient()),
     );
     let body = |old: &SigningKey, new: &SigningKey| {
         json!({
             "signing_key": rotated.key.verifying_key(),
             "age_recipient": rotated.recipient(),
+            "pq_recipient": rotated.pq_recipient(),
             "old_key_signature": STANDARD.encode(old.sign(&message)),
             "new_key_signature": STANDARD.encode(new.sign(&message)),
         })
     };
+    // Each key in its own slot (ADR 0020): a hybrid key as the X25519 one,
+    // or an X25519 key as the hybrid one, is refused before anything is
+    // stored, whatever the signatures.
+    for (age_recipient, pq_recipient) in [
+        (rotated.pq_recipient(), rotated.pq_recipient()),
+        (rotated.recipient(), rotated.recipient()),
+    ] {
+        let mut wrong = body(&member.key, &rotated.key);
+        wrong["age_recipient"] = json!(age_recipient);
+        wrong["pq_recipient"] = json!(pq_recipient);
+        let (status, reply) = post(&app, Some(&member_token), "/v1/rotations", wrong).await;
+        assert_error(status, &reply, 422, "wrong_recipient_kind");
+    }
 
     // Both signatures must verify: the old key (the device asks) and the
     // new one (it holds it).
@@ -303,6 +330,7 @@ async fn rotation_moves_a_device_to_its_new_keys() {
         &member.key.verifying_key(),
         &cw_key,
         &rotated.recipient(),
+        None,
     );
     let (status, reply) = post(
         &app,
@@ -323,6 +351,7 @@ async fn rotation_moves_a_device_to_its_new_keys() {
         &admin.key.verifying_key(),
         &rotated.key.verifying_key(),
         &rotated.recipient(),
+        None,
     );
     let (status, reply) = post(
         &app,
@@ -347,10 +376,7 @@ async fn rotation_moves_a_device_to_its_new_keys() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{reply}");
     let receipt: RequestReceipt = serde_json::from_value(reply).unwrap();
-    assert_eq!(
-        receipt.fingerprint,
-        Fingerprint::of_device(&rotated.key.verifying_key(), &rotated.recipient())
-    );
+    assert_eq!(receipt.fingerprint, rotated.fingerprint());
     let pending = app.pending_request(&admin_token, receipt.request_id).await;
     assert_eq!(pending.desk, member.desk);
     assert_eq!(pending.role, Role::Desk);
@@ -525,7 +551,7 @@ async fn token_key_rotation_keeps_requests_in_flight_working() {
                 cw.key.pkcs8()
             }))
             .unwrap(),
-            identity: age::x25519::Identity::generate(),
+            ..TestDevice::new(None)
         };
         workers.push(tokio::spawn(async move {
             let mut done = 0u32;

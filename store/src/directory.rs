@@ -62,6 +62,10 @@ pub enum DirectoryEffect {
     EnrollDevice {
         /// The device row to add.
         device: Device,
+        /// Its hybrid age recipient, which the request must name too. The
+        /// broker keeps it only in the request (the directory log is where
+        /// clients read it).
+        pq_recipient: Option<RecipientKey>,
         /// The request it approves.
         request: RequestId,
     },
@@ -75,6 +79,8 @@ pub enum DirectoryEffect {
         signing_key: VerifyingKey,
         /// Its new age recipient.
         age_recipient: RecipientKey,
+        /// Its new hybrid age recipient, which the request must name too.
+        pq_recipient: Option<RecipientKey>,
         /// The request it approves.
         request: RequestId,
     },
@@ -178,6 +184,8 @@ pub struct Request {
     pub signing_key: VerifyingKey,
     /// The (new) age recipient.
     pub age_recipient: RecipientKey,
+    /// The (new) hybrid age recipient, if the device has one (ADR 0020).
+    pub pq_recipient: Option<RecipientKey>,
     /// The device's signatures; their variant is the request's kind.
     pub signatures: RequestSignatures,
     /// When it arrived. Stored truncated to the hour.

@@ -27,6 +27,8 @@ pub(crate) struct Expected<'a> {
     pub(crate) signing_key: &'a VerifyingKey,
     /// The (new) age recipient.
     pub(crate) age_recipient: &'a RecipientKey,
+    /// The (new) hybrid age recipient, or none.
+    pub(crate) pq_recipient: Option<&'a RecipientKey>,
 }
 
 /// The reads and writes of the directory effects, inside the append's
@@ -107,15 +109,25 @@ pub(crate) async fn apply<T: DirectoryTables + ?Sized>(
                 Inconsistent("the desk already exists")
             }
         }
-        DirectoryEffect::EnrollDevice { device, request } => {
-            enroll(tables, &device, &request).await?
-        }
+        DirectoryEffect::EnrollDevice {
+            device,
+            pq_recipient,
+            request,
+        } => enroll(tables, &device, pq_recipient.as_ref(), &request).await?,
         DirectoryEffect::RotateDevice {
             device,
             signing_key,
             age_recipient,
+            pq_recipient,
             request,
-        } => rotate(tables, &device, &signing_key, &age_recipient, &request).await?,
+        } => {
+            let new_keys = NewKeys {
+                signing_key: &signing_key,
+                age_recipient: &age_recipient,
+                pq_recipient: pq_recipient.as_ref(),
+            };
+            rotate(tables, &device, new_keys, &request).await?
+        }
         DirectoryEffect::RevokeDevice(device) => revoke(tables, &device).await?,
         DirectoryEffect::RotateRoot { new_root } => rotate_root(tables, &new_root).await?,
         DirectoryEffect::ActivateTokenKey {
@@ -135,6 +147,7 @@ pub(crate) async fn apply<T: DirectoryTables + ?Sized>(
 async fn enroll<T: DirectoryTables + ?Sized>(
     tables: &mut T,
     device: &Device,
+    pq_recipient: Option<&RecipientKey>,
     request: &RequestId,
 ) -> Result<AppendOutcome, StoreError> {
     let expected = Expected {
@@ -143,6 +156,7 @@ async fn enroll<T: DirectoryTables + ?Sized>(
         placement: Some((device.desk.as_ref(), device.role)),
         signing_key: &device.signing_key,
         age_recipient: &device.age_recipient,
+        pq_recipient,
     };
     if !tables.close_request(request, expected).await? {
         return Ok(AppendOutcome::RequestGone);
@@ -167,19 +181,31 @@ async fn enroll<T: DirectoryTables + ?Sized>(
     }
 }
 
+/// A rotation's new public keys.
+struct NewKeys<'a> {
+    signing_key: &'a VerifyingKey,
+    age_recipient: &'a RecipientKey,
+    pq_recipient: Option<&'a RecipientKey>,
+}
+
 async fn rotate<T: DirectoryTables + ?Sized>(
     tables: &mut T,
     device: &DeviceId,
-    signing_key: &VerifyingKey,
-    age_recipient: &RecipientKey,
+    new_keys: NewKeys<'_>,
     request: &RequestId,
 ) -> Result<AppendOutcome, StoreError> {
+    let NewKeys {
+        signing_key,
+        age_recipient,
+        pq_recipient,
+    } = new_keys;
     let expected = Expected {
         kind: RequestKind::Rotation,
         device,
         placement: None,
         signing_key,
         age_recipient,
+        pq_recipient,
     };
     if !tables.close_request(request, expected).await? {
         return Ok(AppendOutcome::RequestGone);

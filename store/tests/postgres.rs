@@ -622,6 +622,7 @@ async fn concurrent_enrollments_spend_an_invite_once() {
                 age_recipient: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
                     .parse()
                     .unwrap(),
+                pq_recipient: None,
                 signatures: RequestSignatures::Enrollment {
                     device_signature: [9; 64],
                 },

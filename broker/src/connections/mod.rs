@@ -21,7 +21,9 @@ mod acceptor;
 mod caps;
 pub mod forwarded;
 mod gate;
+mod key_exchange;
 
 pub use acceptor::{GatedAcceptor, GatedStream};
 pub use caps::{Caps, CapsError, soft_file_limit};
 pub use gate::{Gate, Permit, Refusal};
+pub use key_exchange::{KeyExchangeCounter, group_word};

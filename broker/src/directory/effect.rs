@@ -59,6 +59,7 @@ pub async fn derive(
             role,
             signing_key,
             age_recipient,
+            pq_recipient,
             device_signature,
         } => {
             let request = request.expect("checked above");
@@ -69,6 +70,7 @@ pub async fn derive(
                 role: *role,
                 signing_key: *signing_key,
                 age_recipient: age_recipient.clone(),
+                pq_recipient: pq_recipient.clone(),
                 signatures: RequestSignatures::Enrollment {
                     device_signature: *device_signature,
                 },
@@ -85,6 +87,7 @@ pub async fn derive(
                     state: DeviceState::Active,
                     created_at: now,
                 },
+                pq_recipient: pq_recipient.clone(),
                 request: request.id,
             }
         }
@@ -92,6 +95,7 @@ pub async fn derive(
             device,
             signing_key,
             age_recipient,
+            pq_recipient,
             old_key_signature,
             new_key_signature,
         } => {
@@ -102,6 +106,7 @@ pub async fn derive(
                 device: *device,
                 signing_key: *signing_key,
                 age_recipient: age_recipient.clone(),
+                pq_recipient: pq_recipient.clone(),
                 signatures: RequestSignatures::Rotation {
                     old_key_signature: *old_key_signature,
                     new_key_signature: *new_key_signature,
@@ -113,6 +118,7 @@ pub async fn derive(
                 device: *device,
                 signing_key: *signing_key,
                 age_recipient: age_recipient.clone(),
+                pq_recipient: pq_recipient.clone(),
                 request: request.id,
             }
         }
@@ -125,7 +131,9 @@ pub async fn derive(
             public_key: *public_key,
             at: now,
         },
-        Statement::KeyAgePolicy { .. } => DirectoryEffect::None,
+        Statement::KeyAgePolicy { .. } | Statement::PostQuantumPolicy { .. } => {
+            DirectoryEffect::None
+        }
     })
 }
 

@@ -196,6 +196,7 @@ pub const ENROLL: RouteRefusals = &[
     &[
         at(C::InvalidInviteCode),
         at(C::BadProof),
+        at(C::WrongRecipientKind),
         at(C::DeviceExists),
         at(C::KeyInUse),
     ],
@@ -207,6 +208,7 @@ pub const ROTATE: RouteRefusals = &[
     JSON_BODY,
     &[
         at(C::BadProof),
+        at(C::WrongRecipientKind),
         at(C::NotBootstrapped),
         at(C::NotInDirectory),
         at(C::KeyInUse),

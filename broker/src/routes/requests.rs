@@ -15,7 +15,9 @@ use referral_protocol::api::{
 };
 use referral_protocol::directory::{DirectoryState, enrollment_message, rotation_message};
 use referral_protocol::hour::rfc3339;
-use referral_protocol::{DeviceId, Fingerprint, RequestId, VerifyingKey};
+use referral_protocol::{
+    DeviceId, Fingerprint, RecipientKey, RecipientKind, RequestId, VerifyingKey,
+};
 use referral_store::{
     EnrollOutcome, Invite, Request, RequestSignatures, RotationOutcome, StoreError,
 };
@@ -142,12 +144,14 @@ pub async fn enroll(
         .await?
         .ok_or_else(invalid_code)?;
     let device_signature = signature(&req.device_signature, "device_signature")?;
+    check_recipient_kinds(&req.age_recipient, req.pq_recipient.as_ref())?;
     let message = enrollment_message(
         &req.device_id,
         Some(&invite.desk),
         invite.role,
         &req.signing_key,
         &req.age_recipient,
+        req.pq_recipient.as_ref(),
     );
     if !req.signing_key.verify(&message, &device_signature) {
         return Err(bad_proof("device_signature"));
@@ -170,6 +174,7 @@ pub async fn enroll(
         role: invite.role,
         signing_key: req.signing_key,
         age_recipient: req.age_recipient,
+        pq_recipient: req.pq_recipient,
         signatures: RequestSignatures::Enrollment { device_signature },
         created_at: t,
     };
@@ -199,11 +204,13 @@ pub async fn rotate(
         .device(&user.device)
         .await?
         .ok_or(Refusal::Unauthorized)?;
+    check_recipient_kinds(&req.age_recipient, req.pq_recipient.as_ref())?;
     let message = rotation_message(
         &device.id,
         &device.signing_key,
         &req.signing_key,
         &req.age_recipient,
+        req.pq_recipient.as_ref(),
     );
     if !device.signing_key.verify(&message, &old_key_signature) {
         return Err(bad_proof("old_key_signature"));
@@ -219,6 +226,7 @@ pub async fn rotate(
         role: device.role,
         signing_key: req.signing_key,
         age_recipient: req.age_recipient,
+        pq_recipient: req.pq_recipient,
         signatures: RequestSignatures::Rotation {
             old_key_signature,
             new_key_signature,
@@ -253,10 +261,30 @@ async fn check_rotatable(
     Ok(())
 }
 
+/// The X25519 slot holds an X25519 key and the hybrid slot a hybrid one:
+/// refused here, before anything is stored, rather than when an
+/// administrator's entry fails to verify.
+fn check_recipient_kinds(
+    age_recipient: &RecipientKey,
+    pq_recipient: Option<&RecipientKey>,
+) -> Result<(), ApiError> {
+    let classic = age_recipient.kind() == RecipientKind::Classic;
+    let hybrid = pq_recipient.is_none_or(|pq| pq.kind() == RecipientKind::PostQuantum);
+    if classic && hybrid {
+        Ok(())
+    } else {
+        Err(Refusal::WrongRecipientKind.into())
+    }
+}
+
+fn fingerprint(r: &Request) -> Fingerprint {
+    Fingerprint::of_device(&r.signing_key, &r.age_recipient, r.pq_recipient.as_ref())
+}
+
 fn receipt(r: &Request) -> RequestReceipt {
     RequestReceipt {
         request_id: r.id,
-        fingerprint: Fingerprint::of_device(&r.signing_key, &r.age_recipient),
+        fingerprint: fingerprint(r),
     }
 }
 
@@ -273,11 +301,12 @@ fn view(r: Request) -> PendingRequest {
         request_id: r.id,
         kind: r.kind(),
         device_id: r.device,
-        fingerprint: Fingerprint::of_device(&r.signing_key, &r.age_recipient),
+        fingerprint: fingerprint(&r),
         desk: r.desk,
         role: r.role,
         signing_key: r.signing_key,
         age_recipient: r.age_recipient,
+        pq_recipient: r.pq_recipient,
         device_signature,
         old_key_signature,
         new_key_signature,

@@ -18,8 +18,8 @@ use referral_protocol::api::{
 };
 use referral_protocol::directory::{Entry, Statement, VerifiedLog, enrollment_proof};
 use referral_protocol::{
-    Attachment, ContentType, DeskId, DeviceId, Fingerprint, PacketId, RecipientKey, RequestId,
-    Role, SealRequest, Sender, SigningKey, ThreadId, seal,
+    AgeIdentity, Attachment, ContentType, DeskId, DeviceId, Fingerprint, PacketId, RecipientKey,
+    RequestId, Role, SealRequest, Sender, SigningKey, ThreadId, seal,
 };
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
@@ -227,9 +227,8 @@ impl TestApp {
         }
         let device = TestDevice {
             id,
-            desk: None,
             key,
-            identity: age::x25519::Identity::generate(),
+            ..TestDevice::new(None)
         };
         let token = device.token(self).await;
         self.reader.lock().unwrap().token = Some(token.clone());
@@ -355,6 +354,7 @@ impl TestApp {
             role,
             &device.key.verifying_key(),
             &device.recipient(),
+            Some(&device.pq_recipient()),
             &device.key,
         );
         let res = self
@@ -365,6 +365,7 @@ impl TestApp {
                 "device_id": device.id,
                 "signing_key": device.key.verifying_key(),
                 "age_recipient": device.recipient(),
+                "pq_recipient": device.pq_recipient(),
                 "device_signature": STANDARD.encode(proof),
             }))
             .send()
@@ -404,7 +405,7 @@ impl TestApp {
     ) -> Statement {
         let r = self.pending_request(token, id).await;
         assert_eq!(
-            Fingerprint::of_device(&r.signing_key, &r.age_recipient),
+            Fingerprint::of_device(&r.signing_key, &r.age_recipient, r.pq_recipient.as_ref()),
             *fingerprint,
             "the fingerprint the device showed"
         );
@@ -422,12 +423,14 @@ impl TestApp {
                 role: r.role,
                 signing_key: r.signing_key,
                 age_recipient: r.age_recipient,
+                pq_recipient: r.pq_recipient,
                 device_signature: sig(&r.device_signature),
             },
             RequestKind::Rotation => Statement::DeviceRotated {
                 device: r.device_id,
                 signing_key: r.signing_key,
                 age_recipient: r.age_recipient,
+                pq_recipient: r.pq_recipient,
                 old_key_signature: sig(&r.old_key_signature),
                 new_key_signature: sig(&r.new_key_signature),
             },
@@ -521,7 +524,10 @@ pub struct TestDevice {
     pub id: DeviceId,
     pub desk: Option<DeskId>,
     pub key: SigningKey,
-    pub identity: age::x25519::Identity,
+    /// The X25519 identity the broker tests' packets are sealed to.
+    pub identity: AgeIdentity,
+    /// The hybrid identity every device also names (ADR 0020).
+    pub pq: AgeIdentity,
 }
 
 impl TestDevice {
@@ -530,12 +536,26 @@ impl TestDevice {
             id: DeviceId::random(),
             desk,
             key: SigningKey::generate().unwrap(),
-            identity: age::x25519::Identity::generate(),
+            identity: AgeIdentity::generate_classic(),
+            pq: AgeIdentity::generate_post_quantum(),
         }
     }
 
     pub fn recipient(&self) -> RecipientKey {
-        RecipientKey::of(&self.identity)
+        self.identity.recipient()
+    }
+
+    pub fn pq_recipient(&self) -> RecipientKey {
+        self.pq.recipient()
+    }
+
+    /// The fingerprint an administrator compares for this device's keys.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of_device(
+            &self.key.verifying_key(),
+            &self.recipient(),
+            Some(&self.pq_recipient()),
+        )
     }
 
     /// Challenge, sign, token.

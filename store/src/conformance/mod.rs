@@ -124,6 +124,14 @@ fn device(desk: Option<&str>, role: Role) -> Device {
 /// any valid recipient serves.
 const EXAMPLE_RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
 
+/// A hybrid recipient for requests (ADR 0020), made once per test process:
+/// its text is 1,959 characters, too long to write out.
+fn example_pq_recipient() -> referral_protocol::RecipientKey {
+    static KEY: std::sync::OnceLock<referral_protocol::RecipientKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| referral_protocol::AgeIdentity::generate_post_quantum().recipient())
+        .clone()
+}
+
 fn packet(from: &str, to: &str, kind: PacketKind, thread: ThreadId, bytes: &[u8]) -> NewPacket {
     NewPacket {
         id: PacketId::random(),

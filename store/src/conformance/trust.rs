@@ -3,7 +3,7 @@
 //! requests, revocation, root rotation and staged token keys. Every refusal
 //! is checked to change nothing: neither the log nor the tables.
 
-use referral_protocol::{DeviceId, RequestId, SigningKey, VerifyingKey};
+use referral_protocol::{AgeIdentity, DeviceId, RequestId, SigningKey, VerifyingKey};
 use secrecy::{ExposeSecret, SecretSlice};
 
 use super::{HOUR, T0, append, desk, desk_id, device, next_seq};
@@ -211,6 +211,7 @@ fn enrollment(of: &Device) -> Request {
         role: of.role,
         signing_key: of.signing_key,
         age_recipient: of.age_recipient.clone(),
+        pq_recipient: Some(super::example_pq_recipient()),
         signatures: RequestSignatures::Enrollment {
             device_signature: [0x5e; 64],
         },
@@ -221,6 +222,7 @@ fn enrollment(of: &Device) -> Request {
 fn enroll_effect(of: &Device, request: RequestId) -> DirectoryEffect {
     DirectoryEffect::EnrollDevice {
         device: of.clone(),
+        pq_recipient: Some(super::example_pq_recipient()),
         request,
     }
 }
@@ -306,10 +308,24 @@ pub(super) async fn invites_and_enrollment(store: &dyn Store) {
     wrong_role.role = Role::Caseworker;
     let mut wrong_key = desk_member.clone();
     wrong_key.signing_key = SigningKey::generate().unwrap().verifying_key();
+    // The hybrid key counts as much as the others (ADR 0020): left out,
+    // or another one, the approval matches nothing.
+    let without_hybrid = DirectoryEffect::EnrollDevice {
+        device: desk_member.clone(),
+        pq_recipient: None,
+        request: request.id,
+    };
+    let other_hybrid = DirectoryEffect::EnrollDevice {
+        device: desk_member.clone(),
+        pq_recipient: Some(AgeIdentity::generate_post_quantum().recipient()),
+        request: request.id,
+    };
     for effect in [
         enroll_effect(&desk_member, RequestId::random()),
         enroll_effect(&wrong_role, request.id),
         enroll_effect(&wrong_key, request.id),
+        without_hybrid,
+        other_hybrid,
     ] {
         assert_eq!(append(store, effect).await, AppendOutcome::RequestGone);
     }
@@ -340,6 +356,7 @@ fn rotation(of: DeviceId, key: VerifyingKey) -> Request {
         role: Role::Caseworker,
         signing_key: key,
         age_recipient: super::EXAMPLE_RECIPIENT.parse().unwrap(),
+        pq_recipient: Some(super::example_pq_recipient()),
         signatures: RequestSignatures::Rotation {
             old_key_signature: [1; 64],
             new_key_signature: [2; 64],
@@ -353,6 +370,7 @@ fn rotate_effect(r: &Request) -> DirectoryEffect {
         device: r.device,
         signing_key: r.signing_key,
         age_recipient: r.age_recipient.clone(),
+        pq_recipient: r.pq_recipient.clone(),
         request: r.id,
     }
 }
@@ -417,10 +435,14 @@ pub(super) async fn rotation_and_revocation(store: &dyn Store) {
     }
     let mut other_key = retry.clone();
     other_key.signing_key = fresh();
-    assert_eq!(
-        append(store, rotate_effect(&other_key)).await,
-        AppendOutcome::RequestGone
-    );
+    let mut classic_only = retry.clone();
+    classic_only.pq_recipient = None;
+    for wrong in [&other_key, &classic_only] {
+        assert_eq!(
+            append(store, rotate_effect(wrong)).await,
+            AppendOutcome::RequestGone
+        );
+    }
     assert_eq!(snapshot(store).await, before);
     assert_eq!(store.device(&cw.id).await.unwrap(), Some(cw.clone()));
 

@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use referral_protocol::{DeskId, DeviceId, PacketId, RequestId, SigningKey};
+use referral_protocol::{AgeIdentity, DeskId, DeviceId, PacketId, RequestId, SigningKey};
 use secrecy::{ExposeSecret, SecretSlice};
 
 use super::traffic;
@@ -318,6 +318,8 @@ fn enrollment(d: &Device, at: UnixTime) -> Request {
         role: d.role,
         signing_key: d.signing_key,
         age_recipient: d.age_recipient.clone(),
+        // Enrolled as devices made before ADR 0020 were: classic only.
+        pq_recipient: None,
         signatures: RequestSignatures::Enrollment {
             device_signature: [0x5e; 64],
         },
@@ -341,6 +343,7 @@ async fn enroll(w: &mut World<'_>, desk: &DeskId, role: Role, at: UnixTime) -> D
         w.store,
         DirectoryEffect::EnrollDevice {
             device: d.clone(),
+            pq_recipient: None,
             request: request.id,
         },
     )
@@ -360,6 +363,8 @@ async fn rotate(w: &mut World<'_>, index: usize, at: UnixTime, approve: bool) {
         role: Role::Desk,
         signing_key: key,
         age_recipient: RECIPIENT.parse().expect("age recipient"),
+        // A rotation gives the device its hybrid key (ADR 0020).
+        pq_recipient: Some(AgeIdentity::generate_post_quantum().recipient()),
         signatures: RequestSignatures::Rotation {
             old_key_signature: [1; 64],
             new_key_signature: [2; 64],
@@ -375,6 +380,7 @@ async fn rotate(w: &mut World<'_>, index: usize, at: UnixTime, approve: bool) {
                 device: id,
                 signing_key: key,
                 age_recipient: request.age_recipient.clone(),
+                pq_recipient: request.pq_recipient.clone(),
                 request: request.id,
             },
         )

@@ -6,7 +6,7 @@
 //! The unique indexes on `requests` would catch a race anyway, but as an
 //! opaque error instead of an answer.
 
-use referral_protocol::{DeskId, DeviceId, RequestId, VerifyingKey};
+use referral_protocol::{DeskId, DeviceId, RecipientKey, RequestId, VerifyingKey};
 use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 
@@ -33,7 +33,8 @@ async fn lock_requests(conn: &mut PgConnection) -> Result<(), StoreError> {
 macro_rules! request_columns {
     () => {
         "id::text AS id, kind, device_id::text AS device_id, desk_id, role, signing_key, \
-         age_recipient, device_signature, old_key_signature, new_key_signature, created_hour"
+         age_recipient, pq_recipient, device_signature, old_key_signature, new_key_signature, \
+         created_hour"
     };
 }
 
@@ -200,8 +201,8 @@ async fn insert(conn: &mut PgConnection, r: &Request) -> Result<(), StoreError> 
     };
     sqlx::query(
         "INSERT INTO requests (id, kind, device_id, desk_id, role, signing_key, age_recipient, \
-         device_signature, old_key_signature, new_key_signature, created_hour) \
-         VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, $7, $8, $9, $10, $11)",
+         pq_recipient, device_signature, old_key_signature, new_key_signature, created_hour) \
+         VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(r.id.to_string())
     .bind(Word::word(r.kind()))
@@ -210,6 +211,7 @@ async fn insert(conn: &mut PgConnection, r: &Request) -> Result<(), StoreError> 
     .bind(Word::word(r.role))
     .bind(r.signing_key.as_bytes())
     .bind(r.age_recipient.as_str())
+    .bind(r.pq_recipient.as_ref().map(RecipientKey::as_str))
     .bind(device_signature.map(|s| &s[..]))
     .bind(old_key_signature.map(|s| &s[..]))
     .bind(new_key_signature.map(|s| &s[..]))
@@ -235,7 +237,8 @@ pub(super) async fn close(
     let done = sqlx::query(
         "DELETE FROM requests WHERE id = $1::uuid AND kind = $2 AND device_id = $3::uuid \
          AND signing_key = $4 AND age_recipient = $5 \
-         AND (NOT $6 OR (desk_id IS NOT DISTINCT FROM $7 AND role = $8))",
+         AND (NOT $6 OR (desk_id IS NOT DISTINCT FROM $7 AND role = $8)) \
+         AND pq_recipient IS NOT DISTINCT FROM $9",
     )
     .bind(id.to_string())
     .bind(Word::word(expected.kind))
@@ -245,6 +248,7 @@ pub(super) async fn close(
     .bind(check_placement)
     .bind(desk)
     .bind(role)
+    .bind(expected.pq_recipient.map(RecipientKey::as_str))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -276,6 +280,10 @@ fn request(row: &PgRow) -> Result<Request, StoreError> {
         role: codec::decode(row.try_get("role")?)?,
         signing_key: VerifyingKey(row.try_get("signing_key")?),
         age_recipient: codec::parse("age recipient", row.try_get("age_recipient")?)?,
+        pq_recipient: row
+            .try_get::<Option<&str>, _>("pq_recipient")?
+            .map(|r| codec::parse("pq recipient", r))
+            .transpose()?,
         signatures,
         created_at: row.try_get("created_hour")?,
     })

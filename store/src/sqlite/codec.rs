@@ -26,8 +26,8 @@ pub(super) use packet_columns;
 /// The columns [`request`] reads.
 macro_rules! request_columns {
     () => {
-        "id, kind, device_id, desk_id, role, signing_key, age_recipient, device_signature, \
-         old_key_signature, new_key_signature, created_hour"
+        "id, kind, device_id, desk_id, role, signing_key, age_recipient, pq_recipient, \
+         device_signature, old_key_signature, new_key_signature, created_hour"
     };
 }
 pub(super) use request_columns;
@@ -79,6 +79,7 @@ fn signature(bytes: Option<Vec<u8>>, what: &str) -> Result<[u8; 64], StoreError>
 pub(super) fn request(row: &SqliteRow) -> Result<Request, StoreError> {
     let desk: Option<&str> = row.try_get("desk_id")?;
     let recipient: &str = row.try_get("age_recipient")?;
+    let pq_recipient: Option<&str> = row.try_get("pq_recipient")?;
     let signatures = match decode(row.try_get("kind")?)? {
         RequestKind::Enrollment => RequestSignatures::Enrollment {
             device_signature: signature(row.try_get("device_signature")?, "device signature")?,
@@ -95,6 +96,9 @@ pub(super) fn request(row: &SqliteRow) -> Result<Request, StoreError> {
         role: decode(row.try_get("role")?)?,
         signing_key: VerifyingKey(bytes32(row.try_get("signing_key")?, "signing key")?),
         age_recipient: recipient.parse().map_err(|_| corrupt("age recipient"))?,
+        pq_recipient: pq_recipient
+            .map(|r| r.parse().map_err(|_| corrupt("pq recipient")))
+            .transpose()?,
         signatures,
         created_at: row.try_get("created_hour")?,
     })

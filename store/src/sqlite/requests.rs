@@ -2,7 +2,7 @@
 //! connection inside the op's savepoint; every check comes before the first
 //! write, and the writer rolls back any outcome but `Created` regardless.
 
-use referral_protocol::{DeskId, DeviceId, RequestId, VerifyingKey};
+use referral_protocol::{DeskId, DeviceId, RecipientKey, RequestId, VerifyingKey};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{codec, codec::request_columns, desks};
@@ -155,8 +155,8 @@ async fn insert(conn: &mut SqliteConnection, r: &Request) -> Result<(), StoreErr
     };
     sqlx::query(
         "INSERT INTO requests (id, kind, device_id, desk_id, role, signing_key, age_recipient, \
-         device_signature, old_key_signature, new_key_signature, created_hour) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         pq_recipient, device_signature, old_key_signature, new_key_signature, created_hour) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&r.id.as_bytes()[..])
     .bind(Word::word(r.kind()))
@@ -165,6 +165,7 @@ async fn insert(conn: &mut SqliteConnection, r: &Request) -> Result<(), StoreErr
     .bind(Word::word(r.role))
     .bind(&r.signing_key.as_bytes()[..])
     .bind(r.age_recipient.as_str())
+    .bind(r.pq_recipient.as_ref().map(RecipientKey::as_str))
     .bind(device_signature.map(|s| &s[..]))
     .bind(old_key_signature.map(|s| &s[..]))
     .bind(new_key_signature.map(|s| &s[..]))
@@ -190,7 +191,7 @@ pub(super) async fn close(
     let done = sqlx::query(
         "DELETE FROM requests WHERE id = ?1 AND kind = ?2 AND device_id = ?3 \
          AND signing_key = ?4 AND age_recipient = ?5 \
-         AND (NOT ?6 OR (desk_id IS ?7 AND role = ?8))",
+         AND (NOT ?6 OR (desk_id IS ?7 AND role = ?8)) AND pq_recipient IS ?9",
     )
     .bind(&id.as_bytes()[..])
     .bind(Word::word(expected.kind))
@@ -200,6 +201,7 @@ pub(super) async fn close(
     .bind(check_placement)
     .bind(desk)
     .bind(role)
+    .bind(expected.pq_recipient.map(RecipientKey::as_str))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
