@@ -13,8 +13,8 @@ use referral_broker::state::now;
 use referral_protocol::api::{self, ChallengeResponse, RequestReceipt, TokenResponse};
 use referral_protocol::directory::{Entry, Statement, VerifiedLog, enrollment_proof};
 use referral_protocol::{
-    ContentType, DeskId, DeviceId, PacketId, RecipientKey, RequestId, Role, SealRequest, Sender,
-    SigningKey, ThreadId, seal,
+    AgeIdentity, ContentType, DeskId, DeviceId, PacketId, RecipientKey, RequestId, Role,
+    SealRequest, Sender, SigningKey, ThreadId, seal,
 };
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{Value, json};
@@ -35,7 +35,7 @@ impl Device {
             id: DeviceId::random(),
             desk,
             key: SigningKey::generate()?,
-            recipient: RecipientKey::of(&age::x25519::Identity::generate()),
+            recipient: AgeIdentity::generate_classic().recipient(),
         })
     }
 }
@@ -261,6 +261,7 @@ impl<'a> Admin<'a> {
             role,
             &signing_key,
             &device.recipient,
+            None,
             &device.key,
         );
         let receipt: RequestReceipt = serde_json::from_value(
@@ -285,6 +286,7 @@ impl<'a> Admin<'a> {
             role,
             signing_key,
             age_recipient: device.recipient.clone(),
+            pq_recipient: None,
             device_signature: proof,
         };
         self.append(statement, Some(receipt.request_id))

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use referral_protocol::{
-    Attachment, AttachmentMeta, AttachmentSink, AttachmentSource, ContentType, DeskId, DeviceId,
-    KnownSenders, PacketId, RecipientKey, SealRequest, Sender, SigningKey, ThreadId, open, seal,
+    AgeIdentity, Attachment, AttachmentMeta, AttachmentSink, AttachmentSource, ContentType, DeskId,
+    DeviceId, KnownSenders, PacketId, RecipientKey, SealRequest, Sender, SigningKey, ThreadId,
+    open, seal,
 };
 
 use crate::report::{cores, cpu_model, micros, peak_rss_kib, row};
@@ -22,7 +23,9 @@ struct Party {
     device: DeviceId,
     desk: DeskId,
     key: SigningKey,
-    identity: age::x25519::Identity,
+    /// Classic: the large-file comparison is with Debian's Go age 1.1,
+    /// which has no post-quantum keys (`referral-bench pq` compares kinds).
+    identity: AgeIdentity,
 }
 
 impl Party {
@@ -31,7 +34,7 @@ impl Party {
             device: DeviceId::random(),
             desk: desk.parse()?,
             key: SigningKey::generate()?,
-            identity: age::x25519::Identity::generate(),
+            identity: AgeIdentity::generate_classic(),
         })
     }
 }
@@ -47,9 +50,9 @@ pub fn run(iterations: u32, large_mib: u64, age_bin: &Path) -> anyhow::Result<()
         sender.key.verifying_key(),
     );
     let recipients = vec![
-        RecipientKey::of(&reader.identity),
-        RecipientKey::of(&sender.identity),
-        RecipientKey::of(&colleague.identity),
+        reader.identity.recipient(),
+        sender.identity.recipient(),
+        colleague.identity.recipient(),
     ];
     let referral = referral_json(4096 - 700);
 
@@ -69,13 +72,15 @@ pub fn run(iterations: u32, large_mib: u64, age_bin: &Path) -> anyhow::Result<()
         )
         .expect("seal");
     });
-    let age_recipients: Vec<age::x25519::Recipient> =
+    let age_recipients: Vec<Box<dyn age::Recipient + Send>> =
         recipients.iter().map(RecipientKey::to_age).collect();
     let mut bare = Vec::new();
     let bare_seal = median_time(iterations, || {
         bare.clear();
         let enc = age::Encryptor::with_recipients(
-            age_recipients.iter().map(|r| r as &dyn age::Recipient),
+            age_recipients
+                .iter()
+                .map(|r| r.as_ref() as &dyn age::Recipient),
         )
         .expect("recipients");
         let mut w = enc.wrap_output(&mut bare).expect("wrap");
@@ -103,7 +108,7 @@ pub fn run(iterations: u32, large_mib: u64, age_bin: &Path) -> anyhow::Result<()
     let bare_open = median_time(iterations, || {
         let (mut r, _) = referral_protocol::decrypt(
             io::BufReader::new(bare.as_slice()),
-            &[&reader.identity as &dyn age::Identity],
+            &[reader.identity.as_age()],
         )
         .expect("decrypt");
         io::copy(&mut r, &mut io::sink()).expect("read");
@@ -154,7 +159,7 @@ pub fn run(iterations: u32, large_mib: u64, age_bin: &Path) -> anyhow::Result<()
     let identity_file = dir.path().join("identity.txt");
     std::fs::write(
         &identity_file,
-        age::secrecy::ExposeSecret::expose_secret(&reader.identity.to_string()),
+        age::secrecy::ExposeSecret::expose_secret(&reader.identity.to_secret_string()),
     )?;
     let age_enc = dir.path().join("debian.age");
     let mut args: Vec<String> = Vec::new();
@@ -185,7 +190,9 @@ pub fn run(iterations: u32, large_mib: u64, age_bin: &Path) -> anyhow::Result<()
     let started = Instant::now();
     {
         let enc = age::Encryptor::with_recipients(
-            age_recipients.iter().map(|r| r as &dyn age::Recipient),
+            age_recipients
+                .iter()
+                .map(|r| r.as_ref() as &dyn age::Recipient),
         )?;
         let out = io::BufWriter::new(std::fs::File::create(&bare_path)?);
         let mut w = enc.wrap_output(out)?;
@@ -197,7 +204,7 @@ pub fn run(iterations: u32, large_mib: u64, age_bin: &Path) -> anyhow::Result<()
     {
         let (mut r, _) = referral_protocol::decrypt(
             io::BufReader::new(std::fs::File::open(&bare_path)?),
-            &[&reader.identity as &dyn age::Identity],
+            &[reader.identity.as_age()],
         )?;
         io::copy(&mut r, &mut io::sink())?;
     }

@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, ensure};
 use referral_protocol::padding::{age_payload_len, bucket_for};
 use referral_protocol::{
-    ContentType, DeskId, DeviceId, PacketId, RecipientKey, SealRequest, Sender, SigningKey,
-    ThreadId, age_header_len, seal,
+    AgeIdentity, ContentType, DeskId, DeviceId, PacketId, RecipientKey, SealRequest, Sender,
+    SigningKey, ThreadId, age_header_len, seal,
 };
 
 use crate::process::workspace_root;
@@ -126,12 +126,12 @@ fn measure(max: usize, iterations: u32) -> anyhow::Result<Vec<Measured>> {
     let contents: Vec<Vec<u8>> = CONTENTS.iter().map(|&n| referral_json(n)).collect();
     let mut out = Vec::new();
     for n in 1..=max {
-        let mut identities: Vec<age::x25519::Identity> =
-            (0..n).map(|_| age::x25519::Identity::generate()).collect();
+        let mut identities: Vec<AgeIdentity> =
+            (0..n).map(|_| AgeIdentity::generate_classic()).collect();
         // Stanzas follow the sorted recipients: the last sorted one is the
         // reader whose stanza age reaches last.
-        identities.sort_by_key(RecipientKey::of);
-        let recipients: Vec<RecipientKey> = identities.iter().map(RecipientKey::of).collect();
+        identities.sort_by_key(AgeIdentity::recipient);
+        let recipients: Vec<RecipientKey> = identities.iter().map(AgeIdentity::recipient).collect();
         let request = |content: &'_ [u8]| -> anyhow::Result<Vec<u8>> {
             let mut packet = Vec::with_capacity(8192);
             seal(
@@ -178,7 +178,7 @@ fn measure(max: usize, iterations: u32) -> anyhow::Result<Vec<Measured>> {
             let t = Instant::now();
             let (mut r, _) = referral_protocol::decrypt(
                 io::BufReader::new(last.as_slice()),
-                &[reader as &dyn age::Identity],
+                &[reader.as_age()],
             )?;
             io::copy(&mut r, &mut io::sink())?;
             opens.push(t.elapsed());
@@ -197,9 +197,8 @@ fn measure(max: usize, iterations: u32) -> anyhow::Result<Vec<Measured>> {
 
 /// The envelope's length before padding: its padding is zero bytes after
 /// the content, which ends in `}`.
-fn unpadded_envelope(packet: &[u8], reader: &age::x25519::Identity) -> anyhow::Result<usize> {
-    let (mut r, _) =
-        referral_protocol::decrypt(io::BufReader::new(packet), &[reader as &dyn age::Identity])?;
+fn unpadded_envelope(packet: &[u8], reader: &AgeIdentity) -> anyhow::Result<usize> {
+    let (mut r, _) = referral_protocol::decrypt(io::BufReader::new(packet), &[reader.as_age()])?;
     let mut plain = Vec::new();
     r.read_to_end(&mut plain)?;
     Ok(plain.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1))

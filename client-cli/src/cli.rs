@@ -44,6 +44,15 @@ pub struct GlobalArgs {
     pub lang: Option<String>,
 }
 
+/// `export-identity`.
+#[derive(Debug, Args)]
+pub struct ExportIdentityArgs {
+    /// Only the X25519 identities (`AGE-SECRET-KEY-1…`), for age tools that
+    /// do not know hybrid keys (Go age 1.1 refuses a file that holds one)
+    #[arg(long)]
+    pub classic_only: bool,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -53,7 +62,7 @@ pub enum Command {
     Whoami,
     /// Break-glass: print this device's private age keys as an identity file
     /// for `age -d -i FILE`
-    ExportIdentity,
+    ExportIdentity(ExportIdentityArgs),
     /// Ask to join a desk with an invite code from an administrator
     Enroll(EnrollArgs),
     /// Fetch and verify the directory; show desks and device fingerprints
@@ -452,11 +461,23 @@ pub struct RevokeArgs {
 
 /// `referral admin key-policy`.
 #[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("policy")
+        .required(true)
+        .args(["max_age_days", "require_post_quantum", "allow_classic"])
+))]
 pub struct KeyPolicyArgs {
     /// Days after enrollment or rotation when a device's keys stop receiving
     /// new packets; 0 lifts the limit
     #[arg(long, value_name = "DAYS")]
-    pub max_age_days: u32,
+    pub max_age_days: Option<u32>,
+    /// Require post-quantum encryption from now on: clients refuse to seal
+    /// to classic keys, and readers refuse classic packets signed after this
+    #[arg(long)]
+    pub require_post_quantum: bool,
+    /// Lift --require-post-quantum
+    #[arg(long)]
+    pub allow_classic: bool,
 }
 
 /// `referral admin audit`.

@@ -73,7 +73,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Init(args) => emit(&ctx, &commands::init::run(&ctx, args)?),
         Command::Whoami => emit(&ctx, &commands::whoami::run(&ctx)?),
-        Command::ExportIdentity => emit(&ctx, &commands::export_identity::run(&ctx)?),
+        Command::ExportIdentity(args) => emit(
+            &ctx,
+            &commands::export_identity::run(&ctx, args.classic_only)?,
+        ),
         Command::Enroll(args) => emit(&ctx, &commands::enroll::run(&ctx, args)?),
         Command::Directory(args) => emit(&ctx, &commands::directory::run(&ctx, args)?),
         Command::Rotate => emit(&ctx, &commands::rotate::run(&ctx)?),

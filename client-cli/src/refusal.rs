@@ -62,6 +62,7 @@ fn our_words(code: RefusalCode) -> Option<String> {
         | C::RequestRequired
         | C::MissingCoSignature
         | C::BadProof
+        | C::WrongRecipientKind
         | C::BadEntry
         | C::EntryRefused
         | C::EntryInFuture

@@ -18,7 +18,8 @@ use crate::{Device, bin};
 #[derive(Debug)]
 pub struct Broker {
     child: Option<Child>,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://localhost:PORT` for
+    /// [`Broker::start_tls`].
     pub url: String,
     /// `127.0.0.1:PORT`.
     pub listen: String,
@@ -34,6 +35,9 @@ pub struct Broker {
     env: Vec<(String, String)>,
     /// An open-file limit (`ulimit -n`) to start the process under.
     file_limit: Option<u64>,
+    /// For [`Broker::start_tls`]: its self-signed certificate (PEM), which
+    /// clients must be told to trust.
+    certificate: Option<PathBuf>,
     _work: tempfile::TempDir,
 }
 
@@ -105,17 +109,61 @@ impl Broker {
         Self::start_with(config, &[], Some(file_limit))
     }
 
+    /// As [`Broker::start_with_config`], serving HTTPS on `localhost` with
+    /// a fresh self-signed certificate ([`Broker::certificate`]).
+    pub fn start_tls(config: &str) -> Broker {
+        let work = tempfile::tempdir().expect("tempdir");
+        let certified = rcgen::generate_simple_self_signed(vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+        ])
+        .expect("a self-signed certificate");
+        let cert = work.path().join("cert.pem");
+        let key = work.path().join("key.pem");
+        std::fs::write(&cert, certified.cert.pem()).expect("write the certificate");
+        std::fs::write(&key, certified.signing_key.serialize_pem()).expect("write the key");
+        let config = format!(
+            "tls_cert = '{}'\ntls_key = '{}'\n{config}",
+            cert.display(),
+            key.display()
+        );
+        Self::start_in(work, &config, &[], None, Some(cert))
+    }
+
+    /// The certificate of a [`Broker::start_tls`] broker, for
+    /// `SSL_CERT_FILE`.
+    pub fn certificate(&self) -> &Path {
+        self.certificate
+            .as_deref()
+            .expect("a broker started with start_tls")
+    }
+
     fn start_with(config: &str, env: &[(&str, &str)], file_limit: Option<u64>) -> Broker {
         let work = tempfile::tempdir().expect("tempdir");
+        Self::start_in(work, config, env, file_limit, None)
+    }
+
+    fn start_in(
+        work: tempfile::TempDir,
+        config: &str,
+        env: &[(&str, &str)],
+        file_limit: Option<u64>,
+        certificate: Option<PathBuf>,
+    ) -> Broker {
         let data_dir = work.path().join("data");
         let stderr_path = work.path().join("broker.stderr");
         let stdout_path = work.path().join("broker.stdout");
         let config_path = work.path().join("broker.toml");
         std::fs::write(&config_path, config).expect("write the broker config");
-        let listen = format!("127.0.0.1:{}", free_port());
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let url = match certificate {
+            Some(_) => format!("https://localhost:{port}"),
+            None => format!("http://{listen}"),
+        };
         let mut broker = Broker {
             child: None,
-            url: format!("http://{listen}"),
+            url,
             listen,
             data_dir,
             stderr_path,
@@ -126,6 +174,7 @@ impl Broker {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
             file_limit,
+            certificate,
             _work: work,
         };
         broker.spawn();
@@ -203,7 +252,16 @@ impl Broker {
 
     fn wait_until_up(&mut self) {
         let started = Instant::now();
-        let http = reqwest::blocking::Client::new();
+        let http = match &self.certificate {
+            Some(pem) => reqwest::blocking::Client::builder()
+                .tls_certs_only([reqwest::Certificate::from_pem(
+                    &std::fs::read(pem).expect("read the certificate"),
+                )
+                .expect("a PEM certificate")])
+                .build()
+                .expect("an HTTPS client"),
+            None => reqwest::blocking::Client::new(),
+        };
         loop {
             if let Ok(res) = http.get(format!("{}/healthz", self.url)).send()
                 && res.status().is_success()

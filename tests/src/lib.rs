@@ -187,3 +187,79 @@ pub fn debian_age() -> PathBuf {
         ),
     }
 }
+
+/// TypeScript age (npm `age-encryption`, pinned by
+/// `tests/interop/package-lock.json`), the independent implementation that
+/// reads and writes post-quantum `mlkem768x25519` files: Go age 1.1 has no
+/// post-quantum support. A missing Node.js or package fails the test (CI's
+/// `.ci/run` installs both): an interop claim must never pass by being
+/// skipped.
+#[derive(Debug)]
+pub struct TypeScriptAge {
+    script: PathBuf,
+}
+
+impl TypeScriptAge {
+    /// Finds `node` and the installed package.
+    pub fn new() -> Self {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop");
+        assert!(
+            dir.join("node_modules/age-encryption/package.json")
+                .is_file(),
+            "TypeScript age is not installed: npm ci --prefix tests/interop (CI's .ci/run does this)"
+        );
+        let node = std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .expect("Node.js is not installed (CI's machine has Node.js 20)");
+        assert!(node.status.success());
+        Self {
+            script: dir.join("ts-age.mjs"),
+        }
+    }
+
+    /// Decrypts `input` with the identity file `identities`; the plaintext,
+    /// or TypeScript age's error.
+    pub fn decrypt(&self, identities: &Path, input: &Path) -> Result<Vec<u8>, String> {
+        let out = tempfile::NamedTempFile::new().expect("temporary file");
+        self.run(&[
+            "decrypt".as_ref(),
+            identities.as_os_str(),
+            input.as_os_str(),
+            out.path().as_os_str(),
+        ])?;
+        Ok(std::fs::read(out.path()).expect("read the plaintext"))
+    }
+
+    /// Encrypts `input` to `recipient` (an `age1pq1…` or `age1…` key).
+    pub fn encrypt(&self, recipient: &str, input: &Path) -> Vec<u8> {
+        let out = tempfile::NamedTempFile::new().expect("temporary file");
+        self.run(&[
+            "encrypt".as_ref(),
+            recipient.as_ref(),
+            input.as_os_str(),
+            out.path().as_os_str(),
+        ])
+        .unwrap_or_else(|e| panic!("TypeScript age could not encrypt: {e}"));
+        std::fs::read(out.path()).expect("read the age file")
+    }
+
+    fn run(&self, args: &[&std::ffi::OsStr]) -> Result<(), String> {
+        let out = std::process::Command::new("node")
+            .arg(&self.script)
+            .args(args)
+            .output()
+            .expect("run node");
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+}
+
+impl Default for TypeScriptAge {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -11,6 +11,12 @@ admin-desk-created = Created desk { $desk } ({ $name }), directory entry { $seq 
 admin-desk-next = Next: referral admin invite --desk { $desk } --role desk|caseworker
 admin-key-policy-set = Device keys older than { $days } days no longer receive new packets (directory entry { $seq }). Their owners are told to run `referral rotate`.
 admin-key-policy-lifted = Lifted the key-age limit (directory entry { $seq }).
+admin-key-policy-pq-required = Packets must now be sealed post-quantum (directory entry { $seq }). Clients refuse to seal to classic keys, and readers refuse classic packets signed after this.
+admin-key-policy-pq-lifted = Lifted the post-quantum requirement (directory entry { $seq }). Desks whose devices all have post-quantum keys still get post-quantum packets.
+admin-key-policy-pq-holding-back = { $count ->
+    [one] One device has no post-quantum key yet. Nothing can be sent to or from its desk until its owner runs `referral rotate` and you approve it:
+   *[other] { $count } devices have no post-quantum key yet. Nothing can be sent to or from their desks until their owners run `referral rotate` and you approve it:
+}
 admin-invite-code = invite code: { $code }
 admin-invite-for = for desk { $desk } as { $role }, valid until { $until }.
 admin-invite-next = Give the code to the new member privately. On their device:

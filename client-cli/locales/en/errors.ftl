@@ -51,3 +51,15 @@ errors-key-list-data = an unexpected value
 errors-key-list-eof = it ends too early
 refused-broker-said = The broker said: { $message }
 errors-unreachable-certificate = the broker's certificate could not be verified: it is not signed by an authority this computer trusts, or it is for another address. Check the address; if it is right, ask the broker's operator about its certificate.
+errors-post-quantum-required = Nothing was sent: the directory requires post-quantum encryption, and { $count ->
+    [one] one device this packet is for has
+   *[other] { $count } devices this packet is for have
+    } no post-quantum key yet:
+    { $devices }
+    Ask the owner of each to run `referral rotate`, and an administrator to approve it.
+warn-sealed-classic = Sealed with classic encryption, because { $count ->
+    [one] one device this packet is for has
+   *[other] { $count } devices this packet is for have
+    } no post-quantum key yet:
+    { $devices }
+    Once each owner runs `referral rotate` and an administrator approves it, packets to these desks are sealed post-quantum.

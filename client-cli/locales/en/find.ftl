@@ -6,3 +6,5 @@ directory-desk-languages = languages: { $languages }
 directory-filter-none = No desk in the directory matches --language and --prefecture. Try again with one of them only, or without them to see every desk.
 directory-unknown-language = “{ $lang }” is not a known language code. Use a code from the list of languages, for example vi, en, ja or zh-Hans.
 directory-unknown-prefecture = “{ $code }” is not a prefecture code. Use JP-01 to JP-47, for example JP-13 for Tokyo.
+directory-post-quantum-required = post-quantum:   required (classic packets are refused)
+directory-device-classic-only = classic keys only: run `referral rotate`

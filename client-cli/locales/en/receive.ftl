@@ -7,6 +7,8 @@ progress-seal = seal
 receive-attachment-renamed = the attachment named { $name } was saved as { $path }: that name was taken, or it held characters that would make it display as another name
 receive-not-for-this-device = { $error }: it was not addressed to this device (it may have been sealed before this device joined its desk, or for another desk)
 receive-refused = refusing the packet: { $error }. It was not shown or kept; tell your administrator
+receive-downgrade = refusing the packet: it was sealed with classic encryption ({ $signed }), although every device it was for already had a post-quantum key. A sender's program would not do that; someone may be trying to weaken the encryption. It was not shown or kept; tell your administrator
+receive-classic-after-policy = refusing the packet: it was sealed with classic encryption ({ $signed }), after the directory began to require post-quantum encryption ({ $since }). It was not shown or kept; tell your administrator, and ask the sender to send it again
 receive-malformed = the packet verified, but its { $content_type } content is malformed: { $error }
 receive-referral-not-v1 = the referral does not follow schema v1 in { $count ->
         [one] 1 place

@@ -42,3 +42,9 @@ errors-key-list-data = 想定外の値です
 errors-key-list-eof = 途中で終わっています
 refused-broker-said = 中継サーバーからの説明：{ $message }
 errors-unreachable-certificate = 中継サーバーの証明書を確認できませんでした。この端末が信頼する認証局の署名がないか、別のアドレス用の証明書です。アドレスを確認し、正しければ中継サーバーの運用担当者に証明書について問い合わせてください。
+errors-post-quantum-required = 送信していません。窓口名簿で耐量子暗号が必須とされていますが、このパケットの宛先のうち { $count } 台の端末がまだ耐量子鍵を持っていません：
+    { $devices }
+    各端末の利用者に referral rotate の実行を、管理者にその承認を依頼してください。
+warn-sealed-classic = このパケットの宛先のうち { $count } 台の端末がまだ耐量子鍵を持っていないため、従来方式の暗号で封かんしました：
+    { $devices }
+    各端末の利用者が referral rotate を実行し、管理者が承認すると、これらの窓口宛てのパケットは耐量子暗号で封かんされます。

@@ -6,6 +6,8 @@ progress-seal = 暗号化
 receive-attachment-renamed = 添付ファイル { $name } は { $path } として保存しました。同じ名前のファイルがあったか、別の名前に見える文字が含まれていたためです。
 receive-not-for-this-device = { $error }：この端末宛てではありません（この端末が窓口に登録される前に暗号化されたか、別の窓口宛てです）。
 receive-refused = このパケットは受け付けません：{ $error }。表示も保存もしていません。管理者に連絡してください。
+receive-downgrade = このパケットは受け付けません：宛先の端末がすべて耐量子鍵を持っていたのに、従来方式の暗号で封かんされています（{ $signed }）。正規の送信プログラムはこのような封かんをしません。暗号を弱めようとする操作の可能性があります。表示も保存もしていません。管理者に連絡してください。
+receive-classic-after-policy = このパケットは受け付けません：窓口名簿で耐量子暗号が必須になった後（{ $since }）に、従来方式の暗号で封かんされています（{ $signed }）。表示も保存もしていません。管理者に連絡し、送信者に再送を依頼してください。
 receive-malformed = パケットの検証はできましたが、{ $content_type } の内容が正しくありません：{ $error }
 receive-referral-not-v1 = この紹介は schema v1 に { $count }か所合っていません。送られたとおりに表示します：
     { $problems }

@@ -42,3 +42,9 @@ errors-key-list-data = giá trị không như mong đợi
 errors-key-list-eof = kết thúc quá sớm
 refused-broker-said = Máy chủ chuyển tiếp cho biết: { $message }
 errors-unreachable-certificate = không xác minh được chứng chỉ của máy chủ chuyển tiếp: chứng chỉ không do tổ chức mà máy này tin cậy ký, hoặc dành cho địa chỉ khác. Hãy kiểm tra địa chỉ; nếu đúng, hãy hỏi người vận hành máy chủ về chứng chỉ.
+errors-post-quantum-required = Chưa gửi gì: danh bạ yêu cầu mã hóa hậu lượng tử, nhưng { $count } thiết bị nhận gói này chưa có khóa hậu lượng tử:
+    { $devices }
+    Hãy nhờ chủ từng thiết bị chạy `referral rotate` và quản trị viên phê duyệt.
+warn-sealed-classic = Đã niêm phong bằng mã hóa cổ điển, vì { $count } thiết bị nhận gói này chưa có khóa hậu lượng tử:
+    { $devices }
+    Khi chủ từng thiết bị chạy `referral rotate` và quản trị viên phê duyệt, gói đến các quầy này sẽ được niêm phong hậu lượng tử.

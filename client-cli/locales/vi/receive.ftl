@@ -6,6 +6,8 @@ progress-seal = mã hóa
 receive-attachment-renamed = tệp đính kèm tên { $name } đã được lưu thành { $path }: tên đó đã có, hoặc chứa ký tự khiến nó hiển thị như một tên khác
 receive-not-for-this-device = { $error }: gói không gửi đến thiết bị này (có thể đã được mã hóa trước khi thiết bị này tham gia quầy, hoặc cho quầy khác)
 receive-refused = từ chối gói: { $error }. Gói không được hiển thị hay lưu lại; hãy báo cho quản trị viên
+receive-downgrade = từ chối gói: gói được niêm phong bằng mã hóa cổ điển ({ $signed }), dù mọi thiết bị nhận đều đã có khóa hậu lượng tử. Chương trình gửi bình thường không làm vậy; có thể ai đó đang cố làm yếu mã hóa. Gói không được hiển thị hay lưu lại; hãy báo cho quản trị viên
+receive-classic-after-policy = từ chối gói: gói được niêm phong bằng mã hóa cổ điển ({ $signed }), sau khi danh bạ bắt đầu yêu cầu mã hóa hậu lượng tử ({ $since }). Gói không được hiển thị hay lưu lại; hãy báo cho quản trị viên và nhờ người gửi gửi lại
 receive-malformed = gói đã được xác minh, nhưng nội dung { $content_type } bị sai: { $error }
 receive-referral-not-v1 = giới thiệu không theo schema v1 ở { $count } chỗ; hiển thị đúng như đã gửi:
     { $problems }

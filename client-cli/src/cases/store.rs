@@ -22,7 +22,7 @@ use std::io::{self, BufReader, Read, Write};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use referral_protocol::{PacketId, RecipientKey, ThreadId};
+use referral_protocol::{AgeIdentity, PacketId, RecipientKey, ThreadId};
 use zeroize::Zeroizing;
 
 use super::auth::{AuthError, RecordKey};
@@ -88,7 +88,7 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> CaseStoreError + '_ {
 #[derive(Clone)]
 pub struct CaseKeys<'a> {
     /// This device's current and retired age keys (to decrypt).
-    pub identities: &'a [age::x25519::Identity],
+    pub identities: &'a [AgeIdentity],
     /// Its current age recipient (to encrypt to).
     pub recipient: RecipientKey,
     /// The record key (to tag and check).
@@ -315,12 +315,13 @@ fn seal_into(
     let path = dir.join(name);
     {
         let recipient = to.to_age();
-        let encryptor =
-            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-                .map_err(|e| CaseStoreError::Decrypt {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
+        let encryptor = age::Encryptor::with_recipients(std::iter::once(
+            recipient.as_ref() as &dyn age::Recipient
+        ))
+        .map_err(|e| CaseStoreError::Decrypt {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         let mut sealed = Vec::with_capacity(plain.len() + 256);
         let mut writer = encryptor
             .wrap_output(&mut sealed)
@@ -416,10 +417,9 @@ impl CaseStore {
 fn decrypt_record(
     path: &Path,
     file: File,
-    identities: &[age::x25519::Identity],
+    identities: &[AgeIdentity],
 ) -> Result<Zeroizing<Vec<u8>>, CaseStoreError> {
-    let dyn_ids: Vec<&dyn age::Identity> =
-        identities.iter().map(|i| i as &dyn age::Identity).collect();
+    let dyn_ids: Vec<&dyn age::Identity> = identities.iter().map(AgeIdentity::as_age).collect();
     let decrypt_error = |reason: String| CaseStoreError::Decrypt {
         path: path.to_path_buf(),
         reason,
@@ -477,16 +477,17 @@ mod tests {
 
     /// A device's keys, as the keystore would hand them over.
     struct Keys {
-        identities: Vec<age::x25519::Identity>,
+        identities: Vec<AgeIdentity>,
         recipient: RecipientKey,
         record_key: RecordKey,
     }
 
     impl Keys {
+        /// A device made since ADR 0020: records go to its hybrid key.
         fn new() -> Self {
-            let identity = age::x25519::Identity::generate();
+            let identity = AgeIdentity::generate_post_quantum();
             Self {
-                recipient: RecipientKey::of(&identity),
+                recipient: identity.recipient(),
                 identities: vec![identity],
                 record_key: RecordKey::generate().unwrap(),
             }
@@ -536,7 +537,7 @@ mod tests {
         // Nothing of the content is on disk in the clear.
         for entry in fs::read_dir(home.path().join("cases/threads")).unwrap() {
             let bytes = fs::read(entry.unwrap().path()).unwrap();
-            assert!(bytes.starts_with(b"age-encryption.org/v1"));
+            assert!(bytes.starts_with(b"age-encryption.org/v1\n-> mlkem768x25519 "));
             assert!(!bytes.windows(17).any(|w| w == b"store canary 51c2"));
         }
     }
@@ -549,7 +550,7 @@ mod tests {
         let case = record(1_000);
         store.save(&case, &keys.case_keys()).unwrap();
 
-        let stranger = [age::x25519::Identity::generate()];
+        let stranger = [AgeIdentity::generate_post_quantum()];
         let err = store
             .load(
                 &case.thread_id,
@@ -562,7 +563,26 @@ mod tests {
         assert!(matches!(err, CaseStoreError::Decrypt { .. }), "{err}");
         // After a rotation the keystore holds the new key first, the retired
         // one after it.
-        keys.identities.insert(0, age::x25519::Identity::generate());
+        keys.identities
+            .insert(0, AgeIdentity::generate_post_quantum());
+        // A record a device made before ADR 0020, sealed to its X25519
+        // key, which the keystore keeps as a retired one.
+        let classic = AgeIdentity::generate_classic();
+        let old_case = record(500);
+        keys.identities.push(classic.clone());
+        store
+            .save(
+                &old_case,
+                &CaseKeys {
+                    recipient: classic.recipient(),
+                    ..keys.case_keys()
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            store.load(&old_case.thread_id, &keys.case_keys()).unwrap(),
+            Some(old_case)
+        );
         assert_eq!(
             store.load(&case.thread_id, &keys.case_keys()).unwrap(),
             Some(case)

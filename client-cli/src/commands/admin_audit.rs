@@ -146,6 +146,8 @@ fn audit_entry(e: &Entry) -> AuditEntry {
         Statement::RootRotated { new_root } => format!("root {}", key(new_root)),
         Statement::TokenKeyRotated { kid, .. } => format!("token key {kid}"),
         Statement::KeyAgePolicy { max_age_secs } => format!("max key age {max_age_secs} s"),
+        Statement::PostQuantumPolicy { required: true } => "post-quantum required".to_owned(),
+        Statement::PostQuantumPolicy { required: false } => "post-quantum not required".to_owned(),
     };
     AuditEntry {
         seq: e.seq,

@@ -185,7 +185,11 @@ pub fn pending(ctx: &Context) -> Result<PendingReport, Failure> {
         list.requests
             .into_iter()
             .map(|r| PendingItem {
-                fingerprint: Fingerprint::of_device(&r.signing_key, &r.age_recipient),
+                fingerprint: Fingerprint::of_device(
+                    &r.signing_key,
+                    &r.age_recipient,
+                    r.pq_recipient.as_ref(),
+                ),
                 request_id: r.request_id,
                 kind: r.kind,
                 desk: r.desk,
@@ -269,7 +273,11 @@ pub fn approve(ctx: &Context, args: &ApproveArgs) -> Result<ApproveReport, Failu
             request_id
         )));
     }
-    let fingerprint = Fingerprint::of_device(&request.signing_key, &request.age_recipient);
+    let fingerprint = Fingerprint::of_device(
+        &request.signing_key,
+        &request.age_recipient,
+        request.pq_recipient.as_ref(),
+    );
     if fingerprint != args.fingerprint {
         return Err(Failure::Verification(anyhow!(
             "fingerprint mismatch: the keys in request {} have fingerprint\n  {fingerprint}\n\
@@ -320,6 +328,7 @@ fn statement_for(online: &Online, request: &PendingRequest) -> Result<Statement,
                 request.role,
                 &request.signing_key,
                 &request.age_recipient,
+                request.pq_recipient.as_ref(),
             );
             if !request.signing_key.verify(&message, &device_signature) {
                 return Err(bad("the device's proof of possession does not verify"));
@@ -330,6 +339,7 @@ fn statement_for(online: &Online, request: &PendingRequest) -> Result<Statement,
                 role: request.role,
                 signing_key: request.signing_key,
                 age_recipient: request.age_recipient.clone(),
+                pq_recipient: request.pq_recipient.clone(),
                 device_signature,
             })
         }
@@ -347,6 +357,7 @@ fn statement_for(online: &Online, request: &PendingRequest) -> Result<Statement,
                 &current.signing_key,
                 &request.signing_key,
                 &request.age_recipient,
+                request.pq_recipient.as_ref(),
             );
             if !current.signing_key.verify(&message, &old_key_signature) {
                 return Err(bad("the device's current key did not sign this rotation"));
@@ -358,6 +369,7 @@ fn statement_for(online: &Online, request: &PendingRequest) -> Result<Statement,
                 device: request.device_id,
                 signing_key: request.signing_key,
                 age_recipient: request.age_recipient.clone(),
+                pq_recipient: request.pq_recipient.clone(),
                 old_key_signature,
                 new_key_signature,
             })

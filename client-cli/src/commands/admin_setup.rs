@@ -195,33 +195,87 @@ pub fn desk_add(ctx: &Context, args: &DeskAddArgs) -> Result<DeskReport, Failure
 /// What `admin key-policy` did.
 #[derive(Debug, Serialize)]
 pub struct KeyPolicyReport {
-    /// The new limit in days, `null` for none.
-    pub max_age_days: Option<u32>,
+    /// The new key-age limit in days, `null` for none; absent when this run
+    /// set the post-quantum policy instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age_days: Option<Option<u32>>,
+    /// Whether post-quantum encryption is now required; absent when this run
+    /// set the key-age limit instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_quantum_required: Option<bool>,
+    /// Active devices without a post-quantum key: under the requirement
+    /// nothing can be sent to or from their desks until they rotate.
+    pub classic_devices: Vec<DeviceId>,
     /// The directory entry.
     pub seq: u64,
 }
 
 impl Report for KeyPolicyReport {
     fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
-        match self.max_age_days {
-            Some(days) => writeln!(
+        match (self.max_age_days, self.post_quantum_required) {
+            (Some(Some(days)), _) => writeln!(
                 out,
                 "{}",
                 tr!("admin-key-policy-set", days = days, seq = self.seq)
-            ),
-            None => writeln!(out, "{}", tr!("admin-key-policy-lifted", seq = self.seq)),
+            )?,
+            (Some(None), _) => writeln!(out, "{}", tr!("admin-key-policy-lifted", seq = self.seq))?,
+            (None, Some(true)) => writeln!(
+                out,
+                "{}",
+                tr!("admin-key-policy-pq-required", seq = self.seq)
+            )?,
+            (None, _) => writeln!(out, "{}", tr!("admin-key-policy-pq-lifted", seq = self.seq))?,
         }
+        if self.post_quantum_required == Some(true) && !self.classic_devices.is_empty() {
+            writeln!(
+                out,
+                "{}",
+                tr!(
+                    "admin-key-policy-pq-holding-back",
+                    count = self.classic_devices.len()
+                )
+            )?;
+            for device in &self.classic_devices {
+                writeln!(out, "  {device}")?;
+            }
+        }
+        Ok(())
     }
 }
 
-/// Runs `admin key-policy --max-age-days N`.
+/// Runs `admin key-policy --max-age-days N`, `--require-post-quantum` or
+/// `--allow-classic` (clap allows exactly one).
 pub fn key_policy(ctx: &Context, args: &KeyPolicyArgs) -> Result<KeyPolicyReport, Failure> {
-    let statement = Statement::KeyAgePolicy {
-        max_age_secs: u64::from(args.max_age_days) * 86_400,
+    let statement = match args.max_age_days {
+        Some(days) => Statement::KeyAgePolicy {
+            max_age_secs: u64::from(days) * 86_400,
+        },
+        None => Statement::PostQuantumPolicy {
+            required: args.require_post_quantum,
+        },
     };
-    let answer = Admin::connect(ctx)?.append(ctx, &statement, None)?;
+    let mut admin = Admin::connect(ctx)?;
+    let classic_devices: Vec<DeviceId> = admin
+        .online
+        .log
+        .state()
+        .devices()
+        .values()
+        .filter(|d| d.is_active() && d.desk.is_some() && d.pq_recipient.is_none())
+        .map(|d| d.id)
+        .collect();
+    let answer = admin.append(ctx, &statement, None)?;
     Ok(KeyPolicyReport {
-        max_age_days: (args.max_age_days > 0).then_some(args.max_age_days),
+        max_age_days: args.max_age_days.map(|days| (days > 0).then_some(days)),
+        post_quantum_required: args
+            .max_age_days
+            .is_none()
+            .then_some(args.require_post_quantum),
+        classic_devices: if args.require_post_quantum {
+            classic_devices
+        } else {
+            Vec::new()
+        },
         seq: answer.seq,
     })
 }

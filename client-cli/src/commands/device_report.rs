@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use referral_protocol::{DeskId, DeviceId, Fingerprint, RecipientKey, VerifyingKey};
+use referral_protocol::{DeskId, DeviceId, Fingerprint, RecipientKey, RecipientKind, VerifyingKey};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -30,8 +30,13 @@ pub struct DeviceReport {
     pub device_id: DeviceId,
     /// The fingerprint the administrator checks when approving enrollment.
     pub fingerprint: Fingerprint,
-    /// Where packets for this device are encrypted to.
+    /// Where packets for this device are encrypted to: its hybrid
+    /// (`age1pq1…`) recipient, or for a device made before ADR 0020 and not
+    /// rotated since, its X25519 one.
     pub age_recipient: RecipientKey,
+    /// Its X25519 recipient, for classic packets while some device they are
+    /// for has no hybrid key.
+    pub classic_recipient: RecipientKey,
     /// The broker.
     pub broker: BrokerUrl,
     /// The desk, or `null` before enrollment.
@@ -57,7 +62,12 @@ impl DeviceReport {
         Self {
             device_id: record.device_id,
             fingerprint: record.fingerprint(),
-            age_recipient: record.current_keys.age_recipient.clone(),
+            age_recipient: record
+                .current_keys
+                .pq_recipient
+                .clone()
+                .unwrap_or_else(|| record.current_keys.age_recipient.clone()),
+            classic_recipient: record.current_keys.age_recipient.clone(),
             broker: record.broker.clone(),
             desk: record.desk.clone(),
             role: record.role,
@@ -90,8 +100,15 @@ impl Report for DeviceReport {
         field(
             out,
             tr!("device-label-age-recipient"),
-            &self.age_recipient.to_string(),
+            &abbreviated(&self.age_recipient),
         )?;
+        if self.classic_recipient != self.age_recipient {
+            field(
+                out,
+                tr!("device-label-classic-recipient"),
+                self.classic_recipient.as_str(),
+            )?;
+        }
         field(
             out,
             tr!("device-label-signing-key"),
@@ -122,5 +139,21 @@ impl Report for DeviceReport {
             writeln!(out, "{}", tr!("device-next-enroll"))?;
         }
         Ok(())
+    }
+}
+
+/// A hybrid recipient is 1,959 characters: a terminal shows its ends, and
+/// `--json` the whole key.
+fn abbreviated(recipient: &RecipientKey) -> String {
+    match recipient.kind() {
+        RecipientKind::Classic => recipient.to_string(),
+        RecipientKind::PostQuantum => {
+            let text = recipient.as_str();
+            tr!(
+                "device-post-quantum-recipient",
+                start = &text[..16],
+                end = &text[text.len() - 8..]
+            )
+        }
     }
 }

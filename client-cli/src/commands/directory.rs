@@ -30,6 +30,9 @@ pub struct DirectoryDevice {
     /// Whether no new packets are encrypted to it because its keys are
     /// older than the key-age policy.
     pub keys_expired: bool,
+    /// Whether it has a post-quantum (hybrid) key; packets to and from its
+    /// desk are sealed classic while any device there has none.
+    pub post_quantum: bool,
     /// Whether this is the device running the command.
     pub this_device: bool,
 }
@@ -65,6 +68,8 @@ pub struct DirectoryReport {
     pub new_entries: usize,
     /// The maximum key age in days, if set.
     pub max_key_age_days: Option<u64>,
+    /// Whether the directory requires post-quantum packets.
+    pub post_quantum_required: bool,
     /// Desks, by id.
     pub desks: Vec<DirectoryDesk>,
     /// Admin devices without a desk (none listed when filtering desks).
@@ -87,6 +92,9 @@ impl Report for DirectoryReport {
         )?;
         if let Some(days) = self.max_key_age_days {
             writeln!(out, "max key age:    {days} days")?;
+        }
+        if self.post_quantum_required {
+            writeln!(out, "{}", tr!("directory-post-quantum-required"))?;
         }
         if self.filtered && self.desks.is_empty() {
             writeln!(out)?;
@@ -137,6 +145,10 @@ fn write_device(out: &mut dyn Write, d: &DirectoryDevice) -> io::Result<()> {
     if d.keys_expired {
         notes.push("keys expired");
     }
+    let classic = tr!("directory-device-classic-only");
+    if !d.post_quantum && d.status == "active" {
+        notes.push(&classic);
+    }
     writeln!(
         out,
         "  {} {:<10} {:<7} {}{}",
@@ -167,10 +179,15 @@ pub fn run(ctx: &Context, args: &DirectoryArgs) -> Result<DirectoryReport, Failu
             DeviceStatus::Active => "active",
             DeviceStatus::Revoked => "revoked",
         },
-        fingerprint: Fingerprint::of_device(&d.signing_key, &d.age_recipient),
+        fingerprint: Fingerprint::of_device(
+            &d.signing_key,
+            &d.age_recipient,
+            d.pq_recipient.as_ref(),
+        ),
         keys_expired: state
             .max_key_age_secs()
             .is_some_and(|max| d.keys_expired(now, max)),
+        post_quantum: d.pq_recipient.is_some(),
         this_device: d.id == me,
     };
     let desks = state
@@ -203,6 +220,7 @@ pub fn run(ctx: &Context, args: &DirectoryArgs) -> Result<DirectoryReport, Failu
         head_hash: online.log.head().hash_hex(),
         new_entries: online.new_entries,
         max_key_age_days: state.max_key_age_secs().map(|s| s / 86_400),
+        post_quantum_required: state.post_quantum_required_since().is_some(),
         desks,
         admins,
         filtered: filter.is_active(),

@@ -109,6 +109,7 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<EnrollReport, Failure> {
         invite.role,
         &public.signing_key,
         &public.age_recipient,
+        public.pq_recipient.as_ref(),
         keys.signing_key(),
     );
     let receipt: RequestReceipt = online.client.post(
@@ -118,6 +119,7 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<EnrollReport, Failure> {
             device_id,
             signing_key: public.signing_key,
             age_recipient: public.age_recipient.clone(),
+            pq_recipient: public.pq_recipient.clone(),
             device_signature: STANDARD.encode(proof),
         },
         None,

@@ -3,6 +3,12 @@
 //! that `age -d -i FILE` (Go age or rage) accepts. With it, packets for this
 //! device can be read without this program, for instance after losing it.
 //!
+//! Each generation of keys has a hybrid identity (`AGE-SECRET-KEY-PQ-1…`,
+//! for post-quantum packets: TypeScript age and rage read it) and an X25519
+//! one (`AGE-SECRET-KEY-1…`, for classic packets: every age reads it).
+//! Go age 1.1 does not know the hybrid kind and refuses a file that holds
+//! one, so `--classic-only` leaves them out for it.
+//!
 //! Only the age identities are exported: they are what decrypting needs. The
 //! signing keys stay in the keystore, since nothing outside this program has
 //! any business signing as this device.
@@ -10,7 +16,7 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use referral_protocol::{DeviceId, RecipientKey};
+use referral_protocol::{AgeIdentity, DeviceId, RecipientKey, RecipientKind};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
@@ -25,9 +31,11 @@ use crate::tr;
 
 /// One exported key.
 pub struct ExportedIdentity {
-    /// The public key, `age1…`.
+    /// The public key, `age1…` or `age1pq1…`.
     pub age_recipient: RecipientKey,
-    /// The private key, `AGE-SECRET-KEY-1…`.
+    /// Classic or post-quantum.
+    pub kind: RecipientKind,
+    /// The private key, `AGE-SECRET-KEY-1…` or `AGE-SECRET-KEY-PQ-1…`.
     pub secret_key: SecretString,
     /// Current or retired.
     pub status: KeyStatus,
@@ -39,6 +47,7 @@ impl fmt::Debug for ExportedIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ExportedIdentity")
             .field("age_recipient", &self.age_recipient)
+            .field("kind", &self.kind)
             .field("secret_key", &"[REDACTED]")
             .field("status", &self.status)
             .field("created_at", &self.created_at)
@@ -46,7 +55,8 @@ impl fmt::Debug for ExportedIdentity {
     }
 }
 
-/// JSON form: `{"age_recipient", "secret_key", "status", "created_at"}`.
+/// JSON form: `{"age_recipient", "kind", "secret_key", "status",
+/// "created_at"}`, `kind` being `classic` or `post_quantum`.
 impl Serialize for ExportedIdentity {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
@@ -54,8 +64,9 @@ impl Serialize for ExportedIdentity {
             .created_at
             .format(&Rfc3339)
             .map_err(serde::ser::Error::custom)?;
-        let mut st = s.serialize_struct("ExportedIdentity", 4)?;
+        let mut st = s.serialize_struct("ExportedIdentity", 5)?;
         st.serialize_field("age_recipient", &self.age_recipient)?;
+        st.serialize_field("kind", self.kind.as_str())?;
         st.serialize_field("secret_key", self.secret_key.expose_secret())?;
         st.serialize_field("status", &self.status)?;
         st.serialize_field("created_at", &created_at)?;
@@ -68,23 +79,29 @@ impl Serialize for ExportedIdentity {
 pub struct ExportReport {
     /// The device the keys belong to.
     pub device_id: DeviceId,
-    /// Current key first, then retired keys, newest first.
+    /// Current keys first, then retired keys, newest first; in each
+    /// generation the hybrid identity before the X25519 one.
     pub identities: Vec<ExportedIdentity>,
 }
 
 impl ExportReport {
-    fn of(keys: &UnlockedKeys) -> Self {
-        Self {
-            device_id: keys.device_id(),
-            identities: keys
-                .keys()
-                .map(|key| ExportedIdentity {
-                    age_recipient: RecipientKey::of(key.identity),
-                    secret_key: key.identity.to_string(),
+    fn of(keys: &UnlockedKeys, classic_only: bool) -> Self {
+        let mut identities = Vec::new();
+        for key in keys.keys() {
+            let hybrid = key.pq_identity.filter(|_| !classic_only);
+            for identity in hybrid.into_iter().chain([key.identity]) {
+                identities.push(ExportedIdentity {
+                    age_recipient: identity.recipient(),
+                    kind: identity.kind(),
+                    secret_key: AgeIdentity::to_secret_string(identity),
                     status: key.status,
                     created_at: key.created_at,
-                })
-                .collect(),
+                });
+            }
+        }
+        Self {
+            device_id: keys.device_id(),
+            identities,
         }
     }
 }
@@ -105,12 +122,13 @@ impl Report for ExportReport {
     }
 }
 
-/// Runs `export-identity`.
-pub fn run(ctx: &Context) -> Result<ExportReport, Failure> {
+/// Runs `export-identity`; `classic_only` leaves out the hybrid identities
+/// (for Go age 1.1, which refuses a file that holds one).
+pub fn run(ctx: &Context, classic_only: bool) -> Result<ExportReport, Failure> {
     // Fail on a wrong --home before prompting for a passphrase.
     Keystore::device(&ctx.home)?;
     let passphrase = ctx.passphrase(Purpose::Unlock)?;
     let keys = Keystore::unlock(&ctx.home, &passphrase)?;
     output::warn(&tr!("export-identity-warning"));
-    Ok(ExportReport::of(&keys))
+    Ok(ExportReport::of(&keys, classic_only))
 }

@@ -14,7 +14,7 @@ use anyhow::anyhow;
 use referral_protocol::api::{HEADER_REPLACES, Inbox, PacketReceipt};
 use referral_protocol::paths;
 use referral_protocol::rewrap::{RewrapError, rewrap};
-use referral_protocol::{PacketId, RecipientKey, RefusalCode};
+use referral_protocol::{PacketId, RecipientKind, RefusalCode};
 use serde::Serialize;
 
 use crate::api_client::BrokerError;
@@ -77,10 +77,12 @@ pub fn run(ctx: &Context) -> Result<RewrapReport, Failure> {
         .device(&online.device.device_id)
         .filter(|d| d.is_active())
         .ok_or_else(|| Failure::User(anyhow!(tr!("rewrap-not-active"))))?;
-    if listed.age_recipient != RecipientKey::of(&keys.age_identities()[0]) {
+    let current = keys.current_public_keys();
+    if listed.age_recipient != current.age_recipient || listed.pq_recipient != current.pq_recipient
+    {
         return Err(Failure::User(anyhow!(tr!("rewrap-not-approved"))));
     }
-    if keys.age_identities().len() < 2 {
+    if keys.keys().len() < 2 {
         return Ok(RewrapReport::default());
     }
     let token = online.token(&keys)?;
@@ -128,12 +130,24 @@ fn rewrap_one(
     let path = paths::packet(id);
     for _ in 0..2 {
         let bytes = online.client.get_bytes(&path, token)?;
-        let (current, retired) = keys
-            .age_identities()
-            .split_first()
-            .expect("a keystore holds at least one key");
+        let current_key = keys.current_key();
+        // A stanza moves only to a current key of its own kind (a classic
+        // packet stays classic; the broker refuses anything else).
+        let current_of_kind = |kind: RecipientKind| {
+            [Some(current_key.identity), current_key.pq_identity]
+                .into_iter()
+                .flatten()
+                .find(|i| i.kind() == kind)
+        };
+        let retired = keys
+            .keys()
+            .skip(1)
+            .flat_map(|k| [Some(k.identity), k.pq_identity].into_iter().flatten());
         let mut rewrapped = None;
         for old in retired {
+            let Some(current) = current_of_kind(old.kind()) else {
+                continue;
+            };
             let mut out = Vec::with_capacity(bytes.len());
             match rewrap(&bytes[..], &mut out, old, current) {
                 Ok(_) => {

@@ -113,10 +113,12 @@ pub fn run(ctx: &Context) -> Result<RotateReport, Failure> {
         old,
         keys.signing_key(),
         &device.current_keys.age_recipient,
+        device.current_keys.pq_recipient.as_ref(),
     );
     let Statement::DeviceRotated {
         signing_key,
         age_recipient,
+        pq_recipient,
         old_key_signature,
         new_key_signature,
         ..
@@ -129,6 +131,7 @@ pub fn run(ctx: &Context) -> Result<RotateReport, Failure> {
         &RotationRequest {
             signing_key,
             age_recipient,
+            pq_recipient,
             old_key_signature: STANDARD.encode(old_key_signature),
             new_key_signature: STANDARD.encode(new_key_signature),
         },
@@ -146,6 +149,10 @@ pub fn run(ctx: &Context) -> Result<RotateReport, Failure> {
         device_id,
         request_id: receipt.request_id,
         fingerprint,
-        previous_fingerprint: Fingerprint::of_device(&listed.signing_key, &listed.age_recipient),
+        previous_fingerprint: Fingerprint::of_device(
+            &listed.signing_key,
+            &listed.age_recipient,
+            listed.pq_recipient.as_ref(),
+        ),
     })
 }

@@ -38,14 +38,23 @@ pub use referral_protocol::Role;
 pub struct PublicKeys {
     /// Ed25519: packet signatures and authentication to the broker.
     pub signing_key: VerifyingKey,
-    /// age X25519: what packets for this device are encrypted to.
+    /// age X25519: what classic packets for this device are encrypted to.
     pub age_recipient: RecipientKey,
+    /// age hybrid ML-KEM-768 + X25519: what post-quantum packets for this
+    /// device are encrypted to (ADR 0020). Absent for keys made before it,
+    /// until `referral rotate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pq_recipient: Option<RecipientKey>,
 }
 
 impl PublicKeys {
     /// The fingerprint people compare out of band (SPEC §4, enrollment).
     pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::of_device(&self.signing_key, &self.age_recipient)
+        Fingerprint::of_device(
+            &self.signing_key,
+            &self.age_recipient,
+            self.pq_recipient.as_ref(),
+        )
     }
 }
 
@@ -177,12 +186,11 @@ impl DeviceRecord {
 
 #[cfg(test)]
 mod tests {
-    use referral_protocol::SigningKey;
+    use referral_protocol::{AgeIdentity, SigningKey};
 
     use super::*;
 
     fn sample() -> DeviceRecord {
-        let identity = age::x25519::Identity::generate();
         DeviceRecord {
             device_id: DeviceId::random(),
             broker: "https://broker.example".parse().unwrap(),
@@ -191,7 +199,8 @@ mod tests {
             role: None,
             current_keys: PublicKeys {
                 signing_key: SigningKey::generate().unwrap().verifying_key(),
-                age_recipient: RecipientKey::of(&identity),
+                age_recipient: AgeIdentity::generate_classic().recipient(),
+                pq_recipient: Some(AgeIdentity::generate_post_quantum().recipient()),
             },
             created_at: OffsetDateTime::UNIX_EPOCH,
         }

@@ -21,7 +21,9 @@ use std::io::{self, Read};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use referral_protocol::{DeviceId, Fingerprint, KeyError, RecipientKey, SigningKey, VerifyingKey};
+use referral_protocol::{
+    AgeIdentity, DeviceId, Fingerprint, KeyError, RecipientKey, SigningKey, VerifyingKey,
+};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -264,12 +266,15 @@ pub struct NewDevice {
     pub root_fingerprint: Option<Fingerprint>,
 }
 
-/// Everything about a key except its age identity, which lives in its own
-/// list (see [`UnlockedKeys`]).
+/// Everything about one generation of keys except its age identities, which
+/// live in their own list (see [`UnlockedKeys`]).
 struct KeyInfo {
     signing: SigningKey,
     status: KeyStatus,
     created_at: OffsetDateTime,
+    /// Whether this generation has a hybrid identity beside its X25519 one.
+    /// Generations made before ADR 0020 do not.
+    has_post_quantum: bool,
 }
 
 /// The device's private keys, unlocked. The secrets wipe themselves when
@@ -282,8 +287,9 @@ struct KeyInfo {
 pub struct UnlockedKeys {
     device_id: DeviceId,
     // Kept as their own contiguous list, because that is what
-    // `referral_protocol::open` takes; `keys[i]` describes `identities[i]`.
-    identities: Vec<age::x25519::Identity>,
+    // `referral_protocol::open` takes: for each generation in `keys`, in
+    // order, its X25519 identity, then its hybrid one if it has one.
+    identities: Vec<AgeIdentity>,
     keys: Vec<KeyInfo>,
     /// Authenticates the case records; never leaves the keystore.
     record_key: RecordKey,
@@ -295,8 +301,10 @@ pub struct UnlockedKeys {
 /// One key of an [`UnlockedKeys`], borrowed.
 #[derive(Clone, Copy)]
 pub struct DeviceKey<'a> {
-    /// The age identity (private).
-    pub identity: &'a age::x25519::Identity,
+    /// The X25519 age identity (private).
+    pub identity: &'a AgeIdentity,
+    /// The hybrid age identity (private), if this generation has one.
+    pub pq_identity: Option<&'a AgeIdentity>,
     /// The Ed25519 signing key (private).
     pub signing: &'a SigningKey,
     /// Current or retired.
@@ -308,7 +316,11 @@ pub struct DeviceKey<'a> {
 impl fmt::Debug for DeviceKey<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeviceKey")
-            .field("age_recipient", &RecipientKey::of(self.identity))
+            .field("age_recipient", &self.identity.recipient())
+            .field(
+                "pq_recipient",
+                &self.pq_identity.map(AgeIdentity::recipient),
+            )
             .field("identity", &"[REDACTED]")
             .field("signing", self.signing)
             .field("status", &self.status)
@@ -323,11 +335,15 @@ impl UnlockedKeys {
         let signing = SigningKey::generate().map_err(KeystoreError::KeyGeneration)?;
         Ok(Self {
             device_id,
-            identities: vec![age::x25519::Identity::generate()],
+            identities: vec![
+                AgeIdentity::generate_classic(),
+                AgeIdentity::generate_post_quantum(),
+            ],
             keys: vec![KeyInfo {
                 signing,
                 status: KeyStatus::Current,
                 created_at: now,
+                has_post_quantum: true,
             }],
             record_key: RecordKey::generate()
                 .map_err(|_| KeystoreError::KeyGeneration(KeyError::Rng))?,
@@ -338,9 +354,12 @@ impl UnlockedKeys {
     /// What the case store needs: the age keys to decrypt and encrypt
     /// records, and the record key to tag and check them.
     pub fn case_keys(&self) -> CaseKeys<'_> {
+        // Records are for this device alone, so they are sealed to its
+        // strongest current key.
+        let current = self.current_key();
         CaseKeys {
             identities: &self.identities,
-            recipient: RecipientKey::of(&self.identities[0]),
+            recipient: current.pq_identity.unwrap_or(current.identity).recipient(),
             record_key: &self.record_key,
         }
     }
@@ -357,15 +376,24 @@ impl UnlockedKeys {
 
     /// Every age identity, current first, then retired ones newest first:
     /// what `referral_protocol::open` takes to decrypt a packet.
-    pub fn age_identities(&self) -> &[age::x25519::Identity] {
+    pub fn age_identities(&self) -> &[AgeIdentity] {
         &self.identities
+    }
+
+    /// The current generation of keys.
+    pub fn current_key(&self) -> DeviceKey<'_> {
+        self.keys()
+            .next()
+            .expect("invariant: an unlocked keystore holds at least one key")
     }
 
     /// The public halves of the current keys.
     pub fn current_public_keys(&self) -> PublicKeys {
+        let current = self.current_key();
         PublicKeys {
-            signing_key: self.signing_key().verifying_key(),
-            age_recipient: RecipientKey::of(&self.identities[0]),
+            signing_key: current.signing.verifying_key(),
+            age_recipient: current.identity.recipient(),
+            pq_recipient: current.pq_identity.map(AgeIdentity::recipient),
         }
     }
 
@@ -382,11 +410,10 @@ impl UnlockedKeys {
             .find(|k| k.verifying_key() == *public)
     }
 
-    /// The age identity, current or retired, whose recipient is `recipient`.
-    pub fn identity_for(&self, recipient: &RecipientKey) -> Option<&age::x25519::Identity> {
-        self.identities
-            .iter()
-            .find(|i| RecipientKey::of(i) == *recipient)
+    /// The age identity, current or retired, of either kind, whose
+    /// recipient is `recipient`.
+    pub fn identity_for(&self, recipient: &RecipientKey) -> Option<&AgeIdentity> {
+        self.identities.iter().find(|i| i.recipient() == *recipient)
     }
 
     /// Fresh keys become current; the current key and every retired one
@@ -396,38 +423,60 @@ impl UnlockedKeys {
         for info in &mut self.keys {
             info.status = KeyStatus::Retired;
         }
-        self.identities.insert(0, age::x25519::Identity::generate());
+        // Every rotation makes a hybrid key too: this is how a device made
+        // before ADR 0020 gets one.
+        self.identities.splice(
+            0..0,
+            [
+                AgeIdentity::generate_classic(),
+                AgeIdentity::generate_post_quantum(),
+            ],
+        );
         self.keys.insert(
             0,
             KeyInfo {
                 signing,
                 status: KeyStatus::Current,
                 created_at: now,
+                has_post_quantum: true,
             },
         );
         Ok(self)
     }
 
-    /// All keys, in the order of [`UnlockedKeys::age_identities`].
+    /// All generations of keys, current first, then retired ones newest
+    /// first.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = DeviceKey<'_>> {
-        self.identities
+        let mut next = 0;
+        let keys: Vec<DeviceKey<'_>> = self
+            .keys
             .iter()
-            .zip(&self.keys)
-            .map(|(identity, info)| DeviceKey {
-                identity,
-                signing: &info.signing,
-                status: info.status,
-                created_at: info.created_at,
+            .map(|info| {
+                let identity = &self.identities[next];
+                let pq_identity = info.has_post_quantum.then(|| &self.identities[next + 1]);
+                next += 1 + usize::from(info.has_post_quantum);
+                DeviceKey {
+                    identity,
+                    pq_identity,
+                    signing: &info.signing,
+                    status: info.status,
+                    created_at: info.created_at,
+                }
             })
+            .collect();
+        keys.into_iter()
     }
 
     /// Whether `device.json` names the newest *retired* keys: what a crash
     /// between the two writes of [`Keystore::rotate`] leaves behind.
     fn is_interrupted_rotation_of(&self, device: &DeviceRecord) -> bool {
+        let Some(previous) = self.keys().nth(1) else {
+            return false;
+        };
         self.device_id == device.device_id
-            && self.keys.len() > 1
-            && self.keys[1].signing.verifying_key() == device.current_keys.signing_key
-            && RecipientKey::of(&self.identities[1]) == device.current_keys.age_recipient
+            && previous.signing.verifying_key() == device.current_keys.signing_key
+            && previous.identity.recipient() == device.current_keys.age_recipient
+            && previous.pq_identity.map(AgeIdentity::recipient) == device.current_keys.pq_recipient
     }
 
     /// Checks the invariants that the rest of the program relies on against
@@ -442,7 +491,9 @@ impl UnlockedKeys {
                 what: "current signing key",
             });
         }
-        if public.age_recipient != device.current_keys.age_recipient {
+        if public.age_recipient != device.current_keys.age_recipient
+            || public.pq_recipient != device.current_keys.pq_recipient
+        {
             return Err(KeystoreError::Mismatch {
                 what: "current age recipient",
             });
@@ -670,6 +721,7 @@ pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Option<Vec<u8>>, Key
 
 #[cfg(test)]
 mod tests {
+    use referral_protocol::RecipientKind;
     use secrecy::ExposeSecret;
 
     use super::*;
@@ -703,14 +755,26 @@ mod tests {
         let keys = Keystore::unlock(&home, &passphrase("pw")).unwrap();
         assert_eq!(keys.device_id(), record.device_id);
         assert_eq!(keys.current_public_keys(), record.current_keys);
-        assert_eq!(keys.age_identities().len(), 1);
+        // A new device has a classic and a hybrid identity (ADR 0020).
+        let kinds: Vec<_> = keys
+            .age_identities()
+            .iter()
+            .map(AgeIdentity::kind)
+            .collect();
+        assert_eq!(kinds, [RecipientKind::Classic, RecipientKind::PostQuantum]);
+        assert!(record.current_keys.pq_recipient.is_some());
+        // Its case records go to the hybrid key.
+        assert_eq!(
+            Some(keys.case_keys().recipient),
+            record.current_keys.pq_recipient
+        );
         assert_eq!(keys.keys().next().unwrap().status, KeyStatus::Current);
         let sig = keys.signing_key().sign(b"m");
         assert!(record.current_keys.signing_key.verify(b"m", &sig));
     }
 
-    /// Rewrites the keystore in `home` as format version 1 wrote it: no
-    /// record key.
+    /// Rewrites the keystore in `home`, and `device.json`, as format version
+    /// 1 wrote them: no record key and no hybrid identity.
     fn downgrade_to_version_1(home: &Path, pw: &SecretString) {
         let keys = Keystore::unlock(home, pw).unwrap();
         let mut doc: serde_json::Value =
@@ -718,6 +782,12 @@ mod tests {
         let object = doc.as_object_mut().unwrap();
         object.remove("record_key").unwrap();
         object.insert("version".into(), 1.into());
+        for key in object["keys"].as_array_mut().unwrap() {
+            key.as_object_mut().unwrap().remove("pq_age_identity");
+        }
+        let mut device = DeviceRecord::load(home).unwrap();
+        device.current_keys.pq_recipient = None;
+        device.store(home, Existing::Replace).unwrap();
         let plain = serde_json::to_vec(&doc).unwrap();
         let sealed = secret::seal(&plain, pw, cheap()).unwrap();
         std::fs::write(home.join(KEYSTORE_FILE), sealed).unwrap();
@@ -744,11 +814,12 @@ mod tests {
         );
         let recipient = record.current_keys.age_recipient.to_age();
         let mut legacy = Vec::new();
-        let mut writer =
-            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-                .unwrap()
-                .wrap_output(&mut legacy)
-                .unwrap();
+        let mut writer = age::Encryptor::with_recipients(std::iter::once(
+            recipient.as_ref() as &dyn age::Recipient
+        ))
+        .unwrap()
+        .wrap_output(&mut legacy)
+        .unwrap();
         std::io::Write::write_all(&mut writer, &serde_json::to_vec(&case).unwrap()).unwrap();
         writer.finish().unwrap();
         let threads = dir.path().join("cases/threads");
@@ -777,7 +848,8 @@ mod tests {
         let before =
             Keystore::create(dir.path(), new_device(), &passphrase("pw"), cheap()).unwrap();
         let keys = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap();
-        let old_identity = keys.age_identities()[0].to_string();
+        let old_identity = keys.current_key().identity.to_secret_string();
+        let old_hybrid = keys.current_key().pq_identity.unwrap().to_secret_string();
         let (rotated, after) =
             Keystore::rotate(dir.path(), &passphrase("pw"), keys, cheap()).unwrap();
         assert_ne!(after.current_keys, before.current_keys);
@@ -788,10 +860,20 @@ mod tests {
         assert_eq!(keys.current_public_keys(), after.current_keys);
         let statuses: Vec<_> = keys.keys().map(|k| k.status).collect();
         assert_eq!(statuses, [KeyStatus::Current, KeyStatus::Retired]);
+        let retired = keys.keys().nth(1).unwrap();
         assert_eq!(
-            keys.age_identities()[1].to_string().expose_secret(),
+            retired.identity.to_secret_string().expose_secret(),
             old_identity.expose_secret()
         );
+        assert_eq!(
+            retired
+                .pq_identity
+                .unwrap()
+                .to_secret_string()
+                .expose_secret(),
+            old_hybrid.expose_secret()
+        );
+        assert_eq!(keys.age_identities().len(), 4);
         // The old signing key is still there to sign with until the
         // directory lists the new one.
         assert!(
@@ -859,7 +941,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut record =
             Keystore::create(dir.path(), new_device(), &passphrase("pw"), cheap()).unwrap();
-        record.current_keys.age_recipient = RecipientKey::of(&age::x25519::Identity::generate());
+        let published = record.current_keys.clone();
+        record.current_keys.age_recipient = AgeIdentity::generate_classic().recipient();
+        record.store(dir.path(), Existing::Replace).unwrap();
+        let err = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                KeystoreError::Mismatch {
+                    what: "current age recipient"
+                }
+            ),
+            "{err}"
+        );
+        // The hybrid key counts as much as the classic one.
+        record.current_keys = published;
+        record.current_keys.pq_recipient = Some(AgeIdentity::generate_post_quantum().recipient());
         record.store(dir.path(), Existing::Replace).unwrap();
         let err = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap_err();
         assert!(
@@ -879,8 +976,8 @@ mod tests {
         Keystore::create(dir.path(), new_device(), &passphrase("pw"), cheap()).unwrap();
         let path = dir.path().join(KEYSTORE_FILE);
 
-        // Encrypted to an X25519 key instead of a passphrase.
-        let recipient = age::x25519::Identity::generate().to_public();
+        // Encrypted to an age key instead of a passphrase.
+        let recipient = age::pq::Identity::generate().to_public();
         let foreign = age::encrypt(&recipient, b"{}").unwrap();
         fs::write(&path, foreign).unwrap();
         let err = Keystore::unlock(dir.path(), &passphrase("pw")).unwrap_err();
@@ -946,17 +1043,25 @@ mod tests {
         let device_id = DeviceId::random();
         let at = |s: i64| OffsetDateTime::from_unix_timestamp(s).unwrap();
         let mut keys = UnlockedKeys::generate(device_id, at(3_000)).unwrap();
-        for (created, status) in [(1_000, KeyStatus::Retired), (2_000, KeyStatus::Retired)] {
-            keys.identities.push(age::x25519::Identity::generate());
-            keys.keys.push(KeyInfo {
-                signing: SigningKey::generate().unwrap(),
-                status,
-                created_at: at(created),
-            });
+        // Two older generations stored out of order before the current one:
+        // one classic only (made before ADR 0020), one with a hybrid key.
+        // Decoding must restore the order and keep each generation whole.
+        for (created, hybrid) in [(1_000, false), (2_000, true)] {
+            let generation = [Some(AgeIdentity::generate_classic())]
+                .into_iter()
+                .chain([hybrid.then(AgeIdentity::generate_post_quantum)])
+                .flatten();
+            keys.identities.splice(0..0, generation);
+            keys.keys.insert(
+                0,
+                KeyInfo {
+                    signing: SigningKey::generate().unwrap(),
+                    status: KeyStatus::Retired,
+                    created_at: at(created),
+                    has_post_quantum: hybrid,
+                },
+            );
         }
-        // Store them out of order; decoding must restore the order.
-        keys.identities.swap(0, 2);
-        keys.keys.swap(0, 2);
         let plaintext = secret::encode(&keys).unwrap();
         let decoded = secret::decode(&plaintext).unwrap();
         let order: Vec<_> = decoded.keys().map(|k| (k.status, k.created_at)).collect();
@@ -974,7 +1079,8 @@ mod tests {
                 .keys()
                 .map(|k| {
                     (
-                        RecipientKey::of(k.identity),
+                        k.identity.recipient(),
+                        k.pq_identity.map(AgeIdentity::recipient),
                         k.signing.verifying_key().to_string(),
                         k.created_at,
                     )
@@ -1001,7 +1107,7 @@ mod tests {
     #[test]
     fn debug_output_never_shows_secrets() {
         let keys = UnlockedKeys::generate(DeviceId::random(), OffsetDateTime::UNIX_EPOCH).unwrap();
-        let secret = keys.age_identities()[0].to_string();
+        let secret = keys.age_identities()[1].to_secret_string();
         let shown = format!("{keys:?} {:?}", keys.keys().next().unwrap());
         assert!(shown.contains("REDACTED"));
         assert!(!shown.contains(secret.expose_secret()));

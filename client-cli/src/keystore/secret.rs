@@ -18,7 +18,7 @@ use std::iter;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use referral_protocol::{DeviceId, SigningKey};
+use referral_protocol::{AgeIdentity, DeviceId, RecipientKind, SigningKey};
 use secrecy::{ExposeSecret, SecretString};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -30,16 +30,21 @@ use super::{KeyStatus, KeystoreError, UnlockedKeys, WorkFactor};
 use crate::cases::RecordKey;
 
 /// The plaintext format version this code writes. Version 2 added
-/// `record_key`.
-const FORMAT_VERSION: u32 = 2;
+/// `record_key`; version 3 added a key's `pq_age_identity` (ADR 0020).
+const FORMAT_VERSION: u32 = 3;
+
+/// The version before `pq_age_identity`, still read: its keys are classic
+/// only, until the next rotation.
+const FORMAT_VERSION_CLASSIC_ONLY: u32 = 2;
 
 /// The version before `record_key`, still read: unlocking one adds the key
 /// (`Keystore::unlock`).
 const FORMAT_VERSION_WITHOUT_RECORD_KEY: u32 = 1;
 
 /// Room reserved in the plaintext buffer for each key (an entry is about
-/// 300 bytes), so that serialising never grows the buffer by reallocation.
-const BYTES_PER_KEY: usize = 512;
+/// 300 bytes, 400 more with a hybrid identity), so that serialising never
+/// grows the buffer by reallocation.
+const BYTES_PER_KEY: usize = 1024;
 
 /// Serialises the keys for encryption: `{"version", "device_id", "keys"}`.
 pub(super) fn encode(keys: &UnlockedKeys) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
@@ -47,14 +52,13 @@ pub(super) fn encode(keys: &UnlockedKeys) -> Result<Zeroizing<Vec<u8>>, Keystore
         device_id: keys.device_id,
         record_key: &keys.record_key,
         keys: keys
-            .identities
-            .iter()
-            .zip(&keys.keys)
-            .map(|(identity, info)| KeyOut {
-                identity,
-                signing: &info.signing,
-                status: info.status,
-                created_at: info.created_at,
+            .keys()
+            .map(|key| KeyOut {
+                identity: key.identity,
+                pq_identity: key.pq_identity,
+                signing: key.signing,
+                status: key.status,
+                created_at: key.created_at,
             })
             .collect(),
     };
@@ -73,7 +77,13 @@ pub(super) fn decode(plaintext: &[u8]) -> Result<UnlockedKeys, KeystoreError> {
     let version = serde_json::from_slice::<VersionOnly>(plaintext)
         .map_err(json_error)?
         .version;
-    if version != FORMAT_VERSION && version != FORMAT_VERSION_WITHOUT_RECORD_KEY {
+    if ![
+        FORMAT_VERSION,
+        FORMAT_VERSION_CLASSIC_ONLY,
+        FORMAT_VERSION_WITHOUT_RECORD_KEY,
+    ]
+    .contains(&version)
+    {
         return Err(KeystoreError::UnsupportedVersion {
             file: super::KEYSTORE_FILE,
             version,
@@ -81,7 +91,7 @@ pub(super) fn decode(plaintext: &[u8]) -> Result<UnlockedKeys, KeystoreError> {
     }
     let mut doc: PlainIn = serde_json::from_slice(plaintext).map_err(json_error)?;
     let (record_key, record_key_is_new) = match (version, &doc.record_key) {
-        (FORMAT_VERSION, Some(text)) => {
+        (FORMAT_VERSION | FORMAT_VERSION_CLASSIC_ONLY, Some(text)) => {
             let bytes = Zeroizing::new(STANDARD.decode(text.as_bytes()).map_err(|_| {
                 KeystoreError::CorruptKeystore {
                     reason: "the record key is not base64".to_owned(),
@@ -126,12 +136,32 @@ pub(super) fn decode(plaintext: &[u8]) -> Result<UnlockedKeys, KeystoreError> {
     let mut infos = Vec::with_capacity(doc.keys.len());
     for (index, key) in doc.keys.iter().enumerate() {
         // The parse errors name the entry, never its content.
-        let identity: age::x25519::Identity =
-            key.age_identity
-                .parse()
-                .map_err(|_| KeystoreError::CorruptKeystore {
-                    reason: format!("key {index}: not an age X25519 identity"),
-                })?;
+        let identity: AgeIdentity = key
+            .age_identity
+            .parse()
+            .ok()
+            .filter(|i: &AgeIdentity| i.kind() == RecipientKind::Classic)
+            .ok_or_else(|| KeystoreError::CorruptKeystore {
+                reason: format!("key {index}: not an age X25519 identity"),
+            })?;
+        let pq_identity: Option<AgeIdentity> = match &key.pq_age_identity {
+            None => None,
+            Some(text) if version == FORMAT_VERSION => Some(
+                text.parse()
+                    .ok()
+                    .filter(|i: &AgeIdentity| i.kind() == RecipientKind::PostQuantum)
+                    .ok_or_else(|| KeystoreError::CorruptKeystore {
+                        reason: format!("key {index}: not an age post-quantum identity"),
+                    })?,
+            ),
+            Some(_) => {
+                return Err(KeystoreError::CorruptKeystore {
+                    reason: format!(
+                        "key {index}: a post-quantum identity in format version {version}"
+                    ),
+                });
+            }
+        };
         let pkcs8 =
             Zeroizing::new(STANDARD.decode(key.signing_pkcs8.as_bytes()).map_err(|_| {
                 KeystoreError::CorruptKeystore {
@@ -143,10 +173,13 @@ pub(super) fn decode(plaintext: &[u8]) -> Result<UnlockedKeys, KeystoreError> {
                 reason: format!("key {index}: not an Ed25519 PKCS#8 signing key"),
             })?;
         identities.push(identity);
+        let has_post_quantum = pq_identity.is_some();
+        identities.extend(pq_identity);
         infos.push(super::KeyInfo {
             signing,
             status: key.status,
             created_at: key.created_at,
+            has_post_quantum,
         });
     }
     Ok(UnlockedKeys {
@@ -284,7 +317,8 @@ impl Serialize for PlainOut<'_> {
 /// One key as written. Serialised by hand so that the secret text exists
 /// only inside wiping containers while it is being written out.
 struct KeyOut<'a> {
-    identity: &'a age::x25519::Identity,
+    identity: &'a AgeIdentity,
+    pq_identity: Option<&'a AgeIdentity>,
     signing: &'a SigningKey,
     status: KeyStatus,
     created_at: OffsetDateTime,
@@ -292,15 +326,20 @@ struct KeyOut<'a> {
 
 impl Serialize for KeyOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let age_identity: SecretString = self.identity.to_string();
+        let age_identity: SecretString = self.identity.to_secret_string();
+        let pq_age_identity: Option<SecretString> =
+            self.pq_identity.map(AgeIdentity::to_secret_string);
         // `encode` sizes its output exactly, so no reallocation copies.
         let signing_pkcs8 = Zeroizing::new(STANDARD.encode(self.signing.pkcs8().expose_secret()));
         let created_at = self
             .created_at
             .format(&Rfc3339)
             .map_err(serde::ser::Error::custom)?;
-        let mut st = s.serialize_struct("Key", 4)?;
+        let mut st = s.serialize_struct("Key", 5)?;
         st.serialize_field("age_identity", age_identity.expose_secret())?;
+        if let Some(pq) = &pq_age_identity {
+            st.serialize_field("pq_age_identity", pq.expose_secret())?;
+        }
         st.serialize_field("signing_pkcs8", signing_pkcs8.as_str())?;
         st.serialize_field("status", &self.status)?;
         st.serialize_field("created_at", &created_at)?;
@@ -324,6 +363,8 @@ struct PlainIn {
 struct KeyIn {
     #[serde(deserialize_with = "secret_text")]
     age_identity: Zeroizing<String>,
+    #[serde(default, deserialize_with = "optional_secret_text")]
+    pq_age_identity: Option<Zeroizing<String>>,
     #[serde(deserialize_with = "secret_text")]
     signing_pkcs8: Zeroizing<String>,
     status: KeyStatus,

@@ -449,7 +449,7 @@ fn seal_to(
         thread_id,
         recipient_desk: outgoing.recipient_desk.clone(),
         created_at,
-        recipients: sealed.header.recipients.clone(),
+        recipients: sealed.recipients.clone(),
         bytes: sealed.bytes,
         attachments: sealed
             .header

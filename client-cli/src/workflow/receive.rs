@@ -17,8 +17,8 @@ use referral_protocol::attachment_name;
 use referral_protocol::directory::DirectoryState;
 use referral_protocol::paths;
 use referral_protocol::{
-    AttachmentMeta, AttachmentSink, ContentType, DeskId, DeviceId, OpenError, Opened, PacketId,
-    PacketKindWord, ThreadId, ThreadStatus,
+    AgeIdentity, AttachmentMeta, AttachmentSink, ContentType, DeskId, DeviceId, OpenError, Opened,
+    PacketId, PacketKindWord, ThreadId, ThreadStatus,
 };
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -153,7 +153,7 @@ pub struct Receiver<'a> {
     /// Where verified packets are kept.
     pub cases: &'a CaseStore,
     /// This device's current and retired age keys.
-    pub identities: &'a [age::x25519::Identity],
+    pub identities: &'a [AgeIdentity],
     /// The verified directory.
     pub directory: &'a DirectoryState,
     /// This device's desk.
@@ -204,7 +204,7 @@ impl Receiver<'_> {
 /// once the whole packet verified); otherwise they are checked and dropped.
 pub fn open_file(
     path: &Path,
-    identities: &[age::x25519::Identity],
+    identities: &[AgeIdentity],
     directory: &DirectoryState,
     save_to: Option<&Path>,
 ) -> Result<VerifiedPacket, Failure> {
@@ -237,7 +237,7 @@ pub fn open_file(
 /// decodes its content.
 fn open_into(
     file: File,
-    identities: &[age::x25519::Identity],
+    identities: &[AgeIdentity],
     directory: &DirectoryState,
     sink: &mut dyn AttachmentSink,
 ) -> Result<(Opened, Body), Failure> {
@@ -262,7 +262,7 @@ pub struct AttachmentInMemory {
 /// The bytes are wiped when dropped.
 pub fn open_attachment(
     path: &Path,
-    identities: &[age::x25519::Identity],
+    identities: &[AgeIdentity],
     directory: &DirectoryState,
     index: usize,
 ) -> Result<Option<AttachmentInMemory>, Failure> {
@@ -356,6 +356,15 @@ fn open_failure(e: OpenError) -> Failure {
             error = e.to_string()
         ))),
         OpenError::Io(_) => Failure::User(anyhow!("{e}")),
+        OpenError::Downgrade { signed_at } => Failure::Verification(anyhow!(tr!(
+            "receive-downgrade",
+            signed = crate::i18n::moment(signed_at)
+        ))),
+        OpenError::PostQuantumRequired { since, signed_at } => Failure::Verification(anyhow!(tr!(
+            "receive-classic-after-policy",
+            signed = crate::i18n::moment(signed_at),
+            since = crate::i18n::moment(since)
+        ))),
         e => Failure::Verification(anyhow!(tr!("receive-refused", error = e.to_string()))),
     }
 }
@@ -770,8 +779,7 @@ pub fn merge_broker_view(
 #[cfg(test)]
 mod tests {
     use referral_protocol::{
-        ContentType, DeviceId, KnownSenders, RecipientKey, SealRequest, Sender, SigningKey,
-        ThreadId,
+        ContentType, DeviceId, KnownSenders, SealRequest, Sender, SigningKey, ThreadId,
     };
 
     use super::*;
@@ -789,7 +797,7 @@ mod tests {
         let signing = SigningKey::generate().unwrap();
         let device = DeviceId::random();
         let from: DeskId = from.parse().unwrap();
-        let reader = age::x25519::Identity::generate();
+        let reader = AgeIdentity::generate_post_quantum();
         let request = SealRequest {
             packet_id: PacketId::random(),
             thread_id: thread,
@@ -800,7 +808,7 @@ mod tests {
                 key: &signing,
             },
             recipient_desk: to.parse().unwrap(),
-            recipients: vec![RecipientKey::of(&reader)],
+            recipients: vec![reader.recipient()],
             content_type,
             content,
             attachments: &[],
@@ -852,11 +860,11 @@ mod tests {
     fn a_reply_from_a_desk_outside_the_case_is_refused_and_not_recorded() {
         let home = tempfile::tempdir().unwrap();
         let cases = CaseStore::open(home.path()).unwrap();
-        let identities = [age::x25519::Identity::generate()];
+        let identities = [AgeIdentity::generate_post_quantum()];
         let record_key = crate::cases::RecordKey::generate().unwrap();
         let keys = CaseKeys {
             identities: &identities,
-            recipient: RecipientKey::of(&identities[0]),
+            recipient: identities[0].recipient(),
             record_key: &record_key,
         };
         let (caseworker, desk): (DeskId, DeskId) = (

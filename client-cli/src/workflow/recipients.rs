@@ -3,12 +3,19 @@
 //! follow the case. Keys come from the verified directory and nowhere else;
 //! if the desk has no device that can be written to, the send is refused
 //! rather than sent to fewer people than it should be.
+//!
+//! Classic or post-quantum is the directory's rule
+//! ([`DirectoryState::packet_recipients`], ADR 0020 §5): hybrid keys when
+//! every device has one; otherwise classic keys, with a warning naming the
+//! devices that hold the packet back, or a refusal when the directory
+//! requires post-quantum.
 
 use anyhow::anyhow;
-use referral_protocol::directory::DirectoryState;
-use referral_protocol::{DeskId, RecipientKey};
+use referral_protocol::directory::{DirectoryState, PacketRecipients, PostQuantumRequired};
+use referral_protocol::{DeskId, DeviceId, RecipientKey};
 
 use crate::exit::Failure;
+use crate::output;
 
 /// The recipients of a packet from `own_desk` to `to`, at time `now`.
 pub fn for_desk(
@@ -28,17 +35,42 @@ pub fn for_desk(
         };
         return Err(Failure::User(anyhow!(text)));
     }
-    let addressed = state.encryption_keys(to, now, None);
-    if addressed.is_empty() {
+    if state.encryption_devices(to, now, None).is_empty() {
         return Err(Failure::User(anyhow!(
             "desk {to} has no active device whose keys can be written to now (none enrolled, \
              all revoked, or all past the maximum key age): nothing was sent. Ask an \
              administrator to enroll a device for it"
         )));
     }
-    let mut all = addressed;
-    all.extend(state.encryption_keys(own_desk, now, None));
-    all.sort();
-    all.dedup();
-    Ok(all)
+    match state.packet_recipients(to, own_desk, now, None) {
+        Ok(PacketRecipients::PostQuantum(keys)) => Ok(keys),
+        Ok(PacketRecipients::Classic { keys, holding_back }) => {
+            output::warn(&crate::tr!(
+                "warn-sealed-classic",
+                count = holding_back.len(),
+                devices = device_list(state, &holding_back)
+            ));
+            Ok(keys)
+        }
+        Err(PostQuantumRequired { holding_back }) => Err(Failure::User(anyhow!(crate::tr!(
+            "errors-post-quantum-required",
+            count = holding_back.len(),
+            devices = device_list(state, &holding_back)
+        )))),
+    }
+}
+
+/// The devices, one a line, each with its desk, for a message.
+fn device_list(state: &DirectoryState, devices: &[DeviceId]) -> String {
+    devices
+        .iter()
+        .map(|id| {
+            let desk = state
+                .device(id)
+                .and_then(|d| d.desk.as_ref())
+                .map_or("-", DeskId::as_str);
+            format!("  {desk}: {id}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

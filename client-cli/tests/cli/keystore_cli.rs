@@ -13,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 
 use base64::Engine;
 use referral_cli::keystore::Keystore;
-use referral_protocol::{Fingerprint, RecipientKey, SigningKey};
+use referral_protocol::{AgeIdentity, Fingerprint, RecipientKey, SigningKey};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -116,6 +116,19 @@ fn single_json(stdout: &[u8]) -> Value {
     first
 }
 
+/// An age file to `recipient`, of either kind.
+fn encrypt_to(recipient: &RecipientKey, plain: &[u8]) -> Vec<u8> {
+    let recipient = recipient.to_age();
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(recipient.as_ref() as &dyn age::Recipient))
+            .unwrap();
+    let mut out = Vec::new();
+    let mut writer = encryptor.wrap_output(&mut out).unwrap();
+    std::io::Write::write_all(&mut writer, plain).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
 fn keys_of(value: &Value) -> Vec<String> {
     let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
     keys.sort();
@@ -134,7 +147,12 @@ fn assert_device_fields(value: &Value) {
     ] {
         assert!(value.get(field).is_some(), "missing {field} in {value}");
     }
-    let allowed_extras = ["root_fingerprint", "signing_key", "created_at"];
+    let allowed_extras = [
+        "root_fingerprint",
+        "signing_key",
+        "created_at",
+        "classic_recipient",
+    ];
     for key in keys_of(value) {
         assert!(
             [
@@ -228,12 +246,26 @@ fn human_init_output_names_the_device_and_the_next_step() {
     assert_success(&out);
     let text = String::from_utf8(out.stdout.clone()).unwrap();
     let whoami = single_json(&sandbox.run(&["--json", "whoami"], None).stdout);
-    for field in ["device_id", "age_recipient", "broker"] {
+    for field in ["device_id", "classic_recipient", "broker"] {
         assert!(
             text.contains(whoami[field].as_str().unwrap()),
             "{field} missing from {text}"
         );
     }
+    // The hybrid recipient is 1,959 characters: people see its ends, and
+    // where to find the whole of it.
+    let hybrid = whoami["age_recipient"].as_str().unwrap();
+    assert!(hybrid.starts_with("age1pq1"), "{whoami}");
+    assert!(
+        text.contains(&format!(
+            "{}…{}",
+            &hybrid[..16],
+            &hybrid[hybrid.len() - 8..]
+        )),
+        "{text}"
+    );
+    assert!(!text.contains(hybrid), "{text}");
+    assert!(text.contains("whoami --json"), "{text}");
     // For people, the fingerprint's digits come in groups of four.
     let fingerprint: Fingerprint = whoami["fingerprint"].as_str().unwrap().parse().unwrap();
     assert!(
@@ -529,30 +561,41 @@ fn export_identity_prints_an_age_identity_file_and_warns() {
     let err = stderr(&out);
     assert!(err.contains("warning:") && err.contains("PRIVATE"), "{err}");
 
+    // The hybrid identity first (ADR 0020), then the X25519 one.
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines.len(), 6, "{text}");
     assert!(lines[0].starts_with("# created: "), "{text}");
     assert_eq!(
         lines[1],
         format!("# public key: {}", init["age_recipient"].as_str().unwrap())
     );
-    assert!(lines[2].starts_with("AGE-SECRET-KEY-1"), "{text}");
+    assert!(lines[2].starts_with("AGE-SECRET-KEY-PQ-1"), "{text}");
+    assert_eq!(
+        lines[4],
+        format!(
+            "# public key: {}",
+            init["classic_recipient"].as_str().unwrap()
+        )
+    );
+    assert!(lines[5].starts_with("AGE-SECRET-KEY-1"), "{text}");
 
-    // The file decrypts what is encrypted to the device's recipient.
-    let recipient: RecipientKey = init["age_recipient"].as_str().unwrap().parse().unwrap();
-    let ciphertext = age::encrypt(&recipient.to_age(), b"referral for the desk").unwrap();
+    // The file decrypts what is encrypted to either of the device's keys.
     let identities = age::IdentityFile::from_buffer(text.as_bytes())
         .unwrap()
         .into_identities()
         .unwrap();
-    let decryptor = age::Decryptor::new_buffered(&ciphertext[..]).unwrap();
-    let mut reader = decryptor
-        .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
-        .unwrap();
-    let mut plain = Vec::new();
-    std::io::Read::read_to_end(&mut reader, &mut plain).unwrap();
-    assert_eq!(plain, b"referral for the desk");
+    for field in ["age_recipient", "classic_recipient"] {
+        let recipient: RecipientKey = init[field].as_str().unwrap().parse().unwrap();
+        let ciphertext = encrypt_to(&recipient, b"referral for the desk");
+        let decryptor = age::Decryptor::new_buffered(&ciphertext[..]).unwrap();
+        let mut reader = decryptor
+            .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+            .unwrap();
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut reader, &mut plain).unwrap();
+        assert_eq!(plain, b"referral for the desk", "{field}");
+    }
 }
 
 /// Debian's `age` (Go) must accept the export as it is (SPEC §5). A missing
@@ -567,13 +610,16 @@ fn export_identity_works_with_the_go_age_binary() {
     assert!(version.status.success());
     let sandbox = Sandbox::new();
     let init = sandbox.init_ok();
-    let out = sandbox.export(false);
+    // Go age 1.1 refuses a file holding a hybrid identity, which it does not
+    // know: `--classic-only` is the export for it.
+    let out = sandbox.run(&["export-identity", "--classic-only"], Some(PASSPHRASE));
     assert_success(&out);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("AGE-SECRET-KEY-PQ-1"));
     let identity_file = sandbox.root.join("identity.txt");
     fs::write(&identity_file, &out.stdout).unwrap();
 
-    let recipient: RecipientKey = init["age_recipient"].as_str().unwrap().parse().unwrap();
-    let ciphertext = age::encrypt(&recipient.to_age(), b"opened by go age").unwrap();
+    let recipient: RecipientKey = init["classic_recipient"].as_str().unwrap().parse().unwrap();
+    let ciphertext = encrypt_to(&recipient, b"opened by go age");
     let packet = sandbox.root.join("packet.age");
     fs::write(&packet, ciphertext).unwrap();
     let out = Command::new("age")
@@ -597,12 +643,31 @@ fn export_identity_json_has_the_documented_shape() {
     assert_eq!(keys_of(&json), ["device_id", "identities"]);
     assert_eq!(json["device_id"], init["device_id"]);
     let identities = json["identities"].as_array().unwrap();
-    assert_eq!(identities.len(), 1);
-    let first = &identities[0];
-    assert_eq!(first["age_recipient"], init["age_recipient"]);
-    assert_eq!(first["status"], "current");
+    assert_eq!(identities.len(), 2);
+    let (hybrid, classic) = (&identities[0], &identities[1]);
+    assert_eq!(
+        keys_of(hybrid),
+        [
+            "age_recipient",
+            "created_at",
+            "kind",
+            "secret_key",
+            "status"
+        ]
+    );
+    assert_eq!(hybrid["age_recipient"], init["age_recipient"]);
+    assert_eq!(hybrid["kind"], "post_quantum");
+    assert_eq!(hybrid["status"], "current");
     assert!(
-        first["secret_key"]
+        hybrid["secret_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("AGE-SECRET-KEY-PQ-1")
+    );
+    assert_eq!(classic["age_recipient"], init["classic_recipient"]);
+    assert_eq!(classic["kind"], "classic");
+    assert!(
+        classic["secret_key"]
             .as_str()
             .unwrap()
             .starts_with("AGE-SECRET-KEY-1")
@@ -618,10 +683,15 @@ fn a_keystore_that_disagrees_with_device_json_exits_4() {
     let path = sandbox.home.join("device.json");
     let mut device: Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
     let signing = SigningKey::generate().unwrap().verifying_key();
-    let recipient = RecipientKey::of(&age::x25519::Identity::generate());
+    let recipient = AgeIdentity::generate_classic().recipient();
+    let pq: RecipientKey = device["current_keys"]["pq_recipient"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     device["current_keys"]["signing_key"] = signing.to_string().into();
     device["current_keys"]["age_recipient"] = recipient.to_string().into();
-    device["fingerprint"] = Fingerprint::of_device(&signing, &recipient)
+    device["fingerprint"] = Fingerprint::of_device(&signing, &recipient, Some(&pq))
         .to_string()
         .into();
     fs::write(&path, serde_json::to_vec(&device).unwrap()).unwrap();
@@ -638,7 +708,7 @@ fn an_edited_device_json_exits_4() {
     sandbox.init_ok();
     let path = sandbox.home.join("device.json");
     let mut device: Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
-    let recipient = RecipientKey::of(&age::x25519::Identity::generate());
+    let recipient = AgeIdentity::generate_classic().recipient();
     device["current_keys"]["age_recipient"] = recipient.to_string().into();
     fs::write(&path, serde_json::to_vec(&device).unwrap()).unwrap();
     let out = sandbox.run(&["--json", "whoami"], None);

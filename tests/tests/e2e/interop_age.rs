@@ -1,13 +1,15 @@
-//! Our packets are standard age: Debian's `age` (the Go implementation)
-//! decrypts a packet sealed by the protocol crate, using the identity that
-//! `referral export-identity` prints.
+//! Our classic packets are standard age: Debian's `age` (the Go
+//! implementation, 1.1, which has no post-quantum support) decrypts a packet
+//! sealed by the protocol crate to a device's X25519 key, using the identity
+//! that `referral export-identity --classic-only` prints. Post-quantum
+//! packets are checked against TypeScript age (`interop_typescript_age`).
 
 use std::process::Command;
 
 use referral_e2e::{Device, debian_age};
 use referral_protocol::{
-    Attachment, AttachmentSource, ContentType, DeskId, DeviceId, PacketId, RecipientKey,
-    SealRequest, Sender, SigningKey, ThreadId, envelope, padding, seal,
+    AgeIdentity, Attachment, AttachmentSource, ContentType, DeskId, DeviceId, PacketId,
+    RecipientKey, SealRequest, Sender, SigningKey, ThreadId, envelope, padding, seal,
 };
 
 #[test]
@@ -15,7 +17,7 @@ fn debian_age_decrypts_our_packet_with_the_exported_identity() {
     let age_bin = debian_age();
     let desk = Device::new("correct horse battery staple");
     let who = desk.json(&["init", "--broker", "http://127.0.0.1:8080"]);
-    let recipient: RecipientKey = who["age_recipient"].as_str().unwrap().parse().unwrap();
+    let recipient: RecipientKey = who["classic_recipient"].as_str().unwrap().parse().unwrap();
 
     // A sender elsewhere seals a referral with an attachment to that device.
     let sender_key = SigningKey::generate().unwrap();
@@ -38,10 +40,7 @@ fn debian_age_decrypts_our_packet_with_the_exported_identity() {
                 key: &sender_key,
             },
             recipient_desk: "shinjuku-iea".parse().unwrap(),
-            recipients: vec![
-                recipient,
-                RecipientKey::of(&age::x25519::Identity::generate()),
-            ],
+            recipients: vec![recipient, AgeIdentity::generate_classic().recipient()],
             content_type: ContentType::referral_v1(),
             content,
             attachments: &attachments,
@@ -55,7 +54,11 @@ fn debian_age_decrypts_our_packet_with_the_exported_identity() {
     let packet_path = work.path().join("packet.age");
     std::fs::write(&packet_path, &packet).unwrap();
     let identity_path = work.path().join("identity.txt");
-    let exported = desk.cmd().arg("export-identity").output().unwrap();
+    let exported = desk
+        .cmd()
+        .args(["export-identity", "--classic-only"])
+        .output()
+        .unwrap();
     assert!(
         exported.status.success(),
         "{}",
@@ -118,7 +121,7 @@ fn debian_age_refuses_our_packet_with_another_identity() {
                 key: &sender_key,
             },
             recipient_desk: "shinjuku-iea".parse().unwrap(),
-            recipients: vec![RecipientKey::of(&age::x25519::Identity::generate())],
+            recipients: vec![AgeIdentity::generate_classic().recipient()],
             content_type: ContentType::referral_v1(),
             content: b"{}",
             attachments: &[],
@@ -128,7 +131,12 @@ fn debian_age_refuses_our_packet_with_another_identity() {
     .unwrap();
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("p.age"), &packet).unwrap();
-    let exported = stranger.cmd().arg("export-identity").output().unwrap();
+    let exported = stranger
+        .cmd()
+        .args(["export-identity", "--classic-only"])
+        .output()
+        .unwrap();
+    assert!(exported.status.success());
     std::fs::write(work.path().join("id.txt"), &exported.stdout).unwrap();
     let out = Command::new(&age_bin)
         .args(["-d", "-i"])

@@ -16,7 +16,7 @@ use referral_e2e::proxy::TamperingProxy;
 use referral_e2e::{Device, debian_age};
 use referral_protocol::api::{self, HEADER_KIND, HEADER_PACKET_ID, HEADER_RECIPIENT_DESK};
 use referral_protocol::directory::{Entry, Statement, rotation_request};
-use referral_protocol::{MemoryAttachments, PacketId, RecipientKey, SigningKey, ThreadId, open};
+use referral_protocol::{AgeIdentity, MemoryAttachments, PacketId, SigningKey, ThreadId, open};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use secrecy::ExposeSecret;
@@ -374,8 +374,7 @@ fn a_broker_that_substitutes_a_desks_key_is_refused() {
     // victim has not seen yet is the one worth tampering with.
     let (member2, _) = h.dep.enroll("shinjuku-iea", "desk");
     let member2 = member2.device_id();
-    let attacker = age::x25519::Identity::generate();
-    let attacker_key = RecipientKey::of(&attacker);
+    let attacker_key = AgeIdentity::generate_classic().recipient();
 
     // (a) The new member's age key swapped for the attacker's, the
     // administrator's signature kept.
@@ -522,7 +521,8 @@ fn a_broker_that_serves_an_unsigned_rotation_is_refused() {
     let member = h.member.device_id();
     let member_keys = h.member.unlock();
     let thief = SigningKey::generate().unwrap();
-    let thief_age = age::x25519::Identity::generate();
+    let thief_age = AgeIdentity::generate_post_quantum();
+    let thief_classic = AgeIdentity::generate_classic();
     // A rotation of the member's keys to the thief's, with the device's own
     // signatures even (the thief holds the old laptop), but signed by no
     // administrator: by the thief's key.
@@ -530,7 +530,8 @@ fn a_broker_that_serves_an_unsigned_rotation_is_refused() {
         &member.parse().unwrap(),
         member_keys.signing_key(),
         &thief,
-        &RecipientKey::of(&thief_age),
+        &thief_classic.recipient(),
+        Some(&thief_age.recipient()),
     );
     let by_thief = statement.clone();
     h.proxy.tamper(move |mut log| {
@@ -652,10 +653,10 @@ fn rotation_keeps_old_packets_open_and_rewrap_moves_pending_ones() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("packet.age");
     std::fs::write(&file, &rewrapped).unwrap();
-    let decrypt_with = |identity: &age::x25519::Identity, name: &str| {
+    let decrypt_with = |identity: &AgeIdentity, name: &str| {
         let path = dir.path().join(name);
         let mut f = std::fs::File::create(&path).unwrap();
-        writeln!(f, "{}", identity.to_string().expose_secret()).unwrap();
+        writeln!(f, "{}", identity.to_secret_string().expose_secret()).unwrap();
         std::process::Command::new(debian_age())
             .args(["-d", "-i"])
             .arg(&path)
