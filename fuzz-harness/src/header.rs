@@ -3,19 +3,21 @@
 //!
 //! The input is a whole uploaded file. Each input is checked under the
 //! broker's default limits and under tight ones, so the size and stanza
-//! limits are reached by inputs far shorter than 16 KiB.
+//! limits are reached by inputs far shorter than the default 64 KiB.
 //!
 //! What must hold:
 //! - `check_header` (on the prefix the broker reads) and `header_len` (on
 //!   the whole file) agree: same header length or same error, the only
 //!   difference being the payload-length check;
 //! - an accepted header really is what the policy allows, recounted here
-//!   line by line: binary v1, only X25519 stanzas with one 43-character
-//!   share and a 32-byte body, at most one grease stanza, within both
-//!   limits, no CR, a canonical MAC line;
-//! - age itself parses an accepted file, and an unrelated key finds nothing
-//!   in it (rather than a malformed stanza): the broker never stores a
-//!   packet its readers' age would refuse;
+//!   line by line: binary v1, recipient stanzas all of one kind, either
+//!   X25519 with one 43-character share or mlkem768x25519 with one
+//!   1,494-character encapsulated key, each with a 32-byte body (one
+//!   43-character line), at most one grease stanza, within both limits, no
+//!   CR, a canonical MAC line; the summary's kind and count are the recount's;
+//! - age itself parses an accepted file, and unrelated keys (a classic and a
+//!   hybrid one) find nothing in it (rather than a malformed stanza): the
+//!   broker never stores a packet its readers' age would refuse;
 //! - the limits are exact: the same header passes with limits equal to its
 //!   size and stanza count and fails, with the matching error, one below;
 //! - every cut of an accepted header is `Truncated`; its header alone has
@@ -25,10 +27,14 @@
 //! - the broker's `check_upload`, on the file padded with zeros to a bucket,
 //!   answers 422 with the header check's code.
 
+use std::sync::OnceLock;
+
 use referral_broker::intake::{IntakeLimits, check_upload};
 use referral_protocol::header_check::header_len;
 use referral_protocol::padding::bucket_for;
-use referral_protocol::{HeaderError, HeaderLimits, HeaderSummary, check_header};
+use referral_protocol::{
+    HeaderError, HeaderLimits, HeaderSummary, RecipientStanzaKind, check_header,
+};
 
 use crate::fixtures;
 
@@ -36,10 +42,20 @@ const VERSION_LINE: &[u8] = b"age-encryption.org/v1\n";
 const ARMOR_BEGIN: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
 /// 32 bytes in unpadded base64.
 const B64_32: usize = 43;
-/// Decrypting tries one X25519 agreement per stanza (about 50 µs each);
+/// 1,120 bytes (a hybrid stanza's encapsulated key) in unpadded base64.
+const B64_1120: usize = 1494;
+/// Decrypting tries one X25519 agreement (or one hybrid decapsulation) per
+/// stanza and key (about 50 µs each, more for hybrid);
 /// past this many stanzas the age cross-check is skipped to keep the
 /// fuzzer fast. The grammar checks still run.
 const AGE_CROSS_CHECK_STANZAS: usize = 8;
+
+/// A hybrid key no packet is ever encrypted to: decrypting with it makes age
+/// parse and decapsulate every `mlkem768x25519` stanza, as a reader would.
+fn hybrid_stranger() -> &'static age::pq::Identity {
+    static ID: OnceLock<age::pq::Identity> = OnceLock::new();
+    ID.get_or_init(age::pq::Identity::generate)
+}
 
 /// The `header_check` target's body.
 pub fn header_check(data: &[u8]) {
@@ -109,7 +125,7 @@ fn accepted(data: &[u8], summary: &HeaderSummary, limits: &HeaderLimits) {
         mac.len() == B64_32 && mac.iter().all(is_b64),
         "MAC line {mac:?}"
     );
-    let mut x25519 = 0;
+    let mut kinds = Vec::new();
     let mut grease = 0;
     for (i, line) in stanza_lines.iter().enumerate() {
         if let Some(args) = line.strip_prefix(b"-> ") {
@@ -119,27 +135,32 @@ fn accepted(data: &[u8], summary: &HeaderSummary, limits: &HeaderLimits) {
                     .all(|a| !a.is_empty() && a.iter().all(|b| (33..=126).contains(b))),
                 "stanza arguments {args:?}"
             );
-            if args[0] == b"X25519" {
+            let kind = match args[0] {
+                b"X25519" => Some((RecipientStanzaKind::X25519, B64_32)),
+                b"mlkem768x25519" => Some((RecipientStanzaKind::MlKem768X25519, B64_1120)),
+                _ => None,
+            };
+            if let Some((kind, arg_chars)) = kind {
                 assert_eq!(
                     args.len(),
                     2,
-                    "X25519 stanza with {} arguments",
+                    "{kind:?} stanza with {} arguments",
                     args.len() - 1
                 );
                 assert_eq!(
                     args[1].len(),
-                    B64_32,
-                    "X25519 share of {} chars",
+                    arg_chars,
+                    "{kind:?} argument of {} chars",
                     args[1].len()
                 );
                 let body = stanza_lines.get(i + 1).copied().unwrap_or_default();
                 assert_eq!(
                     body.len(),
                     B64_32,
-                    "X25519 body line of {} chars",
+                    "{kind:?} body line of {} chars",
                     body.len()
                 );
-                x25519 += 1;
+                kinds.push(kind);
             } else {
                 assert!(
                     args[0].ends_with(b"-grease"),
@@ -155,17 +176,22 @@ fn accepted(data: &[u8], summary: &HeaderSummary, limits: &HeaderLimits) {
             );
         }
     }
-    assert_eq!(x25519, summary.x25519_stanzas);
-    assert!(x25519 >= 1, "accepted without a recipient");
+    assert_eq!(kinds.len(), summary.recipient_stanzas);
+    assert!(!kinds.is_empty(), "accepted without a recipient");
+    assert!(
+        kinds.iter().all(|k| *k == summary.recipient_kind),
+        "accepted {kinds:?} as {:?}",
+        summary.recipient_kind
+    );
     assert!(grease <= 1, "accepted {grease} grease stanzas");
-    let stanzas = x25519 + grease;
+    let stanzas = kinds.len() + grease;
     assert!(stanzas <= limits.max_stanzas, "{stanzas} stanzas accepted");
 
-    // age agrees that this is an age file for X25519 recipients.
+    // age agrees that this is an age file for recipients of that kind.
     match age::Decryptor::new_buffered(data) {
         Ok(decryptor) if stanzas <= AGE_CROSS_CHECK_STANZAS => {
-            let stranger: &dyn age::Identity = fixtures::stranger();
-            match decryptor.decrypt(std::iter::once(stranger)) {
+            let strangers: [&dyn age::Identity; 2] = [fixtures::stranger(), hybrid_stranger()];
+            match decryptor.decrypt(strangers.into_iter()) {
                 Err(age::DecryptError::NoMatchingKeys) => {}
                 Err(e) => panic!("age finds fault with an accepted header: {e:?}"),
                 Ok(_) => panic!("an unrelated key decrypted a fuzzed header"),
@@ -253,6 +279,7 @@ fn refused(data: &[u8], error: &HeaderError, limits: &HeaderLimits) {
             assert!(tag.chars().count() <= 32);
             assert!(tag.bytes().all(|b| (33..=126).contains(&b)), "tag {tag:?}");
             assert_ne!(tag, "X25519");
+            assert_ne!(tag, "mlkem768x25519");
             let line = [b"\n-> ".as_slice(), tag.as_bytes()].concat();
             assert!(data.windows(line.len()).any(|w| w == line));
         }
@@ -260,6 +287,13 @@ fn refused(data: &[u8], error: &HeaderError, limits: &HeaderLimits) {
             // The checker saw the whole file and it ended inside the header
             // (a short payload is the `Ok(n)` case above, not this one).
             assert!(data.len() < limits.max_header_bytes);
+        }
+        HeaderError::MixedRecipientKinds => {
+            let has = |tag: &[u8]| {
+                let line = [b"\n-> ", tag, b" "].concat();
+                data.windows(line.len()).any(|w| w == line)
+            };
+            assert!(has(b"X25519") && has(b"mlkem768x25519"), "mixing verdict");
         }
         HeaderError::Armored
         | HeaderError::LowOrderShare
@@ -288,4 +322,72 @@ fn upload(data: &[u8]) {
 
 fn is_b64(b: &u8) -> bool {
     b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/'
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use referral_protocol::header_check::header_layout;
+
+    use super::*;
+
+    fn encrypt_to<'a>(recipients: impl Iterator<Item = &'a dyn age::Recipient>) -> Vec<u8> {
+        let mut file = Vec::new();
+        let mut writer = age::Encryptor::with_recipients(recipients)
+            .unwrap()
+            .wrap_output(&mut file)
+            .unwrap();
+        writer.write_all(b"fuzz seed").unwrap();
+        writer.finish().unwrap();
+        file
+    }
+
+    fn hybrid_file(n: usize) -> Vec<u8> {
+        let recipients: Vec<_> = (0..n)
+            .map(|_| age::pq::Identity::generate().to_public())
+            .collect();
+        encrypt_to(recipients.iter().map(|r| r as &dyn age::Recipient))
+    }
+
+    #[allow(deprecated)] // age 0.13 deprecates X25519; the mixed header needs a classic stanza.
+    fn classic_file() -> Vec<u8> {
+        let recipient = age::x25519::Identity::generate().to_public();
+        encrypt_to(std::iter::once(&recipient as &dyn age::Recipient))
+    }
+
+    /// The first stanza of `file` whose line starts with `prefix`.
+    fn stanza(file: &[u8], prefix: &[u8]) -> std::ops::Range<usize> {
+        let layout = header_layout(file, &HeaderLimits::default()).unwrap();
+        layout
+            .stanzas
+            .into_iter()
+            .find(|r| file[r.clone()].starts_with(prefix))
+            .unwrap()
+    }
+
+    #[test]
+    fn real_hybrid_files_keep_every_invariant() {
+        // Within and past the age cross-check's stanza count.
+        for n in [1, 3, AGE_CROSS_CHECK_STANZAS + 1] {
+            let file = hybrid_file(n);
+            let summary = check_header(&file, file.len() as u64, &HeaderLimits::default());
+            assert_eq!(summary.map(|s| s.recipient_stanzas), Ok(n));
+            header_check(&file);
+        }
+    }
+
+    #[test]
+    fn a_mixed_header_keeps_every_invariant() {
+        let hybrid = hybrid_file(2);
+        let classic = classic_file();
+        let at = stanza(&hybrid, b"-> mlkem768x25519 ");
+        let x25519 = &classic[stanza(&classic, b"-> X25519 ")];
+        let mixed = [&hybrid[..at.start], x25519, &hybrid[at.end..]].concat();
+        assert_eq!(
+            check_header(&mixed, mixed.len() as u64, &HeaderLimits::default()),
+            Err(HeaderError::MixedRecipientKinds)
+        );
+        header_check(&mixed);
+    }
 }

@@ -1,15 +1,29 @@
 //! The broker's key-less check of an uploaded packet's age header.
 //!
 //! The broker cannot decrypt, but it can refuse anything that is not a
-//! well-formed binary age v1 file addressed only to X25519 recipients, before
-//! a byte is stored. This parses the header exactly as age's grammar says
+//! well-formed binary age v1 file addressed only to X25519 recipients or only
+//! to hybrid post-quantum (`mlkem768x25519`) recipients, before a byte is
+//! stored. This parses the header exactly as age's grammar says
 //! (age-encryption.org/v1) and enforces this deployment's policy on top:
 //!
 //! - binary only (no ASCII armor): sizes must be the padded bucket sizes;
-//! - at most `max_header_bytes` (16 KiB) and `max_stanzas` (256) stanzas;
-//! - every stanza is `X25519` with one canonical base64 argument of 32 bytes
-//!   that is not a low-order point and a body of exactly 32 bytes, except at
-//!   most one `*-grease` stanza (age adds one to every file it writes);
+//! - at most `max_header_bytes` (64 KiB, [`DEFAULT_MAX_HEADER_BYTES`]) and
+//!   `max_stanzas` (256) stanzas. 64 KiB holds 40 hybrid recipients (ADR 0020
+//!   §7): each hybrid stanza is 1,557 bytes, so 40 of them, the version line,
+//!   a grease stanza with age's longest first line (66 characters) and the
+//!   largest body this check admits (128 bytes), and the MAC line come to
+//!   62,591 bytes (a unit test below builds that header);
+//! - every recipient stanza is one of two kinds, and all recipient stanzas of
+//!   a header are of the same kind ([`HeaderError::MixedRecipientKinds`]
+//!   otherwise, as age itself never writes such a file):
+//!   - `X25519`: one canonical base64 argument of 32 bytes that is not a
+//!     low-order point, and a body of exactly 32 bytes;
+//!   - `mlkem768x25519` (C2SP age, hybrid ML-KEM-768 + X25519): one canonical
+//!     base64 argument of 1,120 bytes (1,494 characters), the encapsulated
+//!     key, whose last 32 bytes (the X25519 part) are not a low-order point,
+//!     and a body of exactly 32 bytes (the 16-byte file key and its tag);
+//! - besides those, at most one `*-grease` stanza with a body of at most 128
+//!   bytes (age adds one to every file it writes);
 //! - canonical base64 everywhere, LF line endings, 64-column body lines
 //!   ending in a short line;
 //! - the MAC line is present and canonical, and the payload has at least its
@@ -28,7 +42,13 @@ const VERSION_LINE: &[u8] = b"age-encryption.org/v1\n";
 const VERSION_PREFIX: &[u8] = b"age-encryption.org/";
 const ARMOR_BEGIN: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
 const STANZA_PREFIX: &[u8] = b"-> ";
-const X25519_STANZA_PREFIX: &[u8] = b"-> X25519 ";
+const X25519_TAG: &[u8] = b"X25519";
+const MLKEM768X25519_TAG: &[u8] = b"mlkem768x25519";
+/// The X25519 share, and the hybrid stanza's file key (16 bytes) with its tag.
+const X25519_SHARE_BYTES: usize = 32;
+const WRAPPED_FILE_KEY_BYTES: usize = 32;
+/// An ML-KEM-768 ciphertext (1,088 bytes) followed by an X25519 share.
+const MLKEM768X25519_ENC_BYTES: usize = 1120;
 const MAC_PREFIX: &[u8] = b"--- ";
 const BODY_COLUMNS: usize = 64;
 /// Smallest payload: the 16-byte nonce and one (empty) chunk's 16-byte tag.
@@ -68,6 +88,9 @@ const fn field_element_near_p(low: u8) -> [u8; 32] {
     p
 }
 
+/// The default header limit: 64 KiB, room for 40 hybrid recipients (ADR 0020 §7).
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 * 1024;
+
 /// Limits for [`check_header`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeaderLimits {
@@ -80,8 +103,37 @@ pub struct HeaderLimits {
 impl Default for HeaderLimits {
     fn default() -> Self {
         Self {
-            max_header_bytes: 16 * 1024,
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             max_stanzas: 256,
+        }
+    }
+}
+
+/// The kind of a recipient stanza the broker accepts. A header's recipient
+/// stanzas are all of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecipientStanzaKind {
+    /// Classic `X25519` stanza.
+    X25519,
+    /// Hybrid post-quantum `mlkem768x25519` stanza (ML-KEM-768 + X25519).
+    MlKem768X25519,
+}
+
+impl RecipientStanzaKind {
+    /// The stanza's tag, as age writes it.
+    pub const fn tag(self) -> &'static str {
+        match self {
+            Self::X25519 => "X25519",
+            Self::MlKem768X25519 => "mlkem768x25519",
+        }
+    }
+
+    /// The kind a stanza tag names, if it is a recipient stanza we accept.
+    fn from_tag(tag: &[u8]) -> Option<Self> {
+        match tag {
+            X25519_TAG => Some(Self::X25519),
+            MLKEM768X25519_TAG => Some(Self::MlKem768X25519),
+            _ => None,
         }
     }
 }
@@ -91,8 +143,10 @@ impl Default for HeaderLimits {
 pub struct HeaderSummary {
     /// Bytes from the version line through the MAC line's newline.
     pub header_len: usize,
-    /// Number of X25519 recipient stanzas.
-    pub x25519_stanzas: usize,
+    /// The kind of every recipient stanza in the header.
+    pub recipient_kind: RecipientStanzaKind,
+    /// Number of recipient stanzas (the grease stanza not counted).
+    pub recipient_stanzas: usize,
 }
 
 /// Why a header was refused. Each variant has a stable [`HeaderError::code`].
@@ -120,16 +174,26 @@ pub enum HeaderError {
         limit: usize,
     },
     /// A stanza type this broker does not accept.
-    #[error("stanza type {tag:?} is not accepted: packets are encrypted to X25519 recipients only")]
+    #[error(
+        "stanza type {tag:?} is not accepted: packets are encrypted to X25519 or mlkem768x25519 recipients only"
+    )]
     ForbiddenStanza {
         /// The stanza's tag (printable ASCII by construction, at most 32 characters).
         tag: String,
     },
-    /// A share that would make the shared secret all zeros.
-    #[error("an X25519 stanza carries a low-order share")]
+    /// Recipient stanzas of both kinds in one header; age never writes that
+    /// (a hybrid file mixed with a classic recipient loses its post-quantum
+    /// protection).
+    #[error(
+        "the age header mixes X25519 and mlkem768x25519 recipient stanzas; a packet is encrypted to one kind only"
+    )]
+    MixedRecipientKinds,
+    /// A share (an X25519 stanza's, or the X25519 part of a hybrid stanza's
+    /// encapsulated key) that would make the shared secret all zeros.
+    #[error("a recipient stanza carries a low-order X25519 share")]
     LowOrderShare,
-    /// No X25519 stanza at all.
-    #[error("the age header has no X25519 recipient")]
+    /// No recipient stanza at all.
+    #[error("the age header has no X25519 or mlkem768x25519 recipient")]
     NoRecipients,
     /// Breaks the age header grammar.
     #[error("malformed age header: {0}")]
@@ -149,6 +213,9 @@ impl HeaderError {
             Self::TooLarge { .. } => RefusalCode::AgeHeaderTooLarge,
             Self::TooManyStanzas { .. } => RefusalCode::TooManyStanzas,
             Self::ForbiddenStanza { .. } => RefusalCode::ForbiddenStanza,
+            // A mixed header is a stanza this file may not have; a new wire
+            // code would have to be taught to every client first.
+            Self::MixedRecipientKinds => RefusalCode::ForbiddenStanza,
             Self::LowOrderShare => RefusalCode::LowOrderShare,
             Self::NoRecipients => RefusalCode::NoRecipients,
             Self::Malformed(_) => RefusalCode::MalformedAgeHeader,
@@ -157,7 +224,9 @@ impl HeaderError {
     }
 
     /// A stable machine-readable code, used in the broker's JSON errors
-    /// (the wire word of [`HeaderError::refusal_code`]).
+    /// (the wire word of [`HeaderError::refusal_code`]). Distinct per variant,
+    /// except [`HeaderError::MixedRecipientKinds`], which the wire reports as
+    /// a forbidden stanza.
     pub fn code(&self) -> &'static str {
         self.refusal_code().as_str()
     }
@@ -205,11 +274,13 @@ pub struct HeaderLayout {
 }
 
 impl HeaderLayout {
-    /// The stanza at `index`, as an X25519 stanza or not.
-    pub fn is_x25519(&self, header: &[u8], index: usize) -> bool {
-        self.stanzas
-            .get(index)
-            .is_some_and(|r| header[r.clone()].starts_with(X25519_STANZA_PREFIX))
+    /// The kind of the recipient stanza at `index` of `header` (the header
+    /// this layout was made from), or `None` for the grease stanza or an
+    /// index past the last stanza.
+    pub fn recipient_kind(&self, header: &[u8], index: usize) -> Option<RecipientStanzaKind> {
+        let stanza = &header[self.stanzas.get(index)?.clone()];
+        let tag = stanza[STANZA_PREFIX.len()..].split(|b| *b == b' ').next()?;
+        RecipientStanzaKind::from_tag(tag)
     }
 }
 
@@ -253,7 +324,8 @@ fn check_grammar(
     }
 
     let mut stanzas = 0usize;
-    let mut x25519 = 0usize;
+    let mut recipients = 0usize;
+    let mut kind = None;
     let mut grease = 0usize;
     loop {
         let start = lines.pos;
@@ -286,9 +358,13 @@ fn check_grammar(
         }
         let body = read_body(&mut lines, total_len)?;
         let tag = args[0];
-        if tag == b"X25519" {
-            check_x25519(&args[1..], &body)?;
-            x25519 += 1;
+        if let Some(this) = RecipientStanzaKind::from_tag(tag) {
+            check_recipient(this, &args[1..], &body)?;
+            if kind.is_some_and(|k| k != this) {
+                return Err(HeaderError::MixedRecipientKinds);
+            }
+            kind = Some(this);
+            recipients += 1;
         } else if tag.ends_with(b"-grease") && grease == 0 && body.len() <= MAX_GREASE_BODY {
             grease += 1;
         } else {
@@ -299,13 +375,27 @@ fn check_grammar(
             layout.push(start..lines.pos);
         }
     }
-    if x25519 == 0 {
+    let Some(recipient_kind) = kind else {
         return Err(HeaderError::NoRecipients);
-    }
+    };
     Ok(HeaderSummary {
         header_len: lines.pos,
-        x25519_stanzas: x25519,
+        recipient_kind,
+        recipient_stanzas: recipients,
     })
+}
+
+/// The rules for one recipient stanza of `kind`: its arguments (after the
+/// tag) and its decoded body.
+fn check_recipient(
+    kind: RecipientStanzaKind,
+    args: &[&[u8]],
+    body: &[u8],
+) -> Result<(), HeaderError> {
+    match kind {
+        RecipientStanzaKind::X25519 => check_x25519(args, body),
+        RecipientStanzaKind::MlKem768X25519 => check_mlkem768x25519(args, body),
+    }
 }
 
 fn check_x25519(args: &[&[u8]], body: &[u8]) -> Result<(), HeaderError> {
@@ -317,15 +407,52 @@ fn check_x25519(args: &[&[u8]], body: &[u8]) -> Result<(), HeaderError> {
     let share = decode_canonical(share).ok_or(HeaderError::Malformed(
         "X25519 share is not canonical base64",
     ))?;
-    let mut share: [u8; 32] = share
+    if share.len() != X25519_SHARE_BYTES {
+        return Err(HeaderError::Malformed("X25519 share is not 32 bytes"));
+    }
+    refuse_low_order(&share)?;
+    if body.len() != WRAPPED_FILE_KEY_BYTES {
+        return Err(HeaderError::Malformed("X25519 stanza body is not 32 bytes"));
+    }
+    Ok(())
+}
+
+/// C2SP age's `mlkem768x25519` stanza: the encapsulated key is an ML-KEM-768
+/// ciphertext followed by an X25519 share, which must not be of low order
+/// (age's X-Wing decapsulation refuses a non-contributory share, and the
+/// CCTV vectors expect a header failure).
+fn check_mlkem768x25519(args: &[&[u8]], body: &[u8]) -> Result<(), HeaderError> {
+    let [enc] = args else {
+        return Err(HeaderError::Malformed(
+            "mlkem768x25519 stanza must have exactly one argument",
+        ));
+    };
+    let enc = decode_canonical(enc).ok_or(HeaderError::Malformed(
+        "mlkem768x25519 encapsulated key is not canonical base64",
+    ))?;
+    if enc.len() != MLKEM768X25519_ENC_BYTES {
+        return Err(HeaderError::Malformed(
+            "mlkem768x25519 encapsulated key is not 1,120 bytes",
+        ));
+    }
+    refuse_low_order(&enc[MLKEM768X25519_ENC_BYTES - X25519_SHARE_BYTES..])?;
+    if body.len() != WRAPPED_FILE_KEY_BYTES {
+        return Err(HeaderError::Malformed(
+            "mlkem768x25519 stanza body is not 32 bytes",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a 32-byte X25519 share of low order, after clearing bit 255 as
+/// X25519 does.
+fn refuse_low_order(share: &[u8]) -> Result<(), HeaderError> {
+    let mut share: [u8; X25519_SHARE_BYTES] = share
         .try_into()
         .map_err(|_| HeaderError::Malformed("X25519 share is not 32 bytes"))?;
     share[31] &= 0x7f;
     if LOW_ORDER_POINTS.contains(&share) {
         return Err(HeaderError::LowOrderShare);
-    }
-    if body.len() != 32 {
-        return Err(HeaderError::Malformed("X25519 stanza body is not 32 bytes"));
     }
     Ok(())
 }
@@ -443,5 +570,94 @@ mod tests {
         ];
         let codes: std::collections::BTreeSet<_> = all.iter().map(HeaderError::code).collect();
         assert_eq!(codes.len(), all.len());
+        // The one deliberate alias: mixing is answered as a forbidden stanza,
+        // with its own message.
+        assert_eq!(
+            HeaderError::MixedRecipientKinds.code(),
+            HeaderError::ForbiddenStanza { tag: "x".into() }.code()
+        );
+        assert_ne!(
+            HeaderError::MixedRecipientKinds.to_string(),
+            HeaderError::ForbiddenStanza { tag: "x".into() }.to_string()
+        );
+    }
+
+    /// Unpadded base64 of `n` bytes of `byte`.
+    fn b64(byte: u8, n: usize) -> String {
+        STANDARD_NO_PAD.encode(vec![byte; n])
+    }
+
+    /// A body of `n` bytes, in 64-column lines ending in a short one.
+    fn body_lines(n: usize) -> String {
+        let encoded = b64(0x5a, n);
+        let mut out = String::new();
+        let mut rest = encoded.as_str();
+        while rest.len() >= BODY_COLUMNS {
+            out.push_str(&rest[..BODY_COLUMNS]);
+            out.push('\n');
+            rest = &rest[BODY_COLUMNS..];
+        }
+        out.push_str(rest);
+        out.push('\n');
+        out
+    }
+
+    fn hybrid_stanza() -> String {
+        format!(
+            "-> mlkem768x25519 {}\n{}",
+            b64(0x42, MLKEM768X25519_ENC_BYTES),
+            body_lines(WRAPPED_FILE_KEY_BYTES)
+        )
+    }
+
+    /// The largest grease stanza the check admits, with age's longest first
+    /// line (66 characters, as age-core's `grease_the_joint` documents).
+    fn largest_grease() -> String {
+        let line = format!("-> abcdefgh-grease {}", ["zzzzzzzzzzz"; 4].join(" "));
+        assert_eq!(line.len(), 66);
+        format!("{line}\n{}", body_lines(MAX_GREASE_BODY))
+    }
+
+    #[test]
+    fn a_hybrid_stanza_is_1557_bytes() {
+        let stanza = hybrid_stanza();
+        assert_eq!(b64(0, MLKEM768X25519_ENC_BYTES).len(), 1494);
+        assert_eq!(stanza.lines().next().unwrap().len() + 1, 1513);
+        assert_eq!(stanza.len(), 1557);
+    }
+
+    #[test]
+    fn forty_hybrid_recipients_and_the_largest_grease_fit_the_default_limit() {
+        let mut header = String::from_utf8(VERSION_LINE.to_vec()).unwrap();
+        for _ in 0..40 {
+            header.push_str(&hybrid_stanza());
+        }
+        header.push_str(&largest_grease());
+        header.push_str(&format!("--- {}\n", b64(7, 32)));
+        assert_eq!(largest_grease().len(), 241);
+        assert_eq!(header.len(), 22 + 40 * 1557 + 241 + 48);
+        assert_eq!(header.len(), 62_591);
+        assert!(header.len() <= HeaderLimits::default().max_header_bytes);
+        assert_eq!(HeaderLimits::default().max_header_bytes, 65_536);
+        let file = [header.as_bytes(), &[0; 32]].concat();
+        assert_eq!(
+            check_header(&file, file.len() as u64, &HeaderLimits::default()),
+            Ok(HeaderSummary {
+                header_len: 62_591,
+                recipient_kind: RecipientStanzaKind::MlKem768X25519,
+                recipient_stanzas: 40,
+            })
+        );
+    }
+
+    #[test]
+    fn a_hybrid_share_of_low_order_is_refused() {
+        let mut enc = vec![0x42; MLKEM768X25519_ENC_BYTES];
+        enc[MLKEM768X25519_ENC_BYTES - 32..].copy_from_slice(&LOW_ORDER_POINTS[3]);
+        let arg = STANDARD_NO_PAD.encode(&enc);
+        assert_eq!(
+            check_mlkem768x25519(&[arg.as_bytes()], &[0; 32]),
+            Err(HeaderError::LowOrderShare)
+        );
     }
 }

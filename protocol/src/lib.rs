@@ -12,7 +12,7 @@
 //! - [`rewrap`](mod@rewrap): moving a packet's stanza from a device's retired age
 //!   key to its current one, changing nothing else;
 //! - [`rewrap_rule`]: the key-less rule the broker applies to a rewrap's new
-//!   header (exactly one X25519 stanza replaced);
+//!   header (exactly one recipient stanza replaced by one of the same kind);
 //! - [`directory`]: the signed, hash-chained directory log and its verifier;
 //! - [`role`]: device roles, shared by tokens and the directory;
 //! - [`status`]: a case thread's coarse status and its lifecycle rule;
@@ -57,7 +57,9 @@ pub mod text;
 pub use delivery::{DeliveryState, UnknownDelivery};
 pub use envelope::{AttachmentMeta, EnvelopeError, PacketHeader};
 pub use fingerprint::{Fingerprint, FingerprintError};
-pub use header_check::{HeaderError, HeaderLimits, HeaderSummary, check_header};
+pub use header_check::{
+    HeaderError, HeaderLimits, HeaderSummary, RecipientStanzaKind, check_header,
+};
 pub use hour::Hour;
 pub use ids::{ContentType, DeskId, DeviceId, IdError, PacketId, RequestId, ThreadId};
 pub use keys::{

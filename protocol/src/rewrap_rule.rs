@@ -1,5 +1,6 @@
 //! The key-less rule for a rewrap's new age header (ADR 0004, point 5; issue
-//! 14, item 5): it replaces exactly one X25519 stanza of the stored header.
+//! 14, item 5): it replaces exactly one recipient stanza of the stored header
+//! with one of the same kind (`X25519` or `mlkem768x25519`).
 //!
 //! Every device of the recipient desk can unwrap the file key, so any of them
 //! could write a header that drops, rewrites or reorders its colleagues'
@@ -8,8 +9,12 @@
 //!
 //! - the version line and every stanza but one are identical, in order, and
 //!   there are as many stanzas as before (none added, none dropped);
-//! - the one stanza that differs is an X25519 stanza in both headers (the
-//!   grease stanza stays as the sender wrote it);
+//! - the one stanza that differs is a recipient stanza of the same kind in
+//!   both headers: X25519 for X25519, mlkem768x25519 for mlkem768x25519 (the
+//!   grease stanza stays as the sender wrote it, and a hybrid packet cannot
+//!   be downgraded to a classic stanza, nor the reverse);
+//! - both headers pass the broker's header check on their own, so the new
+//!   one does not mix kinds either;
 //! - the MAC line differs: the MAC covers the stanzas, so a header with a new
 //!   stanza and the old MAC cannot be valid. Whether the new MAC is *right*
 //!   needs the file key, which only the recipients hold.
@@ -18,7 +23,9 @@
 //! by the broker against the stored chunks, since the payload may be far too
 //! large to hold here.
 
-use crate::header_check::{HeaderError, HeaderLayout, HeaderLimits, header_layout};
+use crate::header_check::{
+    HeaderError, HeaderLayout, HeaderLimits, RecipientStanzaKind, header_layout,
+};
 use crate::refusal::RefusalCode;
 
 /// Why a rewrap's new header is refused. Each variant has a stable
@@ -45,9 +52,17 @@ pub enum RewrapRuleError {
     /// No stanza differs: nothing to rewrap.
     #[error("the new header replaces no stanza")]
     NoneReplaced,
-    /// The replaced stanza, or its replacement, is not an X25519 stanza.
-    #[error("a rewrap may replace an X25519 stanza with an X25519 stanza only")]
-    NotX25519,
+    /// The replaced stanza, or its replacement, is not a recipient stanza, or
+    /// the two are of different kinds.
+    #[error(
+        "a rewrap may replace a recipient stanza with one of the same kind only (X25519 with X25519, mlkem768x25519 with mlkem768x25519)"
+    )]
+    KindChanged {
+        /// The replaced stanza's kind (`None`: the grease stanza).
+        before: Option<RecipientStanzaKind>,
+        /// The replacement's kind (`None`: a grease stanza).
+        after: Option<RecipientStanzaKind>,
+    },
     /// A stanza changed but the MAC line did not, so the MAC cannot verify.
     #[error("the header MAC was not recomputed for the new stanza")]
     MacUnchanged,
@@ -61,7 +76,9 @@ impl RewrapRuleError {
             Self::StanzaCount { .. } => RefusalCode::RewrapStanzaCount,
             Self::MoreThanOne { .. } => RefusalCode::RewrapMoreThanOneStanza,
             Self::NoneReplaced => RefusalCode::RewrapNoStanzaReplaced,
-            Self::NotX25519 => RefusalCode::RewrapNotX25519,
+            // The wire word predates hybrid stanzas; it still names the
+            // refusal of a stanza the rewrap may not put there.
+            Self::KindChanged { .. } => RefusalCode::RewrapNotX25519,
             Self::MacUnchanged => RefusalCode::RewrapMacUnchanged,
         }
     }
@@ -74,8 +91,8 @@ impl RewrapRuleError {
 }
 
 /// Checks that the age header at the start of `new` replaces exactly one
-/// X25519 stanza of the header at the start of `stored`, and changes nothing
-/// else but the MAC line. Both may be followed by any part of their payload;
+/// recipient stanza of the header at the start of `stored` with one of the
+/// same kind, and changes nothing else but the MAC line. Both may be followed by any part of their payload;
 /// only the headers are compared.
 pub fn check_one_stanza_replaced(
     stored: &[u8],
@@ -104,8 +121,15 @@ pub fn check_one_stanza_replaced(
             });
         }
     };
-    if !before.is_x25519(stored, index) || !after.is_x25519(new, index) {
-        return Err(RewrapRuleError::NotX25519);
+    let kinds = (
+        before.recipient_kind(stored, index),
+        after.recipient_kind(new, index),
+    );
+    if kinds.0.is_none() || kinds.0 != kinds.1 {
+        return Err(RewrapRuleError::KindChanged {
+            before: kinds.0,
+            after: kinds.1,
+        });
     }
     if stored[before.mac_line.clone()] == new[after.mac_line.clone()] {
         return Err(RewrapRuleError::MacUnchanged);
@@ -166,6 +190,7 @@ mod tests {
         stored: Vec<u8>,
     }
 
+    #[allow(deprecated)] // age 0.13 deprecates X25519; classic desks still use it.
     fn desk() -> Desk {
         let me = age::x25519::Identity::generate();
         let colleague = age::x25519::Identity::generate();
@@ -234,6 +259,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(deprecated)] // age 0.13 deprecates X25519; classic desks still use it.
     fn rewriting_two_stanzas_is_refused() {
         let d = desk();
         // Mine moved to my current key, then my colleague's moved to a key
@@ -301,7 +327,146 @@ mod tests {
             parts(&rewrap_header(&d.stored, &classic(&d.me), &classic(&d.current)).unwrap());
         assert_eq!(
             check(&d.stored, &assemble(&d.stored, &stanzas, &new_mac)),
-            Err(RewrapRuleError::NotX25519)
+            Err(RewrapRuleError::KindChanged {
+                before: None,
+                after: Some(RecipientStanzaKind::X25519),
+            })
+        );
+    }
+
+    /// An age header to hybrid post-quantum `recipients`, in order.
+    fn hybrid_header_to(recipients: &[age::pq::Recipient]) -> Vec<u8> {
+        header_for(recipients.iter().map(|r| r as &dyn age::Recipient))
+    }
+
+    /// An age header to one new X25519 recipient.
+    #[allow(deprecated)] // age 0.13 deprecates X25519; classic packets still use it.
+    fn classic_header() -> Vec<u8> {
+        let recipient = age::x25519::Identity::generate().to_public();
+        header_for(std::iter::once(&recipient as &dyn age::Recipient))
+    }
+
+    fn header_for<'a>(recipients: impl Iterator<Item = &'a dyn age::Recipient>) -> Vec<u8> {
+        let mut file = Vec::new();
+        age::Encryptor::with_recipients(recipients)
+            .unwrap()
+            .wrap_output(&mut file)
+            .unwrap()
+            .finish()
+            .unwrap();
+        let len = crate::age_header_len(&file).unwrap();
+        file.truncate(len);
+        file
+    }
+
+    fn hybrid_recipients(n: usize) -> Vec<age::pq::Recipient> {
+        (0..n)
+            .map(|_| age::pq::Identity::generate().to_public())
+            .collect()
+    }
+
+    /// The first stanza of `header` with this tag prefix, and its index.
+    fn first_stanza(header: &[u8], prefix: &[u8]) -> (usize, Vec<u8>) {
+        let (stanzas, _) = parts(header);
+        let index = stanzas.iter().position(|s| s.starts_with(prefix)).unwrap();
+        (index, stanzas[index].clone())
+    }
+
+    /// `stored` with its stanza at the first `from` tag replaced by the first
+    /// stanza with the `to` tag of `donor`, under the donor's MAC line (a new
+    /// MAC, as a real rewrap writes; the rule cannot verify it anyway).
+    fn splice(stored: &[u8], from: &[u8], donor: &[u8], to: &[u8]) -> Vec<u8> {
+        let (mut stanzas, _) = parts(stored);
+        let (index, _) = first_stanza(stored, from);
+        stanzas[index] = first_stanza(donor, to).1;
+        let (_, mac) = parts(donor);
+        assemble(stored, &stanzas, &mac)
+    }
+
+    const HYBRID: &[u8] = b"-> mlkem768x25519 ";
+    const CLASSIC: &[u8] = b"-> X25519 ";
+
+    #[test]
+    fn a_hybrid_stanza_replaced_by_a_hybrid_stanza_is_accepted() {
+        let stored = hybrid_header_to(&hybrid_recipients(2));
+        let donor = hybrid_header_to(&hybrid_recipients(1));
+        let new = splice(&stored, HYBRID, &donor, HYBRID);
+        assert_eq!(check(&stored, &new), Ok(()));
+    }
+
+    #[test]
+    fn two_hybrid_stanzas_replaced_are_refused() {
+        let stored = hybrid_header_to(&hybrid_recipients(2));
+        let donor = hybrid_header_to(&hybrid_recipients(2));
+        let (mut stanzas, _) = parts(&stored);
+        let (donated, mac) = parts(&donor);
+        for (i, s) in stanzas.iter_mut().enumerate() {
+            if s.starts_with(HYBRID) {
+                *s = donated[i].clone();
+            }
+        }
+        assert_eq!(
+            check(&stored, &assemble(&stored, &stanzas, &mac)),
+            Err(RewrapRuleError::MoreThanOne { changed: 2 })
+        );
+    }
+
+    #[test]
+    fn a_lone_hybrid_stanza_cannot_become_classic() {
+        let stored = hybrid_header_to(&hybrid_recipients(1));
+        let new = splice(&stored, HYBRID, &classic_header(), CLASSIC);
+        // The new header alone is a valid classic header: only the rule
+        // stops the downgrade.
+        assert!(header_layout(&new, &HeaderLimits::default()).is_ok());
+        let refused = check(&stored, &new);
+        assert_eq!(
+            refused,
+            Err(RewrapRuleError::KindChanged {
+                before: Some(RecipientStanzaKind::MlKem768X25519),
+                after: Some(RecipientStanzaKind::X25519),
+            })
+        );
+        assert_eq!(refused.unwrap_err().code(), "rewrap_not_x25519");
+    }
+
+    #[test]
+    fn a_lone_classic_stanza_cannot_become_hybrid() {
+        let stored = classic_header();
+        let donor = hybrid_header_to(&hybrid_recipients(1));
+        let new = splice(&stored, CLASSIC, &donor, HYBRID);
+        assert_eq!(
+            check(&stored, &new),
+            Err(RewrapRuleError::KindChanged {
+                before: Some(RecipientStanzaKind::X25519),
+                after: Some(RecipientStanzaKind::MlKem768X25519),
+            })
+        );
+    }
+
+    #[test]
+    fn a_classic_stanza_among_hybrid_ones_is_refused_as_mixing() {
+        let stored = hybrid_header_to(&hybrid_recipients(3));
+        let new = splice(&stored, HYBRID, &classic_header(), CLASSIC);
+        assert_eq!(
+            check(&stored, &new),
+            Err(RewrapRuleError::Header(HeaderError::MixedRecipientKinds))
+        );
+    }
+
+    #[test]
+    fn the_grease_stanza_of_a_hybrid_header_cannot_be_replaced() {
+        let stored = hybrid_header_to(&hybrid_recipients(2));
+        let donor = hybrid_header_to(&hybrid_recipients(1));
+        let (mut stanzas, _) = parts(&stored);
+        let grease = stanzas.iter().position(|s| !s.starts_with(HYBRID)).unwrap();
+        stanzas[grease] = first_stanza(&donor, HYBRID).1;
+        let (_, mac) = parts(&donor);
+        assert_eq!(
+            check(&stored, &assemble(&stored, &stanzas, &mac)),
+            Err(RewrapRuleError::KindChanged {
+                before: None,
+                after: Some(RecipientStanzaKind::MlKem768X25519),
+            })
         );
     }
 

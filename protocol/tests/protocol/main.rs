@@ -9,6 +9,7 @@ mod cctv;
 mod common;
 mod directory;
 mod envelope_props;
+mod hybrid_stanzas;
 mod post_quantum;
 mod rewrap;
 mod round_trip;

@@ -289,7 +289,7 @@ fn recipients_are_sorted_and_deduplicated_before_signing() {
         &referral_protocol::HeaderLimits::default(),
     )
     .unwrap();
-    assert_eq!(summary.x25519_stanzas, 3);
+    assert_eq!(summary.recipient_stanzas, 3);
 }
 
 #[test]
