@@ -11,6 +11,8 @@
 //!
 //! - `stanzas`: what one age stanza per recipient device costs, and what
 //!   decoy stanzas would ([`stanzas`], ADR 0018).
+//! - `pq`: classic against hybrid post-quantum packets, size and time, for
+//!   1 to 100 recipients ([`post_quantum`], ADR 0020).
 //!
 //! Run with `cargo run --release -p referral-bench -- protocol` or
 //! `-- broker`.
@@ -23,6 +25,7 @@ mod enroll;
 mod field;
 mod limits;
 mod load;
+mod post_quantum;
 mod process;
 mod profile;
 mod protocol;
@@ -75,6 +78,10 @@ enum Cmd {
     /// what decoy stanzas up to a recipient bucket would cost over the
     /// field profile (ADR 0018).
     Stanzas(stanzas::Args),
+    /// Classic against hybrid (ML-KEM-768 + X25519) packets: header and
+    /// packet size, seal and open time beside the age crate, for 1, 5, 20
+    /// and 100 recipients (ADR 0020).
+    Pq(post_quantum::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -89,5 +96,6 @@ fn main() -> anyhow::Result<()> {
         Cmd::Cli(args) => cli_cost::run(args),
         Cmd::Scale(args) => scale::run(args),
         Cmd::Stanzas(args) => stanzas::run(args),
+        Cmd::Pq(args) => post_quantum::run(args),
     }
 }

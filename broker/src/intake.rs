@@ -10,7 +10,7 @@ use referral_protocol::{HeaderLimits, HeaderSummary, check_header, padding};
 
 use crate::error::{ApiError, Refusal};
 
-/// Limits on uploads (SPEC §5: 64 MiB, 16 KiB header, 256 stanzas by default).
+/// Limits on uploads (SPEC §5: 64 MiB, 64 KiB header, 256 stanzas by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IntakeLimits {
     /// Largest packet accepted, in bytes.

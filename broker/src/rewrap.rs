@@ -35,7 +35,7 @@ pub enum CompareError {
 }
 
 /// The age header of the stored ciphertext of `id`: the header is inside
-/// its first chunk (16 KiB at most, a chunk is 1 MiB).
+/// its first chunk (64 KiB at most, a chunk is 1 MiB).
 pub async fn stored_header(
     store: &dyn Store,
     id: &PacketId,

@@ -221,7 +221,7 @@ async fn the_limits_route_tells_anyone_the_configured_limits() {
         limits,
         api::BrokerLimits {
             max_packet_bytes: 1 << 20,
-            max_header_bytes: 16 * 1024,
+            max_header_bytes: 64 * 1024,
             max_pending_bytes_per_desk: 8 << 20,
         }
     );
@@ -499,8 +499,8 @@ async fn malformed_age_headers_are_422() {
         no_mac.extend_from_slice(b"xxxxxxxx\n");
     }
     no_mac.truncate(4096);
-    // Well-formed X25519 stanzas (copies of the packet's first), 200 of
-    // them: under the stanza limit, over the 16 KiB header limit.
+    // Well-formed hybrid stanzas (copies of one from a real age 0.13 file),
+    // 45 of them: under the stanza limit, over the 64 KiB header limit.
     let version_len = b"age-encryption.org/v1\n".len();
     let first_stanza_end = version_len
         + good[version_len..]
@@ -517,9 +517,39 @@ async fn malformed_age_headers_are_422() {
         v.resize(bucket, 0);
         v
     };
-    let many_stanzas = stanzas(200, 32 * 1024);
-    // A huge count: 5,000 stanzas, a header of about 480 KiB in a 512 KiB
-    // bucket. The check stops at 16 KiB without reading further.
+    let hybrid_stanza = {
+        let identity = referral_protocol::AgeIdentity::generate_post_quantum();
+        let recipient = identity.recipient().to_age();
+        let mut file = Vec::new();
+        age::Encryptor::with_recipients(std::iter::once(recipient.as_ref() as &dyn age::Recipient))
+            .unwrap()
+            .wrap_output(&mut file)
+            .unwrap()
+            .finish()
+            .unwrap();
+        let start = version_len;
+        let end = start
+            + file[start..]
+                .windows(4)
+                .position(|w| w == b"\n-> ")
+                .unwrap()
+            + 1;
+        file[start..end].to_vec()
+    };
+    assert_eq!(
+        hybrid_stanza.len(),
+        1557,
+        "C2SP age: a hybrid stanza is 1,557 bytes"
+    );
+    let mut many_stanzas = good[..version_len].to_vec();
+    for _ in 0..45 {
+        many_stanzas.extend_from_slice(&hybrid_stanza);
+    }
+    many_stanzas.extend_from_slice(&good[header_end + 1..]);
+    many_stanzas.resize(128 * 1024, 0);
+    // A huge count: 5,000 X25519 stanzas, a header of about 480 KiB in a
+    // 512 KiB bucket. The check stops at the 257th stanza (about 25 KB in)
+    // without reading further.
     let huge_stanza_count = stanzas(5000, 512 * 1024);
 
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
@@ -540,8 +570,8 @@ async fn malformed_age_headers_are_422() {
             pad_with(&good[..header_end], b'x'),
             "truncated_age_file",
         ),
-        ("header over 16 KiB", many_stanzas, "age_header_too_large"),
-        ("5,000 stanzas", huge_stanza_count, "age_header_too_large"),
+        ("header over 64 KiB", many_stanzas, "age_header_too_large"),
+        ("5,000 stanzas", huge_stanza_count, "too_many_stanzas"),
     ];
     for (what, body, code) in cases {
         let (status, value, _) = s.post(body).await;

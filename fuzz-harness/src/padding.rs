@@ -13,7 +13,7 @@
 //!   the fuzzer to reach as large ones;
 //! - bytes 1..9: `n`, a ciphertext size (little-endian);
 //! - bytes 9..17: `q`, an age payload size or a plaintext size;
-//! - bytes 17..19: `h`, an age header length (mod 16 KiB + 1);
+//! - bytes 17..19: `h`, an age header length (0 to 65,535: the 64 KiB limit);
 //! - byte 19: if its low four bits are [`SEAL`], a real packet is sealed
 //!   and opened; bits 4-5 are then the number of extra recipients, and bit
 //!   6 adds an attachment. Sealing costs milliseconds in an instrumented
@@ -60,7 +60,7 @@ pub fn padding(data: &[u8]) {
     let shift = u32::from(input[0] % 64);
     let n = u64::from_le_bytes(input[1..9].try_into().expect("8 bytes")) >> shift;
     let q = u64::from_le_bytes(input[9..17].try_into().expect("8 bytes")) >> shift;
-    let h = u64::from(u16::from_le_bytes([input[17], input[18]])) % (16 * 1024 + 1);
+    let h = u64::from(u16::from_le_bytes([input[17], input[18]]));
 
     // The two functions that answer yes or no (`is_bucket`, which the
     // broker applies to a declared Content-Length, and unpadding, which

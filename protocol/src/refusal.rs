@@ -182,7 +182,8 @@ refusal_codes! {
     RewrapMoreThanOneStanza = ("rewrap_more_than_one_stanza", UNPROCESSABLE_ENTITY),
     /// A rewrap replaced no stanza.
     RewrapNoStanzaReplaced = ("rewrap_no_stanza_replaced", UNPROCESSABLE_ENTITY),
-    /// A rewrap replaced a stanza that is not X25519.
+    /// A rewrap replaced a stanza with one of another kind, or replaced a
+    /// stanza that is not a recipient stanza (the wire code keeps its first name).
     RewrapNotX25519 = ("rewrap_not_x25519", UNPROCESSABLE_ENTITY),
     /// A rewrap changed a stanza but not the header's MAC.
     RewrapMacUnchanged = ("rewrap_mac_unchanged", UNPROCESSABLE_ENTITY),

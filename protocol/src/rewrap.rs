@@ -183,7 +183,7 @@ pub fn rewrap_header(
 
 /// Rewraps a whole packet from `input` to `output` (see [`rewrap_header`]).
 ///
-/// Reads at most 16 KiB + 32 bytes before the header is checked (the header
+/// Reads at most 64 KiB + 32 bytes before the header is checked (the header
 /// limit, the payload nonce and one chunk tag), then copies the rest in
 /// constant memory. Nothing is written unless the header rewraps; if the
 /// input or output fails during the copy, `output` holds a partial file, so

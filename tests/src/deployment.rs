@@ -542,10 +542,14 @@ impl Deployment {
         let sender_desk = record.desk.clone().expect("the sender has a desk");
         let to: referral_protocol::DeskId = desk.parse().expect("desk id");
         let now = unix_now();
-        let mut recipients = log.state().encryption_keys(&to, now, None);
-        recipients.extend(log.state().encryption_keys(&sender_desk, now, None));
-        recipients.sort();
-        recipients.dedup();
+        // The client's own rule: hybrid keys when every device has one
+        // (ADR 0020).
+        let recipients = log
+            .state()
+            .packet_recipients(&to, &sender_desk, now, None)
+            .expect("the directory allows sealing to this desk")
+            .keys()
+            .to_vec();
         Sealer {
             signing_key: record.signing_key,
             keys,

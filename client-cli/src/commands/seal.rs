@@ -40,6 +40,8 @@ pub struct SealReport {
     pub recipient_desk: DeskId,
     /// How many device keys it is encrypted to.
     pub recipients: usize,
+    /// Whether it is sealed to hybrid post-quantum keys (ADR 0020).
+    pub post_quantum: bool,
     /// Its size (a padding bucket).
     pub bytes: u64,
     /// Where it was written.
@@ -121,6 +123,7 @@ pub fn seal(ctx: &Context, args: &SealArgs) -> Result<SealReport, Failure> {
         thread_id: sealed.thread_id,
         recipient_desk: args.to.clone(),
         recipients: sealed.recipients.len(),
+        post_quantum: sealed.is_post_quantum(),
         bytes: sealed.bytes,
         out: args.out.clone(),
     })

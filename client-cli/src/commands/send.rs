@@ -38,6 +38,9 @@ pub struct PacketSent {
     pub recipient_desk: DeskId,
     /// How many device keys it is encrypted to.
     pub recipients: usize,
+    /// Whether it is sealed to hybrid post-quantum keys (ADR 0020); `false`
+    /// is classic, while some device it is for has no hybrid key.
+    pub post_quantum: bool,
     /// Its size on the wire (a padding bucket).
     pub bytes: u64,
     /// How many attachments travel with it.
@@ -79,6 +82,7 @@ impl PacketSent {
             thread_id: receipt.thread_id,
             recipient_desk: receipt.recipient_desk,
             recipients: sealed.recipients.len(),
+            post_quantum: sealed.is_post_quantum(),
             bytes: receipt.bytes,
             attachments: sealed.attachments.len(),
             kind,

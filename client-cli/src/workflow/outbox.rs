@@ -101,6 +101,15 @@ pub struct SealedFile {
     pub attachments: Vec<AttachmentView>,
 }
 
+impl SealedFile {
+    /// Whether it went to hybrid keys (the sealer never mixes kinds).
+    pub fn is_post_quantum(&self) -> bool {
+        self.recipients
+            .first()
+            .is_some_and(|r| r.kind() == referral_protocol::RecipientKind::PostQuantum)
+    }
+}
+
 /// Who seals: the device, its desk and the key the directory lists for it.
 #[derive(Debug, Clone, Copy)]
 pub struct Signer<'a> {

@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use referral_e2e::deployment::Deployment;
 use referral_e2e::proxy::TamperingProxy;
-use referral_e2e::{Device, debian_age};
+use referral_e2e::{Device, TypeScriptAge};
 use referral_protocol::api::{self, HEADER_KIND, HEADER_PACKET_ID, HEADER_RECIPIENT_DESK};
 use referral_protocol::directory::{Entry, Statement, rotation_request};
 use referral_protocol::{AgeIdentity, MemoryAttachments, PacketId, SigningKey, ThreadId, open};
@@ -610,13 +610,22 @@ fn rotation_keeps_old_packets_open_and_rewrap_moves_pending_ones() {
     member.run_ok(&["directory"]);
     member.token();
 
+    // Every device here was made with a hybrid key, so every packet is
+    // post-quantum. The keystore lists, per generation, the X25519 identity
+    // then the hybrid one: current 0 and 1, retired 2 and 3.
     // The packet sealed before the rotation still opens, with the retired
-    // key (index 1).
-    assert_eq!(open_as(&member, &dep.fetch(&member, &before)), 1);
-    // A packet sealed after the approval goes to the new key (index 0).
+    // hybrid key (index 3).
+    assert_eq!(
+        open_as(&member, &dep.fetch(&member, &before)),
+        RETIRED_HYBRID
+    );
+    // A packet sealed after the approval goes to the new hybrid key.
     let sent = dep.send(&caseworker, "shinjuku-iea", "sent after rotation");
     let (after, _) = (sent.packet_id, sent.bytes);
-    assert_eq!(open_as(&member, &dep.fetch(&member, &after)), 0);
+    assert_eq!(
+        open_as(&member, &dep.fetch(&member, &after)),
+        CURRENT_HYBRID
+    );
 
     // rewrap moves the two older pending packets to the current key and
     // leaves the third alone.
@@ -643,12 +652,14 @@ fn rotation_keeps_old_packets_open_and_rewrap_moves_pending_ones() {
     let rewrapped = dep.fetch(&member, &before);
     assert_eq!(rewrapped.len(), before_bytes.len(), "same bucket");
     assert_ne!(rewrapped, before_bytes);
-    assert_eq!(open_as(&member, &rewrapped), 0);
+    assert_eq!(open_as(&member, &rewrapped), CURRENT_HYBRID);
     // The caseworker's own copy (its stanza) is untouched.
-    assert_eq!(open_as(&caseworker, &rewrapped), 0);
+    assert_eq!(open_as(&caseworker, &rewrapped), CURRENT_HYBRID);
 
-    // Standard age: Debian's age opens it with the new key alone, and the
-    // retired key no longer does.
+    // Standard age: TypeScript age (an independent implementation that
+    // knows hybrid stanzas; Go age 1.1 does not) opens it with the new key
+    // alone, and the retired key no longer does.
+    let ts_age = TypeScriptAge::new();
     let keys = member.unlock();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("packet.age");
@@ -657,26 +668,21 @@ fn rotation_keeps_old_packets_open_and_rewrap_moves_pending_ones() {
         let path = dir.path().join(name);
         let mut f = std::fs::File::create(&path).unwrap();
         writeln!(f, "{}", identity.to_secret_string().expose_secret()).unwrap();
-        std::process::Command::new(debian_age())
-            .args(["-d", "-i"])
-            .arg(&path)
-            .arg(&file)
-            .output()
-            .unwrap()
+        ts_age.decrypt(&path, &file)
     };
-    let current = decrypt_with(&keys.age_identities()[0], "current.txt");
+    let current = decrypt_with(&keys.age_identities()[CURRENT_HYBRID], "current.txt")
+        .unwrap_or_else(|e| panic!("the current key does not open it: {e}"));
     assert!(
-        current.status.success(),
-        "{}",
-        String::from_utf8_lossy(&current.stderr)
-    );
-    assert!(
-        String::from_utf8_lossy(&current.stdout).contains("sent before rotation"),
+        String::from_utf8_lossy(&current).contains("sent before rotation"),
         "the plaintext envelope holds the content"
     );
-    let retired = decrypt_with(&keys.age_identities()[1], "retired.txt");
-    assert!(!retired.status.success());
+    assert!(decrypt_with(&keys.age_identities()[RETIRED_HYBRID], "retired.txt").is_err());
 }
+
+/// Where a device's hybrid identities sit in its keystore's list after one
+/// rotation: each generation lists its X25519 identity, then its hybrid one.
+const CURRENT_HYBRID: usize = 1;
+const RETIRED_HYBRID: usize = 3;
 
 #[test]
 fn a_revoked_device_can_no_longer_get_a_token_send_or_read() {
