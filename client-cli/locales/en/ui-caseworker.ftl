@@ -71,6 +71,7 @@ ui-cw-sent-thread = Case thread
 ui-cw-sent-open-case = Open the case
 ui-cw-sent-to-cases = All cases
 ui-cw-sent-another = Write another referral
+ui-cw-sent-classic = It went with classic encryption, because a device at this desk or at yours has no post-quantum key yet. It is protected today, but not against a future quantum computer. Ask your administrator: `referral directory` shows which devices need `referral rotate`.
 ui-cw-no-such-case = This device has no such case.
 
 ui-cw-cases-title = Cases

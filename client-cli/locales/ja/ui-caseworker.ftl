@@ -64,6 +64,7 @@ ui-cw-sent-thread = 案件ID
 ui-cw-sent-open-case = 案件を開く
 ui-cw-sent-to-cases = 案件一覧へ
 ui-cw-sent-another = 続けて紹介を作成
+ui-cw-sent-classic = この窓口またはあなたの窓口に耐量子鍵をまだ持たない端末があるため、従来方式の暗号で送信しました。現在は保護されていますが、将来の量子コンピューターに対しては保護されません。管理者に相談してください。referral directory で referral rotate が必要な端末を確認できます。
 ui-cw-no-such-case = この端末にはその案件がありません。
 
 ui-cw-cases-title = 案件一覧

@@ -64,6 +64,7 @@ ui-cw-sent-thread = Mã hồ sơ
 ui-cw-sent-open-case = Mở hồ sơ
 ui-cw-sent-to-cases = Tất cả hồ sơ
 ui-cw-sent-another = Viết giới thiệu khác
+ui-cw-sent-classic = Gói được gửi bằng mã hóa cổ điển, vì một thiết bị ở quầy này hoặc quầy của bạn chưa có khóa hậu lượng tử. Hiện tại gói vẫn được bảo vệ, nhưng không chống được máy tính lượng tử trong tương lai. Hãy hỏi quản trị viên: `referral directory` cho biết thiết bị nào cần `referral rotate`.
 ui-cw-no-such-case = Thiết bị này không có hồ sơ đó.
 
 ui-cw-cases-title = Hồ sơ

@@ -793,6 +793,37 @@ mod tests {
         std::fs::write(home.join(KEYSTORE_FILE), sealed).unwrap();
     }
 
+    /// A device made before ADR 0020 has X25519 keys only; its first
+    /// rotation gives it a hybrid key and keeps the classic one, retired,
+    /// for the packets already sealed to it.
+    #[test]
+    fn rotating_a_classic_only_device_gives_it_a_hybrid_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let pw = passphrase("pw");
+        Keystore::create(dir.path(), new_device(), &pw, cheap()).unwrap();
+        downgrade_to_version_1(dir.path(), &pw);
+        let old = Keystore::unlock(dir.path(), &pw).unwrap();
+        assert_eq!(old.current_public_keys().pq_recipient, None);
+        let old_classic = old.current_public_keys().age_recipient;
+        let (rotated, device) = Keystore::rotate(dir.path(), &pw, old, cheap()).unwrap();
+        let current = rotated.current_key();
+        assert!(current.pq_identity.is_some());
+        assert_eq!(
+            device.current_keys.pq_recipient,
+            current.pq_identity.map(AgeIdentity::recipient)
+        );
+        let retired = rotated.keys().nth(1).unwrap();
+        assert!(
+            retired.pq_identity.is_none(),
+            "the old generation stays as it was"
+        );
+        assert_eq!(retired.identity.recipient(), old_classic);
+        // And it survives the round trip through the file.
+        let again = Keystore::unlock(dir.path(), &pw).unwrap();
+        assert_eq!(again.current_public_keys(), device.current_keys);
+        assert_eq!(again.age_identities().len(), 3);
+    }
+
     #[test]
     fn unlocking_an_old_keystore_adds_a_record_key_and_tags_the_records_once() {
         let dir = tempfile::tempdir().unwrap();

@@ -218,12 +218,22 @@ fn a_referral_written_in_the_browser_reaches_the_desk_and_is_found_in_the_cases(
     );
     assert!(sent.status().is_success(), "{}", sent.status());
     let sent_path = sent.url().path().to_owned();
+    let sent_query = sent.url().query().map(str::to_owned);
     let sent_page = sent.text().unwrap();
     assert!(sent_path.starts_with("/new/sent/"), "{sent_path}");
     let thread = sent_path.trim_start_matches("/new/sent/").to_owned();
     assert!(sent_page.contains("shinjuku-iea"), "{sent_page}");
     assert!(sent_page.contains(&thread), "{sent_page}");
     assert!(sent_page.contains(r#"href="/cases""#), "{sent_page}");
+    // Every device here has a post-quantum key: no classic notice, and the
+    // notice the page shows after a classic send says what to do.
+    assert_eq!(sent_query, None);
+    assert!(!sent_page.contains("classic encryption"), "{sent_page}");
+    let classic_page = app.page(&format!("{sent_path}?classic=1"));
+    assert!(
+        classic_page.contains("classic encryption") && classic_page.contains("referral rotate"),
+        "{classic_page}"
+    );
     assert_eq!(
         std::fs::read_dir(&uploads).unwrap().count(),
         0,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::anyhow;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
@@ -177,6 +177,11 @@ pub async fn submit(State(app): State<Arc<App>>, chrome: Chrome, multipart: Mult
     })
     .await;
     match sent {
+        // A classic send is said on the next page, as the CLI warns
+        // (ADR 0020): the caseworker should know, and tell an administrator.
+        Ok(sent) if !sent.post_quantum => {
+            redirect(&format!("/new/sent/{}?classic=1", sent.thread_id))
+        }
         Ok(sent) => redirect(&format!("/new/sent/{}", sent.thread_id)),
         Err(failure) => {
             let status = match failure {
@@ -510,12 +515,22 @@ fn render(
     })
 }
 
+/// The query of `GET /new/sent/{thread}`.
+#[derive(Debug, serde::Deserialize)]
+pub struct SentQuery {
+    /// Present when the referral went with classic encryption: some device
+    /// it is for has no post-quantum key yet. Only a notice depends on it.
+    classic: Option<u8>,
+}
+
 /// `GET /new/sent/{thread}`: what was sent, read back from the case store.
 pub async fn sent(
     State(app): State<Arc<App>>,
     chrome: Chrome,
     Path(thread): Path<String>,
+    Query(sent): Query<SentQuery>,
 ) -> Response {
+    let classic = sent.classic.is_some();
     let Ok(thread) = thread.parse::<ThreadId>() else {
         return chrome.failure(&Failure::User(anyhow!(
             chrome.words(|| tr!("ui-cw-no-such-case"))
@@ -532,6 +547,9 @@ pub async fn sent(
                 p.notice role="status" {
                     (tr!("ui-cw-sent", desk = record.other_desk.as_str(),
                         attachments = record.attachments.len()))
+                }
+                @if classic {
+                    p.notice.warn { (tr!("ui-cw-sent-classic")) }
                 }
                 dl {
                     dt { (tr!("ui-cw-sent-thread")) }
