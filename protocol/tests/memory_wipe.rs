@@ -81,49 +81,21 @@ fn dropped_keys_leave_no_trace_in_memory() {
         );
     }
 
-    // An age X25519 identity (what opens classic packets). It is boxed so
-    // that its 32 bytes sit in a chunk of their own.
-    {
-        #[allow(deprecated)] // age 0.13 deprecates making X25519 keys
-        let identity = Box::new(age::x25519::Identity::generate());
-        let addr = &*identity as *const age::x25519::Identity as usize;
-        let size = std::mem::size_of::<age::x25519::Identity>();
-        assert_eq!(size, 32, "the identity is its 32-byte scalar");
-        let mut before = vec![0u8; 4096];
-        peek(&mem, addr, &mut before[..size]);
-        let before = before[..size].to_vec();
-        assert!(
-            before.iter().any(|&b| b != 0),
-            "a live key is not all zeros"
-        );
-        drop(identity);
-        assert!(
-            !still_there(&mem, addr, &before),
-            "a dropped age identity is still in memory"
-        );
-    }
-
+    // An age X25519 identity (what opens classic packets): its 32-byte
+    // scalar.
+    #[allow(deprecated)] // age 0.13 deprecates making X25519 keys
+    let classic = Box::new(age::x25519::Identity::generate());
+    assert_eq!(
+        std::mem::size_of_val(&*classic),
+        32,
+        "the identity is its scalar"
+    );
+    assert_boxed_key_is_wiped(&mem, classic, "an X25519 age identity");
     // A hybrid identity (ADR 0020; what opens post-quantum packets and the
-    // case store): X-Wing's 32-byte seed, from which the ML-KEM-768 and X25519
-    // keys are derived when needed.
-    {
-        let identity = Box::new(age::pq::Identity::generate());
-        let addr = &*identity as *const age::pq::Identity as usize;
-        let size = std::mem::size_of::<age::pq::Identity>();
-        println!("a hybrid identity is {size} bytes inline");
-        let mut before = vec![0u8; 4096];
-        peek(&mem, addr, &mut before[..size]);
-        let before = before[..size].to_vec();
-        assert!(
-            before.iter().any(|&b| b != 0),
-            "a live key is not all zeros"
-        );
-        drop(identity);
-        assert!(
-            !still_there(&mem, addr, &before),
-            "a dropped hybrid age identity is still in memory"
-        );
-    }
+    // case store): X-Wing's key, from which the ML-KEM-768 and X25519 keys
+    // are derived when needed.
+    let hybrid = Box::new(age::pq::Identity::generate());
+    assert_boxed_key_is_wiped(&mem, hybrid, "a hybrid age identity");
 
     // A passphrase.
     {
@@ -137,4 +109,22 @@ fn dropped_keys_leave_no_trace_in_memory() {
             "a dropped passphrase is still in memory"
         );
     }
+}
+
+/// Drops `key`, boxed so that its bytes sit in a heap chunk of their own,
+/// and checks that the bytes it held there are gone.
+fn assert_boxed_key_is_wiped<T>(mem: &File, key: Box<T>, what: &str) {
+    let addr = &*key as *const T as usize;
+    let size = std::mem::size_of::<T>();
+    let mut before = vec![0u8; size];
+    peek(mem, addr, &mut before);
+    assert!(
+        before.iter().any(|&b| b != 0),
+        "{what}: a live key is not all zeros"
+    );
+    drop(key);
+    assert!(
+        !still_there(mem, addr, &before),
+        "{what}: still in memory after it was dropped"
+    );
 }
