@@ -95,11 +95,17 @@ impl DirectoryState {
     /// classic packet from `sender_desk` to `recipient_desk`, signed at
     /// `signed_at`, was the sender's only choice.
     ///
-    /// The devices it was for are those of the two desks active at that
-    /// time. If each had a hybrid key by then, or the policy required
-    /// post-quantum by then, it is refused. Both times allow
-    /// [`RETIRED_KEY_GRACE_SECS`] for a sender that had not yet synced the
-    /// entry, as a retired signing key does.
+    /// It was not, and the packet is refused, when the policy required
+    /// post-quantum by then, or when every device of the two desks that the
+    /// sender could have been writing to had a hybrid key by then. Both
+    /// allow [`RETIRED_KEY_GRACE_SECS`] for a sender that had not yet synced
+    /// the entry that changed things, as a retired signing key does:
+    ///
+    /// - a device that gained its hybrid key by a rotation counts as hybrid
+    ///   only from the grace after that rotation (one enrolled with a hybrid
+    ///   key never had another);
+    /// - a device revoked within the grace before `signed_at` still counts,
+    ///   since the sender may not have seen the revocation.
     pub fn classic_packet(
         &self,
         sender_desk: &DeskId,
@@ -113,7 +119,8 @@ impl DirectoryState {
             return ClassicPacket::PostQuantumRequired { since };
         }
         let mut for_devices = self.devices.values().filter(|d: &&DeviceRecord| {
-            d.active_at(signed_at)
+            d.enrolled_at <= signed_at
+                && !d.revoked_at.is_some_and(settled)
                 && d.desk
                     .as_ref()
                     .is_some_and(|desk| desk == sender_desk || desk == recipient_desk)
@@ -121,7 +128,8 @@ impl DirectoryState {
         let mut any = false;
         let all_hybrid = for_devices.all(|d| {
             any = true;
-            d.post_quantum_since.is_some_and(settled)
+            d.post_quantum_since
+                .is_some_and(|since| since == d.enrolled_at || settled(since))
         });
         if any && all_hybrid {
             ClassicPacket::Downgrade

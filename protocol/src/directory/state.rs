@@ -118,12 +118,6 @@ impl DeviceRecord {
         }
     }
 
-    /// Whether the device was active at `at`: enrolled by then and not yet
-    /// revoked.
-    pub fn active_at(&self, at: i64) -> bool {
-        self.enrolled_at <= at && self.revoked_at.is_none_or(|revoked| revoked > at)
-    }
-
     /// Whether the current keys are older than `max_age_secs` at `now`.
     pub fn keys_expired(&self, now: i64, max_age_secs: u64) -> bool {
         i128::from(now) - i128::from(self.keys_since()) > i128::from(max_age_secs)

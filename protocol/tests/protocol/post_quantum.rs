@@ -15,8 +15,8 @@ use referral_protocol::directory::{
 use referral_protocol::envelope::{MAX_CLASSIC_RECIPIENTS, MAX_POST_QUANTUM_RECIPIENTS};
 use referral_protocol::rewrap::{RewrapError, rewrap};
 use referral_protocol::{
-    AgeIdentity, ContentType, DeskId, DeviceId, OpenError, PacketId, RecipientKey, RecipientKind,
-    Role, SealError, SealRequest, Sender, SigningKey, ThreadId, seal,
+    AgeIdentity, ClassicPacket, ContentType, DeskId, DeviceId, OpenError, PacketId, RecipientKey,
+    RecipientKind, Role, SealError, SealRequest, Sender, SigningKey, ThreadId, seal,
 };
 
 const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
@@ -487,4 +487,55 @@ fn the_log_refuses_a_rotation_that_drops_the_hybrid_key_and_a_swapped_one() {
     let record = state.device(&device.id).unwrap();
     assert_eq!(record.post_quantum_since, since);
     assert_eq!(record.pq_recipient, device.pq());
+}
+
+#[test]
+fn the_grace_covers_a_rotation_or_a_revocation_the_sender_had_not_seen_yet() {
+    let caseworker = Dev::new("covic-intake", true);
+    let member = Dev::new("shinjuku-iea", true);
+    let straggler = Dev::new("shinjuku-iea", false);
+    let mut log = Log::new();
+    log.push(desk("covic-intake"))
+        .push(desk("shinjuku-iea"))
+        .push(caseworker.enrolled())
+        .push(member.enrolled());
+    let (from, to) = (desk_id("covic-intake"), desk_id("shinjuku-iea"));
+    let enrolled_at = log.entries.last().unwrap().time;
+
+    // Devices enrolled with hybrid keys never had classic ones: a classic
+    // packet a second later is already a downgrade.
+    let verified = log.verify().unwrap();
+    assert_eq!(
+        verified.state().classic_packet(&from, &to, enrolled_at + 1),
+        ClassicPacket::Downgrade
+    );
+
+    // A classic device joins, then is revoked: within the grace after the
+    // revocation a classic packet is believed (its sender may not have seen
+    // it), after it not.
+    log.push(straggler.enrolled());
+    let revoked_at = log.entries.last().unwrap().time + HOUR;
+    log.push_at(
+        revoked_at,
+        Statement::DeviceRevoked {
+            device: straggler.id,
+        },
+    );
+    let verified = log.verify().unwrap();
+    let state = verified.state();
+    assert_eq!(
+        state.classic_packet(&from, &to, revoked_at - 60),
+        ClassicPacket::Allowed,
+        "before the revocation"
+    );
+    assert_eq!(
+        state.classic_packet(&from, &to, revoked_at + RETIRED_KEY_GRACE_SECS),
+        ClassicPacket::Allowed,
+        "within the grace"
+    );
+    assert_eq!(
+        state.classic_packet(&from, &to, revoked_at + RETIRED_KEY_GRACE_SECS + 1),
+        ClassicPacket::Downgrade,
+        "after the grace"
+    );
 }

@@ -26,6 +26,7 @@ mod interop_age;
 mod interop_typescript_age;
 mod languages_cli;
 mod new_interactive_cli;
+mod post_quantum_cli;
 mod rate_limits_cli;
 mod retention_cli;
 mod self_contained;
