@@ -54,7 +54,15 @@ fn a_third_desk_cannot_complete_someone_elses_case() {
             key: keys.signing_key(),
         },
         recipient_desk: "covic-intake".parse().unwrap(),
-        recipients: vec![caseworker.unlock().current_public_keys().age_recipient],
+        // To the caseworker's hybrid key, as a current client seals: the
+        // refusal under test is the third desk, not the encryption.
+        recipients: vec![
+            caseworker
+                .unlock()
+                .current_public_keys()
+                .pq_recipient
+                .expect("a device made since ADR 0020 has a hybrid key"),
+        ],
         content_type: ReplyContent::content_type(),
         content: &content,
         attachments: &[],
