@@ -54,6 +54,7 @@ ui-admin-devices-none = No devices yet.
 ui-admin-devices-back = Back to the devices
 ui-admin-this-device = this device
 ui-admin-keys-expired = keys too old: receives no new packets
+ui-admin-classic-only = classic keys only: packets to and from its desk stay classic until it runs `referral rotate`
 ui-admin-revoke-link = Revoke…
 ui-admin-revoke-title = Revoke a device
 ui-admin-revoke-explain = Revoking cannot be undone. The broker refuses the device from its next request, and no one encrypts new packets to it. To use the device again, it must be enrolled anew with a new invite.

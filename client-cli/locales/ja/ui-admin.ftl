@@ -51,6 +51,7 @@ ui-admin-devices-none = 端末はまだありません。
 ui-admin-devices-back = 端末一覧に戻る
 ui-admin-this-device = この端末
 ui-admin-keys-expired = 鍵の有効期間切れ：新しいパケットを受け取れません
+ui-admin-classic-only = 従来方式の鍵のみ：referral rotate を実行するまで、この窓口とのパケットは従来方式の暗号になります
 ui-admin-revoke-link = 失効させる…
 ui-admin-revoke-title = 端末の失効
 ui-admin-revoke-explain = 失効は取り消せません。この端末からの次の要求以降、中継サーバーは受け付けなくなり、新しいパケットもこの端末宛てには暗号化されません。再び使うには、新しい招待コードで登録し直す必要があります。

@@ -51,6 +51,7 @@ ui-admin-devices-none = Chưa có thiết bị nào.
 ui-admin-devices-back = Quay lại danh sách thiết bị
 ui-admin-this-device = thiết bị này
 ui-admin-keys-expired = khóa quá cũ: không nhận gói mới
+ui-admin-classic-only = chỉ có khóa cổ điển: gói đến và đi từ quầy này vẫn là cổ điển cho đến khi thiết bị chạy `referral rotate`
 ui-admin-revoke-link = Thu hồi…
 ui-admin-revoke-title = Thu hồi thiết bị
 ui-admin-revoke-explain = Không thể hoàn tác việc thu hồi. Máy chủ chuyển tiếp sẽ từ chối thiết bị từ yêu cầu tiếp theo, và không ai mã hóa gói mới cho nó nữa. Muốn dùng lại thiết bị, phải đăng ký lại bằng một mã mời mới.

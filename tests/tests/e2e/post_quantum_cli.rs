@@ -9,6 +9,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use referral_e2e::deployment::{Deployment, Sent};
+use referral_e2e::ui::UiApp;
 use referral_protocol::directory::{RETIRED_KEY_GRACE_SECS, enrollment_proof};
 use referral_protocol::{
     AgeIdentity, ContentType, DeviceId, PacketId, Role, SealRequest, Sender, SigningKey, ThreadId,
@@ -80,6 +81,22 @@ fn a_classic_device_holds_its_desk_back_until_it_is_gone() {
         .find(|l| l.contains(&old_laptop))
         .unwrap_or_else(|| panic!("{listing}"));
     assert!(line.contains("classic keys only"), "{line}");
+    // And the administrator's web app, in Japanese.
+    let app = UiApp::start(&dep.admin, &[]);
+    assert!(app.enter().status().is_success());
+    let devices = app.page("/lang?to=ja&back=/admin/devices");
+    let row = devices
+        .split("<tr>")
+        .find(|r| r.contains(&old_laptop))
+        .unwrap_or_else(|| panic!("{devices}"));
+    assert!(row.contains("従来方式の鍵のみ"), "{row}");
+    let hybrid_rows = devices
+        .split("<tr>")
+        .filter(|r| r.contains(&member.device_id()));
+    for r in hybrid_rows {
+        assert!(!r.contains("従来方式の鍵のみ"), "{r}");
+    }
+    drop(app);
 
     // 1. Sealed classic, with a warning naming the device and its desk.
     let out = send();

@@ -114,6 +114,11 @@ fn device_table(devices: &[DirectoryDevice]) -> Markup {
                             td {
                                 (words::device_status(status(device)))
                                 @if device.keys_expired { br; span.muted { (tr!("ui-admin-keys-expired")) } }
+                                // ADR 0020: such a device keeps its desk's
+                                // packets classic until it rotates.
+                                @if !device.post_quantum && status(device) == DeviceStatus::Active {
+                                    br; span.muted { (tr!("ui-admin-classic-only")) }
+                                }
                             }
                             td { (fingerprint::show(&device.fingerprint)) }
                             td {
