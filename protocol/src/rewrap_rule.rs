@@ -149,16 +149,7 @@ mod tests {
     /// An age header to `identities`, in order (age adds a grease stanza).
     fn header_to(identities: &[&age::x25519::Identity]) -> Vec<u8> {
         let recipients: Vec<_> = identities.iter().map(|i| i.to_public()).collect();
-        let mut file = Vec::new();
-        age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
-            .unwrap()
-            .wrap_output(&mut file)
-            .unwrap()
-            .finish()
-            .unwrap();
-        let len = crate::age_header_len(&file).unwrap();
-        file.truncate(len);
-        file
+        header_for(recipients.iter().map(|r| r as &dyn age::Recipient))
     }
 
     /// Rebuilds `header` from its version line, the given stanzas and a MAC

@@ -73,6 +73,14 @@ fn a_classic_device_holds_its_desk_back_until_it_is_gone() {
             .output()
             .unwrap()
     };
+    // A send that must succeed: its report, and what it said on stderr.
+    let sent_ok = || {
+        let out = send();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (report, stderr)
+    };
 
     // The directory marks the device, in words.
     let listing = String::from_utf8(member.run_ok(&["directory"]).stdout).unwrap();
@@ -99,15 +107,8 @@ fn a_classic_device_holds_its_desk_back_until_it_is_gone() {
     drop(app);
 
     // 1. Sealed classic, with a warning naming the device and its desk.
-    let out = send();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sent: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (sent, warning) = sent_ok();
     assert_eq!(sent["post_quantum"], false, "{sent}");
-    let warning = String::from_utf8_lossy(&out.stderr);
     assert!(
         warning.contains(&format!("shinjuku-iea: {old_laptop}"))
             && warning.contains("referral rotate"),
@@ -148,19 +149,9 @@ fn a_classic_device_holds_its_desk_back_until_it_is_gone() {
     // 3. The old laptop is revoked: every device left has a hybrid key, and
     // the packet is post-quantum.
     dep.admin.json(&["admin", "revoke", &old_laptop]);
-    let out = send();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sent: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (sent, stderr) = sent_ok();
     assert_eq!(sent["post_quantum"], true, "{sent}");
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains("classic"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(!stderr.contains("classic"), "{stderr}");
     let packet = sent["packet_id"].as_str().unwrap();
     let opened = member.json(&["open", packet]);
     assert_eq!(opened["verified"], true, "{opened}");
